@@ -1,0 +1,1 @@
+"""Everything below the screen: the lake, the engines, the reports. Never imports streamlit."""

@@ -1,0 +1,429 @@
+"""Code lists with descriptions, the entry-number check digit, and format checks.
+
+The lists are the ones of DOMAIN.md plus small curated extracts of the official HTS and
+Schedule D lists (the full lists load from files a user supplies: `load_hts_csv`,
+`load_ports_csv`). Country names come from pycountry (ISO 3166), not a hand-typed table.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+import pycountry
+
+ENTRY_TYPES: dict[str, str] = {
+    "01": "Consumption - free and dutiable",
+    "02": "Consumption - quota/visa",
+    "03": "Consumption - antidumping/countervailing duty",
+    "04": "Appraisement",
+    "05": "Vessel repair",
+    "06": "Consumption - foreign trade zone (FTZ)",
+    "07": "Consumption - AD/CVD and quota/visa",
+    "08": "Duty deferral",
+    "09": "Reconciliation summary",
+    "11": "Informal - free and dutiable",
+    "12": "Informal - quota/visa",
+    "13": "Informal - mail",
+    "21": "Warehouse",
+    "22": "Re-warehouse",
+    "23": "Temporary importation bond (TIB)",
+    "24": "Trade fair",
+    "25": "Permanent exhibition",
+    "26": "Warehouse - FTZ admission",
+    "31": "Warehouse withdrawal - consumption",
+    "32": "Warehouse withdrawal - quota",
+    "33": "Aircraft and vessel supply",
+    "34": "Warehouse withdrawal - AD/CVD",
+    "35": "Aircraft and vessel supply - AD/CVD",
+    "36": "Warehouse withdrawal - IT/TE",
+    "37": "Warehouse withdrawal - transportation and exportation",
+    "38": "Warehouse withdrawal - quota and AD/CVD",
+    "41": "Direct identification manufacturing drawback",
+    "42": "Direct identification unused merchandise drawback",
+    "43": "Rejected merchandise drawback",
+    "44": "Substitution manufacturing drawback",
+    "45": "Substitution unused merchandise drawback",
+    "46": "Other drawback",
+    "47": "Drawback - TFTEA",
+    "51": "Government - DCASR",
+    "52": "Government - dutiable",
+    "61": "Immediate transportation (IT)",
+    "62": "Transportation and exportation (T&E)",
+    "63": "Immediate exportation (IE)",
+    "64": "Barge movement",
+    "65": "Permit to proceed",
+    "66": "Baggage",
+    "86": "Section 321 low value",
+}
+
+MODES_OF_TRANSPORT: dict[str, str] = {
+    "10": "Vessel, non-container",
+    "11": "Vessel, container",
+    "12": "Border, waterborne",
+    "20": "Rail, non-container",
+    "21": "Rail, container",
+    "30": "Truck, non-container",
+    "31": "Truck, container",
+    "32": "Auto",
+    "33": "Pedestrian",
+    "34": "Road, other",
+    "40": "Air, non-container",
+    "41": "Air, container",
+    "50": "Mail",
+    "60": "Passenger, hand-carried",
+    "70": "Fixed transport installation (pipeline)",
+}
+
+BOND_TYPES: dict[str, str] = {"0": "No bond", "8": "Continuous", "9": "Single transaction"}
+
+SURETY_SPECIAL: dict[str, str] = {
+    "998": "Cash or government securities in lieu of surety",
+    "999": "Bond waived",
+}
+
+BOND_ACTIVITY_CODES: dict[str, str] = {
+    "1": "Importer or broker",
+    "1a": "Drawback",
+    "2": "Custodian of bonded merchandise",
+    "3": "International carrier",
+    "3a": "Instruments of international traffic",
+    "4": "Foreign trade zone operator",
+    "16": "Importer security filing",
+}
+
+RECON_FLAGS: dict[str, str] = {
+    "001": "Value",
+    "002": "Classification",
+    "003": "9802",
+    "004": "Value and classification",
+    "005": "Value and 9802",
+    "006": "Classification and 9802",
+    "007": "Value, classification and 9802",
+}
+
+LIQUIDATION_TYPES: dict[str, str] = {
+    "1": "No change",
+    "2": "Bill",
+    "3": "Refund",
+    "4": "Reliquidation - bill",
+    "5": "Reliquidation - refund",
+    "6": "Automatic",
+    "7": "Deemed",
+    "8": "Reliquidation - no change",
+}
+
+SPECIAL_PROGRAMS: dict[str, str] = {
+    "A": "Generalized System of Preferences (GSP)",
+    "S": "USMCA (formerly NAFTA, CA/MX)",
+    "AU": "Australia FTA",
+    "BH": "Bahrain FTA",
+    "CL": "Chile FTA",
+    "CO": "Colombia TPA",
+    "IL": "Israel FTA",
+    "JO": "Jordan FTA",
+    "KR": "Korea FTA",
+    "MA": "Morocco FTA",
+    "OM": "Oman FTA",
+    "PE": "Peru TPA",
+    "SG": "Singapore FTA",
+    "P": "CAFTA-DR",
+    "P+": "CAFTA-DR (textiles)",
+    "D": "African Growth and Opportunity Act (AGOA)",
+}
+
+RELEASE_STATUSES: dict[str, str] = {
+    "Admissible": "Admissible, awaiting release",
+    "Released": "Released",
+    "CBP Conditional Release": "Conditionally released by CBP",
+    "CBP Review": "Under CBP review",
+    "Release Suspended": "Release suspended",
+}
+
+MANIFEST_DISPOSITIONS: dict[str, str] = {
+    "1A": "Intensive exam required",
+    "1B": "Released after intensive exam",
+    "1C": "Released after general exam",
+}
+
+EXAM_TYPES: dict[str, str] = {
+    "NII": "Non-intrusive (X-ray / VACIS)",
+    "TAILGATE": "Tailgate",
+    "INTENSIVE": "Intensive",
+    "DOCUMENT": "Document review",
+}
+
+EXAM_RESULTS: dict[str, str] = {
+    "NO_DISCREPANCY": "No discrepancy",
+    "DISCREPANCY": "Discrepancy found",
+}
+
+DISCREPANCY_TYPES: dict[str, str] = {
+    "QUANTITY": "Quantity",
+    "CLASSIFICATION": "Classification",
+    "VALUE": "Value",
+    "MARKING": "Country of origin marking",
+    "IPR": "Intellectual property rights",
+    "PGA": "Partner government agency requirement",
+}
+
+LIQUIDATION_STATUSES: dict[str, str] = {
+    "UNLIQUIDATED": "Unliquidated",
+    "LIQUIDATED": "Liquidated",
+    "FINAL": "Liquidation final",
+}
+
+RECON_STATUSES: dict[str, str] = {
+    "OPEN": "Open - reconciliation not filed",
+    "FILED": "Reconciliation entry filed",
+}
+
+HOLD_AGENCIES: dict[str, str] = {
+    "CBP": "U.S. Customs and Border Protection",
+    "FDA": "Food and Drug Administration",
+    "USDA": "Department of Agriculture (APHIS)",
+    "EPA": "Environmental Protection Agency",
+    "CPSC": "Consumer Product Safety Commission",
+    "FWS": "Fish and Wildlife Service",
+    "NHTSA": "National Highway Traffic Safety Administration",
+}
+
+# A curated extract of CBP Schedule D: the ports the demo data uses, with their names.
+PORTS: dict[str, str] = {
+    "0101": "Portland, ME",
+    "0712": "Champlain-Rouses Point, NY",
+    "0901": "Buffalo-Niagara Falls, NY",
+    "1001": "New York, NY",
+    "1012": "John F Kennedy Intl Airport, NY",
+    "1303": "Baltimore, MD",
+    "1401": "Norfolk-Newport News, VA",
+    "1601": "Charleston, SC",
+    "1703": "Savannah, GA",
+    "1704": "Atlanta, GA",
+    "1801": "Tampa, FL",
+    "2304": "Laredo, TX",
+    "2402": "El Paso, TX",
+    "2506": "Otay Mesa, CA",
+    "2604": "Nogales, AZ",
+    "2704": "Los Angeles, CA",
+    "2709": "Long Beach, CA",
+    "2720": "Los Angeles Intl Airport, CA",
+    "2809": "San Francisco, CA",
+    "2811": "Oakland, CA",
+    "3001": "Seattle, WA",
+    "3004": "Blaine, WA",
+    "3801": "Detroit, MI",
+    "3802": "Port Huron, MI",
+    "3901": "Chicago, IL",
+    "4101": "Cleveland, OH",
+    "5201": "Miami, FL",
+    "5203": "Port Everglades, FL",
+    "5301": "Houston, TX",
+    "5501": "Dallas/Fort Worth, TX",
+}
+
+HTS_CHAPTERS: dict[str, str] = {
+    "03": "Fish and crustaceans",
+    "07": "Edible vegetables",
+    "08": "Edible fruit and nuts",
+    "09": "Coffee, tea, mate and spices",
+    "22": "Beverages, spirits and vinegar",
+    "27": "Mineral fuels and oils",
+    "29": "Organic chemicals",
+    "30": "Pharmaceutical products",
+    "33": "Essential oils, perfumery, cosmetics",
+    "39": "Plastics and articles thereof",
+    "40": "Rubber and articles thereof",
+    "42": "Leather articles, handbags, travel goods",
+    "44": "Wood and articles of wood",
+    "48": "Paper and paperboard",
+    "61": "Apparel, knitted or crocheted",
+    "62": "Apparel, not knitted or crocheted",
+    "63": "Other made-up textile articles",
+    "64": "Footwear",
+    "69": "Ceramic products",
+    "70": "Glass and glassware",
+    "72": "Iron and steel",
+    "73": "Articles of iron or steel",
+    "76": "Aluminum and articles thereof",
+    "84": "Machinery and mechanical appliances",
+    "85": "Electrical machinery and equipment",
+    "87": "Vehicles and parts",
+    "90": "Optical, medical and measuring instruments",
+    "94": "Furniture, bedding, lamps",
+    "95": "Toys, games and sports equipment",
+    "96": "Miscellaneous manufactured articles",
+    "98": "Special classification provisions",
+    "99": "Temporary legislation; additional duties (e.g. Section 301)",
+}
+
+# Curated 10-digit HTS lines (descriptions abridged from the USITC 2025 export).
+HTS_LINES: dict[str, str] = {}
+
+CODE_LISTS: dict[str, dict[str, str]] = {
+    "entry_type": ENTRY_TYPES,
+    "mode_of_transport": MODES_OF_TRANSPORT,
+    "bond_type": BOND_TYPES,
+    "activity_code": BOND_ACTIVITY_CODES,
+    "flag_type": RECON_FLAGS,
+    "recon_flag": RECON_FLAGS,
+    "liquidation_type": LIQUIDATION_TYPES,
+    "liquidation_status": LIQUIDATION_STATUSES,
+    "spi": SPECIAL_PROGRAMS,
+    "release_status": RELEASE_STATUSES,
+    "exam_type": EXAM_TYPES,
+    "result": EXAM_RESULTS,
+    "discrepancy_type": DISCREPANCY_TYPES,
+    "status": RECON_STATUSES,
+    "hold_agency": HOLD_AGENCIES,
+    "port_of_entry": PORTS,
+    "port_of_unlading": PORTS,
+    "hts_chapter": HTS_CHAPTERS,
+}
+
+
+# --- countries -------------------------------------------------------------------------
+@cache
+def countries() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code -> common name, from pycountry."""
+    return {
+        c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries
+    }
+
+
+def country_name(code: str | None) -> str:
+    return countries().get((code or "").upper(), "")
+
+
+# --- descriptions ----------------------------------------------------------------------
+def describe(list_name: str, code: str | None) -> str:
+    """The description of `code` in the list named `list_name` ("" when unknown)."""
+    if code is None:
+        return ""
+    if list_name in ("country_of_origin", "country_of_export", "country"):
+        return country_name(code)
+    if list_name == "hts_number":
+        return HTS_LINES.get(code, "") or HTS_CHAPTERS.get(code[:2], "")
+    if list_name == "surety_code":
+        return SURETY_SPECIAL.get(code, "")
+    return CODE_LISTS.get(list_name, {}).get(code, "")
+
+
+def describable(column: str) -> bool:
+    return column in CODE_LISTS or column in (
+        "country_of_origin",
+        "country_of_export",
+        "hts_number",
+        "surety_code",
+    )
+
+
+# --- entry numbers ---------------------------------------------------------------------
+def _letter_value(char: str) -> int:
+    if char.isdigit():
+        return int(char)
+    offset = ord(char.upper()) - ord("A")
+    if not 0 <= offset < 26:
+        raise ValueError(f"{char!r} is not a letter or digit")
+    if offset < 9:  # A-I -> 1-9
+        return offset + 1
+    if offset < 18:  # J-R -> 1-9
+        return offset - 8
+    return offset - 16  # S-Z -> 2-9
+
+
+def check_digit(filer_code: str, serial: str) -> int:
+    """CATAIR Appendix E check digit of filer code + 7-digit serial (ABC, 1234567 -> 6)."""
+    digits = [_letter_value(c) for c in filer_code + serial]
+    total = 0
+    for position, digit in enumerate(digits, start=1):
+        if position % 2 == 0:
+            doubled = digit * 2
+            total += doubled // 10 + doubled % 10
+        else:
+            total += digit
+    return (10 - total % 10) % 10
+
+
+ENTRY_NUMBER = re.compile(r"^([A-Z0-9]{3})-?(\d{7})-?(\d)$")
+
+
+def normalize_entry_number(text: str) -> str:
+    """'ABC-1234567-6' or 'ABC12345676' -> 'ABC12345676'; ValueError when malformed."""
+    match = ENTRY_NUMBER.match(text.strip().upper())
+    if not match:
+        raise ValueError(f"{text!r} is not an entry number (XXX-NNNNNNN-C)")
+    filer, serial, check = match.groups()
+    expected = check_digit(filer, serial)
+    if int(check) != expected:
+        raise ValueError(f"{text!r} has check digit {check}, expected {expected}")
+    return f"{filer}{serial}{check}"
+
+
+def is_valid_entry_number(text: str) -> bool:
+    try:
+        normalize_entry_number(text)
+    except ValueError:
+        return False
+    return True
+
+
+def format_entry_number(stored: str) -> str:
+    """The 11-character stored form shown as XXX-NNNNNNN-C."""
+    return f"{stored[:3]}-{stored[3:10]}-{stored[10:]}" if len(stored) == 11 else stored
+
+
+# --- format checks ---------------------------------------------------------------------
+FILER_CODE = re.compile(r"^(?:\d{3}|[A-Z]\d{2}|[A-Z]{2}\d|[A-Z]{3}|[A-Z]\d[A-Z]|\d[A-Z]\d|\d{2}[A-Z]|\d[A-Z]{2})$")
+IMPORTER_NUMBER = re.compile(
+    r"^(?:\d{2}-\d{7}[A-HJ-NP-Y0-9]{2}|\d{3}-\d{2}-\d{4}|\d{6}-\d{5})$"
+)
+PORT_CODE = re.compile(r"^\d{4}$")
+HTS_NUMBER = re.compile(r"^\d{10}$")
+MANUFACTURER_ID = re.compile(r"^[A-Z]{2}[A-Z0-9]{1,13}$")
+COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+
+
+def is_filer_code(text: str) -> bool:
+    return bool(FILER_CODE.match(text))
+
+
+def is_importer_number(text: str) -> bool:
+    return bool(IMPORTER_NUMBER.match(text))
+
+
+def is_port_code(text: str) -> bool:
+    return bool(PORT_CODE.match(text))
+
+
+def is_hts_number(text: str) -> bool:
+    return bool(HTS_NUMBER.match(text))
+
+
+def is_manufacturer_id(text: str) -> bool:
+    return bool(MANUFACTURER_ID.match(text))
+
+
+def is_country_code(text: str) -> bool:
+    return text in countries()
+
+
+# --- full lists from files a user supplies ----------------------------------------------
+def load_hts_csv(path: Path) -> dict[str, str]:
+    """10- and 8-digit HTS numbers -> description, from the USITC HTS CSV export."""
+    lines: dict[str, str] = {}
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            number = (row.get("HTS Number") or "").replace(".", "").strip()
+            if number.isdigit() and len(number) in (8, 10):
+                lines[number] = " ".join((row.get("Description") or "").split())
+    return lines
+
+
+def load_ports_json(path: Path) -> dict[str, str]:
+    """Schedule D port code -> 'name, state', from `{code: {port, district, state}}`."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {code: f"{v['port']}, {v['state']}" for code, v in raw.items() if code.isdigit()}
