@@ -1,0 +1,153 @@
+"""Query engines: DuckDB embedded (the default) and Apache Spark (scale-out).
+
+Reports are Ibis expressions written once; an engine turns a table name into an Ibis
+table over the lake and an expression into a polars DataFrame. Engine differences stay
+in this module.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import duckdb
+import ibis
+import ibis.backends.duckdb
+import polars as pl
+
+from data_access import lake as lake_files
+from data_access.schema import TABLES, Table
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+DEFAULT_LAKE = Path(__file__).resolve().parents[1] / "data" / "lake"
+ENGINES = ("duckdb", "spark")
+
+_DUCKDB_TYPES = {
+    "String": "VARCHAR",
+    "Date": "DATE",
+    "Boolean": "BOOLEAN",
+    "Int16": "SMALLINT",
+    "Int32": "INTEGER",
+    "Float64": "DOUBLE",
+}
+
+
+def lake_path() -> Path:
+    """The lake directory: ITRAC_LAKE, or data/lake in the checkout."""
+    return Path(os.environ.get("ITRAC_LAKE") or DEFAULT_LAKE).resolve()
+
+
+def engine_name() -> str:
+    name = os.environ.get("ITRAC_ENGINE", "duckdb").strip().lower() or "duckdb"
+    if name not in ENGINES:
+        raise ValueError(f"ITRAC_ENGINE={name!r}; use one of {', '.join(ENGINES)}")
+    return name
+
+
+class Engine(Protocol):
+    """What reports need from an engine."""
+
+    name: str
+    lake: Path
+    generation: str
+
+    def table(self, name: str) -> ir.Table:
+        """The lake table `name` (contract columns plus the `year` partition column)."""
+        ...
+
+    def to_polars(self, expr: ir.Table) -> pl.DataFrame:
+        """Run `expr` and return its rows."""
+        ...
+
+
+class DuckDBEngine:
+    """DuckDB in this process: views over the lake, locked down, a cursor per thread."""
+
+    name = "duckdb"
+
+    def __init__(self, lake: Path) -> None:
+        self.lake = lake.resolve()
+        self.generation = lake_files.generation(self.lake)
+        self._con = duckdb.connect(config={"threads": os.cpu_count() or 2})
+        for spec in TABLES.values():
+            self._con.execute(_view_sql(self.lake, spec))
+        _lock_down(self._con, self.lake)
+        self._local = threading.local()
+
+    def _backend(self) -> ibis.BaseBackend:
+        backend = getattr(self._local, "backend", None)
+        if backend is None:  # a DuckDB connection is not thread-safe: one cursor per thread
+            backend = _LockedBackend.from_connection(self._con.cursor())
+            self._local.backend = backend
+        return backend
+
+    def table(self, name: str) -> ir.Table:
+        return self._backend().table(name)
+
+    def to_polars(self, expr: ir.Table) -> pl.DataFrame:
+        return self._backend().to_polars(expr)
+
+
+class _LockedBackend(ibis.backends.duckdb.Backend):
+    """Ibis over a locked connection: the settings Ibis wants were made before the lock."""
+
+    def _post_connect(self, extensions: object = None) -> None:
+        self._record_batch_readers_consumed = {}
+
+
+def _view_sql(lake: Path, spec: Table) -> str:
+    if lake_files.table_files(lake, spec.name):
+        glob = lake_files.table_glob(lake, spec.name).replace("'", "''")
+        return (
+            f"CREATE VIEW {spec.name} AS SELECT * FROM read_parquet('{glob}', "
+            "hive_partitioning = true, hive_types = {'year': INTEGER}, union_by_name = true)"
+        )
+    columns = ", ".join(f"CAST(NULL AS {_duckdb_type(c.dtype)}) AS {c.name}" for c in spec.columns)
+    return f"CREATE VIEW {spec.name} AS SELECT {columns}, CAST(NULL AS INTEGER) AS year WHERE false"
+
+
+def _duckdb_type(dtype: pl.DataType) -> str:
+    if isinstance(dtype, pl.Decimal):
+        return f"DECIMAL({dtype.precision}, {dtype.scale})"
+    return _DUCKDB_TYPES[str(dtype.base_type())]
+
+
+def _lock_down(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
+    """Only the lake is readable; no network, no extensions, no changing this later."""
+    con.execute("SET GLOBAL timezone = 'UTC'")  # what Ibis would set on each connection
+    con.execute("SET GLOBAL python_enable_replacements = false")
+    roots = sorted({str(lake), str(lake.resolve())})
+    con.execute(f"SET allowed_directories = {[r + '/' for r in roots]!r}")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET autoinstall_known_extensions = false")
+    con.execute("SET autoload_known_extensions = false")
+    con.execute("SET lock_configuration = true")
+
+
+_engines: dict[tuple[str, Path], Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def get_engine(lake: Path | None = None, name: str | None = None) -> Engine:
+    """The process-wide engine for `lake`, reopened when the lake's snapshot changes."""
+    lake = (lake or lake_path()).resolve()
+    name = name or engine_name()
+    key = (name, lake)
+    with _engines_lock:
+        engine = _engines.get(key)
+        if engine is None or engine.generation != lake_files.generation(lake):
+            engine = _open(name, lake)
+            _engines[key] = engine
+        return engine
+
+
+def _open(name: str, lake: Path) -> Engine:
+    if name == "spark":
+        from data_access.spark_engine import SparkEngine  # optional extra, imported lazily
+
+        return SparkEngine(lake)
+    return DuckDBEngine(lake)

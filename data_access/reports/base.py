@@ -1,0 +1,142 @@
+"""What every report stands on: the scope it runs in, the registry, shared shaping.
+
+A report is a function `(scope, **options) -> polars.DataFrame`. It reads tables only
+through `Scope.table`, which has already applied the principal's row predicates and the
+filters, so a report cannot forget either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import ibis
+import ibis.expr.types as ir
+import polars as pl
+
+from data_access import access, codes
+from data_access.access import Principal
+from data_access.engine import Engine
+from data_access.filters import Filters
+from data_access.schema import table as table_spec
+
+ENTRY_KEYS = {"reconciliations": "flagged_entry_number"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who asks (principal), about what (filters), on which engine."""
+
+    engine: Engine
+    principal: Principal
+    filters: Filters = field(default_factory=Filters)
+
+    def table(self, name: str) -> ir.Table:
+        """Table `name` with the principal's rows and the filters applied (or Refused)."""
+        spec = table_spec(name)
+        t = access.restrict(self.principal, self.engine.table(name), spec)
+        predicates = self.filters.predicates(t, spec)
+        if predicates:
+            t = t.filter(*predicates)
+        if self.filters.needs_lines and "country_of_origin" not in t.columns:
+            t = self._through_lines(t, name)
+        return t
+
+    def _through_lines(self, t: ir.Table, name: str) -> ir.Table:
+        """Header-level rows that have a line matching the line-level filters."""
+        key = ENTRY_KEYS.get(name, "entry_number")
+        if key not in t.columns:
+            return t
+        lines = self.table("entry_lines")
+        return t.filter(t[key].isin(lines.entry_number))
+
+    def run(self, expr: ir.Table) -> pl.DataFrame:
+        return self.engine.to_polars(expr)
+
+
+ReportFunction = Callable[..., pl.DataFrame]
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    title: str
+    category: str
+    tables: tuple[str, ...]
+    function: ReportFunction
+
+    def __call__(self, scope: Scope, **options: object) -> pl.DataFrame:
+        for name in self.tables:
+            if not scope.principal.can_see(name):
+                raise access.Refused(
+                    f"{table_spec(name).label} data is not available to brokers (a CBP rule)"
+                )
+        return self.function(scope, **options)
+
+
+REPORTS: dict[str, Report] = {}
+
+
+def report(
+    name: str, *, title: str, category: str, tables: tuple[str, ...]
+) -> Callable[[ReportFunction], Report]:
+    """Register a report under `name` (the name `itrac export` and the pages use)."""
+
+    def register(function: ReportFunction) -> Report:
+        if name in REPORTS:
+            raise ValueError(f"report {name!r} registered twice")
+        REPORTS[name] = Report(name, title, category, tables, function)
+        return REPORTS[name]
+
+    return register
+
+
+# --- shared expression pieces ------------------------------------------------------------
+def month(column: ir.DateValue) -> ir.DateValue:
+    """First day of the month, as a date on every engine."""
+    return column.truncate("M").cast("date")
+
+
+def money_sum(column: ir.Value) -> ir.Value:
+    return column.sum().coalesce(ibis.literal(0).cast(column.type())).cast("decimal(18, 2)")
+
+
+def line_duties(t: ir.Table) -> ir.Value:
+    """Duties of a tariff row: ordinary duty plus antidumping and countervailing duty."""
+    return t.duty_amount.fill_null(0) + t.add_amount.fill_null(0) + t.cvd_amount.fill_null(0)
+
+
+def line_fees(t: ir.Table) -> ir.Value:
+    return t.mpf_amount.fill_null(0) + t.hmf_amount.fill_null(0)
+
+
+def with_descriptions(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """Add `<column>_description` beside each code column (the descriptions ACE lacks)."""
+    for column in columns:
+        position = frame.columns.index(column) + 1
+        frame = frame.insert_column(position, _describe(frame.get_column(column), column))
+    return frame
+
+
+def _describe(values: pl.Series, column: str) -> pl.Series:
+    name = f"{column}_description"
+    text = values.cast(pl.String)
+    if column == "hts_number":
+        chapters = text.str.slice(0, 2).replace_strict(codes.HTS_CHAPTERS, default="")
+        lines = text.replace_strict(codes.HTS_LINES, default=None, return_dtype=pl.String)
+        return lines.fill_null(chapters).alias(name)
+    if column in ("country_of_origin", "country_of_export", "country"):
+        mapping = codes.countries()
+    elif column == "surety_code":
+        mapping = codes.SURETY_SPECIAL
+    else:
+        mapping = codes.CODE_LISTS.get(column, {})
+    return text.replace_strict(mapping, default="", return_dtype=pl.String).alias(name)
+
+
+def safe_ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(denominator != 0)
+        .then(numerator.cast(pl.Float64) / denominator.cast(pl.Float64))
+        .otherwise(None)
+    )
