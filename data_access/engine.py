@@ -19,12 +19,10 @@ import polars as pl
 
 from data_access import lake as lake_files
 from data_access.schema import TABLES, Table
+from data_access.settings import engine_name, lake_path
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
-
-DEFAULT_LAKE = Path(__file__).resolve().parents[1] / "data" / "lake"
-ENGINES = ("duckdb", "spark")
 
 _DUCKDB_TYPES = {
     "String": "VARCHAR",
@@ -34,18 +32,6 @@ _DUCKDB_TYPES = {
     "Int32": "INTEGER",
     "Float64": "DOUBLE",
 }
-
-
-def lake_path() -> Path:
-    """The lake directory: ITRAC_LAKE, or data/lake in the checkout."""
-    return Path(os.environ.get("ITRAC_LAKE") or DEFAULT_LAKE).resolve()
-
-
-def engine_name() -> str:
-    name = os.environ.get("ITRAC_ENGINE", "duckdb").strip().lower() or "duckdb"
-    if name not in ENGINES:
-        raise ValueError(f"ITRAC_ENGINE={name!r}; use one of {', '.join(ENGINES)}")
-    return name
 
 
 class Engine(Protocol):

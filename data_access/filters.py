@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, timedelta
 
 import ibis
 import ibis.expr.types as ir
@@ -167,3 +167,35 @@ def _parse_date(name: str, value: object) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise FilterError(f"{name}: {text!r} is not a date; use YYYY-MM-DD") from None
+
+
+PERIODS = (
+    "Last 12 months",
+    "Year to date",
+    "Last CBP fiscal year (Oct-Sep)",
+    "Last 5 years",
+    "Custom",
+)
+
+
+def period_range(period: str, today: date) -> tuple[date, date] | None:
+    """The dates a preset covers, ending `today` (None for "Custom")."""
+    if period == "Last 12 months":
+        return _shift_years(today, -1) + timedelta(days=1), today
+    if period == "Year to date":
+        return date(today.year, 1, 1), today
+    if period == "Last CBP fiscal year (Oct-Sep)":
+        last_end_year = today.year if today.month >= 10 else today.year - 1
+        return date(last_end_year - 1, 10, 1), date(last_end_year, 9, 30)
+    if period == "Last 5 years":
+        return _shift_years(today, -5) + timedelta(days=1), today
+    if period == "Custom":
+        return None
+    raise FilterError(f"unknown period {period!r}; periods: {', '.join(PERIODS)}")
+
+
+def _shift_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)

@@ -100,3 +100,49 @@ def _top(frame: pl.DataFrame, key: str, limit: int) -> pl.DataFrame:
         .with_columns(share=safe_ratio(pl.col("entered_value"), pl.lit(total)))
     )
     return with_descriptions(frame, key)
+
+
+@report("overview.importers", title="Importers", category=CATEGORY, tables=("entry_summaries",))
+def importers(scope: Scope) -> pl.DataFrame:
+    """Importer numbers in scope with their names and entry counts (largest first)."""
+    t = scope.table("entry_summaries")
+    expr = t.group_by("importer_number").aggregate(
+        importer_name=t.importer_name.max(), entries=t.count()
+    )
+    frame = scope.run(expr).with_columns(pl.col("entries").cast(pl.Int64))
+    return frame.sort(["entries", "importer_number"], descending=[True, False])
+
+
+FILTER_DIMENSIONS = (
+    "importer_number",
+    "filer_code",
+    "port_of_entry",
+    "country_of_origin",
+    "entry_type",
+    "mode_of_transport",
+)
+
+
+@report(
+    "overview.filter_options",
+    title="Values to filter on",
+    category=CATEGORY,
+    tables=("entry_lines",),
+)
+def filter_options(scope: Scope) -> pl.DataFrame:
+    """(dimension, code, description, lines): the values the global filters can pick."""
+    t = scope.table("entry_lines")
+    parts = []
+    for dimension in FILTER_DIMENSIONS:
+        expr = t.group_by(code=t[dimension]).aggregate(lines=t.count())
+        rows = scope.run(expr).filter(pl.col("code").is_not_null())
+        rows = with_descriptions(rows.rename({"code": dimension}), dimension)
+        parts.append(
+            rows.select(
+                dimension=pl.lit(dimension),
+                code=pl.col(dimension),
+                description=pl.col(f"{dimension}_description"),
+                lines=pl.col("lines").cast(pl.Int64),
+            )
+        )
+    return pl.concat(parts).sort(["dimension", "code"])

@@ -1,0 +1,40 @@
+# The two commands: `make run` (dashboard on a demo lake) and `make test` (every test).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+LAKE   ?= data/lake
+PORT   ?= 8501
+
+.PHONY: run test lint bench system-packages clean-lake
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Spark is an optional extra: the tests need it, the dashboard does not.
+$(BIN)/.installed-spark: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	touch $@
+
+run: $(BIN)/.installed
+	@test -L $(LAKE)/_current || $(BIN)/itrac demo --lake $(LAKE)
+	ITRAC_DEMO=1 ITRAC_LAKE=$(LAKE) $(BIN)/streamlit run dashboard.py \
+		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+test: $(BIN)/.installed-spark system-packages
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+system-packages:
+	@bash scripts/system_packages.sh
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(BIN)/.installed
+	$(BIN)/itrac bench --lake $(LAKE)
+
+clean-lake:
+	rm -rf $(LAKE)

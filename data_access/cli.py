@@ -1,0 +1,159 @@
+"""The `itrac` command: build a demo lake, ingest files, export reports, benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from data_access import engine, export, lake, settings
+from data_access.access import CBP, Principal, Refused
+from data_access.filters import FilterError, Filters
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+FILTER_OPTIONS = {  # CLI option -> Filters field
+    "start": "start",
+    "end": "end",
+    "importer": "importer_numbers",
+    "filer": "filer_codes",
+    "port": "ports",
+    "country": "countries",
+    "entry_type": "entry_types",
+    "mode": "modes",
+    "hts": "hts_prefix",
+}
+
+
+# Modules that add a subcommand through `add_command(subparsers)`; the rest live here.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+class UsageError(Exception):
+    """Bad arguments: exit 2 with the message."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except UsageError as error:
+        print(f"itrac: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="itrac", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    _add_demo(commands)
+    _add_export(commands)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).add_command(commands)
+    return parser
+
+
+def _lake_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lake", type=Path, default=None, help="lake directory (default: ITRAC_LAKE or data/lake)"
+    )
+
+
+def lake_of(args: argparse.Namespace) -> Path:
+    return (args.lake or settings.lake_path()).resolve()
+
+
+# --- demo ------------------------------------------------------------------------------
+def _add_demo(commands: argparse._SubParsersAction) -> None:
+    demo = commands.add_parser("demo", help="build a synthetic 5-year ITRAC lake")
+    _lake_option(demo)
+    demo.add_argument("--lines", type=int, default=1_000_000, help="about how many entry lines")
+    demo.add_argument("--seed", type=int, default=42, help="same seed, same rows")
+    demo.set_defaults(run=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from data_access import synth
+
+    if args.lines < 1000:
+        raise UsageError("--lines must be at least 1000")
+    with tqdm(total=args.lines, unit=" lines", unit_scale=True, desc="demo lake") as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        rows = synth.build_demo_lake(
+            lake_of(args), lines=args.lines, seed=args.seed, progress=progress
+        )
+    for name, count in rows.items():
+        print(f"{name}: {count:,} rows")
+    return EXIT_OK
+
+
+# --- export ----------------------------------------------------------------------------
+def _add_export(commands: argparse._SubParsersAction) -> None:
+    out = commands.add_parser("export", help="write one report for one principal")
+    out.add_argument("report", nargs="?", help="report name (see --list)")
+    out.add_argument("--list", action="store_true", help="print the report names, one a line")
+    _lake_option(out)
+    out.add_argument(
+        "--as",
+        dest="principal",
+        default="cbp",
+        help="cbp, importer:<number> or broker:<filer code>",
+    )
+    out.add_argument("--format", choices=export.FORMATS, default="csv")
+    out.add_argument(
+        "--out",
+        type=Path,
+        help="output file (default: standard output; xlsx and parquet need --out)",
+    )
+    for option in FILTER_OPTIONS:
+        out.add_argument(
+            f"--{option.replace('_', '-')}", dest=option, help=f"filter: {FILTER_OPTIONS[option]}"
+        )
+    out.set_defaults(run=_export)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from data_access.reports import REPORTS, Scope
+
+    if args.list:
+        print("\n".join(sorted(REPORTS)))
+        return EXIT_OK
+    if not args.report:
+        raise UsageError("name a report (itrac export --list shows them)")
+    if args.report not in REPORTS:
+        raise UsageError(f"no report {args.report!r}; itrac export --list shows the names")
+    if args.format in ("xlsx", "parquet") and not args.out:
+        raise UsageError(f"--format {args.format} needs --out FILE")
+    try:
+        principal = Principal.parse(args.principal) if args.principal else CBP
+        filters = Filters.parse({FILTER_OPTIONS[k]: getattr(args, k) for k in FILTER_OPTIONS})
+    except (ValueError, FilterError) as error:
+        raise UsageError(str(error)) from None
+    where = lake_of(args)
+    if not lake.exists(where):
+        print(
+            f"itrac: no lake at {where}; build one with `itrac demo --lake {where}`",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    try:
+        frame = REPORTS[args.report](Scope(engine.get_engine(where), principal, filters))
+    except Refused as error:
+        print(f"itrac: refused: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    export.write(frame, args.out or sys.stdout.buffer, args.format)
+    if args.out:
+        print(f"{args.report}: {frame.height:,} rows -> {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

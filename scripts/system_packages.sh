@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The system packages the tests need: Debian's chromium (browser tests), mdbtools (ITRAC
+# Access CDs) and a Java runtime (Spark local mode). Installed with apt when running as
+# root; otherwise stop with the one command to run. Never skip those tests silently.
+set -euo pipefail
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v mdb-export >/dev/null 2>&1 || missing+=(mdbtools)
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then
+  echo "installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "The tests need these system packages: ${missing[*]}" >&2
+  echo "Install them with:  sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi

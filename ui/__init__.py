@@ -1,0 +1,1 @@
+"""Shared widgets: identity, the filter bar, KPI rows, charts with their tables and exports."""

@@ -1,0 +1,105 @@
+"""Page building blocks: intro sentence, KPI row, chart with its table and exports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from data_access import export
+
+EXPORT_FORMATS = ("csv", "xlsx", "parquet")
+
+
+@dataclass(frozen=True)
+class Kpi:
+    label: str
+    value: str
+    help: str = ""
+
+
+def intro(title: str, sentence: str) -> None:
+    """The page title and one plain sentence of what the page answers."""
+    st.title(title)
+    st.markdown(sentence)
+
+
+def empty_state(frame: pl.DataFrame, what: str = "these filters") -> bool:
+    """Show the 'no data' notice when `frame` is empty; True when it was."""
+    if frame.is_empty():
+        st.info(f"No data for {what}. Widen the date range or clear some filters.", icon="🔎")
+        return True
+    return False
+
+
+def kpi_row(kpis: Sequence[Kpi]) -> None:
+    for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
+        column.metric(kpi.label, kpi.value, help=kpi.help or None)
+
+
+def money(value: Decimal | float | int | None) -> str:
+    if value is None:
+        return "–"
+    amount = float(value)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(amount) >= limit:
+            return f"${amount / limit:,.1f}{suffix}"
+    return f"${amount:,.2f}"
+
+
+def count(value: int | None) -> str:
+    return "–" if value is None else f"{value:,}"
+
+
+def percent(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def chart_with_table(
+    figure: go.Figure,
+    frame: pl.DataFrame,
+    *,
+    title: str,
+    alt: str,
+    key: str,
+) -> None:
+    """A chart, its alt text, and the same numbers as a table with exports one click away."""
+    st.subheader(title)
+    chart_tab, table_tab = st.tabs(["Chart", "Table"])
+    with chart_tab:
+        figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=None)
+        st.plotly_chart(figure, key=f"{key}-chart", config={"displaylogo": False})
+        st.caption(alt)
+    with table_tab:
+        table_with_export(frame, name=key)
+
+
+def table_with_export(
+    frame: pl.DataFrame,
+    *,
+    name: str,
+    full: Callable[[], pl.DataFrame] | None = None,
+    formats: Sequence[str] = EXPORT_FORMATS,
+) -> None:
+    """The table and download buttons; `full` gives the whole result when `frame` is a page."""
+    st.dataframe(frame, hide_index=True, width="stretch")
+    export_buttons(full or (lambda: frame), name=name, formats=formats)
+
+
+def export_buttons(
+    rows: Callable[[], pl.DataFrame], *, name: str, formats: Sequence[str] = EXPORT_FORMATS
+) -> None:
+    """Download buttons that build the file only when clicked."""
+    for column, fmt in zip(st.columns(len(formats) + 2)[: len(formats)], formats, strict=True):
+        column.download_button(
+            f"⬇ {fmt.upper()}",
+            data=lambda fmt=fmt: export.to_bytes(rows(), fmt),
+            file_name=f"{name}.{fmt}",
+            mime=export.MEDIA_TYPES[fmt],
+            key=f"{name}-{fmt}",
+            on_click="ignore",
+        )
