@@ -1,0 +1,293 @@
+# ruff: noqa: E501  (the standard __main__ block at the bottom is one long line, kept as is)
+"""Transition timeline: the ITRAC-to-ACE-Reports rollout, phase by phase, as of a date.
+
+The phase table is `config/transition_phases.yaml` (or $ITRAC_PHASES), read at every
+render so an edit shows on reload. The "as of" date lives in the URL (?as_of=YYYY-MM-DD).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Protocol
+
+import plotly.express as px
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from data_access import lake
+from data_access.schema import TABLES
+from data_access.timeline import (
+    Position,
+    TimelineError,
+    TransitionPlan,
+    default_path,
+    load_phases,
+)
+
+AVAILABILITY_LABELS = {
+    "available": "Available",
+    "partial": "Partly available",
+    "discontinued": "Discontinued",
+    "unavailable": "Not available",
+}
+MARGIN = timedelta(days=31)
+
+
+class View(Protocol):
+    lake: Path
+
+
+def render(view: View) -> None:
+    st.title("ITRAC to ACE Reports transition")
+    st.write(
+        "Where CBP's move of ITRAC data from CDs to ACE Reports stood on a given date, "
+        "where each kind of data could be had, and what this dashboard holds."
+    )
+    try:
+        plan = load_phases(default_path())
+    except TimelineError as error:
+        st.error(str(error))
+        st.stop()
+    as_of = _as_of_input(plan)
+    position = plan.position(as_of)
+    _phase_in_force(plan, position)
+    _timeline(plan, as_of)
+    _availability(plan, position)
+    _holdings(plan, view.lake)
+    _gaps_and_questions(plan)
+    _help(plan)
+
+
+def _as_of_input(plan: TransitionPlan) -> date:
+    today = date.today()
+    latest = max(today, plan.phases[-1].end)
+    chosen = st.date_input(
+        "As of",
+        value="today",
+        min_value=date(plan.phases[0].start.year - 10, 1, 1),
+        max_value=date(latest.year + 10, 12, 31),
+        key="as_of",
+        bind="query-params",
+        help="The date to show the transition at; it is kept in the page's address.",
+    )
+    return chosen if isinstance(chosen, date) else today
+
+
+def _phase_in_force(plan: TransitionPlan, position: Position) -> None:
+    st.subheader(f"As of {position.as_of.isoformat()}")
+    if position.kind == "in":
+        st.success(f"Phase in force: {position.describe()}")
+        st.markdown("\n".join(f"- {line}" for line in position.phase.status))  # type: ignore[union-attr]
+    elif position.kind == "before":
+        st.info(f"{position.describe()}. {plan.before_first_phase}")
+    elif position.kind == "between":
+        st.info(f"{position.describe()}: no phase is in force on this date.")
+    else:
+        st.success(f"{position.describe()}. {plan.after_last_phase}")
+    reached = [m for m in plan.milestones if m.date <= position.as_of]
+    if reached:
+        st.caption(
+            "Milestones reached by then: "
+            + "; ".join(f"{m.date.isoformat()} {m.title}" for m in reached)
+        )
+
+
+def _phase_frame(plan: TransitionPlan) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "phase": [p.name for p in plan.phases],
+            "start": [p.start for p in plan.phases],
+            "end": [p.end for p in plan.phases],
+            "status": ["; ".join(p.status) for p in plan.phases],
+        }
+    )
+
+
+def _milestone_frame(plan: TransitionPlan) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "date": [m.date for m in plan.milestones],
+            "milestone": [m.title for m in plan.milestones],
+            "detail": [m.detail for m in plan.milestones],
+        },
+        schema={"date": pl.Date, "milestone": pl.String, "detail": pl.String},
+    )
+
+
+def _timeline_figure(plan: TransitionPlan, as_of: date) -> go.Figure:
+    # Phase ends are inclusive days; a bar must reach the end of its last day.
+    bars = _phase_frame(plan).with_columns(finish=pl.col("end") + pl.duration(days=1))
+    figure = px.timeline(bars, x_start="start", x_end="finish", y="phase", hover_data=["end"])
+    milestones = plan.milestones
+    figure.add_trace(
+        go.Scatter(
+            x=[m.date for m in milestones],
+            y=["Milestones"] * len(milestones),
+            mode="markers+text",
+            marker={"symbol": "diamond", "size": 14},
+            text=[m.title for m in milestones],
+            textposition="top center",
+            name="Milestone",
+            hovertext=[f"{m.date.isoformat()}: {m.title}" for m in milestones],
+            hoverinfo="text",
+        )
+    )
+    low, high = plan.phases[0].start - MARGIN, plan.phases[-1].end + MARGIN
+    figure.update_xaxes(range=[low, high], title=None)
+    figure.update_yaxes(autorange="reversed", title=None)
+    figure.update_layout(showlegend=False, margin={"t": 40})
+    _mark_as_of(figure, as_of, low, high)
+    return figure
+
+
+def _mark_as_of(figure: go.Figure, as_of: date, low: date, high: date) -> None:
+    """A dashed line at `as_of`, or an arrow at the edge when it is off the chart."""
+    label = f"As of {as_of.isoformat()}"
+    if low <= as_of <= high:
+        figure.add_shape(
+            type="line",
+            x0=as_of,
+            x1=as_of,
+            y0=0,
+            y1=1,
+            yref="paper",
+            line={"dash": "dash", "width": 2},
+        )
+        figure.add_annotation(
+            x=as_of, y=1, yref="paper", text=label, showarrow=False, yanchor="bottom"
+        )
+        return
+    edge, arrow = (low, f"← {label}") if as_of < low else (high, f"{label} →")
+    figure.add_annotation(
+        x=edge,
+        y=1,
+        yref="paper",
+        text=arrow,
+        showarrow=False,
+        yanchor="bottom",
+        xanchor="left" if as_of < low else "right",
+    )
+
+
+def _timeline(plan: TransitionPlan, as_of: date) -> None:
+    st.subheader("Phases and milestones")
+    chart, table = st.tabs(["Chart", "Table"])
+    alt = (
+        f"Gantt chart of the {len(plan.phases)} transition phases from "
+        f"{plan.phases[0].start.isoformat()} to {plan.phases[-1].end.isoformat()}, "
+        f"with {len(plan.milestones)} milestone(s) and a dashed line at {as_of.isoformat()}."
+    )
+    with chart:
+        st.plotly_chart(_timeline_figure(plan, as_of), alt=alt)
+        st.caption(alt)
+    with table:
+        _table_with_download(_phase_frame(plan), "transition_phases")
+        _table_with_download(_milestone_frame(plan), "transition_milestones")
+    st.caption(plan.notice.dates_note)
+
+
+def _availability_frame(plan: TransitionPlan, position: Position) -> pl.DataFrame:
+    columns: dict[str, list[str]] = {
+        "channel": [c.name for c in plan.channels],
+        "what it is": [c.description for c in plan.channels],
+    }
+    for phase in plan.phases:
+        heading = f"{phase.name} (in force)" if phase == position.phase else phase.name
+        columns[heading] = [AVAILABILITY_LABELS[phase.availability[c.id]] for c in plan.channels]
+    return pl.DataFrame(columns)
+
+
+def _availability(plan: TransitionPlan, position: Position) -> None:
+    st.subheader("Where ITRAC data could be had, phase by phase")
+    st.caption(
+        "One row per channel, one column per phase; each cell says whether the channel "
+        "gave ITRAC data in that phase."
+    )
+    _table_with_download(_availability_frame(plan, position), "channel_availability")
+
+
+def _holdings_frame(plan: TransitionPlan, tables: dict[str, dict]) -> pl.DataFrame:
+    rows = []
+    for category in plan.categories:
+        reports = ", ".join(category.reports) or "No report (a known gap)"
+        for name in category.tables:
+            stats = tables.get(name) or {}
+            rows.append(
+                {
+                    "category": category.name,
+                    "in ACE Reports": reports,
+                    "in this dashboard": TABLES[name].label,
+                    "rows": int(stats.get("rows") or 0),
+                    "first date": stats.get("first"),
+                    "last date": stats.get("last"),
+                }
+            )
+    schema = {"rows": pl.Int64, "first date": pl.String, "last date": pl.String}
+    return pl.DataFrame(rows, schema_overrides=schema)
+
+
+def _holdings(plan: TransitionPlan, lake_dir: Path) -> None:
+    st.subheader("What this dashboard holds")
+    coverage = lake.coverage(lake_dir)
+    tables = coverage.get("tables") or {}
+    if not any((stats or {}).get("rows") for stats in tables.values()):
+        st.info(
+            "No data is loaded yet. Load ITRAC or ACE Reports extracts with `itrac ingest`, "
+            "or build the demo data set with `itrac demo`."
+        )
+        return
+    files = lake.manifest(lake_dir).height
+    st.caption(
+        f"Rows and date range per report category, from {files} loaded file(s) or data "
+        f"set(s); lake last written {coverage.get('written_at', 'at an unknown time')}."
+    )
+    _table_with_download(_holdings_frame(plan, tables), "dashboard_holdings")
+
+
+def _gaps_and_questions(plan: TransitionPlan) -> None:
+    if plan.gaps:
+        st.subheader("Known gaps in ACE Reports")
+        st.markdown("\n".join(f"- **{gap.title}**: {gap.detail}" for gap in plan.gaps))
+    if plan.questions:
+        st.subheader("Questions and answers")
+        for item in plan.questions:
+            with st.expander(item.question):
+                st.write(item.answer)
+
+
+def _help(plan: TransitionPlan) -> None:
+    st.subheader("Training and contact")
+    lines = [f"- {_linked(r.title, r.url)}: {r.detail}" for r in plan.training]
+    lines.append(
+        f"- Questions: {_linked(plan.contact.title, plan.contact.url)}. {plan.contact.detail}"
+    )
+    if plan.updates:
+        lines.append(f"- Updates: {plan.updates}")
+    st.markdown("\n".join(lines))
+    st.caption(f"Source: {plan.notice.issued_by}, {plan.notice.issued}: {plan.notice.title}.")
+
+
+def _linked(text: str, url: str | None) -> str:
+    return f"[{text}]({url})" if url else text
+
+
+def _table_with_download(frame: pl.DataFrame, name: str) -> None:
+    st.dataframe(frame, hide_index=True)
+    st.download_button(
+        "Download CSV",
+        frame.write_csv(),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"download_{name}",
+        on_click="ignore",
+    )
+
+
+# fmt: off
+if __name__ == "__main__":  # run directly by Streamlit's legacy pages/ mechanism: go through the frame
+    import runpy
+    from pathlib import Path as _Path
+    runpy.run_path(str(_Path(__file__).resolve().parents[1] / "dashboard.py"), run_name="__main__")
+# fmt: on

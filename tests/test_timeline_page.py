@@ -1,0 +1,136 @@
+"""The timeline page, run headless through Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data_access import lake
+
+
+def page_script(lake_dir: str) -> None:
+    from pathlib import Path
+
+    from pages import timeline
+
+    class View:
+        lake = Path(lake_dir)
+
+    timeline.render(View())
+
+
+def run_page(lake_dir: Path, as_of: str | None = None) -> AppTest:
+    at = AppTest.from_function(page_script, args=(str(lake_dir),), default_timeout=30)
+    if as_of is not None:
+        at.query_params["as_of"] = as_of
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("success", "info", "error", "markdown", "caption") for e in
+             getattr(at, kind)]  # fmt: skip
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.fixture(autouse=True)
+def shipped_phases(monkeypatch):
+    monkeypatch.delenv("ITRAC_PHASES", raising=False)
+
+
+def test_phase_in_force_follows_the_as_of_query_param(tmp_path):
+    at = run_page(tmp_path, "2019-07-15")
+    assert not at.exception
+    assert at.date_input(key="as_of").value == date(2019, 7, 15)
+    assert [s.value for s in at.success] == [
+        "Phase in force: Summer 2019 (2019-06-01 to 2019-08-31)"
+    ]
+    assert "- Full access to ITRAC data in ACE Reports" in texts(at)
+    assert "Milestones reached by then: 2019-04-18 ITRAC reports deployed in ACE Reports" in texts(
+        at
+    )
+
+
+def test_before_the_first_phase(tmp_path):
+    at = run_page(tmp_path, "2018-12-01")
+    assert at.info[0].value.startswith("Before the first phase: Spring 2019 starts 2019-03-01.")
+
+
+def test_after_the_last_phase(tmp_path):
+    at = run_page(tmp_path, "2021-06-30")
+    assert at.success[0].value.startswith(
+        "After the last phase (Fall/Winter 2019 ended 2019-12-31): fully implemented."
+    )
+
+
+def test_as_of_defaults_to_today(tmp_path):
+    at = run_page(tmp_path)
+    assert at.date_input(key="as_of").value == date.today()
+
+
+def test_availability_matrix_marks_the_phase_in_force(tmp_path):
+    at = run_page(tmp_path, "2019-10-01")
+    matrix = at.dataframe[2].value
+    assert list(matrix.columns) == [
+        "channel",
+        "what it is",
+        "Spring 2019",
+        "Summer 2019",
+        "Fall/Winter 2019 (in force)",
+    ]
+    assert matrix.iloc[1].tolist()[0] == "ITRAC on CD"
+    assert matrix.iloc[1].tolist()[2:] == ["Available", "Available", "Discontinued"]
+
+
+def test_empty_lake_says_no_data_is_loaded(tmp_path):
+    at = run_page(tmp_path, "2019-07-15")
+    assert any(i.value.startswith("No data is loaded yet.") for i in at.info)
+
+
+def test_holdings_per_category_come_from_the_lake(tmp_path):
+    bonds = pl.DataFrame(
+        {
+            "bond_number": ["B1", "B2"],
+            "importer_number": ["12-3456789AB"] * 2,
+            "bond_type": ["8", "9"],
+            "effective_date": [date(2020, 1, 2), date(2021, 3, 4)],
+        }
+    )
+    with lake.transaction(tmp_path) as tx:
+        tx.write("bonds", bonds)
+        tx.record(file="bonds.csv", rows_loaded=2)
+    at = run_page(tmp_path, "2019-07-15")
+    assert not at.exception
+    holdings = at.dataframe[3].value
+    bond_row = holdings[holdings["category"] == "Bond"].iloc[0].tolist()
+    assert bond_row == ["Bond", "Bond Details", "Bond Details", 2, "2020-01-02", "2021-03-04"]
+    exams = holdings[holdings["category"] == "Exams"].iloc[0].tolist()
+    assert exams[1] == "No report (a known gap)"
+    assert exams[3] == 0
+
+
+def test_malformed_file_shows_the_message_without_a_traceback(tmp_path, monkeypatch):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("phases: [\n")
+    monkeypatch.setenv("ITRAC_PHASES", str(bad))
+    at = run_page(tmp_path, "2019-07-15")
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        f"{bad}, line 2: not valid YAML: expected the node content, but found '<stream end>'"
+    ]
+    assert len(at.date_input) == 0
+
+
+def test_an_edit_shows_on_the_next_run_without_a_restart(tmp_path, monkeypatch):
+    edited = tmp_path / "phases.yaml"
+    shipped = Path(__file__).resolve().parents[1] / "config" / "transition_phases.yaml"
+    edited.write_text(shipped.read_text())
+    monkeypatch.setenv("ITRAC_PHASES", str(edited))
+    at = run_page(tmp_path, "2019-07-15")
+    assert at.success[0].value.startswith("Phase in force: Summer 2019")
+    edited.write_text(shipped.read_text().replace("name: Summer 2019", "name: Summer of 2019"))
+    at.run()
+    assert at.success[0].value.startswith("Phase in force: Summer of 2019")
