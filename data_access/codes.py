@@ -222,7 +222,7 @@ PORTS: dict[str, str] = {
     "5201": "Miami, FL",
     "5203": "Port Everglades, FL",
     "5301": "Houston, TX",
-    "5501": "Dallas/Fort Worth, TX",
+    "5501": "Dallas/Ft. Worth, TX",
 }
 
 HTS_CHAPTERS: dict[str, str] = {
@@ -289,9 +289,7 @@ CODE_LISTS: dict[str, dict[str, str]] = {
 @cache
 def countries() -> dict[str, str]:
     """ISO 3166-1 alpha-2 code -> common name, from pycountry."""
-    return {
-        c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries
-    }
+    return {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
 
 
 def country_name(code: str | None) -> str:
@@ -377,10 +375,8 @@ def format_entry_number(stored: str) -> str:
 
 
 # --- format checks ---------------------------------------------------------------------
-FILER_CODE = re.compile(r"^(?:\d{3}|[A-Z]\d{2}|[A-Z]{2}\d|[A-Z]{3}|[A-Z]\d[A-Z]|\d[A-Z]\d|\d{2}[A-Z]|\d[A-Z]{2})$")
-IMPORTER_NUMBER = re.compile(
-    r"^(?:\d{2}-\d{7}[A-HJ-NP-Y0-9]{2}|\d{3}-\d{2}-\d{4}|\d{6}-\d{5})$"
-)
+FILER_CODE = re.compile(r"^[A-Z0-9]{3}$")  # NNN ANN AAN AAA ANA NAN NNA NAA: every mix
+IMPORTER_NUMBER = re.compile(r"^(?:\d{2}-\d{7}[A-HJ-NP-Y0-9]{2}|\d{3}-\d{2}-\d{4}|\d{6}-\d{5})$")
 PORT_CODE = re.compile(r"^\d{4}$")
 HTS_NUMBER = re.compile(r"^\d{10}$")
 MANUFACTURER_ID = re.compile(r"^[A-Z]{2}[A-Z0-9]{1,13}$")

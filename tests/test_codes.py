@@ -1,0 +1,96 @@
+from pathlib import Path
+
+import pytest
+
+from data_access import codes
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "reference"
+
+
+@pytest.mark.parametrize(
+    ("filer", "serial", "expected"),
+    [
+        ("ABC", "1234567", 6),  # DOMAIN.md's worked example
+        ("000", "0000000", 0),
+        ("BII", "0599285", 4),  # BII05992854, an entry number from an ACE export
+        ("999", "9999999", 0),  # 5x9 + 5x(1+8) = 90
+        ("JSZ", "0000001", 4),  # J->1, S->2 doubled 4, Z->9, 1 doubled 2: 16
+    ],
+)
+def test_check_digit_known_vectors(filer: str, serial: str, expected: int) -> None:
+    assert codes.check_digit(filer, serial) == expected
+
+
+def test_letter_bands_map_as_catair_appendix_e() -> None:
+    assert [codes._letter_value(c) for c in "AIJRSZ"] == [1, 9, 1, 9, 2, 9]
+
+
+def test_entry_number_forms() -> None:
+    assert codes.normalize_entry_number("abc-1234567-6") == "ABC12345676"
+    assert codes.format_entry_number("ABC12345676") == "ABC-1234567-6"
+    assert codes.is_valid_entry_number("ABC12345676")
+    assert not codes.is_valid_entry_number("ABC12345675")
+    with pytest.raises(ValueError, match="check digit 5, expected 6"):
+        codes.normalize_entry_number("ABC-1234567-5")
+    with pytest.raises(ValueError, match="not an entry number"):
+        codes.normalize_entry_number("AB-1234567-6")
+
+
+@pytest.mark.parametrize(
+    ("check", "good", "bad"),
+    [
+        (
+            codes.is_importer_number,
+            ["27-1234567AB", "123-45-6789", "190101-12345"],
+            ["27-1234567AO", "271234567AB", "27-1234567"],
+        ),
+        (codes.is_filer_code, ["ABC", "1A2", "99Z", "A99"], ["AB", "ABCD", "A-C", "abc"]),
+        (codes.is_port_code, ["2704", "0101"], ["270", "27O4", "27041"]),
+        (
+            codes.is_hts_number,
+            ["0901210000", "9903880300"],
+            ["0901.21.00", "090121000", "090121000A"],
+        ),
+        (
+            codes.is_manufacturer_id,
+            ["CNSHAHAI1234SHA", "XOMAPLE12TOR"],
+            ["1CSHA", "CN", "CNSHAHAI1234SHANG"],
+        ),
+        (codes.is_country_code, ["CN", "VN", "MX"], ["XX", "cn", "CHN"]),
+    ],
+)
+def test_format_checks(check, good: list[str], bad: list[str]) -> None:
+    assert [check(v) for v in good] == [True] * len(good)
+    assert [check(v) for v in bad] == [False] * len(bad)
+
+
+def test_every_domain_code_list_has_descriptions() -> None:
+    assert codes.describe("entry_type", "03") == "Consumption - antidumping/countervailing duty"
+    assert codes.describe("mode_of_transport", "11") == "Vessel, container"
+    assert codes.describe("bond_type", "8") == "Continuous"
+    assert codes.describe("activity_code", "1a") == "Drawback"
+    assert codes.describe("recon_flag", "007") == "Value, classification and 9802"
+    assert codes.describe("liquidation_type", "7") == "Deemed"
+    assert codes.describe("spi", "S") == "USMCA (formerly NAFTA, CA/MX)"
+    assert codes.describe("surety_code", "999") == "Bond waived"
+    assert codes.describe("port_of_entry", "2704") == "Los Angeles, CA"
+    assert codes.describe("country_of_origin", "VN") == "Vietnam"
+    assert codes.describe("hts_number", "9999999999") == codes.HTS_CHAPTERS["99"]
+    assert codes.describe("entry_type", "00") == ""
+    assert len(codes.ENTRY_TYPES) == 42 and len(codes.MODES_OF_TRANSPORT) == 15
+
+
+def test_curated_ports_agree_with_schedule_d() -> None:
+    official = codes.load_ports_json(REFERENCE / "schedule_d_port_codes.json")
+    assert len(codes.PORTS) >= 20
+    for code, name in codes.PORTS.items():
+        assert official[code].split(",")[0].split(" ")[0] == name.split(",")[0].split(" ")[0], code
+
+
+def test_full_hts_list_loads_from_the_usitc_export() -> None:
+    hts = codes.load_hts_csv(REFERENCE / "hts_usitc_2025.csv")
+    assert len(hts) == 7_133 + 19_733
+    assert hts["09012100"].startswith("Not decaffeinated")
+    for number, description in codes.HTS_LINES.items():
+        assert number in hts, number
+        assert description, number
