@@ -1,10 +1,9 @@
 """The ITRAC-to-ACE-Reports transition: the YAML phase table, validated.
 
-`load_phases` reads `config/transition_phases.yaml` (or the file named by ITRAC_PHASES)
-into a `TransitionPlan`. Any problem raises `TimelineError` with one message naming the
-file, the line and the field, e.g. ``transition_phases.yaml, line 12, phases[1].end: this
-field is missing``. Line numbers come from the composed YAML node tree, so each pydantic
-error location (a path of keys and indices) maps back to the line it came from.
+`load_phases` reads the phase file into a `TransitionPlan` or raises `TimelineError` with
+one message naming file, line and field (``phases.yaml, line 12, phases[1].end: this field
+is missing``). Lines come from the composed YAML node tree: each pydantic error location,
+a path of keys and indices, maps back to the line it came from.
 """
 
 from __future__ import annotations
@@ -75,9 +74,6 @@ class Phase(_Model):
     end: Day
     status: list[Text] = Field(min_length=1)
     availability: dict[str, Availability]
-
-    def contains(self, day: date) -> bool:
-        return self.start <= day <= self.end
 
 
 class Milestone(_Model):
@@ -159,7 +155,7 @@ class TransitionPlan(_Model):
     def position(self, as_of: date) -> Position:
         previous = None
         for phase in self.phases:
-            if phase.contains(as_of):
+            if phase.start <= as_of <= phase.end:
                 return Position(as_of, phase, previous, None)
             if as_of < phase.start:
                 return Position(as_of, None, previous, phase)
@@ -168,9 +164,6 @@ class TransitionPlan(_Model):
 
     def phase_in_force(self, as_of: date) -> Phase | None:
         return self.position(as_of).phase
-
-    def channel_name(self, channel_id: str) -> str:
-        return next(c.name for c in self.channels if c.id == channel_id)
 
 
 def default_path() -> Path:
@@ -211,25 +204,39 @@ def _compose(path: Path) -> tuple[Any, dict[Loc, int]]:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise TimelineError(f"{path}: cannot read the file ({error.strerror})") from None
-    loader = yaml.SafeLoader(text)
+    except UnicodeDecodeError:
+        raise TimelineError(f"{path}: not UTF-8 text") from None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         if node is None:
             raise TimelineError(f"{path}, line 1: the file is empty")
         lines: dict[Loc, int] = {}
         _index_lines(path, node, (), lines)
         return loader.construct_document(node), lines
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        raise TimelineError(f"{path}, line {line}: not valid YAML: {error.problem}") from None
-    finally:
-        loader.dispose()
+    except yaml.YAMLError as error:
+        raise _syntax_error(path, text, error) from None
 
 
-def _index_lines(path: Path, node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> None:
-    """Record the 1-based line of every key and item; refuse duplicate keys."""
-    lines.setdefault(loc, node.start_mark.line + 1)
+def _syntax_error(path: Path, text: str, error: yaml.YAMLError) -> TimelineError:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if mark is not None:
+        line = mark.line + 1
+    else:  # the reader refuses a character before any mark exists; it knows the offset
+        line = text.count("\n", 0, getattr(error, "position", 0)) + 1
+    problem = getattr(error, "problem", None) or getattr(error, "reason", None) or str(error)
+    return TimelineError(f"{path}, line {line}: not valid YAML: {problem}")
+
+
+def _index_lines(
+    path: Path, node: yaml.Node, loc: Loc, lines: dict[Loc, int], above: tuple[int, ...] = ()
+) -> None:
+    """Record the 1-based line of every key and item; refuse duplicate keys and loops."""
+    line = node.start_mark.line + 1
+    if id(node) in above:
+        raise TimelineError(f"{path}, line {line}, {_field(loc)}: an alias that contains itself")
+    lines.setdefault(loc, line)
+    above = (*above, id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             child = (*loc, key_node.value)
@@ -237,10 +244,10 @@ def _index_lines(path: Path, node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -
                 line = key_node.start_mark.line + 1
                 raise TimelineError(f"{path}, line {line}, {_field(child)}: given twice")
             lines[child] = key_node.start_mark.line + 1
-            _index_lines(path, value_node, child, lines)
+            _index_lines(path, value_node, child, lines, above)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _index_lines(path, item, (*loc, index), lines)
+            _index_lines(path, item, (*loc, index), lines, above)
 
 
 def _pydantic_message(path: Path, lines: dict[Loc, int], error: _PydanticError) -> str:
@@ -266,14 +273,10 @@ def _describe(error: Any, missing: list[Loc]) -> str:
         text = "should be a mapping of field: value lines"
     text = text.removeprefix("Value error, ")
     text = text[0].lower() + text[1:]
-    return f"{text}, got {_shown(given)}"
-
-
-def _shown(value: object) -> str:
-    if isinstance(value, dict | list):
-        return f"a {'mapping' if isinstance(value, dict) else 'list'}"
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    shown = repr(given) if len(repr(given)) <= 40 else repr(given)[:37] + "..."
+    if isinstance(given, dict | list):
+        shown = "a mapping" if isinstance(given, dict) else "a list"
+    return f"{text}, got {shown}"
 
 
 def _consistency_problem(plan: TransitionPlan) -> tuple[Loc, str] | None:
@@ -301,20 +304,13 @@ def _phase_problem(plan: TransitionPlan, index: int, phase: Phase) -> tuple[Loc,
     loc: Loc = ("phases", index)
     if phase.end < phase.start:
         return (*loc, "end"), f"{phase.name} ends {phase.end}, before it starts ({phase.start})"
-    if index > 0:
-        before = plan.phases[index - 1]
-        if phase.start < before.start:
-            text = (
-                f"{phase.name} starts {phase.start}, before {before.name} ({before.start}): "
-                "list the phases in date order"
-            )
-            return (*loc, "start"), text
-        if phase.start <= before.end:
-            text = (
-                f"{phase.name} starts {phase.start}, before {before.name} ends "
-                f"({before.end}): phases must not overlap"
-            )
-            return (*loc, "start"), text
+    before = plan.phases[index - 1] if index else None
+    if before and phase.start < before.start:
+        text = f"before {before.name} ({before.start}): list the phases in date order"
+        return (*loc, "start"), f"{phase.name} starts {phase.start}, {text}"
+    if before and phase.start <= before.end:
+        text = f"before {before.name} ends ({before.end}): phases must not overlap"
+        return (*loc, "start"), f"{phase.name} starts {phase.start}, {text}"
     declared = [c.id for c in plan.channels]
     for channel in phase.availability:
         if channel not in declared:

@@ -33,6 +33,8 @@ AVAILABILITY_LABELS = {
     "unavailable": "Not available",
 }
 MARGIN = timedelta(days=31)
+PHASE_COLOURS = {"in force": "#0068c9", "other phase": "#a3c4e8"}
+MILESTONE_COLOUR = "#e8710a"
 
 
 class View(Protocol):
@@ -71,21 +73,24 @@ def _as_of_input(plan: TransitionPlan) -> date:
         key="as_of",
         bind="query-params",
         help="The date to show the transition at; it is kept in the page's address.",
+        width=220,
     )
     return chosen if isinstance(chosen, date) else today
 
 
 def _phase_in_force(plan: TransitionPlan, position: Position) -> None:
     st.subheader(f"As of {position.as_of.isoformat()}")
-    if position.kind == "in":
+    if position.phase is not None:
         st.success(f"Phase in force: {position.describe()}")
-        st.markdown("\n".join(f"- {line}" for line in position.phase.status))  # type: ignore[union-attr]
-    elif position.kind == "before":
-        st.info(f"{position.describe()}. {plan.before_first_phase}")
+        st.markdown("\n".join(f"- {line}" for line in position.phase.status))
     elif position.kind == "between":
         st.info(f"{position.describe()}: no phase is in force on this date.")
+    elif position.kind == "before":
+        st.info(position.describe())
+        st.markdown(plan.before_first_phase)
     else:
-        st.success(f"{position.describe()}. {plan.after_last_phase}")
+        st.success(position.describe())
+        st.markdown(plan.after_last_phase)
     reached = [m for m in plan.milestones if m.date <= position.as_of]
     if reached:
         st.caption(
@@ -118,15 +123,27 @@ def _milestone_frame(plan: TransitionPlan) -> pl.DataFrame:
 
 def _timeline_figure(plan: TransitionPlan, as_of: date) -> go.Figure:
     # Phase ends are inclusive days; a bar must reach the end of its last day.
-    bars = _phase_frame(plan).with_columns(finish=pl.col("end") + pl.duration(days=1))
-    figure = px.timeline(bars, x_start="start", x_end="finish", y="phase", hover_data=["end"])
+    in_force = plan.phase_in_force(as_of)
+    shown = ["in force" if p == in_force else "other phase" for p in plan.phases]
+    bars = _phase_frame(plan).with_columns(
+        finish=pl.col("end") + pl.duration(days=1), shown=pl.Series(shown, dtype=pl.String)
+    )
+    figure = px.timeline(
+        bars,
+        x_start="start",
+        x_end="finish",
+        y="phase",
+        color="shown",
+        color_discrete_map=PHASE_COLOURS,
+        hover_data={"end": True, "finish": False, "shown": False},
+    )
     milestones = plan.milestones
     figure.add_trace(
         go.Scatter(
             x=[m.date for m in milestones],
             y=["Milestones"] * len(milestones),
             mode="markers+text",
-            marker={"symbol": "diamond", "size": 14},
+            marker={"symbol": "diamond", "size": 14, "color": MILESTONE_COLOUR},
             text=[m.title for m in milestones],
             textposition="top center",
             name="Milestone",
@@ -134,12 +151,28 @@ def _timeline_figure(plan: TransitionPlan, as_of: date) -> go.Figure:
             hoverinfo="text",
         )
     )
-    low, high = plan.phases[0].start - MARGIN, plan.phases[-1].end + MARGIN
+    low, high = _span(plan)
     figure.update_xaxes(range=[low, high], title=None)
-    figure.update_yaxes(autorange="reversed", title=None)
+    rows = [*(p.name for p in plan.phases), "Milestones"]
+    figure.update_yaxes(categoryorder="array", categoryarray=rows[::-1], title=None)
     figure.update_layout(showlegend=False, margin={"t": 40})
     _mark_as_of(figure, as_of, low, high)
     return figure
+
+
+def _span(plan: TransitionPlan) -> tuple[date, date]:
+    return plan.phases[0].start - MARGIN, plan.phases[-1].end + MARGIN
+
+
+def _alt_text(plan: TransitionPlan, as_of: date) -> str:
+    low, high = _span(plan)
+    marker = "a dashed line marks" if low <= as_of <= high else "an arrow at the edge points to"
+    return (
+        f"Gantt chart of the {len(plan.phases)} transition phases from "
+        f"{plan.phases[0].start.isoformat()} to {plan.phases[-1].end.isoformat()} with "
+        f"{len(plan.milestones)} milestone(s); {marker} the as-of date {as_of.isoformat()}, "
+        "and the phase in force is drawn darker."
+    )
 
 
 def _mark_as_of(figure: go.Figure, as_of: date, low: date, high: date) -> None:
@@ -174,11 +207,7 @@ def _mark_as_of(figure: go.Figure, as_of: date, low: date, high: date) -> None:
 def _timeline(plan: TransitionPlan, as_of: date) -> None:
     st.subheader("Phases and milestones")
     chart, table = st.tabs(["Chart", "Table"])
-    alt = (
-        f"Gantt chart of the {len(plan.phases)} transition phases from "
-        f"{plan.phases[0].start.isoformat()} to {plan.phases[-1].end.isoformat()}, "
-        f"with {len(plan.milestones)} milestone(s) and a dashed line at {as_of.isoformat()}."
-    )
+    alt = _alt_text(plan, as_of)
     with chart:
         st.plotly_chart(_timeline_figure(plan, as_of), alt=alt)
         st.caption(alt)

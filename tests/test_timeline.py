@@ -110,7 +110,7 @@ def test_after_the_last_phase_is_fully_implemented(plan):
 
 def test_channel_availability_is_keyed_by_declared_channel_ids(plan):
     assert plan.phases[1].availability == {"ace": "available", "cd": "discontinued"}
-    assert plan.channel_name("cd") == "ITRAC on CD"
+    assert [c.name for c in plan.channels] == ["ACE Reports", "ITRAC on CD"]
 
 
 def test_adding_a_phase_is_an_edit_of_the_yaml_alone(tmp_path):
@@ -256,3 +256,16 @@ def test_env_var_overrides_the_default_path(tmp_path, monkeypatch):
     assert default_path() == DEFAULT_PATH
     monkeypatch.setenv("ITRAC_PHASES", str(tmp_path / "x.yaml"))
     assert default_path() == tmp_path / "x.yaml"
+
+
+def test_unreadable_text_is_a_message_not_a_traceback(tmp_path):
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\xff\xfe notice")
+    assert error_of(binary) == f"{binary}: not UTF-8 text"
+    control = write(tmp_path, "notice: x\nbad: \x07\n")
+    assert (
+        error_of(control)
+        == f"{control}, line 2: not valid YAML: special characters are not allowed"
+    )
+    looped = write(tmp_path, "a: &x [*x]\n")
+    assert error_of(looped) == f"{looped}, line 1, a[0]: an alias that contains itself"

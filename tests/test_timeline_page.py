@@ -31,9 +31,8 @@ def run_page(lake_dir: Path, as_of: str | None = None) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("success", "info", "error", "markdown", "caption") for e in
-             getattr(at, kind)]  # fmt: skip
-    return "\n".join(str(p) for p in parts)
+    kinds = ("success", "info", "error", "markdown", "caption")
+    return "\n".join(str(element.value) for kind in kinds for element in getattr(at, kind))
 
 
 @pytest.fixture(autouse=True)
@@ -56,14 +55,16 @@ def test_phase_in_force_follows_the_as_of_query_param(tmp_path):
 
 def test_before_the_first_phase(tmp_path):
     at = run_page(tmp_path, "2018-12-01")
-    assert at.info[0].value.startswith("Before the first phase: Spring 2019 starts 2019-03-01.")
+    assert at.info[0].value == "Before the first phase: Spring 2019 starts 2019-03-01"
+    assert "ITRAC data came only on CD" in texts(at)
 
 
 def test_after_the_last_phase(tmp_path):
     at = run_page(tmp_path, "2021-06-30")
-    assert at.success[0].value.startswith(
-        "After the last phase (Fall/Winter 2019 ended 2019-12-31): fully implemented."
-    )
+    assert [s.value for s in at.success] == [
+        "After the last phase (Fall/Winter 2019 ended 2019-12-31): fully implemented"
+    ]
+    assert "CBP no longer issues ITRAC reports on CD" in texts(at)
 
 
 def test_as_of_defaults_to_today(tmp_path):
@@ -134,3 +135,15 @@ def test_an_edit_shows_on_the_next_run_without_a_restart(tmp_path, monkeypatch):
     edited.write_text(shipped.read_text().replace("name: Summer 2019", "name: Summer of 2019"))
     at.run()
     assert at.success[0].value.startswith("Phase in force: Summer of 2019")
+
+
+def test_between_phases_no_phase_is_in_force(tmp_path, monkeypatch):
+    shipped = Path(__file__).resolve().parents[1] / "config" / "transition_phases.yaml"
+    gapped = tmp_path / "phases.yaml"
+    gapped.write_text(shipped.read_text().replace("start: 2019-06-01", "start: 2019-06-15"))
+    monkeypatch.setenv("ITRAC_PHASES", str(gapped))
+    at = run_page(tmp_path, "2019-06-05")
+    assert at.info[0].value == (
+        "Between Spring 2019 and Summer 2019: no phase is in force on this date."
+    )
+    assert not at.success
