@@ -81,16 +81,16 @@ def _as_of_input(plan: TransitionPlan) -> date:
 def _phase_in_force(plan: TransitionPlan, position: Position) -> None:
     st.subheader(f"As of {position.as_of.isoformat()}")
     if position.phase is not None:
-        st.success(f"Phase in force: {position.describe()}")
-        st.markdown("\n".join(f"- {line}" for line in position.phase.status))
+        st.success(_md(f"Phase in force: {position.describe()}"))
+        st.markdown(_md("\n".join(f"- {line}" for line in position.phase.status)))
     elif position.kind == "between":
-        st.info(f"{position.describe()}: no phase is in force on this date.")
+        st.info(_md(f"{position.describe()}: no phase is in force on this date."))
     elif position.kind == "before":
-        st.info(position.describe())
-        st.markdown(plan.before_first_phase)
+        st.info(_md(position.describe()))
+        st.markdown(_md(plan.before_first_phase))
     else:
-        st.success(position.describe())
-        st.markdown(plan.after_last_phase)
+        st.success(_md(position.describe()))
+        st.markdown(_md(plan.after_last_phase))
     reached = [m for m in plan.milestones if m.date <= position.as_of]
     if reached:
         st.caption(
@@ -167,11 +167,12 @@ def _span(plan: TransitionPlan) -> tuple[date, date]:
 def _alt_text(plan: TransitionPlan, as_of: date) -> str:
     low, high = _span(plan)
     marker = "a dashed line marks" if low <= as_of <= high else "an arrow at the edge points to"
+    in_force = plan.phase_in_force(as_of)
     return (
         f"Gantt chart of the {len(plan.phases)} transition phases from "
         f"{plan.phases[0].start.isoformat()} to {plan.phases[-1].end.isoformat()} with "
-        f"{len(plan.milestones)} milestone(s); {marker} the as-of date {as_of.isoformat()}, "
-        "and the phase in force is drawn darker."
+        f"{len(plan.milestones)} milestone(s); {marker} the as-of date {as_of.isoformat()}"
+        + (f", and {in_force.name}, in force then, is drawn darker." if in_force else ".")
     )
 
 
@@ -214,7 +215,7 @@ def _timeline(plan: TransitionPlan, as_of: date) -> None:
     with table:
         _table_with_download(_phase_frame(plan), "transition_phases")
         _table_with_download(_milestone_frame(plan), "transition_milestones")
-    st.caption(plan.notice.dates_note)
+    st.caption(_md(plan.notice.dates_note))
 
 
 def _availability_frame(plan: TransitionPlan, position: Position) -> pl.DataFrame:
@@ -278,12 +279,12 @@ def _holdings(plan: TransitionPlan, lake_dir: Path) -> None:
 def _gaps_and_questions(plan: TransitionPlan) -> None:
     if plan.gaps:
         st.subheader("Known gaps in ACE Reports")
-        st.markdown("\n".join(f"- **{gap.title}**: {gap.detail}" for gap in plan.gaps))
+        st.markdown(_md("\n".join(f"- **{gap.title}**: {gap.detail}" for gap in plan.gaps)))
     if plan.questions:
         st.subheader("Questions and answers")
         for item in plan.questions:
-            with st.expander(item.question):
-                st.write(item.answer)
+            with st.expander(_md(item.question)):
+                st.markdown(_md(item.answer))
 
 
 def _help(plan: TransitionPlan) -> None:
@@ -294,8 +295,13 @@ def _help(plan: TransitionPlan) -> None:
     )
     if plan.updates:
         lines.append(f"- Updates: {plan.updates}")
-    st.markdown("\n".join(lines))
+    st.markdown(_md("\n".join(lines)))
     st.caption(f"Source: {plan.notice.issued_by}, {plan.notice.issued}: {plan.notice.title}.")
+
+
+def _md(text: str) -> str:
+    """YAML text shown as Markdown: a literal dollar sign must not start LaTeX."""
+    return text.replace("$", "\\$")
 
 
 def _linked(text: str, url: str | None) -> str:

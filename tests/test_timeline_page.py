@@ -48,6 +48,11 @@ def test_phase_in_force_follows_the_as_of_query_param(tmp_path):
         "Phase in force: Summer 2019 (2019-06-01 to 2019-08-31)"
     ]
     assert "- Full access to ITRAC data in ACE Reports" in texts(at)
+    assert (
+        "Gantt chart of the 3 transition phases from 2019-03-01 to 2019-12-31 with 1 "
+        "milestone(s); a dashed line marks the as-of date 2019-07-15, and Summer 2019, in "
+        "force then, is drawn darker."
+    ) in texts(at)
     assert "Milestones reached by then: 2019-04-18 ITRAC reports deployed in ACE Reports" in texts(
         at
     )
