@@ -17,7 +17,8 @@ BOLT = "30-7654321CD"
 
 def _lines() -> pl.DataFrame:
     rows = [
-        # entry, line, ordinal, importer, type, port, mode, entry date, hts, origin, value, duty, mpf, add
+        # entry, line, ordinal, importer, type, port, mode, entry date, hts, origin,
+        # value, duty, mpf, add
         (
             "ABC12345676",
             1,

@@ -86,7 +86,8 @@ INDEPENDENT = """
     SELECT count(DISTINCT entry_number) AS entries,
            coalesce(sum(CASE WHEN tariff_ordinal = 1 THEN 1 ELSE 0 END), 0) AS lines,
            coalesce(sum(entered_value), 0) AS entered_value,
-           coalesce(sum(coalesce(duty_amount, 0) + coalesce(add_amount, 0) + coalesce(cvd_amount, 0)), 0) AS duties,
+           coalesce(sum(coalesce(duty_amount, 0) + coalesce(add_amount, 0)
+                        + coalesce(cvd_amount, 0)), 0) AS duties,
            coalesce(sum(coalesce(mpf_amount, 0) + coalesce(hmf_amount, 0)), 0) AS fees
     FROM read_parquet($glob)
     WHERE entry_date BETWEEN $start AND $end
