@@ -1,5 +1,8 @@
 """Report functions, one module per category; importing this registers them all."""
 
+import data_access.reports.entry_summary
+import data_access.reports.entry_summary_duties
+import data_access.reports.exams  # noqa: F401
 from data_access.reports import overview  # noqa: F401
 from data_access.reports.base import REPORTS, Report, Scope, report
 

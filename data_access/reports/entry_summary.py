@@ -1,0 +1,307 @@
+"""Entry Summary: the three ACE entry-summary reports, trends and breakdowns.
+
+Money comes from entry_lines, so a country or HTS filter narrows it to the matching
+tariff rows, as on the Overview. Every report takes the page-level option `recon`
+("all", "flagged", "not_flagged"): ACE's reconciliation-status filter, which the global
+filters do not carry. Trade programs, AD/CVD and liquidation are in `entry_summary_duties`.
+
+The three detail reports page with `offset` and `limit` (None: the whole filtered result,
+what exports use) in a fixed order; each has a `_count` companion for the pager.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import ibis
+import ibis.expr.types as ir
+import polars as pl
+import pycountry
+
+from data_access import codes
+from data_access.reports.base import (
+    Scope,
+    line_duties,
+    line_fees,
+    money_sum,
+    month,
+    report,
+    safe_ratio,
+    with_descriptions,
+)
+from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES
+
+CATEGORY = "Entry Summary"
+LINES = ("entry_lines",)
+HEADERS = ("entry_summaries",)
+RECON_CHOICES = ("all", "flagged", "not_flagged")
+HTS_LEVELS = {"chapter": 2, "heading": 4, "line": 10}
+HEADER_CODES = (
+    "entry_type",
+    "port_of_entry",
+    "mode_of_transport",
+    "country_of_export",
+    "port_of_unlading",
+    "bond_type",
+    "surety_code",
+    "recon_flag",
+    "liquidation_type",
+    "liquidation_status",
+)
+LINE_CODES = (
+    "entry_type",
+    "port_of_entry",
+    "mode_of_transport",
+    "hts_number",
+    "country_of_origin",
+    "spi",
+)
+# The commodity (ordinal 1) row's fields a line keeps; its money is summed over ordinals.
+LINE_FIELDS = tuple(
+    c.name
+    for c in ENTRY_LINES.columns
+    if not isinstance(c.dtype, pl.Decimal) and c.name != "tariff_ordinal"
+)
+
+
+# --- scope: the reconciliation option ---------------------------------------------------
+def headers(scope: Scope, recon: str = "all") -> ir.Table:
+    """entry_summaries in scope, narrowed to flagged or unflagged entries when asked."""
+    if recon not in RECON_CHOICES:
+        raise ValueError(f"recon: {recon!r} is not one of {', '.join(RECON_CHOICES)}")
+    t = scope.table("entry_summaries")
+    if recon == "all":
+        return t
+    flagged = (t.recon_flag.fill_null("") != "") | t.fta_recon_flag.fill_null(False)
+    return t.filter(flagged if recon == "flagged" else ~flagged)
+
+
+def lines(scope: Scope, recon: str = "all") -> ir.Table:
+    """entry_lines in scope; the reconciliation option matches through their headers."""
+    chosen = headers(scope, recon)  # validates `recon`
+    t = scope.table("entry_lines")
+    return t if recon == "all" else t.filter(t.entry_number.isin(chosen.entry_number))
+
+
+def measures(t: ir.Table) -> dict[str, ir.Value]:
+    return {
+        "entries": t.entry_number.nunique(),
+        "lines": (t.tariff_ordinal == 1).sum().coalesce(0),
+        "entered_value": money_sum(t.entered_value),
+        "duties": money_sum(line_duties(t)),
+    }
+
+
+def as_counts(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """Counts as Int64 whatever integer type the engine returned."""
+    present = [c for c in ("entries", "lines", "rows", *columns) if c in frame.columns]
+    return frame.with_columns(pl.col(present).cast(pl.Int64))
+
+
+def with_rate(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(
+        effective_duty_rate=safe_ratio(pl.col("duties"), pl.col("entered_value"))
+    )
+
+
+def page_of(expr: ir.Table, order: list[str], offset: int, limit: int | None) -> ir.Table:
+    """`expr` in `order`, `limit` rows from `offset` (all the rest when limit is None)."""
+    expr = expr.order_by(order)
+    return expr.limit(limit, offset=offset) if offset or limit is not None else expr
+
+
+def row_count(scope: Scope, expr: ir.Table) -> pl.DataFrame:
+    return as_counts(scope.run(expr.aggregate(rows=expr.count())))
+
+
+@report("entry_summary.kpis", title="Key figures", category=CATEGORY, tables=LINES)
+def kpis(scope: Scope, *, recon: str = "all") -> pl.DataFrame:
+    """One row: entries, lines, entered value, duties, taxes, fees, effective duty rate."""
+    t = lines(scope, recon)
+    taxes, fees = money_sum(t.tax_amount.fill_null(0)), money_sum(line_fees(t))
+    return with_rate(as_counts(scope.run(t.aggregate(**measures(t), taxes=taxes, fees=fees))))
+
+
+# --- the three ACE reports --------------------------------------------------------------
+def _header_rows(scope: Scope, recon: str) -> ir.Table:
+    return headers(scope, recon).select(*ENTRY_SUMMARIES.column_names)
+
+
+@report("entry_summary.header", title="Entry Summary Header", category=CATEGORY, tables=HEADERS)
+def header(
+    scope: Scope, *, recon: str = "all", offset: int = 0, limit: int | None = None
+) -> pl.DataFrame:
+    """ACE's Entry Summary Header: one row per entry summary, codes described."""
+    expr = page_of(_header_rows(scope, recon), ["entry_date", "entry_number"], offset, limit)
+    return with_descriptions(scope.run(expr), *HEADER_CODES)
+
+
+@report("entry_summary.header_count", title="Header rows", category=CATEGORY, tables=HEADERS)
+def header_count(scope: Scope, *, recon: str = "all") -> pl.DataFrame:
+    """One row: how many rows `entry_summary.header` has for this scope."""
+    return row_count(scope, _header_rows(scope, recon))
+
+
+def _line_rows(scope: Scope, recon: str) -> ir.Table:
+    """One row per line: the commodity (ordinal 1) row with its ordinals' money summed."""
+    t = lines(scope, recon)
+    first = t.filter(t.tariff_ordinal == 1).select(*LINE_FIELDS)
+    chapter_99 = ibis.ifelse(t.tariff_ordinal > 1, t.duty_amount.fill_null(0), 0)
+    totals = t.group_by("entry_number", "line_number").aggregate(
+        entered_value=money_sum(t.entered_value),
+        duty_amount=money_sum(t.duty_amount.fill_null(0)),
+        chapter_99_duty_amount=money_sum(chapter_99),
+        add_amount=money_sum(t.add_amount.fill_null(0)),
+        cvd_amount=money_sum(t.cvd_amount.fill_null(0)),
+        line_duties=money_sum(line_duties(t)),
+        tax_amount=money_sum(t.tax_amount.fill_null(0)),
+        mpf_amount=money_sum(t.mpf_amount.fill_null(0)),
+        hmf_amount=money_sum(t.hmf_amount.fill_null(0)),
+        tariff_numbers=t.count(),
+    )
+    return first.join(totals, ["entry_number", "line_number"])
+
+
+@report(
+    "entry_summary.line_details",
+    title="Entry Summary Line Details",
+    category=CATEGORY,
+    tables=LINES,
+)
+def line_details(
+    scope: Scope, *, recon: str = "all", offset: int = 0, limit: int | None = None
+) -> pl.DataFrame:
+    """ACE's Entry Summary Line Details: one row per line, its Chapter 99 duties summed in."""
+    order = ["entry_date", "entry_number", "line_number"]
+    frame = scope.run(page_of(_line_rows(scope, recon), order, offset, limit))
+    return with_descriptions(as_counts(frame, "tariff_numbers"), *LINE_CODES)
+
+
+@report("entry_summary.line_details_count", title="Line rows", category=CATEGORY, tables=LINES)
+def line_details_count(scope: Scope, *, recon: str = "all") -> pl.DataFrame:
+    """One row: how many rows `entry_summary.line_details` has for this scope."""
+    return row_count(scope, _line_rows(scope, recon))
+
+
+def _tariff_rows(scope: Scope, recon: str) -> ir.Table:
+    return lines(scope, recon).select(*ENTRY_LINES.column_names)
+
+
+@report(
+    "entry_summary.line_tariff_details",
+    title="Entry Summary Line Tariff Details",
+    category=CATEGORY,
+    tables=LINES,
+)
+def line_tariff_details(
+    scope: Scope, *, recon: str = "all", offset: int = 0, limit: int | None = None
+) -> pl.DataFrame:
+    """ACE's ES-003: one row per tariff number of a line (Chapter 99 numbers apart)."""
+    order = ["entry_date", "entry_number", "line_number", "tariff_ordinal"]
+    frame = scope.run(page_of(_tariff_rows(scope, recon), order, offset, limit))
+    return with_descriptions(frame, *LINE_CODES)
+
+
+@report(
+    "entry_summary.line_tariff_details_count", title="Tariff rows", category=CATEGORY, tables=LINES
+)
+def line_tariff_details_count(scope: Scope, *, recon: str = "all") -> pl.DataFrame:
+    """One row: how many rows `entry_summary.line_tariff_details` has for this scope."""
+    return row_count(scope, _tariff_rows(scope, recon))
+
+
+# --- trends -----------------------------------------------------------------------------
+@report(
+    "entry_summary.monthly_by_entry_type",
+    title="Monthly entered value and duties by entry type",
+    category=CATEGORY,
+    tables=LINES,
+)
+def monthly_by_entry_type(scope: Scope, *, recon: str = "all") -> pl.DataFrame:
+    """Per month of entry and entry type: entries, lines, entered value, duties."""
+    t = lines(scope, recon)
+    expr = t.group_by(month=month(t.entry_date), entry_type=t.entry_type).aggregate(**measures(t))
+    frame = as_counts(scope.run(expr)).sort("month", "entry_type")
+    return with_descriptions(frame, "entry_type")
+
+
+@report(
+    "entry_summary.duty_rate_trend",
+    title="Effective duty rate over time",
+    category=CATEGORY,
+    tables=LINES,
+)
+def duty_rate_trend(scope: Scope, *, recon: str = "all") -> pl.DataFrame:
+    """Per month of entry: entered value, duties and duties / entered value."""
+    t = lines(scope, recon)
+    expr = t.group_by(month=month(t.entry_date)).aggregate(**measures(t))
+    return with_rate(as_counts(scope.run(expr)).sort("month"))
+
+
+# --- breakdowns -------------------------------------------------------------------------
+def _breakdown(scope: Scope, t: ir.Table, key: ir.Value, name: str, limit: int) -> pl.DataFrame:
+    """Largest `limit` values of `key` by entered value, with their share of the whole."""
+    frame = as_counts(scope.run(t.group_by(key.name(name)).aggregate(**measures(t))))
+    total = frame.get_column("entered_value").sum() if frame.height else 0
+    return with_rate(
+        frame.sort(["entered_value", name], descending=[True, False], nulls_last=True)
+        .head(limit)
+        .with_columns(share=safe_ratio(pl.col("entered_value"), pl.lit(total)))
+    )
+
+
+@report("entry_summary.hts", title="HTS drill-down", category=CATEGORY, tables=LINES)
+def hts(
+    scope: Scope, *, recon: str = "all", level: str = "chapter", prefix: str = "", limit: int = 30
+) -> pl.DataFrame:
+    """Tariff rows by HTS chapter, heading or 10-digit number under `prefix`.
+
+    Chapter 99 numbers are rows of their own, as in ES-003, so the bar a user clicks
+    holds the same figures as the page narrowed to its prefix.
+    """
+    if level not in HTS_LEVELS:
+        raise ValueError(f"level: {level!r} is not one of {', '.join(HTS_LEVELS)}")
+    if prefix and not prefix.isdigit():
+        raise ValueError(f"prefix: {prefix!r} is not an HTS prefix (digits only)")
+    t = lines(scope, recon)
+    if prefix:
+        t = t.filter(t.hts_number.startswith(ibis.literal(prefix)))
+    frame = _breakdown(scope, t, t.hts_number.substr(0, HTS_LEVELS[level]), "hts_code", limit)
+    described = [codes.describe("hts_number", code) for code in frame.get_column("hts_code")]
+    return frame.insert_column(1, pl.Series("description", described, dtype=pl.String))
+
+
+@cache
+def _iso3() -> dict[str, str]:
+    return {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+
+
+@report("entry_summary.countries", title="Countries of origin", category=CATEGORY, tables=LINES)
+def countries(scope: Scope, *, recon: str = "all", limit: int = 250) -> pl.DataFrame:
+    """Countries of origin by entered value, with ISO-3 codes for the world map."""
+    t = lines(scope, recon)
+    frame = _breakdown(scope, t, t.country_of_origin, "country_of_origin", limit)
+    iso3 = pl.col("country_of_origin").replace_strict(_iso3(), default=None, return_dtype=pl.String)
+    return with_descriptions(frame, "country_of_origin").with_columns(iso3=iso3)
+
+
+@report("entry_summary.ports", title="Ports of entry", category=CATEGORY, tables=LINES)
+def ports(scope: Scope, *, recon: str = "all", limit: int = 30) -> pl.DataFrame:
+    """Ports of entry by entered value."""
+    t = lines(scope, recon)
+    frame = _breakdown(scope, t, t.port_of_entry, "port_of_entry", limit)
+    return with_descriptions(frame, "port_of_entry")
+
+
+@report("entry_summary.manufacturers", title="Manufacturers (MID)", category=CATEGORY, tables=LINES)
+def manufacturers(scope: Scope, *, recon: str = "all", limit: int = 30) -> pl.DataFrame:
+    """Manufacturer IDs by entered value; the MID starts with the maker's country."""
+    t = lines(scope, recon)
+    return _breakdown(scope, t, t.manufacturer_id, "manufacturer_id", limit)
+
+
+@report("entry_summary.filers", title="Filers (brokers)", category=CATEGORY, tables=LINES)
+def filers(scope: Scope, *, recon: str = "all", limit: int = 30) -> pl.DataFrame:
+    """Filer codes (the broker who filed) by entered value."""
+    t = lines(scope, recon)
+    return _breakdown(scope, t, t.filer_code, "filer_code", limit)

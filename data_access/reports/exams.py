@@ -1,0 +1,198 @@
+"""Exams: the report ACE Reports never had. Exam rates, types, results, CF-28/CF-29.
+
+An exam rate is exams per entry: exams in scope (dated by exam date) over entries in
+scope (dated by entry date) sharing the same port, mode, country or chapter. An entry
+with lines from two countries counts as an entry of each, so rates by country or chapter
+do not add up to the overall rate. An exam found a discrepancy when its result is
+DISCREPANCY.
+"""
+
+from __future__ import annotations
+
+import ibis.expr.types as ir
+import polars as pl
+
+from data_access.reports.base import Scope, month, report, safe_ratio, with_descriptions
+from data_access.reports.entry_summary import as_counts, page_of, row_count
+from data_access.schema import EXAMS as EXAM_TABLE
+
+CATEGORY = "Exams"
+EXAMS_ONLY = ("exams",)
+WITH_ENTRIES = ("exams", "entry_summaries", "entry_lines")
+DISCREPANCY = "DISCREPANCY"
+DETAIL_CODES = (
+    "port_of_entry",
+    "mode_of_transport",
+    "entry_type",
+    "exam_type",
+    "result",
+    "discrepancy_type",
+    "hts_number",
+    "country_of_origin",
+)
+
+
+def _found(t: ir.Table) -> ir.BooleanValue:
+    return t.result.fill_null("") == DISCREPANCY
+
+
+def _with_rate(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(exam_rate=safe_ratio(pl.col("exams"), pl.col("entries")))
+
+
+@report("exams.kpis", title="Exam key figures", category=CATEGORY, tables=WITH_ENTRIES)
+def kpis(scope: Scope) -> pl.DataFrame:
+    """One row: exams, examined entries, entries, exam rate, discrepancies and their rate,
+    entries with a CF-28 and with a CF-29."""
+    x = scope.table("exams")
+    e = scope.table("entry_summaries")
+    exams = scope.run(
+        x.aggregate(
+            exams=x.count(),
+            examined_entries=x.entry_number.nunique(),
+            discrepancies=_found(x).sum().coalesce(0),
+        )
+    )
+    entries = scope.run(
+        e.aggregate(
+            entries=e.count(),
+            cf28=e.cf28_issued.fill_null(False).sum().coalesce(0),
+            cf29=e.cf29_issued.fill_null(False).sum().coalesce(0),
+        )
+    )
+    frame = as_counts(pl.concat([exams, entries], how="horizontal"), *exams.columns, "cf28", "cf29")
+    return _with_rate(frame).with_columns(
+        discrepancy_rate=safe_ratio(pl.col("discrepancies"), pl.col("exams"))
+    )
+
+
+def _rate(exams: pl.DataFrame, entries: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Exams and entries per `key` side by side (0 where one side has none), with the rate."""
+    frame = exams.join(entries, on=key, how="full", coalesce=True, nulls_equal=True)
+    frame = as_counts(frame.with_columns(pl.col("exams", "entries").fill_null(0)), "exams")
+    return _with_rate(frame).sort(key, nulls_last=True)
+
+
+@report("exams.rate_by_month", title="Exam rate over time", category=CATEGORY, tables=WITH_ENTRIES)
+def rate_by_month(scope: Scope) -> pl.DataFrame:
+    """Per month: exams (by exam date), entries (by entry date), exams per entry."""
+    x, e = scope.table("exams"), scope.table("entry_summaries")
+    exams = scope.run(x.group_by(month=month(x.exam_date)).aggregate(exams=x.count()))
+    entries = scope.run(e.group_by(month=month(e.entry_date)).aggregate(entries=e.count()))
+    return _rate(exams, entries, "month")
+
+
+def _rate_by(
+    scope: Scope, key: str, x: ir.Table, exam_key: ir.Value, e: ir.Table, entry_key: ir.Value
+) -> pl.DataFrame:
+    """Exams of `x` per `exam_key` beside distinct entries of `e` per `entry_key`."""
+    exams = scope.run(x.group_by(exam_key.name(key)).aggregate(exams=x.count()))
+    entries = scope.run(e.group_by(entry_key.name(key)).aggregate(entries=e.entry_number.nunique()))
+    return with_descriptions(_rate(exams, entries, key), key)
+
+
+@report("exams.rate_by_port", title="Exam rate by port", category=CATEGORY, tables=WITH_ENTRIES)
+def rate_by_port(scope: Scope) -> pl.DataFrame:
+    """Per port of entry: exams, entries, exams per entry."""
+    x, e = scope.table("exams"), scope.table("entry_summaries")
+    return _rate_by(scope, "port_of_entry", x, x.port_of_entry, e, e.port_of_entry)
+
+
+@report("exams.rate_by_mode", title="Exam rate by mode", category=CATEGORY, tables=WITH_ENTRIES)
+def rate_by_mode(scope: Scope) -> pl.DataFrame:
+    """Per mode of transport: exams, entries, exams per entry."""
+    x, e = scope.table("exams"), scope.table("entry_summaries")
+    return _rate_by(scope, "mode_of_transport", x, x.mode_of_transport, e, e.mode_of_transport)
+
+
+def _commodity_lines(scope: Scope) -> ir.Table:
+    t = scope.table("entry_lines")
+    return t.filter(t.tariff_ordinal == 1)  # Chapter 99 ordinals are not goods
+
+
+@report(
+    "exams.rate_by_country",
+    title="Exam rate by country of origin",
+    category=CATEGORY,
+    tables=WITH_ENTRIES,
+)
+def rate_by_country(scope: Scope) -> pl.DataFrame:
+    """Per country of origin: exams, entries with goods from it, exams per entry."""
+    x, t = scope.table("exams"), _commodity_lines(scope)
+    return _rate_by(scope, "country_of_origin", x, x.country_of_origin, t, t.country_of_origin)
+
+
+@report(
+    "exams.rate_by_hts_chapter",
+    title="Exam rate by HTS chapter",
+    category=CATEGORY,
+    tables=WITH_ENTRIES,
+)
+def rate_by_hts_chapter(scope: Scope) -> pl.DataFrame:
+    """Per HTS chapter: exams, entries with goods in it, exams per entry."""
+    x, t = scope.table("exams"), _commodity_lines(scope)
+    chapter = "hts_chapter"
+    return _rate_by(scope, chapter, x, x.hts_number.substr(0, 2), t, t.hts_number.substr(0, 2))
+
+
+@report("exams.types", title="Exam types", category=CATEGORY, tables=EXAMS_ONLY)
+def types(scope: Scope) -> pl.DataFrame:
+    """Per exam type: exams, discrepancies found, and the share of exams that found one."""
+    x = scope.table("exams")
+    expr = x.group_by("exam_type").aggregate(
+        exams=x.count(), discrepancies=_found(x).sum().coalesce(0)
+    )
+    frame = as_counts(scope.run(expr), "exams", "discrepancies").sort("exam_type", nulls_last=True)
+    frame = frame.with_columns(
+        discrepancy_rate=safe_ratio(pl.col("discrepancies"), pl.col("exams"))
+    )
+    return with_descriptions(frame, "exam_type")
+
+
+@report(
+    "exams.results", title="Results and discrepancy types", category=CATEGORY, tables=EXAMS_ONLY
+)
+def results(scope: Scope) -> pl.DataFrame:
+    """Per result and discrepancy type: exams, and their share of all exams."""
+    x = scope.table("exams")
+    expr = x.group_by("result", "discrepancy_type").aggregate(exams=x.count())
+    frame = as_counts(scope.run(expr), "exams")
+    frame = frame.with_columns(share=safe_ratio(pl.col("exams"), pl.col("exams").sum()))
+    frame = frame.sort(["exams", "result", "discrepancy_type"], descending=[True, False, False])
+    return with_descriptions(frame, "result", "discrepancy_type")
+
+
+@report(
+    "exams.cf28_cf29_by_month",
+    title="CF-28 and CF-29 over time",
+    category=CATEGORY,
+    tables=("entry_summaries",),
+)
+def cf28_cf29_by_month(scope: Scope) -> pl.DataFrame:
+    """Per month of entry: entries, entries with a CF-28 (request for information), with a
+    CF-29 (notice of action)."""
+    e = scope.table("entry_summaries")
+    expr = e.group_by(month=month(e.entry_date)).aggregate(
+        entries=e.count(),
+        cf28=e.cf28_issued.fill_null(False).sum().coalesce(0),
+        cf29=e.cf29_issued.fill_null(False).sum().coalesce(0),
+    )
+    return as_counts(scope.run(expr), "cf28", "cf29").sort("month")
+
+
+def _detail_rows(scope: Scope) -> ir.Table:
+    return scope.table("exams").select(*EXAM_TABLE.column_names)
+
+
+@report("exams.details", title="Exam details", category=CATEGORY, tables=EXAMS_ONLY)
+def details(scope: Scope, *, offset: int = 0, limit: int | None = None) -> pl.DataFrame:
+    """One row per exam, codes described, in exam date and entry number order."""
+    order = ["exam_date", "entry_number", "exam_id"]
+    frame = scope.run(page_of(_detail_rows(scope), order, offset, limit))
+    return with_descriptions(frame, *DETAIL_CODES)
+
+
+@report("exams.details_count", title="Exam detail rows", category=CATEGORY, tables=EXAMS_ONLY)
+def details_count(scope: Scope) -> pl.DataFrame:
+    """One row: how many rows `exams.details` has for this scope."""
+    return row_count(scope, _detail_rows(scope))
