@@ -1,0 +1,95 @@
+"""`itrac ingest FILE... --lake DIR [--mapping M] [--json] [--as ROLE:ID]`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from data_access.access import Principal
+from data_access.ingest.load import FileResult, ingest
+from data_access.ingest.mapping import MappingError, load_mapping
+
+
+def add_command(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "ingest",
+        help="load ACE Reports exports (CSV, TXT, Excel) and ITRAC Access databases",
+        description="Load extract files into the lake in one transaction. Files load oldest "
+        "first (by modification time), so where exports overlap the newest one wins.",
+    )
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument(
+        "--lake", type=Path, default=None, help="lake directory (default: ITRAC_LAKE or data/lake)"
+    )
+    parser.add_argument(
+        "--mapping", type=Path, help="YAML file: 'Header in your file: lake_column' lines"
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per file")
+    parser.add_argument(
+        "--as",
+        dest="principal",
+        default="cbp",
+        help="who loads: cbp, or importer:<number> (loads only their own rows)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from data_access.cli import EXIT_FAILED, EXIT_OK, UsageError, lake_of
+
+    missing = [str(f) for f in args.files if not f.is_file()]
+    if missing:
+        raise UsageError(f"no such file: {', '.join(missing)}")
+    try:
+        principal = Principal.parse(args.principal)
+        mapping = load_mapping(args.mapping)
+    except (ValueError, MappingError) as error:
+        raise UsageError(str(error)) from None
+    files = sorted(args.files, key=lambda f: f.stat().st_mtime)
+    results = _with_progress(lake_of(args), files, principal, mapping)
+    for result in results:
+        if args.json:
+            print(json.dumps(result.to_json()), flush=True)
+        else:
+            _print_summary(result)
+    return EXIT_FAILED if any(r.status == "failed" for r in results) else EXIT_OK
+
+
+def _with_progress(
+    where: Path, files: list[Path], principal: Principal, mapping: dict[str, str]
+) -> list[FileResult]:
+    from tqdm import tqdm
+
+    sizes = {f.name: f.stat().st_size for f in files}
+    with tqdm(
+        total=sum(sizes.values()), unit="B", unit_scale=True, desc="ingest", file=sys.stderr
+    ) as bar:
+        finished: dict[str, int] = {}
+
+        def progress(part: str, done: int, _total: int) -> None:
+            finished[part] = done
+            bar.set_postfix_str(part, refresh=False)
+            bar.update(sum(finished.values()) - bar.n)
+
+        return ingest(where, files, principal=principal, mapping=mapping, progress=progress)
+
+
+def _print_summary(result: FileResult) -> None:
+    if result.status == "skipped":
+        print(f"{result.file}: skipped: {result.note}")
+        return
+    if result.status != "loaded":
+        for error in result.errors:
+            print(f"{result.file}: {result.status}: {error}", file=sys.stderr)
+        return
+    tables = ", ".join(f"{name} {rows:,}" for name, rows in result.tables.items())
+    print(
+        f"{result.file}: loaded {result.rows_loaded:,} of {result.rows_read:,} rows "
+        f"({tables}); rejected {result.rows_rejected:,}; replaced {result.rows_replaced:,}"
+    )
+    for reason, count in sorted(result.reasons.items(), key=lambda r: -r[1]):
+        print(f"  {count:,} x {reason}")
+    if result.rows_rejected:
+        print("  rejected rows are in the lake's _quarantine (see the Data page)")

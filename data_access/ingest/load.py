@@ -1,0 +1,249 @@
+"""One ingest: files -> validated rows in the lake, in ONE lake transaction.
+
+A crash or kill anywhere leaves the lake exactly as before (the transaction commits by
+one atomic rename). The same content again is skipped (sha256 in the manifest). A newer
+export overlapping earlier ones replaces their rows by natural key (a re-exported entry
+replaces all its lines): files are loaded in the order given and the last one wins.
+Files stream batch by batch, so memory stays bounded whatever their size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+
+from data_access import lake
+from data_access.access import CBP, Principal
+from data_access.ingest import derive, quarantine, readers, validate, values
+from data_access.ingest.mapping import MappingError, Plan, plan_for
+from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES, TABLES
+
+Progress = Callable[[str, int, int], None]  # (file, bytes done, bytes in all)
+REPLACE_KEYS = {ENTRY_LINES.name: ("entry_number",)}  # lines: the entry is the unit
+# What a bad file raises (CSV parse errors, text that is not UTF-8 or cp1252); anything
+# else is a bug and aborts the whole transaction.
+FILE_ERRORS = (readers.ReadError, MappingError, pa.ArrowInvalid, UnicodeDecodeError)
+
+
+@dataclass
+class FileResult:
+    """What happened to one file (the `--json` line and the page's summary)."""
+
+    file: str
+    status: str = "loaded"  # loaded | skipped | failed
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_replaced: int = 0
+    tables: dict[str, int] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    note: str = ""
+    sha256: str = ""
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+class _NothingLoaded(Exception):
+    """Every file was skipped or failed: drop the transaction, the lake stays as it is."""
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def ingest(
+    where: Path,
+    files: Sequence[Path],
+    *,
+    labels: Sequence[str] | None = None,
+    principal: Principal = CBP,
+    mapping: dict[str, str] | None = None,
+    progress: Progress | None = None,
+) -> list[FileResult]:
+    """Load `files` into the lake at `where`; one result per file, in the order given."""
+    labels = list(labels or [f.name for f in files])
+    results: list[FileResult] = []
+    try:
+        with lake.transaction(where) as tx:
+            known = _loaded_hashes(where)
+            for path, label in zip(files, labels, strict=True):
+                results.append(_one_file(tx, path, label, known, principal, mapping, progress))
+            if not any(r.status == "loaded" for r in results):
+                raise _NothingLoaded
+    except _NothingLoaded:
+        pass
+    return results
+
+
+def _loaded_hashes(where: Path) -> dict[str, str]:
+    loaded = lake.manifest(where)
+    if loaded.is_empty() or "sha256" not in loaded.columns:
+        return {}
+    rows = loaded.filter(pl.col("sha256").fill_null("") != "")
+    return dict(zip(rows["sha256"].to_list(), rows["file"].to_list(), strict=True))
+
+
+def _one_file(
+    tx: lake.Transaction,
+    path: Path,
+    label: str,
+    known: dict[str, str],
+    principal: Principal,
+    mapping: dict[str, str] | None,
+    progress: Progress | None,
+) -> FileResult:
+    result = FileResult(label, sha256=sha256_of(path))
+    if result.sha256 in known:
+        result.status = "skipped"
+        result.note = f"same content as {known[result.sha256]}, already loaded"
+        return result
+    before = _all_files(tx)
+    try:
+        for part in readers.parts(path, label, mapping):
+            plan = plan_for(part.headers, mapping or {}, part.name)
+            _load_part(tx, part, plan, principal, result, progress)
+    except FILE_ERRORS as error:
+        for created in _all_files(tx) - before:  # only this file's new files
+            created.unlink()
+        return FileResult(label, status="failed", errors=[str(error)], sha256=result.sha256)
+    known[result.sha256] = label
+    tx.record(
+        file=label,
+        kind="ingest",
+        sha256=result.sha256,
+        size_bytes=path.stat().st_size,
+        tables=", ".join(result.tables),
+        rows_read=result.rows_read,
+        rows_loaded=result.rows_loaded,
+        rows_rejected=result.rows_rejected,
+        rows_replaced=result.rows_replaced,
+        loaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        loaded_by=principal.name or principal.role,
+    )
+    return result
+
+
+def _all_files(tx: lake.Transaction) -> set[Path]:
+    return {p for name in (*TABLES, lake.QUARANTINE) for p in tx.path(name).rglob("*.parquet")}
+
+
+def _table_files(tx: lake.Transaction, name: str) -> list[Path]:
+    return sorted(tx.path(name).glob("year=*/*.parquet"))
+
+
+def _load_part(
+    tx: lake.Transaction,
+    part: readers.Part,
+    plan: Plan,
+    principal: Principal,
+    result: FileResult,
+    progress: Progress | None,
+) -> None:
+    existing = set(_table_files(tx, plan.table))
+    headers = {**plan.columns, **plan.header_extras}
+    if "entry_number" in headers:
+        headers.setdefault("filer_code", headers["entry_number"])
+    present = {*plan.columns, *plan.header_extras, "filer_code"}
+    folder = tx.path(lake.QUARANTINE) / quarantine.folder_name(result.sha256)
+    batch_index = len(list(folder.glob("*.parquet"))) if folder.exists() else 0
+    loaded = 0
+    with tempfile.TemporaryDirectory(prefix="itrac-ingest-") as staging:
+        partials: list[Path] = []
+        for raw, done in part.batches():
+            checked = validate.check(values.parse(raw, plan), plan, principal)
+            loaded += tx.write(plan.table, checked.good)
+            if plan.derived_summaries and not checked.good.is_empty():
+                partials.append(Path(staging) / f"{len(partials):05d}.parquet")
+                derive.partial(checked.good, present).write_parquet(partials[-1])
+            batch_index += 1
+            quarantine.write(
+                folder, quarantine.rows(part.name, raw, checked.failures, headers), batch_index
+            )
+            _count(result, raw.height, checked)
+            if progress:
+                progress(part.name, done, part.size)
+        _ragged(part, folder, batch_index + 1, result)
+        new_files = set(_table_files(tx, plan.table)) - existing
+        key = REPLACE_KEYS.get(plan.table, TABLES[plan.table].key)
+        result.rows_replaced += replace_overlap(tx, plan.table, new_files, key)
+        result.tables[plan.table] = result.tables.get(plan.table, 0) + loaded
+        if plan.derived_summaries:
+            summaries = derive.headers(partials, present)
+            result.rows_replaced += _write_headers(tx, summaries, present)
+            result.tables[ENTRY_SUMMARIES.name] = summaries.height
+
+
+def _count(result: FileResult, read: int, checked: validate.Checked) -> None:
+    result.rows_read += read
+    result.rows_loaded += checked.good.height
+    result.rows_rejected += read - checked.good.height
+    if checked.failures.is_empty():
+        return
+    counted = checked.failures.group_by("column", "reason").len()
+    for column, reason, count in counted.iter_rows():
+        key = f"{column}: {reason}"
+        result.reasons[key] = result.reasons.get(key, 0) + count
+
+
+def _ragged(part: readers.Part, folder: Path, index: int, result: FileResult) -> None:
+    if not part.ragged:
+        return
+    quarantine.write(
+        folder, quarantine.ragged_rows(part.name, part.ragged, len(part.headers)), index
+    )
+    result.rows_read += len(part.ragged)
+    result.rows_rejected += len(part.ragged)
+    key = "(whole line): wrong number of fields"
+    result.reasons[key] = result.reasons.get(key, 0) + len(part.ragged)
+
+
+def replace_overlap(
+    tx: lake.Transaction, name: str, new_files: set[Path], key: Sequence[str]
+) -> int:
+    """Drop the rows of files older than `new_files` whose `key` the new rows carry."""
+    if not new_files:
+        return 0
+    keys = pl.scan_parquet(sorted(new_files)).select(key).unique()
+    replaced = 0
+    for file in _table_files(tx, name):
+        if file in new_files:
+            continue
+        rows = pl.scan_parquet(file)
+        hits = rows.join(keys, on=list(key), how="semi").select(pl.len()).collect().item()
+        if not hits:
+            continue
+        kept = rows.join(keys, on=list(key), how="anti").collect()
+        file.unlink()  # never edit in place: the file may be a link into the last snapshot
+        tx.write(name, kept)
+        replaced += hits
+    return replaced
+
+
+def _write_headers(tx: lake.Transaction, derived: pl.DataFrame, present: set[str]) -> int:
+    """Write derived entry summaries, replacing earlier rows of the same entries."""
+    name = ENTRY_SUMMARIES.name
+    old = _table_files(tx, name)
+    existing = (
+        pl.scan_parquet(old)
+        .join(derived.lazy().select("entry_number"), on="entry_number", how="semi")
+        .collect()
+        if old and not derived.is_empty()
+        else pl.DataFrame()
+    )
+    merged = derive.merge_existing(derived, existing, present)
+    before = set(old)
+    tx.write(name, merged)
+    return replace_overlap(tx, name, set(_table_files(tx, name)) - before, ("entry_number",))

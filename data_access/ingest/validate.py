@@ -1,0 +1,171 @@
+"""Row validation with dataframely: good rows load, bad rows go to the quarantine.
+
+One schema per file plan, built from the lake contract: required columns are filled,
+dates, amounts, numbers and flags parsed, entry numbers carry the right check digit
+(`codes.is_valid_entry_number`), HTS, port, filer code and importer number have their
+formats, countries are ISO 3166, listed codes are known, and an importer or broker
+loads only rows of their own. Every failed rule becomes one quarantine row: file row,
+column (the file's header), reason and the value as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dataframely as dy
+import polars as pl
+from dataframely._rule import RuleFactory
+
+from data_access import codes
+from data_access.access import Principal
+from data_access.ingest.mapping import Plan
+from data_access.ingest.values import MDB_UNDECODED, RAW
+from data_access.schema import DATE, ENTRY_SUMMARIES, FLAG, MONEY, TABLES, Column
+
+SEP = "::"
+FORMATS: dict[str, tuple[str, str]] = {  # column -> (regex, reason)
+    "hts_number": (codes.HTS_NUMBER.pattern, "not a 10-digit HTS number"),
+    "port_of_entry": (codes.PORT_CODE.pattern, "not a 4-digit port code"),
+    "port_of_unlading": (codes.PORT_CODE.pattern, "not a 4-digit port code"),
+    "filer_code": (codes.FILER_CODE.pattern, "not a 3-character filer code"),
+    "importer_number": (
+        codes.IMPORTER_NUMBER.pattern,
+        "not an importer number (NN-NNNNNNNXX, NNN-NN-NNNN or YYDDPP-NNNNN)",
+    ),
+}
+KNOWN: dict[str, dict[str, str]] = {
+    "entry_type": codes.ENTRY_TYPES,
+    "mode_of_transport": codes.MODES_OF_TRANSPORT,
+    "bond_type": codes.BOND_TYPES,
+    "recon_flag": codes.RECON_FLAGS,
+    "flag_type": codes.RECON_FLAGS,
+    "liquidation_type": codes.LIQUIDATION_TYPES,
+}
+COUNTRIES = ("country_of_origin", "country_of_export")
+ENTRY_NUMBERS = ("entry_number", "flagged_entry_number", "recon_entry_number")
+PARSE_REASONS = {
+    DATE: "not a date (write MM/DD/YYYY or YYYY-MM-DD)",
+    MONEY: "not an amount (like 1234.56, $1,234.56 or (1,234.56))",
+    FLAG: "not a yes/no value (Y or N)",
+}
+ENTRY_OK = "_entry_ok"
+
+
+@dataclass
+class Checked:
+    good: pl.DataFrame  # typed lake columns (and `_row`)
+    failures: pl.DataFrame  # _row, column (lake), reason
+
+
+def _columns(plan: Plan) -> dict[str, Column]:
+    spec = TABLES[plan.table]
+    found = {c: spec.column(c) for c in plan.columns}
+    found.update({c: ENTRY_SUMMARIES.column(c) for c in plan.header_extras})
+    if "filer_code" in spec.column_names and "filer_code" not in found:
+        found["filer_code"] = spec.column("filer_code")  # derived from the entry number
+    return found
+
+
+def _rules(plan: Plan, principal: Principal, columns: dict[str, Column]) -> dict[str, pl.Expr]:
+    """Rule name (`column::reason`) -> expression true for a valid row."""
+    rules: dict[str, pl.Expr] = {}
+
+    def add(column: str, reason: str, ok: pl.Expr) -> None:
+        rules[f"{column}{SEP}{reason}"] = ok.fill_null(True)
+
+    for name, column in columns.items():
+        value = pl.col(name)
+        parsed_type = column.dtype in PARSE_REASONS or column.dtype.is_numeric()
+        if column.required:  # an unparseable value is reported as such, not as empty
+            filled = pl.col(name + RAW) if parsed_type and name != "duty_rate" else value
+            add(name, f"{column.label} is empty", filled.is_not_null())
+        if parsed_type and name != "duty_rate":
+            raw = pl.col(name + RAW)
+            parsed = raw.is_null() | value.is_not_null()
+            if column.dtype == DATE:
+                add(
+                    name,
+                    "a date mdbtools cannot decode (before 1899 or after 4637)",
+                    parsed | ~raw.str.starts_with(MDB_UNDECODED),
+                )
+                parsed = parsed | raw.str.starts_with(MDB_UNDECODED)
+            add(name, PARSE_REASONS.get(column.dtype, "not a number"), parsed)
+        if name in FORMATS:
+            pattern, reason = FORMATS[name]
+            add(name, reason, value.str.contains(pattern))
+        if name in KNOWN:
+            add(name, f"unknown {column.label}", value.is_in(list(KNOWN[name])))
+        if name in COUNTRIES:
+            add(name, "not an ISO 3166 country code", value.is_in(list(codes.countries())))
+        if name in ENTRY_NUMBERS:
+            add(
+                name,
+                "not an entry number with a valid check digit (XXX-NNNNNNN-C)",
+                pl.col(f"{ENTRY_OK}_{name}"),
+            )
+    _own_rows(rules, plan, principal, columns)
+    return rules
+
+
+def _own_rows(
+    rules: dict[str, pl.Expr], plan: Plan, principal: Principal, columns: dict[str, Column]
+) -> None:
+    """An importer loads only their importer numbers; a broker only entries they filed."""
+    if principal.role == "importer" and "importer_number" in columns:
+        mine = ", ".join(principal.importer_numbers)
+        rules[f"importer_number{SEP}not your importer number (you may load {mine})"] = (
+            pl.col("importer_number").is_in(list(principal.importer_numbers)).fill_null(False)
+        )
+    if principal.role == "broker" and "filer_code" in columns:
+        mine = ", ".join(principal.filer_codes)
+        rules[f"filer_code{SEP}not filed by you (you may load filer {mine})"] = (
+            pl.col("filer_code").is_in(list(principal.filer_codes)).fill_null(False)
+        )
+
+
+def _with_entry_checks(frame: pl.DataFrame, columns: dict[str, Column]) -> pl.DataFrame:
+    """One boolean per entry-number column, checked once per distinct number."""
+    for name in ENTRY_NUMBERS:
+        if name not in columns:
+            continue
+        distinct = frame.get_column(name).drop_nulls().unique()
+        valid = [codes.is_valid_entry_number(v) for v in distinct.to_list()]
+        lookup = pl.DataFrame({name: distinct, f"{ENTRY_OK}_{name}": valid})
+        frame = frame.join(lookup, on=name, how="left", maintain_order="left")
+    return frame
+
+
+def check(frame: pl.DataFrame, plan: Plan, principal: Principal) -> Checked:
+    """Split parsed rows into the valid ones and one failure row per broken rule."""
+    columns = _columns(plan)
+    frame = _with_entry_checks(frame, columns)
+    rules = _rules(plan, principal, columns)
+    # Every column is declared (dataframely hands rules only the schema's columns); the
+    # types come from parsing, the rules carry the meaning.
+    attrs: dict[str, object] = {name: dy.Any() for name in frame.columns}
+    attrs["_row"] = dy.Int64(nullable=False)
+    for rule_name, expr in rules.items():
+        attrs[rule_name] = RuleFactory(lambda _schema, e=expr: e)
+    schema = type(f"{plan.table}_file", (dy.Schema,), attrs)
+    good, failure = schema.filter(frame)
+    failures = _failures(failure, list(rules))
+    return Checked(good.select("_row", *columns), failures)
+
+
+def _failures(failure: dy.FailureInfo, rule_names: list[str]) -> pl.DataFrame:
+    empty = pl.DataFrame(schema={"_row": pl.Int64, "column": pl.String, "reason": pl.String})
+    if len(failure) == 0:
+        return empty
+    details = failure.details()
+    present = [r for r in rule_names if r in details.columns]
+    long = (
+        details.select("_row", *present)
+        .unpivot(index="_row", variable_name="rule", value_name="state")
+        .filter(pl.col("state") == "invalid")
+    )
+    parts = pl.col("rule").str.split_exact(SEP, 1)
+    return long.select(
+        "_row",
+        parts.struct.field("field_0").alias("column"),
+        parts.struct.field("field_1").alias("reason"),
+    ).sort("_row", "column")
