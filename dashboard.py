@@ -14,6 +14,14 @@ from ui.status import coverage_note, require_lake
 # (module in pages/, title, icon, url path, lake table the page needs or None)
 PAGES = (
     ("overview", "Overview", ":material/dashboard:", "overview", "entry_lines"),
+    (
+        "entry_summary",
+        "Entry Summary",
+        ":material/receipt_long:",
+        "entry-summary",
+        "entry_summaries",
+    ),
+    ("exams", "Exams", ":material/search:", "exams", "exams"),
     ("timeline", "Transition timeline", ":material/timeline:", "timeline", None),
 )
 

@@ -1,0 +1,160 @@
+"""Exams: how often CBP examines our entries, where, how, and what it finds."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from ui.data import View, run
+from ui.entry_summary_charts import plottable
+from ui.paged_table import dashed_entry_numbers, paged_table
+from ui.widgets import Kpi, chart_with_table, count, empty_state, intro, kpi_row, percent
+
+RATES = (  # report (its export name with dashes), code column, title
+    ("exams.rate_by_port", "port_of_entry", "Exam rate by port of entry"),
+    ("exams.rate_by_country", "country_of_origin", "Exam rate by country of origin"),
+    ("exams.rate_by_hts_chapter", "hts_chapter", "Exam rate by HTS chapter"),
+    ("exams.rate_by_mode", "mode_of_transport", "Exam rate by mode of transport"),
+)
+RATE_LABELS = {"exam_rate": "Exams per entry", "month": "Month", "label": ""}
+
+
+def render(view: View) -> None:
+    intro(
+        "Exams",
+        "How often does CBP examine our entries, at which ports, for which goods and "
+        "origins, what kind of exam, and what does it find? (ACE Reports has no exam report.)",
+    )
+    kpis = run(view, "exams.kpis")
+    k = kpis.row(0, named=True)
+    if empty_state(kpis.filter((pl.col("exams") > 0) | (pl.col("entries") > 0))):
+        return
+    kpi_row(
+        [
+            Kpi("Exams", count(k["exams"])),
+            Kpi("Entries", count(k["entries"]), "Entry summaries in the same period and filters"),
+            Kpi("Exam rate", f"{k['exam_rate'] or 0:.3f}", "Exams per entry"),
+            Kpi("Discrepancies", count(k["discrepancies"]), "Exams whose result was a discrepancy"),
+            Kpi("Discrepancy rate", percent(k["discrepancy_rate"]), "Discrepancies / exams"),
+            Kpi("CF-28 / CF-29", f"{count(k['cf28'])} / {count(k['cf29'])}",
+                "Entries with a request for information / a notice of action"),
+        ]
+    )  # fmt: skip
+    tabs = st.tabs(list(TABS), key="exam_tab", bind="query-params")
+    for tab, draw in zip(tabs, TABS.values(), strict=True):
+        if tab.open is not False:  # only the open tab runs its queries
+            with tab:
+                draw(view)
+
+
+def _rates(view: View) -> None:
+    trend = run(view, "exams.rate_by_month")
+    figure = px.line(trend, x="month", y="exam_rate", markers=True, labels=RATE_LABELS)
+    chart_with_table(
+        figure,
+        trend,
+        title="Exam rate over time",
+        alt="Line: exams per entry each month (exams by exam date, entries by entry date); "
+        "the table adds the exam and entry counts.",
+        key="exams-rate-by-month",
+    )
+    for (report, code, title), column in zip(RATES, st.columns(2) * 2, strict=True):
+        with column:
+            _rate_bars(run(view, report), code, title, report.replace(".", "-").replace("_", "-"))
+
+
+def _rate_bars(frame: pl.DataFrame, code: str, title: str, key: str) -> None:
+    plotted = plottable(frame.sort("exam_rate", code, descending=[True, False]).head(20), code)
+    figure = px.bar(
+        plotted.reverse(), x="exam_rate", y="label", orientation="h",
+        hover_data={"exams": ":,", "entries": ":,"}, labels=RATE_LABELS,
+    )  # fmt: skip
+    chart_with_table(
+        figure,
+        frame,
+        title=title,
+        alt=f"Horizontal bars: exams per entry, highest at the top ({title}); "
+        "an entry with goods from several countries or chapters counts under each.",
+        key=key,
+    )
+
+
+def _types_and_results(view: View) -> None:
+    types = run(view, "exams.types")
+    if empty_state(types, "exams with these filters"):
+        return
+    figure = px.bar(
+        plottable(types, "exam_type"), x="label", y=["exams", "discrepancies"],
+        barmode="group", labels={"label": "Exam type", "value": "Exams", "variable": ""},
+    )  # fmt: skip
+    chart_with_table(
+        figure,
+        types,
+        title="Exam types",
+        alt="Grouped bars: per exam type, exams and the exams that found a discrepancy.",
+        key="exams-types",
+    )
+    results = run(view, "exams.results")
+    plotted = plottable(results, "discrepancy_type").with_columns(
+        label=pl.when(pl.col("discrepancy_type").is_null())
+        .then(pl.col("result_description"))
+        .otherwise(pl.col("label"))
+    )
+    figure = px.pie(plotted, names="label", values="exams", hole=0.4)
+    chart_with_table(
+        figure,
+        results,
+        title="Results and discrepancy types",
+        alt="Donut: exams by result; exams that found a discrepancy are split by its type "
+        "(quantity, classification, value, marking, IPR, PGA).",
+        key="exams-results",
+    )
+
+
+def _cf_forms(view: View) -> None:
+    forms = run(view, "exams.cf28_cf29_by_month")
+    if empty_state(forms):
+        return
+    figure = px.bar(
+        forms, x="month", y=["cf28", "cf29"], barmode="group",
+        labels={"month": "Month of entry", "value": "Entries", "variable": "Form"},
+    )  # fmt: skip
+    chart_with_table(
+        figure,
+        forms,
+        title="CF-28 and CF-29 over time",
+        alt="Grouped bars: per month of entry, entries that drew a CF-28 (request for "
+        "information) and a CF-29 (notice of action); the table adds all entries.",
+        key="exams-cf28-cf29",
+    )
+
+
+def _details(view: View) -> None:
+    st.caption(
+        "Entry numbers show as XXX-NNNNNNN-C here; exports keep the stored 11-character form."
+    )
+    paged_table(
+        view,
+        "exams.details",
+        count_report="exams.details_count",
+        key="exams-details",
+        display=dashed_entry_numbers("entry_number"),
+    )
+
+
+TABS = {
+    "Exam rate": _rates,
+    "Types and results": _types_and_results,
+    "CF-28 / CF-29": _cf_forms,
+    "Exam details": _details,
+}
+
+
+if (
+    __name__ == "__main__"
+):  # run directly by Streamlit's legacy pages/ mechanism: go through the frame
+    import runpy
+    from pathlib import Path as _Path
+
+    runpy.run_path(str(_Path(__file__).resolve().parents[1] / "dashboard.py"), run_name="__main__")

@@ -1,0 +1,89 @@
+"""A detail report one page at a time, with exports of the whole filtered result.
+
+Millions of rows never reach the browser: the page asks the report's `_count` companion
+how many rows there are, then for one page (`offset`, `limit`). The download buttons run
+the report again without a limit, only when clicked, and uncached (a whole result is too
+big to keep in the shared cache).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import polars as pl
+import streamlit as st
+
+from data_access import codes, export
+from data_access.engine import get_engine
+from data_access.reports import REPORTS, Scope
+from ui.data import View, run
+from ui.widgets import empty_state, export_buttons
+
+PAGE_SIZES = (10, 100, 1000)
+EXCEL_ROWS = export.EXCEL_MAX_ROWS + 1  # the number users know (the header row included)
+
+
+def paged_table(
+    view: View,
+    report: str,
+    *,
+    count_report: str,
+    key: str,
+    options: Mapping[str, object] | None = None,
+    display: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+) -> int:
+    """Draw one page of `report` with a pager and whole-result exports; returns the count.
+
+    `key` names the widgets and the exported files (`<key>.csv`, `<key>.xlsx`, ...), so
+    both stay stable for bookmarks and browser tests. `display` reshapes the visible page
+    only (exports keep the stored values, as ACE exports do).
+    """
+    options = dict(options or {})
+    total = int(run(view, count_report, **options).item(0, "rows"))
+    if total == 0:
+        empty_state(pl.DataFrame())
+        return 0
+    table = st.container()
+    size_column, pager_column = st.columns([1, 4], vertical_alignment="bottom")
+    page_size = size_column.selectbox("Rows per page", PAGE_SIZES, index=1, key=f"{key}-page-size")
+    pages = -(-total // page_size)
+    with pager_column:
+        page = st.pagination(pages, key=f"{key}-page") if pages > 1 else 1
+    rows = run(view, report, offset=(page - 1) * page_size, limit=page_size, **options)
+    table.dataframe(display(rows) if display else rows, hide_index=True, width="stretch")
+    first = (page - 1) * page_size + 1
+    st.caption(f"Rows {first:,}–{first + rows.height - 1:,} of {total:,}.")
+    export_buttons(lambda: whole_result(view, report, options), name=key)
+    st.caption(excel_note(total))
+    return total
+
+
+def whole_result(view: View, report: str, options: Mapping[str, object]) -> pl.DataFrame:
+    """Every row of `report` for this view (what the download buttons write)."""
+    scope = Scope(get_engine(view.lake, view.engine), view.principal, view.filters)
+    return REPORTS[report](scope, **options)
+
+
+def excel_note(total: int) -> str:
+    """What the export buttons will give for `total` rows, said before anyone clicks."""
+    if total <= export.EXCEL_MAX_ROWS:
+        return f"Exports hold all {total:,} filtered rows, not only this page."
+    sheets = export.excel_sheets(total)
+    return (
+        f"Exports hold all {total:,} filtered rows. Excel stops at {EXCEL_ROWS:,} rows a "
+        f"sheet, so the XLSX file splits them across {sheets} sheets (Main Report, Main "
+        "Report (2), ...); CSV and Parquet keep them in one table."
+    )
+
+
+def dashed_entry_numbers(*columns: str) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    """A `display` that shows stored entry numbers as XXX-NNNNNNN-C."""
+
+    def show(frame: pl.DataFrame) -> pl.DataFrame:
+        present = [c for c in columns if c in frame.columns]
+        return frame.with_columns(
+            pl.col(c).map_elements(codes.format_entry_number, return_dtype=pl.String)
+            for c in present
+        )
+
+    return show
