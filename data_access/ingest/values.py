@@ -39,22 +39,31 @@ UPPER = {
 }
 ENTRY_NUMBERS = {"entry_number", "flagged_entry_number", "recon_entry_number"}
 # $1,234.56 / -1234.56 / (1,234.56): a sign or accounting parentheses, thousands commas.
-MONEY_SHAPE = r"^\(?-?\$?-?(\d{1,16}|\d{1,3}(,\d{3}){1,5})(\.\d+)?\)?$"
+MONEY_SHAPE = r"^\(?-?\$?\s?-?(\d{1,16}|\d{1,3}(,\d{3}){1,5})(\.\d+)?\)?$"
 YES = ["Y", "YES", "TRUE", "T", "1", "X"]
 NO = ["N", "NO", "FALSE", "F", "0"]
+DATE_SHAPE = r"^(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{1,2}-\d{1,2})( |T|$)"
 # mdbtools 1.0.0 prints dates it cannot decode (before 1899-12-30, after 4637) as day 0.
 MDB_UNDECODED = "1900-01-00"
 
 
-def clean(expr: pl.Expr) -> pl.Expr:
-    """Trimmed text, Excel's ="0101" text wrapping removed, empty -> null."""
+def clean(expr: pl.Expr, *, wrapped: bool = True) -> pl.Expr:
+    """Trimmed text with Excel's ="0101" text wrapping removed ("" stays: see `empty`).
+
+    One chain over the column: polars does not share repeated subexpressions here, so
+    each extra reference to a derived text would redo the work. `wrapped=False` skips
+    the (costly) unwrapping for a column that has no wrapped value.
+    """
     text = expr.cast(pl.String).str.strip_chars()
-    text = text.str.replace(r'^="(.*)"$', "$1").str.strip_chars()
-    return pl.when(text.str.len_chars() > 0).then(text)
+    return text.str.replace(r'^="(.*)"$', "$1") if wrapped else text
 
 
-def code(expr: pl.Expr, column: str) -> pl.Expr:
-    text = clean(expr)
+def empty_to_null(column: str) -> pl.Expr:
+    return pl.when(pl.col(column) != "").then(pl.col(column)).alias(column)
+
+
+def code(text: pl.Expr, column: str) -> pl.Expr:
+    """A code from its cleaned text: upper case, entry-number dashes and HTS dots gone."""
     if column in UPPER:
         text = text.str.to_uppercase()
     if column in ENTRY_NUMBERS:
@@ -74,18 +83,19 @@ def code(expr: pl.Expr, column: str) -> pl.Expr:
 
 def date(text: pl.Expr) -> pl.Expr:
     """US MM/DD/YYYY or ISO YYYY-MM-DD, a time part ignored; 2-digit years refused."""
-    day = text.str.extract(r"^(\S+)", 1)
-    us = pl.when(day.str.contains(r"^\d{1,2}/\d{1,2}/\d{4}$")).then(day)
-    iso = pl.when(day.str.contains(r"^\d{4}-\d{1,2}-\d{1,2}$")).then(day)
+    # Fast path for the usual MM/DD/YYYY (the 5th character from the end is the slash
+    # before a 4-digit year); anything else takes the regex path.
+    us = pl.when(text.str.slice(-5, 1) == "/").then(text)
+    day = text.str.extract(DATE_SHAPE, 1)
     return pl.coalesce(
         us.str.strptime(DATE, "%m/%d/%Y", strict=False),
-        iso.str.strptime(DATE, "%Y-%m-%d", strict=False),
+        day.str.strptime(DATE, "%m/%d/%Y", strict=False),
+        day.str.strptime(DATE, "%Y-%m-%d", strict=False),
     )
 
 
 def money(text: pl.Expr) -> pl.Expr:
     """1234.56, $1,234.56, -$5.00 and accounting negatives (1,234.56) -> decimal(18,2)."""
-    text = text.str.replace_all(r"\s", "")
     parens = text.str.starts_with("(")
     minus = text.str.count_matches("-")
     valid = (
@@ -93,7 +103,8 @@ def money(text: pl.Expr) -> pl.Expr:
         & (parens == text.str.ends_with(")"))
         & (minus + parens.cast(pl.UInt32) <= 1)
     )
-    amount = pl.when(valid).then(text.str.replace_all(r"[$,()-]", "")).cast(MONEY, strict=False)
+    digits = text.str.replace_all(r"[$,()\s-]", "")
+    amount = pl.when(valid).then(digits).cast(MONEY, strict=False)
     return pl.when(parens | (minus > 0)).then(-amount).otherwise(amount)
 
 
@@ -122,34 +133,47 @@ def flag(text: pl.Expr) -> pl.Expr:
     return pl.when(upper.is_in(YES)).then(True).when(upper.is_in(NO)).then(False)
 
 
-def parse_column(raw: pl.Expr, column: str, dtype: pl.DataType) -> list[pl.Expr]:
-    """The typed column and its cleaned text (`<column>__raw`) for validation."""
+def typed(text: pl.Expr, column: str, dtype: pl.DataType) -> pl.Expr:
+    """The lake value of `column` from its cleaned text."""
     if dtype == pl.String:
-        return [code(raw, column).alias(column)]
-    text = clean(raw).alias(column + RAW)
-    cleaned = clean(raw)
+        return code(text, column)
     if dtype == DATE:
-        typed = date(cleaned)
-    elif dtype == MONEY:
-        typed = money(cleaned)
-    elif dtype == FLAG:
-        typed = flag(cleaned)
-    elif column == "duty_rate":
-        return [duty_rate(cleaned).alias(column)]  # not every rate is one number
-    else:
-        typed = number(cleaned, dtype)
-    return [typed.alias(column), text]
+        return date(text)
+    if dtype == MONEY:
+        return money(text)
+    if dtype == FLAG:
+        return flag(text)
+    if column == "duty_rate":
+        return duty_rate(text)  # not every rate is one number: the rest stay empty
+    return number(text, dtype)
+
+
+def _has_wrapped(values: pl.Series) -> bool:
+    return bool(values.str.contains('="', literal=True).any())
 
 
 def parse(frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
-    """`frame` (text, file headers) -> the plan's lake columns, `_row` and raw texts."""
+    """`frame` (text, file headers) -> the plan's lake columns, `_row` and the cleaned
+    text of each parsed column (`<column>__raw`, for validation messages)."""
     spec = TABLES[plan.table]
-    exprs = [pl.col("_row")]
-    for name, header in plan.columns.items():
-        exprs.extend(parse_column(pl.col(header), name, spec.column(name).dtype))
-    for name, header in plan.header_extras.items():
-        exprs.extend(parse_column(pl.col(header), name, ENTRY_SUMMARIES.column(name).dtype))
-    parsed = frame.select(exprs)
+    dtypes = {name: spec.column(name).dtype for name in plan.columns}
+    dtypes |= {name: ENTRY_SUMMARIES.column(name).dtype for name in plan.header_extras}
+    headers = {**plan.columns, **plan.header_extras}
+    # Two materialized steps, so each cell is cleaned once however often parsing reads it.
+    wrapped = {h for h in set(headers.values()) if _has_wrapped(frame.get_column(h))}
+    texts = frame.select(
+        "_row",
+        *(
+            clean(pl.col(headers[name]), wrapped=headers[name] in wrapped).alias(name + RAW)
+            for name in dtypes
+        ),
+    )
+    texts = texts.with_columns(empty_to_null(name + RAW) for name in dtypes)
+    parsed = texts.lazy().with_columns(
+        typed(pl.col(name + RAW), name, dtype).alias(name) for name, dtype in dtypes.items()
+    )
+    strings = [name + RAW for name, dtype in dtypes.items() if dtype == pl.String]
+    parsed = parsed.drop(strings).collect()
     if "filer_code" in spec.column_names and "filer_code" not in plan.columns:
         source = "flagged_entry_number" if spec.name == "reconciliations" else "entry_number"
         if source in parsed.columns:

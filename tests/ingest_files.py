@@ -1,0 +1,100 @@
+"""ES-003-style export files generated for ingest tests and measurements.
+
+`write_es003(path, rows)` writes a CSV as ACE Reports downloads it (money as $1,234.56,
+US dates, codes with leading zeros); values are deterministic so totals can be checked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from data_access import codes
+
+HEADERS = [
+    "Entry Summary Number",
+    "Entry Summary Line Number",
+    "Entry Type Code",
+    "Importer Number",
+    "Importer Name",
+    "Port of Entry Code",
+    "Entry Date",
+    "Entry Summary Date",
+    "Country of Origin Code",
+    "Country of Export Code",
+    "Manufacturer ID",
+    "Line SPI Code",
+    "Tariff Ordinal Number",
+    "HTS Number - Full",
+    "Line Tariff Goods Value Amount",
+    "Line Tariff Duty Amount",
+    "Line Tariff Quantity (1)",
+    "Line Tariff UOM (1) Code",
+]
+IMPORTERS = ["27-1234567AB", "30-7654321CD"]
+PORTS = ["0101", "2704", "2709", "1001", "5301"]
+HTS = ["0901210000", "8471300100", "7306301000", "6109100012", "9403609081"]
+COUNTRIES = ["CN", "VN", "MX", "DE", "BR"]
+
+
+def entry_numbers(count: int, filer: str = "BII", start: int = 1) -> list[str]:
+    """`count` valid entry numbers of `filer` (serials from `start`, right check digit)."""
+    serials = [f"{n:07d}" for n in range(start, start + count)]
+    return [f"{filer}{s}{codes.check_digit(filer, s)}" for s in serials]
+
+
+def es003_frame(rows: int, lines_per_entry: int = 4, start: int = 1) -> pl.DataFrame:
+    """`rows` ES-003 rows as text, as an export writes them."""
+    entries = entry_numbers(rows // lines_per_entry + 1, start=start)
+    index = pl.int_range(0, rows, eager=True)
+    entry = index // lines_per_entry
+    day = (entry % 360).cast(pl.Int64)
+    cents = (index * 7919) % 1_000_000 + 100
+    frame = pl.DataFrame({"i": index, "e": entry, "day": day, "cents": cents})
+    month = (frame["day"] // 30 + 1).cast(pl.String).str.zfill(2)
+    dom = (frame["day"] % 28 + 1).cast(pl.String).str.zfill(2)
+    us_date = month + "/" + dom + "/2024"
+
+    def pick(values: list[str], by: pl.Series) -> pl.Series:
+        return pl.Series(values).gather(by % len(values))
+
+    return pl.DataFrame(
+        {
+            HEADERS[0]: pl.Series(entries).gather(frame["e"]),
+            HEADERS[1]: (frame["i"] % lines_per_entry + 1).cast(pl.String),
+            HEADERS[2]: pl.Series(["01"] * rows),
+            HEADERS[3]: pick(IMPORTERS, frame["e"]),
+            HEADERS[4]: pick(["Acme, Inc.", "Bolt Hardware"], frame["e"]),
+            HEADERS[5]: pick(PORTS, frame["e"]),
+            HEADERS[6]: us_date,
+            HEADERS[7]: us_date,
+            HEADERS[8]: pick(COUNTRIES, frame["i"]),
+            HEADERS[9]: pick(COUNTRIES, frame["i"]),
+            HEADERS[10]: pl.Series(["CNACMTOY1234SHA"] * rows),
+            HEADERS[11]: pl.Series([""] * rows),
+            HEADERS[12]: pl.Series(["1"] * rows),
+            HEADERS[13]: pick(HTS, frame["i"]),
+            HEADERS[14]: _dollars(frame["cents"]),
+            HEADERS[15]: _dollars(frame["cents"] // 20),
+            HEADERS[16]: (frame["i"] % 50 + 1).cast(pl.String),
+            HEADERS[17]: pl.Series(["NO"] * rows),
+        }
+    )
+
+
+def _dollars(cents: pl.Series) -> pl.Series:
+    """$1,234.56 as ACE writes money."""
+    whole = (cents // 100).cast(pl.String)
+    grouped = whole.str.reverse().str.replace_all(r"(\d{3})", "$1,").str.reverse()
+    grouped = grouped.str.strip_prefix(",")
+    return "$" + grouped + "." + (cents % 100).cast(pl.String).str.zfill(2)
+
+
+def write_es003(path: Path, rows: int, *, chunk: int = 500_000) -> Path:
+    """An ES-003 CSV of `rows` rows, written in chunks (files larger than memory)."""
+    with path.open("wb") as handle:
+        for offset in range(0, rows, chunk):
+            part = es003_frame(min(chunk, rows - offset), start=offset // 4 + 1)
+            part.write_csv(handle, include_header=offset == 0, quote_style="non_numeric")
+    return path
