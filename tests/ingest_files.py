@@ -98,3 +98,40 @@ def write_es003(path: Path, rows: int, *, chunk: int = 500_000) -> Path:
             part = es003_frame(min(chunk, rows - offset), start=offset // 4 + 1)
             part.write_csv(handle, include_header=offset == 0, quote_style="non_numeric")
     return path
+
+
+# --- small hand-made exports -------------------------------------------------------------
+def field(value: str, delimiter: str) -> str:
+    """A CSV field as an export writes it: ="..." left bare, quoted when it must be."""
+    if value.startswith('="'):
+        return value
+    if any(ch in value for ch in (delimiter, '"', "\n", "\r")):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def write_export(
+    path: Path,
+    rows: list[list[str]],
+    *,
+    delimiter: str = ",",
+    bom: bool = True,
+    eol: str = "\r\n",
+    encoding: str = "utf-8",
+) -> Path:
+    """`rows` (the header first) written the way ACE Reports downloads look."""
+    text = eol.join(delimiter.join(field(v, delimiter) for v in row) for row in rows) + eol
+    data = text.encode(encoding)
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+    return path
+
+
+def lake_rows(lake: Path, table: str) -> pl.DataFrame:
+    """Every row of a lake table, sorted by its natural key (empty frame when none)."""
+    from data_access.lake import table_files
+    from data_access.schema import table as spec_of
+
+    files = table_files(lake, table)
+    if not files:
+        return pl.DataFrame()
+    return pl.read_parquet(files, hive_partitioning=False).sort(spec_of(table).key)

@@ -112,8 +112,7 @@ def _one_file(
         return result
     before = _all_files(tx)
     try:
-        for part in readers.parts(path, label, mapping):
-            plan = plan_for(part.headers, mapping or {}, part.name)
+        for part, plan in _plans(readers.parts(path, label, mapping), mapping, principal, result):
             _load_part(tx, part, plan, principal, result, progress)
     except FILE_ERRORS as error:
         for created in _all_files(tx) - before:  # only this file's new files
@@ -134,6 +133,31 @@ def _one_file(
         loaded_by=principal.name or principal.role,
     )
     return result
+
+
+def _plans(
+    parts: list[readers.Part],
+    mapping: dict[str, str] | None,
+    principal: Principal,
+    result: FileResult,
+) -> list[tuple[readers.Part, Plan]]:
+    """Each part with its plan; a workbook's sheets that hold no table are passed over."""
+    planned, errors = [], []
+    for part in parts:
+        try:
+            plan = plan_for(part.headers, mapping or {}, part.name)
+        except MappingError as error:
+            errors.append(str(error))
+            continue
+        if not principal.can_see(plan.table):
+            label = TABLES[plan.table].label
+            raise readers.ReadError(f"{part.name}: {label} data is not available to brokers")
+        planned.append((part, plan))
+    if not planned:
+        raise MappingError(" ".join(errors))
+    if errors:
+        result.note = "passed over: " + " ".join(errors)
+    return planned
 
 
 def _all_files(tx: lake.Transaction) -> set[Path]:

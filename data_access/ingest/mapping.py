@@ -170,10 +170,10 @@ def plan_for(headers: list[str], user: dict[str, str], source: str) -> Plan:
 def missing_message(source: str, headers: list[str], matches: dict[str, dict[str, str]]) -> str:
     """One message: the closest table, what it lacks, and what the file has."""
 
-    def score(name: str) -> tuple[int, int]:
+    def score(name: str) -> tuple[int, int]:  # the table the file looks most like
         spec = TABLES[name]
         required = [c.name for c in spec.columns if c.required]
-        return (len(required) - len(_missing(spec, matches[name])), len(matches[name]))
+        return (len(matches[name]), len(required) - len(_missing(spec, matches[name])))
 
     closest = TABLES[max(TABLES, key=score)]
     lacking = ", ".join(

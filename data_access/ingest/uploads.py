@@ -1,0 +1,64 @@
+"""What the Data page needs: ingest uploaded bytes, list ingested files, rejected rows."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from data_access import lake
+from data_access.access import Principal
+from data_access.ingest import quarantine
+from data_access.ingest.load import FileResult, Progress, ingest
+
+MANIFEST_COLUMNS = (
+    "file",
+    "tables",
+    "rows_read",
+    "rows_loaded",
+    "rows_rejected",
+    "rows_replaced",
+    "loaded_at",
+    "loaded_by",
+)
+
+
+def ingest_uploads(
+    where: Path,
+    uploads: Sequence[tuple[str, bytes]],
+    principal: Principal,
+    progress: Progress | None = None,
+) -> list[FileResult]:
+    """Ingest uploaded files (name, content) in upload order, as `principal`."""
+    with tempfile.TemporaryDirectory(prefix="itrac-upload-") as folder:
+        paths = []
+        for index, (name, content) in enumerate(uploads):
+            # The suffix picks the reader; the index keeps two uploads of one name apart.
+            path = Path(folder) / f"{index:03d}{Path(name).suffix.lower()}"
+            path.write_bytes(content)
+            paths.append(path)
+        return ingest(
+            where,
+            paths,
+            labels=[name for name, _ in uploads],
+            principal=principal,
+            progress=progress,
+        )
+
+
+def ingested_files(where: Path) -> pl.DataFrame:
+    """Every ingested file with its counts, newest first (the demo data set included)."""
+    loaded = lake.manifest(where)
+    if loaded.is_empty():
+        return pl.DataFrame(schema=dict.fromkeys(MANIFEST_COLUMNS, pl.String))
+    present = [c for c in MANIFEST_COLUMNS if c in loaded.columns]
+    return loaded.select(present).reverse()
+
+
+def rejected_rows(where: Path, results: Sequence[FileResult]) -> pl.DataFrame:
+    """The quarantined rows of these results' files (file, row, column, reason, value...)."""
+    frames = [quarantine.read(where, r.sha256) for r in results if r.rows_rejected]
+    frames = [f for f in frames if not f.is_empty()]
+    return pl.concat(frames, how="diagonal_relaxed") if frames else quarantine.read(where, "-")
