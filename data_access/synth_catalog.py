@@ -1,0 +1,489 @@
+"""The demo world of the synthetic generator: importers, brokers, goods and duties.
+
+Plain data, read by `synth`. Companies, importer numbers, filer codes, sureties and
+manufacturers are invented; HTS numbers, Chapter 99 numbers, AD/CVD case numbers, ports,
+fee limits and trade programmes are real (rates of AD/CVD deposits are illustrative).
+Source weights are as of mid-2018, before the Section 301 duties; `synth` shifts China's
+weight to each importer's `shift_to` countries as time goes on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Broker:
+    filer_code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Source:
+    country: str
+    weight: float
+    products: tuple[str, ...]
+
+
+def words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+def sources(table: str) -> tuple[Source, ...]:
+    """Sources from "CN 0.55 hts hts ... VN 0.15 hts ...": a country, its weight, its goods."""
+    found: list[Source] = []
+    for token in table.split():
+        if token.isalpha():
+            found.append(Source(token, 0.0, ()))
+        elif not found[-1].weight:
+            found[-1] = Source(found[-1].country, float(token), ())
+        else:
+            last = found[-1]
+            found[-1] = Source(last.country, last.weight, (*last.products, token))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class Importer:
+    importer_number: str
+    name: str
+    share: float  # share of entry lines
+    filer_codes: tuple[str, ...]
+    filer_weights: tuple[float, ...]
+    sources: tuple[Source, ...]
+    shift_to: dict[str, float] = field(default_factory=dict)  # where China's share goes
+    entry_types: dict[str, float] = field(default_factory=lambda: {"01": 0.97, "11": 0.03})
+    lines_per_entry: float = 3.0
+    air_share: float = 0.05
+    breakbulk_share: float = 0.05  # vessel shipments that are not containerised
+    related: tuple[str, ...] = ()  # countries of related-party suppliers
+    surety_code: str = "457"
+    stb_share: float = 0.0  # entries on a single-transaction bond
+    bond_story: str = ""  # "insufficient_now" | "insufficient_past"
+    recon_flags: dict[str, float] = field(default_factory=dict)  # flag type -> weight
+    recon_fta: tuple[str, ...] = ()  # origins whose flags are FTA (USMCA) claims
+    recon_late: bool = False  # leaves its latest reconciliations unfiled past due
+
+
+@dataclass(frozen=True)
+class Product:
+    rate: float  # column 1 general rate, ad valorem (equivalent for specific rates)
+    uom: str
+    price: float  # USD per unit of measure
+    quantity: float  # median quantity per line
+    s301: str = ""  # Section 301 list: "1", "2", "3", "4A"
+    metal: str = ""  # Section 232: "steel" | "aluminum"
+    adcvd: str = ""  # key of ADCVD_CASES (China only)
+    tax: float = 0.0  # excise tax, ad valorem equivalent
+    annex2: bool = False  # exempt from the 2025 reciprocal duty
+    agency: str = "CBP"  # agency most likely to hold it
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A Chapter 99 number stacked on matching lines as its own tariff ordinal."""
+
+    hts: str
+    rate: float
+    start: date
+    end: date | None = None
+    origins: tuple[str, ...] = ()  # only these origins (empty: any)
+    exclude: tuple[str, ...] = ()
+    s301: str = ""  # only products on this Section 301 list
+    metal: str = ""  # only Section 232 products of this metal
+    reciprocal: bool = False  # exempts annex II and Section 232 products
+    unclaimed_only: bool = False  # only lines without a USMCA (S) claim
+
+
+BROKERS: tuple[Broker, ...] = (
+    Broker("WPG", "Westport Global Customs Brokerage"),
+    Broker("K47", "Keller & Associates Customs House Brokers"),
+    Broker("2R4", "Border Route Customs Brokers"),
+    Broker("ND2", "Northern Dispatch Customs Services"),
+    Broker("3MV", "Meridian Vantage Logistics"),
+    Broker("T8E", "Trident Trade Services"),
+    Broker("71C", "Gulfstream Customs & Forwarding"),
+)
+
+PRODUCTS: dict[str, Product] = {
+    # furniture and home
+    "9403608093": Product(0.0, "NO", 150, 120, s301="3", agency="CPSC"),
+    "9401614011": Product(0.0, "NO", 180, 100, s301="3", agency="CPSC"),
+    "9403409060": Product(0.0, "NO", 220, 80, s301="3", adcvd="cabinets"),
+    "9403509045": Product(0.0, "NO", 250, 60, s301="3", adcvd="bedroom"),
+    "9404210013": Product(0.03, "NO", 160, 100, s301="3", adcvd="mattresses"),
+    "9405114010": Product(0.039, "NO", 35, 800, s301="3", agency="CPSC"),
+    "6912004810": Product(0.098, "DPC", 18, 1500, s301="4A", agency="FDA"),
+    "7013491000": Product(0.125, "NO", 2.5, 6000, s301="4A"),
+    "6302600020": Product(0.091, "NO", 3, 8000, s301="4A"),
+    "4412330670": Product(0.0, "M3", 500, 60, s301="3", adcvd="plywood"),
+    # toys, electronics
+    "9503000090": Product(0.0, "NO", 8, 4000, agency="CPSC"),
+    "9504500000": Product(0.0, "NO", 300, 300),
+    "9506910030": Product(0.046, "NO", 120, 200, s301="3"),
+    "8528726440": Product(0.039, "NO", 280, 200, s301="4A"),
+    "8471300100": Product(0.0, "NO", 450, 300, annex2=True),
+    "8517130000": Product(0.0, "NO", 350, 500, annex2=True),
+    "8517620090": Product(0.0, "KG", 60, 800, s301="3"),
+    "8504409510": Product(0.0, "NO", 4, 10000, s301="3"),
+    "8544429090": Product(0.026, "NO", 2, 15000, s301="3"),
+    "8542310040": Product(0.0, "NO", 400, 500, s301="2", annex2=True),
+    # apparel, footwear, bags
+    "6109100012": Product(0.165, "DOZ", 28, 800, s301="4A"),
+    "6203424511": Product(0.166, "DOZ", 110, 400, s301="4A"),
+    "6404119020": Product(0.20, "PRS", 16, 3000, s301="4A"),
+    "4202219000": Product(0.09, "NO", 35, 1500, s301="3", agency="FWS"),
+    "4202923120": Product(0.176, "NO", 9, 5000, s301="3"),
+    # vehicle parts
+    "8708998180": Product(0.025, "NO", 25, 3000, s301="3", agency="NHTSA"),
+    "8708305090": Product(0.025, "NO", 30, 2000, s301="1", agency="NHTSA"),
+    "8708405000": Product(0.025, "NO", 800, 60, s301="1"),
+    "4011101050": Product(0.04, "NO", 60, 800, s301="3", adcvd="tires", agency="NHTSA"),
+    "8409919990": Product(0.025, "KG", 12, 3000, s301="1", agency="EPA"),
+    "8544300000": Product(0.05, "NO", 45, 1500, s301="3"),
+    "8501314000": Product(0.04, "NO", 35, 2000, s301="1"),
+    # steel and aluminum
+    "7208510060": Product(0.0, "KG", 0.9, 200_000, s301="3", metal="steel"),
+    "7210490095": Product(0.0, "KG", 1.1, 150_000, s301="3", metal="steel"),
+    "7306305090": Product(0.0, "KG", 1.2, 80_000, s301="3", metal="steel", adcvd="pipe"),
+    "7317005503": Product(0.0, "KG", 1.6, 40_000, s301="3", adcvd="nails"),
+    "7604291090": Product(0.05, "KG", 4, 30_000, s301="3", metal="aluminum", adcvd="extrusions"),
+    "7304291010": Product(0.0, "KG", 1.5, 100_000, s301="3", metal="steel", adcvd="octg"),
+    # food and drink
+    "0804400040": Product(0.045, "KG", 2.5, 18_000, agency="USDA"),
+    "0702002066": Product(0.028, "KG", 1.4, 20_000, agency="USDA"),
+    "0901110025": Product(0.0, "KG", 5.5, 19_000, agency="FDA"),
+    "0306170010": Product(0.0, "KG", 9, 18_000, agency="FDA"),
+    "0304620020": Product(0.0, "KG", 3, 20_000, agency="FDA"),
+    "0409000035": Product(0.006, "KG", 3, 20_000, s301="3", adcvd="honey", agency="FDA"),
+    "2204215040": Product(0.012, "L", 5, 9000, tax=0.05, agency="FDA"),
+    "2208905000": Product(0.0, "PFL", 18, 4000, tax=0.2, agency="FDA"),
+    "2203000030": Product(0.0, "L", 1.8, 30_000, tax=0.08, agency="FDA"),
+    # pharmaceuticals, cosmetics, medical devices
+    "3004909291": Product(0.0, "KG", 900, 200, annex2=True, agency="FDA"),
+    "3002150011": Product(0.0, "KG", 20_000, 5, annex2=True, agency="FDA"),
+    "2941101000": Product(0.0, "KG", 60, 2000, annex2=True, agency="FDA"),
+    "3304995000": Product(0.0, "KG", 40, 2000, s301="3", agency="FDA"),
+    "9018390050": Product(0.0, "NO", 12, 8000, s301="1", agency="FDA"),
+    "9018908000": Product(0.0, "NO", 150, 400, s301="1", agency="FDA"),
+    "9021100050": Product(0.0, "NO", 60, 1000, agency="FDA"),
+    # outdoor, energy equipment
+    "8712001550": Product(0.11, "NO", 120, 300, s301="3", agency="CPSC"),
+    "6306229030": Product(0.088, "KG", 9, 5000, s301="3"),
+    "8413702004": Product(0.0, "NO", 1200, 40, s301="1"),
+    "8431438060": Product(0.0, "NO", 300, 300, s301="1"),
+}
+
+# AD/CVD orders on goods of China: (AD case, AD deposit rate, CVD case, CVD rate).
+ADCVD_CASES: dict[str, tuple[str, float, str, float]] = {
+    "cabinets": ("A-570-106", 0.4855, "C-570-107", 0.1330),
+    "bedroom": ("A-570-890", 0.4175, "", 0.0),
+    "mattresses": ("A-570-092", 0.5703, "", 0.0),
+    "plywood": ("A-570-051", 0.5736, "C-570-052", 0.2298),
+    "tires": ("A-570-016", 0.1435, "C-570-017", 0.2073),
+    "pipe": ("A-570-910", 0.6920, "C-570-911", 0.4050),
+    "nails": ("A-570-909", 0.3200, "", 0.0),
+    "extrusions": ("A-570-967", 0.3279, "C-570-968", 0.0886),
+    "octg": ("A-570-943", 0.3238, "C-570-944", 0.1524),
+    "honey": ("A-570-863", 1.2000, "", 0.0),
+}
+
+_NO_232 = ("CA", "MX", "AU", "AR", "BR", "KR")  # quota or exemption deals before 2025
+_CN = ("CN", "HK")
+_RECIPROCAL = {"exclude": ("CA", "MX"), "reciprocal": True}
+
+# fmt: off
+# The ordinal order on a line follows this tuple. 2025 is modelled up to the HTS edition of
+# April 2025 (country-specific reciprocal rates from August 2025 are not).
+MEASURES: tuple[Measure, ...] = (
+    Measure("9903880100", 0.25, date(2018, 7, 6), origins=("CN",), s301="1"),
+    Measure("9903880200", 0.25, date(2018, 8, 23), origins=("CN",), s301="2"),
+    Measure("9903880300", 0.10, date(2018, 9, 24), date(2019, 5, 9), ("CN",), s301="3"),
+    Measure("9903880300", 0.25, date(2019, 5, 10), origins=("CN",), s301="3"),
+    Measure("9903881500", 0.15, date(2019, 9, 1), date(2020, 2, 13), ("CN",), s301="4A"),
+    Measure("9903881500", 0.075, date(2020, 2, 14), origins=("CN",), s301="4A"),
+    Measure("9903800100", 0.25, date(2018, 3, 23), exclude=_NO_232, metal="steel"),
+    Measure("9903850100", 0.10, date(2018, 3, 23), exclude=_NO_232[:4], metal="aluminum"),
+    Measure("9903012000", 0.10, date(2025, 2, 4), date(2025, 3, 3), _CN),
+    Measure("9903012400", 0.20, date(2025, 3, 4), date(2025, 11, 9), _CN),
+    Measure("9903012400", 0.10, date(2025, 11, 10), origins=_CN),
+    Measure("9903010100", 0.25, date(2025, 3, 4), origins=("MX",), unclaimed_only=True),
+    Measure("9903011000", 0.25, date(2025, 3, 4), origins=("CA",), unclaimed_only=True),
+    Measure("9903012500", 0.10, date(2025, 4, 5), date(2025, 4, 9), **_RECIPROCAL),
+    Measure("9903016300", 1.25, date(2025, 4, 10), date(2025, 5, 13), _CN, reciprocal=True),
+    Measure("9903012500", 0.10, date(2025, 4, 10), date(2025, 5, 13), exclude=(*_CN, "CA", "MX"),
+            reciprocal=True),
+    Measure("9903012500", 0.10, date(2025, 5, 14), **_RECIPROCAL),
+)
+# fmt: on
+
+# Fiscal-year MPF limits: (from, formal minimum, formal maximum, informal flat fee), USD.
+# Formal limits from CBP's annual notices; informal fees before FY2022 are approximate.
+MPF_RATE = 0.003464
+HMF_RATE = 0.00125
+MPF_LIMITS: tuple[tuple[date, float, float, float], ...] = (
+    (date(2018, 1, 1), 25.67, 497.99, 2.05),
+    (date(2018, 10, 1), 26.22, 508.70, 2.10),
+    (date(2019, 10, 1), 26.79, 519.76, 2.14),
+    (date(2020, 10, 1), 27.23, 528.33, 2.16),
+    (date(2021, 10, 1), 27.75, 538.40, 2.22),
+    (date(2022, 10, 1), 29.66, 575.35, 2.37),
+    (date(2023, 10, 1), 31.67, 614.35, 2.53),
+    (date(2024, 10, 1), 32.71, 634.62, 2.62),
+    (date(2025, 10, 1), 33.58, 651.50, 2.69),
+)
+
+# Trade programmes: origin -> SPI; claims exempt the line from duty (and MPF where listed).
+FTA_SPI: dict[str, str] = dict(
+    pair.split(":")  # type: ignore[misc]
+    for pair in words(
+        "MX:S CA:S KR:KR AU:AU SG:SG CL:CL CO:CO PE:PE IL:IL MA:MA JO:JO BH:BH OM:OM "
+        "GT:P HN:P SV:P CR:P NI:P DO:P KE:D ET:D"
+    )
+)
+GSP_COUNTRIES = words("IN TH ID PH BR TR EC AR")
+GSP_EXPIRED = date(2021, 1, 1)
+MPF_EXEMPT_SPI = words("S KR AU SG CL CO PE MA BH OM P")
+
+ENTRY_TYPES = ("01", "03", "06", "11", "21", "23")
+
+# fmt: off
+# Ports of entry by gateway, with weights; modes by gateway kind.
+LAND_MX = {"2304": 0.5, "2402": 0.18, "2506": 0.17, "2604": 0.15}
+LAND_CA = {"3801": 0.4, "3802": 0.2, "0712": 0.1, "0901": 0.2, "3004": 0.1}
+AIRPORTS = {"2720": 0.33, "1012": 0.3, "3901": 0.15, "1704": 0.12, "5501": 0.1}
+SEA_ASIA = {"2704": 0.3, "2709": 0.34, "2811": 0.1, "3001": 0.1, "2809": 0.04, "1001": 0.06,
+            "1703": 0.06}
+SEA_EUROPE = {"1001": 0.33, "1303": 0.1, "1401": 0.14, "1601": 0.1, "1703": 0.15,
+              "5301": 0.1, "0101": 0.04, "4101": 0.04}
+SEA_AMERICAS = {"5203": 0.2, "5201": 0.1, "1801": 0.1, "5301": 0.2, "1703": 0.15,
+                "1001": 0.15, "2709": 0.1}
+ASIA_PACIFIC = words("CN HK VN TW KR JP IN BD KH MY TH ID PH SG AU NZ")
+AMERICAS = words("CO BR CL PE EC GT HN SV CR NI DO AR")
+LAND_MODES = {"31": 0.6, "30": 0.28, "21": 0.08, "20": 0.04}
+AIR_MODES = {"40": 0.8, "41": 0.2}
+# fmt: on
+
+# Carriers by mode kind: (code, bill-of-lading prefix: the SCAC, or the airline's prefix).
+_SCACS = {
+    "vessel": "MAEU MSCU CMDU COSU EGLV HLCU ONEY YMLU HDMU ZIMU",
+    "truck": "SWFT JBHT SNDR WERN CRSE ODFL",
+    "rail": "BNSF UP CN CPRS KCSM FXE",
+}
+CARRIERS: dict[str, tuple[tuple[str, str], ...]] = {
+    **{kind: tuple((c, c) for c in words(scacs)) for kind, scacs in _SCACS.items()},
+    "air": tuple(
+        tuple(pair.split(":"))  # type: ignore[misc]
+        for pair in words("CX:160 KE:180 LH:020 FX:023 5X:406 AA:001 BR:695 CI:297 EK:176 QR:157")
+    ),
+}
+
+# Manufacturer-ID parts: supplier name words, and cities (Canada: province MID prefix).
+MID_WORDS = words(
+    "GOLDEN SUNRISE PACIFIC GREAT ORIENT EVERWIN NEWLAND GLOBAL UNITED ROYAL SILVER BRIGHT "
+    "STAR OCEAN EAGLE LOTUS MAPLE AZTECA ANDES NORDIC ALPINE HARVEST"
+)
+MID_TRADES = words(
+    "TEXTILE FURNITURE INDUSTRIAL ELECTRONICS TRADING METAL FOODS PRODUCTS HOME GARMENT "
+    "PHARMA PRECISION PLASTICS"
+)
+CITIES: dict[str, tuple[str, ...]] = {
+    line.split(":")[0]: tuple(line.split(":")[1].split(","))
+    for line in words(
+        "CN:SHENZHEN,NINGBO,DONGGUAN,XIAMEN,QINGDAO,FOSHAN VN:HOCHIMINH,HANOI,HAIPHONG,BINHDUONG "
+        "MX:MONTERREY,TIJUANA,JUAREZ,GUADALAJARA,SALTILLO XO:TORONTO,WINDSOR,MISSISSAUGA "
+        "XQ:MONTREAL,LAVAL XC:VANCOUVER,SURREY IN:MUMBAI,CHENNAI,TIRUPUR,HYDERABAD "
+        "BD:DHAKA,CHITTAGONG KH:PHNOMPENH TW:TAIPEI,TAICHUNG KR:BUSAN,SEOUL JP:NAGOYA,OSAKA "
+        "DE:STUTTGART,MUNICH,HAMBURG IT:MILAN,FLORENCE FR:BORDEAUX,LYON ES:VALENCIA "
+        "IE:CORK,DUBLIN CH:BASEL IL:HAIFA GB:LONDON TR:ISTANBUL,IZMIR BR:SANTOS,VITORIA "
+        "CO:MEDELLIN CL:SANTIAGO EC:GUAYAQUIL GT:GUATEMALA KE:NAIROBI ET:ADDISABABA "
+        "AR:ROSARIO MY:PENANG PT:PORTO AU:ADELAIDE CR:HEREDIA"
+    )
+}
+
+# fmt: off
+IMPORTERS: tuple[Importer, ...] = (
+    Importer(
+        "27-4418529AB", "Summit Ridge Retail Inc.", 0.32, ("WPG", "K47"), (0.7, 0.3),
+        sources("""
+            CN 0.55 9403608093 9401614011 9403409060 9403509045 9404210013 9405114010
+                    6912004810 7013491000 9503000090 9504500000 9506910030 8528726440
+                    4202923120 6109100012 4412330670
+            VN 0.15 9403608093 9401614011 9403509045 6109100012 6203424511 6404119020 4202923120
+            MX 0.08 8528726440 9403608093 9404210013
+            IN 0.08 6302600020 6109100012 6912004810
+            BD 0.06 6109100012 6203424511
+            TW 0.04 9506910030 8504409510
+            IT 0.02 6912004810 7013491000
+            TR 0.02 6302600020 7013491000
+        """),
+        shift_to={"VN": 0.55, "MX": 0.25, "IN": 0.2},
+        entry_types={"01": 0.93, "06": 0.04, "11": 0.02, "21": 0.01},
+        lines_per_entry=7, air_share=0.03, surety_code="457", bond_story="insufficient_now",
+    ),
+    Importer(
+        "38-2847105AA", "Great Lakes Auto Components LLC", 0.14, ("2R4", "ND2"), (0.6, 0.4),
+        sources("""
+            MX 0.45 8708998180 8708305090 8708405000 8544300000 8501314000 8409919990
+            CA 0.25 8708998180 8708405000 8409919990 4011101050
+            CN 0.12 8708305090 4011101050 8501314000 8708998180
+            JP 0.06 8708405000 8501314000
+            DE 0.06 8708405000 8409919990
+            KR 0.06 4011101050 8544300000
+        """),
+        shift_to={"MX": 1.0}, entry_types={"01": 0.96, "06": 0.03, "11": 0.01},
+        lines_per_entry=10, air_share=0.02, related=("MX", "CA", "DE"), surety_code="161",
+        recon_flags={"001": 0.9, "004": 0.1}, recon_fta=("MX", "CA"),
+    ),
+    Importer(
+        "94-3318240AC", "Coastal Electronics Distribution Corp.", 0.11, ("3MV", "WPG"), (0.6, 0.4),
+        sources("""
+            CN 0.55 8471300100 8517130000 8517620090 8504409510 8544429090 8542310040 8528726440
+            TW 0.12 8542310040 8517620090 8471300100
+            MX 0.10 8528726440 8471300100 8504409510
+            VN 0.10 8517130000 8471300100 8504409510
+            MY 0.08 8542310040 8504409510
+            KR 0.05 8528726440 8542310040
+        """),
+        shift_to={"VN": 0.5, "MX": 0.3, "TW": 0.2},
+        entry_types={"01": 0.9, "06": 0.06, "11": 0.04},
+        lines_per_entry=4, air_share=0.35, surety_code="736",
+    ),
+    Importer(
+        "13-3907724AD", "Evergreen Apparel Group Inc.", 0.09, ("K47", "71C"), (0.5, 0.5),
+        sources("""
+            CN 0.35 6109100012 6203424511 6404119020 4202219000 4202923120
+            VN 0.25 6109100012 6203424511 6404119020 4202923120
+            BD 0.12 6109100012 6203424511
+            IN 0.08 6109100012 4202219000
+            KH 0.06 6109100012 6404119020
+            GT 0.06 6109100012 6203424511
+            KE 0.03 6109100012
+            IT 0.05 4202219000 6404119020
+        """),
+        shift_to={"VN": 0.6, "BD": 0.2, "KH": 0.2},
+        lines_per_entry=6, air_share=0.08, surety_code="283",
+    ),
+    Importer(
+        "74-2650319AE", "Blue Mesa Foods Inc.", 0.07, ("2R4", "71C"), (0.5, 0.5),
+        sources("""
+            MX 0.45 0804400040 0702002066 2208905000 2203000030
+            CO 0.10 0901110025
+            BR 0.08 0901110025
+            VN 0.07 0306170010 0304620020
+            IN 0.06 0306170010
+            EC 0.06 0306170010
+            CL 0.06 2204215040
+            CN 0.04 0409000035
+            AR 0.04 0409000035
+            ET 0.04 0901110025
+        """),
+        shift_to={"MX": 0.5, "VN": 0.5}, entry_types={"01": 0.98, "11": 0.02},
+        lines_per_entry=2.5, air_share=0.05, surety_code="161",
+    ),
+    Importer(
+        "76-0492871AF", "Harbor Steel & Metals Inc.", 0.06, ("T8E",), (1.0,),
+        sources("""
+            CN 0.25 7208510060 7210490095 7306305090 7317005503 7604291090
+            KR 0.20 7208510060 7210490095 7306305090
+            BR 0.12 7208510060
+            TR 0.10 7210490095 7306305090
+            VN 0.10 7210490095 7317005503
+            CA 0.10 7604291090 7208510060
+            MX 0.08 7306305090 7210490095
+            IN 0.05 7604291090 7317005503
+        """),
+        shift_to={"VN": 0.5, "TR": 0.3, "MX": 0.2}, entry_types={"01": 1.0},
+        lines_per_entry=2, air_share=0.0, breakbulk_share=0.7, surety_code="457",
+        bond_story="insufficient_past",
+    ),
+    Importer(
+        "22-3571806AG", "Northwind Pharma Supply Co.", 0.05, ("3MV",), (1.0,),
+        sources("""
+            IE 0.25 3004909291 3002150011
+            DE 0.20 3004909291 3002150011 2941101000
+            IN 0.20 3004909291 2941101000
+            CH 0.15 3004909291 3002150011
+            IL 0.08 3004909291
+            FR 0.07 3304995000
+            KR 0.05 3304995000
+        """),
+        lines_per_entry=3, air_share=0.5, related=("IE", "DE", "CH"), surety_code="736",
+        recon_flags={"001": 0.7, "002": 0.1, "004": 0.2},
+    ),
+    Importer(
+        "91-1847263AH", "Cascade Outdoor Gear Co.", 0.04, ("WPG", "ND2"), (0.5, 0.5),
+        sources("""
+            CN 0.50 8712001550 6306229030 9506910030 4202923120
+            TW 0.20 8712001550 9506910030
+            VN 0.20 6306229030 4202923120 6404119020
+            CA 0.10 6306229030 9506910030
+        """),
+        shift_to={"VN": 0.7, "TW": 0.3}, entry_types={"01": 0.96, "11": 0.04},
+        lines_per_entry=5, air_share=0.05, surety_code="283",
+    ),
+    Importer(
+        "75-2981634AJ", "Lone Star Energy Equipment LP", 0.035, ("T8E", "71C"), (0.6, 0.4),
+        sources("""
+            CN 0.30 7304291010 8413702004 8431438060
+            MX 0.20 8413702004 8431438060
+            CA 0.15 8431438060 7304291010
+            KR 0.15 7304291010
+            DE 0.10 8413702004
+            IN 0.10 7304291010
+        """),
+        shift_to={"MX": 0.6, "IN": 0.4}, entry_types={"01": 0.9, "23": 0.05, "11": 0.05},
+        lines_per_entry=3, air_share=0.1, breakbulk_share=0.3, surety_code="161",
+    ),
+    Importer(
+        "58-1749306AK", "Magnolia Home Decor LLC", 0.03, ("K47", "71C"), (0.5, 0.5),
+        sources("""
+            CN 0.45 6912004810 7013491000 9405114010 6302600020
+            IN 0.20 6302600020 6912004810
+            VN 0.15 9405114010 6912004810
+            MX 0.10 6912004810 7013491000
+            PT 0.05 6912004810
+            IT 0.05 7013491000
+        """),
+        shift_to={"VN": 0.5, "MX": 0.3, "IN": 0.2}, entry_types={"01": 0.95, "11": 0.05},
+        lines_per_entry=4, air_share=0.02, surety_code="283", stb_share=0.2,
+    ),
+    Importer(
+        "23-2790518AL", "Keystone Medical Devices Inc.", 0.025, ("3MV", "2R4"), (0.5, 0.5),
+        sources("""
+            MX 0.35 9018390050 9018908000 9021100050
+            IE 0.20 9018908000 9021100050
+            CR 0.15 9018390050 9018908000
+            DE 0.10 9018908000
+            IL 0.10 9018390050
+            CN 0.10 9018390050 9018908000
+        """),
+        shift_to={"MX": 1.0}, entry_types={"01": 0.95, "11": 0.05},
+        lines_per_entry=3, air_share=0.4, related=("MX", "CR"), surety_code="736",
+        recon_flags={"003": 0.6, "005": 0.3, "007": 0.1}, recon_late=True,
+    ),
+    Importer(
+        "84-1639027AM", "Prairie Wine & Spirits Imports LLC", 0.02, ("71C", "T8E"), (0.6, 0.4),
+        sources("""
+            FR 0.30 2204215040
+            IT 0.25 2204215040
+            ES 0.10 2204215040
+            AU 0.10 2204215040
+            CL 0.05 2204215040
+            MX 0.20 2208905000 2203000030
+        """),
+        entry_types={"01": 0.7, "21": 0.3}, lines_per_entry=3, air_share=0.0, surety_code="457",
+    ),
+    Importer(
+        "88-0716245AN", "Atlas Event Productions LLC", 0.01, ("WPG", "ND2"), (0.5, 0.5),
+        sources("""
+            DE 0.30 8528726440 9405114010 8517620090
+            GB 0.20 8528726440 9405114010 8517620090
+            JP 0.20 8528726440 8517620090
+            CN 0.30 9405114010 9403608093 8528726440
+        """),
+        entry_types={"23": 0.7, "01": 0.3}, lines_per_entry=3, air_share=0.4, surety_code="161",
+    ),
+)
+# fmt: on
