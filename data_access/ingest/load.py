@@ -117,7 +117,8 @@ def _one_file(
     except FILE_ERRORS as error:
         for created in _all_files(tx) - before:  # only this file's new files
             created.unlink()
-        return FileResult(label, status="failed", errors=[str(error)], sha256=result.sha256)
+        message = str(error) if str(error).startswith(label) else f"{label}: {error}"
+        return FileResult(label, status="failed", errors=[message], sha256=result.sha256)
     known[result.sha256] = label
     tx.record(
         file=label,
