@@ -23,6 +23,7 @@ PAGES = (
     ),
     ("exams", "Exams", ":material/search:", "exams", "exams"),
     ("timeline", "Transition timeline", ":material/timeline:", "timeline", None),
+    ("data", "Data", ":material/upload_file:", "data", None),
 )
 
 

@@ -85,7 +85,7 @@ def _summary(view: View, results: list[FileResult]) -> None:
 
 def _ingested(view: View) -> None:
     st.subheader("Files loaded")
-    files = ingested_files(view.lake)
+    files = ingested_files(view.lake, view.principal)
     if files.is_empty():
         st.info("Nothing loaded yet: upload an export above.", icon="📂")
         return

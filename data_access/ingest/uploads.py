@@ -48,9 +48,15 @@ def ingest_uploads(
         )
 
 
-def ingested_files(where: Path) -> pl.DataFrame:
-    """Every ingested file with its counts, newest first (the demo data set included)."""
+def ingested_files(where: Path, principal: Principal) -> pl.DataFrame:
+    """The files loaded with their counts, newest first: all of them for CBP (the demo
+    data set included), the ones they loaded themselves for anyone else (file names and
+    counts of other importers' loads are theirs)."""
     loaded = lake.manifest(where)
+    if principal.role != "cbp" and "loaded_by" in loaded.columns:
+        loaded = loaded.filter(pl.col("loaded_by") == (principal.name or principal.role))
+    elif principal.role != "cbp":
+        loaded = pl.DataFrame()
     if loaded.is_empty():
         return pl.DataFrame(schema=dict.fromkeys(MANIFEST_COLUMNS, pl.String))
     present = [c for c in MANIFEST_COLUMNS if c in loaded.columns]

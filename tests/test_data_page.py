@@ -1,0 +1,97 @@
+"""The Data page, run headless through Streamlit's AppTest: upload, summary, file list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from data_access import lake
+from data_access.ingest.quarantine import read
+from tests.ingest_files import write_export
+
+HEADER = "Entry Summary Number,Entry Summary Line Number,Importer Number,Entry Date,"
+HEADER += "HTS Number - Full,Country of Origin Code,Line Tariff Goods Value Amount\r\n"
+ACME, BOLT = "27-1234567AB", "30-7654321CD"
+
+
+def page_script(lake_dir: str, principal_text: str) -> None:
+    from pathlib import Path
+
+    from data_access.access import Principal
+    from data_access.filters import Filters
+    from pages import data
+    from ui.data import View
+
+    data.render(View(Path(lake_dir), "duckdb", Principal.parse(principal_text), Filters()))
+
+
+def run_page(lake_dir: Path, principal: str = "cbp") -> AppTest:
+    at = AppTest.from_function(page_script, args=(str(lake_dir), principal), default_timeout=60)
+    return at.run()
+
+
+def _export(rows: list[str]) -> bytes:
+    return ("\ufeff" + HEADER + "".join(r + "\r\n" for r in rows)).encode()
+
+
+def test_page_works_before_any_lake_exists(tmp_path):
+    at = run_page(tmp_path / "no-lake")
+    assert not at.exception
+    assert [i.value for i in at.info] == ["Nothing loaded yet: upload an export above."]
+    assert at.button(key="data-load").disabled
+    assert not (tmp_path / "no-lake").exists()
+
+
+def test_upload_loads_shows_rejections_and_lists_the_file(tmp_path):
+    where = tmp_path / "lake"
+    at = run_page(where, f"importer:{ACME}")
+    good = f'ABC12345676,1,{ACME},01/05/2024,0901210000,BR,"$1,000.00"'
+    other = f"ABC12345676,2,{BOLT},01/05/2024,0901210000,BR,$5.00"
+    bad_date = f"ABC12345676,3,{ACME},31/01/2024,0901210000,BR,$5.00"
+    at.file_uploader(key="data-uploads").set_value(
+        [("es003.csv", _export([good, other, bad_date]), "text/csv")]
+    ).run()
+    at.button(key="data-load").click().run()
+    assert not at.exception
+    summary = at.dataframe[0].value
+    assert summary[
+        ["file", "status", "rows read", "rows loaded", "rows rejected"]
+    ].values.tolist() == [["es003.csv", "loaded", 3, 1, 2]]
+    assert sorted(w.value for w in at.warning) == [
+        "es003.csv: 1 × entry_date: not a date (write MM/DD/YYYY or YYYY-MM-DD)",
+        f"es003.csv: 1 × importer_number: not your importer number (you may load {ACME})",
+    ]
+    rejected = at.dataframe[1].value
+    assert rejected[["row", "column", "value"]].values.tolist() == [
+        [3, "Importer Number", BOLT],
+        [4, "Entry Date", "31/01/2024"],
+    ]
+    assert [b.label for b in at.get("download_button")] == ["⬇ CSV"]
+    files = at.dataframe[2].value
+    assert files[["file", "rows_loaded", "rows_rejected"]].values.tolist() == [["es003.csv", 1, 2]]
+    assert lake.manifest(where)["loaded_by"].to_list() == [f"importer {ACME}"]
+    assert read(where).height == 2
+
+
+def test_the_file_list_shows_what_the_lake_manifest_holds(tmp_path):
+    where = tmp_path / "lake"
+    source = write_export(
+        tmp_path / "one.csv",
+        [
+            HEADER.strip().split(","),
+            ["BII05992854", "1", ACME, "2024-02-01", "0901210000", "BR", "7"],
+        ],
+    )
+    from data_access.ingest import ingest
+
+    ingest(where, [source])
+    at = run_page(where)
+    assert not at.exception
+    files = at.dataframe[0].value
+    assert files[["file", "tables", "rows_loaded", "loaded_by"]].values.tolist() == [
+        ["one.csv", "entry_lines, entry_summaries", 1, "CBP"]
+    ]
+    # An importer sees only the files they loaded themselves.
+    at = run_page(where, f"importer:{ACME}")
+    assert [i.value for i in at.info] == ["Nothing loaded yet: upload an export above."]
