@@ -1,8 +1,9 @@
 """Deterministic synthetic ITRAC data: `build_demo_lake` writes a demo lake of six tables.
 
-The demo world (importers, brokers, goods, duties) is `synth_catalog`. This module draws
-entries and their lines month by month, vectorised with numpy; `synth_tables` prices them
-and builds the entry tables, `synth_bonds` the bonds and reconciliations. Each chunk of
+The demo world (importers, brokers, goods, duties) is `synth_catalog`, turned into arrays
+by `synth_world`. This module plans the months and draws entries and their lines, vectorised
+with numpy; `synth_tables` prices them and builds the entry tables, `synth_bonds` the bonds
+and reconciliations. Each chunk of
 months has its own generator, `default_rng([seed, chunk])`: the same seed, `lines`, `end`
 and `years` always give the same lake.
 
@@ -27,8 +28,7 @@ Invariants (tests/test_synth.py proves them):
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -37,47 +37,20 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from data_access import codes
 from data_access import lake as lake_store
 from data_access.schema import TABLES
 from data_access.synth_bonds import chunk_obligations, continuous_bonds
 from data_access.synth_catalog import (
-    AIR_MODES,
-    AIRPORTS,
-    AMERICAS,
-    ASIA_PACIFIC,
     BROKERS,
-    CARRIERS,
-    CITIES,
     ENTRY_TYPES,
-    FTA_SPI,
-    GSP_COUNTRIES,
     GSP_EXPIRED,
     IMPORTERS,
-    LAND_CA,
-    LAND_MODES,
-    LAND_MX,
     MEASURES,
-    MID_TRADES,
-    MID_WORDS,
-    MPF_LIMITS,
-    PRODUCTS,
-    SEA_AMERICAS,
-    SEA_ASIA,
-    SEA_EUROPE,
     Broker,
     Importer,
 )
-from data_access.synth_tables import (
-    FLAG_TYPES,
-    KINDS,
-    MODES,
-    SURETIES,
-    Ledger,
-    chunk_tables,
-    days,
-    product_arrays,
-)
+from data_access.synth_tables import Ledger, chunk_tables
+from data_access.synth_world import Categorical, Columns, World, days
 
 __all__ = ["BROKERS", "IMPORTERS", "Broker", "Importer", "build_demo_lake"]
 
@@ -86,154 +59,6 @@ OVERDRAW = 1.15  # entries drawn per entry needed; the surplus is trimmed to the
 PILOT_LINES = 2_000  # lines drawn per month to learn how many rows a line brings
 SEASON = (1.0, 0.86, 0.95, 0.95, 1.0, 1.0, 1.02, 1.08, 1.1, 1.15, 1.12, 1.05)
 GROWTH = 0.03  # a year
-SHIFT_START, SHIFT_PER_YEAR = date(2018, 7, 1), 0.22  # China's weight decays from here
-Columns = dict[str, np.ndarray]
-
-
-class Categorical:
-    """One discrete distribution per group ({value: weight}), drawn for many rows at once."""
-
-    def __init__(self, tables: Sequence[dict[int, float]]) -> None:
-        self.values = np.array([v for t in tables for v in t], dtype=np.int64)
-        sizes = np.array([len(t) for t in tables])
-        self.last = np.cumsum(sizes) - 1
-        edges = []
-        for group, table in enumerate(tables):
-            cum = np.cumsum(np.fromiter(table.values(), dtype=float))
-            edges.append(group + cum / cum[-1])
-            edges[-1][-1] = group + 1
-        self.edges = np.concatenate(edges)
-
-    def draw(self, rng: np.random.Generator, groups: np.ndarray | int, size: int = 0) -> np.ndarray:
-        groups = np.full(size, groups) if np.isscalar(groups) else groups
-        flat = np.searchsorted(self.edges, groups + rng.random(len(groups)), side="right")
-        return self.values[np.minimum(flat, self.last[groups])]
-
-
-def _indexed(weights: dict[str, float], vocabulary: Sequence[str]) -> dict[int, float]:
-    return {list(vocabulary).index(k): w for k, w in weights.items()}
-
-
-class World:
-    """The catalog as arrays, plus the draws that stay the same for the whole lake."""
-
-    def __init__(self, seed: int) -> None:
-        imps = IMPORTERS
-        self.country_codes = np.array(sorted({s.country for i in imps for s in i.sources}))
-        country = {str(c): n for n, c in enumerate(self.country_codes)}
-        self.cn = country["CN"]
-        self.products = list(PRODUCTS)
-        self.hts = self.products + sorted({m.hts for m in MEASURES})
-        self._measures()
-        spec = list(PRODUCTS.values())
-        for name in ("rate", "tax", "price", "quantity"):
-            setattr(self, name, np.array([getattr(p, name) for p in spec], dtype=float))
-        self.uoms = sorted({p.uom for p in spec})
-        self.uom = np.array([self.uoms.index(p.uom) for p in spec])
-        self.counted = np.array([p.uom in ("NO", "DOZ", "PRS", "DPC") for p in spec])
-        self.adcvd = np.array([p.adcvd for p in spec])
-        self.agency = np.array([list(codes.HOLD_AGENCIES).index(p.agency) for p in spec])
-        self.watched = np.isin([p.agency for p in spec], ("FDA", "USDA"))
-        product_arrays(self)
-        sources = [(n, s) for n, imp in enumerate(imps) for s in imp.sources]
-        self.source_importer = np.array([n for n, _ in sources])
-        self.source_country = np.array([country[s.country] for _, s in sources])
-        self.source_related = np.array([s.country in imps[n].related for n, s in sources])
-        self.first_source = np.searchsorted(self.source_importer, np.arange(len(imps)))
-        self.goods = Categorical(
-            [{self.products.index(h): 1.0 for h in s.products} for _, s in sources]
-        )
-        self.entry_types = Categorical([_indexed(i.entry_types, ENTRY_TYPES) for i in imps])
-        filer_codes = [b.filer_code for b in BROKERS]
-        self.filers = Categorical(
-            [
-                _indexed(dict(zip(i.filer_codes, i.filer_weights, strict=True)), filer_codes)
-                for i in imps
-            ]
-        )
-        self.recon = Categorical([_indexed(i.recon_flags or {"001": 1}, FLAG_TYPES) for i in imps])
-        for name in ("share", "lines_per_entry", "air_share", "breakbulk_share", "stb_share"):
-            setattr(self, name, np.array([getattr(i, name) for i in imps], dtype=float))
-        self.flags_entries = np.array([bool(i.recon_flags) for i in imps])
-        self.recon_late = np.array([i.recon_late for i in imps])
-        self.surety = np.array([SURETIES.index(i.surety_code) for i in imps])
-        self.fta_origin = np.array([np.isin(self.country_codes, i.recon_fta) for i in imps])
-        self.spi_codes = ["", *sorted(set(FTA_SPI.values()) | {"A"})]
-        self.fta_spi = np.array([self.spi_codes.index(FTA_SPI.get(c, "")) for c in country])
-        self.gsp = np.isin(self.country_codes, GSP_COUNTRIES)
-        self._logistics()
-        self._manufacturers(np.random.default_rng([seed, 1_000_000]), sources)
-        self.mpf_start = np.array([days(d) for d, *_ in MPF_LIMITS])
-        self.mpf_limits = np.rint(np.array([v for _, *v in MPF_LIMITS]) * 100).astype(np.int64)
-
-    def _measures(self) -> None:
-        """Per Chapter 99 measure: its HTS index, dates, origins and goods it covers."""
-        self.measure_hts = np.array([self.hts.index(m.hts) for m in MEASURES])
-        self.measure_days = np.array([(days(m.start), days(m.end or date.max)) for m in MEASURES])
-        origin = self.country_codes
-        self.measure_origin = np.array(
-            [
-                (np.isin(origin, m.origins) if m.origins else True) & ~np.isin(origin, m.exclude)
-                for m in MEASURES
-            ]
-        )
-        self.measure_goods = np.array(
-            [
-                [
-                    (not m.s301 or p.s301 == m.s301)
-                    and (not m.metal or p.metal == m.metal)
-                    and not (m.reciprocal and (p.annex2 or bool(p.metal)))
-                    for p in PRODUCTS.values()
-                ]
-                for m in MEASURES
-            ]
-        )
-
-    def _logistics(self) -> None:
-        self.ports = ports = sorted(codes.PORTS)
-        gateways = (LAND_MX, LAND_CA, AIRPORTS, SEA_ASIA, SEA_EUROPE, SEA_AMERICAS)
-        self.gateways = Categorical([_indexed(g, ports) for g in gateways])
-        code = self.country_codes
-        self.sea_gateway = np.where(
-            np.isin(code, ASIA_PACIFIC), 3, np.where(np.isin(code, AMERICAS), 5, 4)
-        )
-        self.land_modes = Categorical([_indexed(LAND_MODES, MODES)])
-        self.air_modes = Categorical([_indexed(AIR_MODES, MODES)])
-        self.carrier_codes = [c for k in KINDS for c, _ in CARRIERS[k]]
-        self.bill_prefixes = [p for k in KINDS for _, p in CARRIERS[k]]
-        sizes = np.array([len(CARRIERS[k]) for k in KINDS])
-        self.carrier_first, self.carrier_count = np.cumsum(sizes) - sizes, sizes
-
-    def _manufacturers(self, rng: np.random.Generator, sources: list) -> None:
-        """A few suppliers per importer and origin, as CBP manufacturer IDs."""
-        mids, counts = [], []
-        for _, source in sources:
-            count = int(rng.integers(2, 7))
-            for _ in range(count):
-                prefix = source.country
-                if prefix == "CA":
-                    prefix = str(rng.choice(["XO", "XQ", "XC"]))
-                city = str(rng.choice(CITIES.get(prefix, ("CITY",))))
-                word, trade = rng.choice(MID_WORDS), rng.choice(MID_TRADES)
-                number = str(rng.integers(1, 10_000))
-                mids.append(f"{prefix}{word[:3]}{trade[:3]}{number}{city[:3]}")
-            counts.append(count)
-        self.mids = mids
-        self.mid_count = np.array(counts)
-        self.mid_first = np.cumsum(self.mid_count) - self.mid_count
-
-    def source_weights(self, importer: Importer, day: date) -> list[float]:
-        """The importer's source mix at `day`: China's share decays into `shift_to`."""
-        years = max(0.0, (day - SHIFT_START).days / 365.25)
-        keep = math.exp(-SHIFT_PER_YEAR * years)
-        lost = sum(s.weight for s in importer.sources if s.country == "CN") * (1 - keep)
-        total = sum(importer.shift_to.values()) or 1.0
-        return [
-            s.weight * keep
-            if s.country == "CN"
-            else s.weight + lost * importer.shift_to.get(s.country, 0.0) / total
-            for s in importer.sources
-        ]
 
 
 # --- the plan: months, their row targets, chunks -----------------------------------------
@@ -468,11 +293,14 @@ def measure_masks(
 def _trim(
     month: np.ndarray, lines: np.ndarray, targets: list[int], rng: np.random.Generator
 ) -> np.ndarray:
-    """Keep entries, in random order, while each month's lines are short of its target."""
+    """Keep entries, in random order, until each month's lines reach its target.
+
+    An entry is kept when its middle line falls below the target, so the total is off by
+    less than half an entry per month, either way."""
     order = np.lexsort((rng.random(len(month)), month))
-    cum = np.cumsum(lines[order]) - lines[order]  # lines before each entry
+    middle = np.cumsum(lines[order]) - lines[order] / 2  # lines before the entry's middle
     starts = np.searchsorted(month[order], np.arange(len(targets)))
-    before = np.concatenate([cum, [0]])[starts]
+    before = np.concatenate([[0], np.cumsum(lines[order])])[starts]
     keep = np.zeros(len(month), dtype=bool)
-    keep[order] = cum - before[month[order]] < np.asarray(targets)[month[order]]
+    keep[order] = middle - before[month[order]] < np.asarray(targets)[month[order]]
     return keep

@@ -25,22 +25,19 @@ import polars as pl
 
 from data_access.synth_catalog import IMPORTERS
 from data_access.synth_tables import (
-    FILERS,
-    FLAG_TYPES,
     RECON_SERIAL,
-    SURETIES,
     Ledger,
     dates,
-    days,
     entry_numbers,
     money,
     month_index,
     month_start,
     pick,
 )
+from data_access.synth_world import FILERS, FLAG_TYPES, SURETIES, Columns, days
 
 if TYPE_CHECKING:
-    from data_access.synth import Columns, World
+    from data_access.synth_world import World
 
 HEADROOM = 1.25  # bonds are sized on this multiple of the trailing DTF
 SHORTFALL = 0.6  # the short bonds are sized on this share of what the rule asks

@@ -461,7 +461,7 @@ IMPORTERS: tuple[Importer, ...] = (
         """),
         shift_to={"MX": 1.0}, entry_types={"01": 0.95, "11": 0.05},
         lines_per_entry=3, air_share=0.4, related=("MX", "CR"), surety_code="736",
-        recon_flags={"003": 0.6, "005": 0.3, "007": 0.1}, recon_late=True,
+        recon_flags={"003": 0.55, "005": 0.3, "006": 0.05, "007": 0.1}, recon_late=True,
     ),
     Importer(
         "84-1639027AM", "Prairie Wine & Spirits Imports LLC", 0.02, ("71C", "T8E"), (0.6, 0.4),

@@ -1,7 +1,7 @@
 """Prices, dates and controls of a chunk of synthetic entries, and their entry tables.
 
 Money is integer cents until a frame is built (decimal(18,2)), so every sum is exact.
-`Ledger` carries what outlives a chunk: entry-number serials per filer, the rows-per-
+`Ledger` carries what outlives a chunk: entry-number serials per filer, the lines-per-
 entry estimates, and each importer's monthly duties, taxes and fees (for its bonds).
 The invariants are listed in `synth`.
 """
@@ -18,36 +18,25 @@ import numpy as np
 import polars as pl
 
 from data_access import codes
-from data_access.synth_catalog import (
-    ADCVD_CASES,
-    BROKERS,
-    ENTRY_TYPES,
-    IMPORTERS,
-    MEASURES,
-    MPF_EXEMPT_SPI,
-    MPF_RATE,
-    PRODUCTS,
+from data_access.synth_catalog import ENTRY_TYPES, IMPORTERS, MEASURES, MPF_EXEMPT_SPI, MPF_RATE
+from data_access.synth_world import (
+    BOND_TYPES,
+    CASES,
+    FILERS,
+    FLAG_TYPES,
+    MODES,
+    SURETIES,
+    Columns,
+    days,
 )
 
 if TYPE_CHECKING:
-    from data_access.synth import Columns, World
+    from data_access.synth_world import World
 
-EPOCH = date(1970, 1, 1)
-FLAG_TYPES = tuple(codes.RECON_FLAGS)
-MODES = tuple(codes.MODES_OF_TRANSPORT)
-KINDS = ("vessel", "air", "truck", "rail")
-FILERS = [b.filer_code for b in BROKERS]
-SURETIES = sorted({i.surety_code for i in IMPORTERS})
-BOND_TYPES = ("0", "8", "9")
 SERIAL_BASE = 1_000_000  # entry serials of each filer start above this
 RECON_SERIAL = 9_000_000  # reconciliation (type 09) entries are numbered from here
 LIQUIDATION_DAYS = 314
-_CASES = [None, *sorted({c for case in ADCVD_CASES.values() for c in case[::2] if c})]
 _STATUS = {s: n for n, s in enumerate(codes.RELEASE_STATUSES)}
-
-
-def days(day: date) -> int:
-    return (day - EPOCH).days
 
 
 def month_index(day: np.ndarray) -> np.ndarray:
@@ -149,7 +138,7 @@ def chunk_tables(
     n = len(e["day"])
     e["filer"] = world.filers.draw(rng, e["importer"])
     e["number"] = entry_numbers(e["filer"], ledger.serials(e["filer"], e["day"], rng))
-    case = (world.adcvd[ln["product"]] != "") & (e["country"][ln["entry"]] == world.cn)
+    case = world.adcvd[ln["product"]] & (e["country"][ln["entry"]] == world.cn)
     e["etype"] = np.where(
         (np.bincount(ln["entry"], case, n) > 0) & (e["etype"] == 0), 1, e["etype"]
     )  # an 01 entry with AD/CVD goods is an 03
@@ -243,7 +232,7 @@ def _chapter99(world: World, ln: Columns, deposit: np.ndarray) -> Tariffs:
         measures.append(np.full(applies.sum(), m))
         before += applies
     line, measure = np.concatenate(lines), np.concatenate(measures)
-    rate = np.array([m.rate for m in MEASURES])[measure]
+    rate = world.measure_rate[measure]
     duty = np.rint(ln["value"][line] * rate).astype(np.int64) * deposit[line]
     return Tariffs(line, world.measure_hts[measure], np.concatenate(ordinals), rate, duty)
 
@@ -364,8 +353,8 @@ def _entry_lines(world: World, e: Columns, ln: Columns, tariffs: Tariffs) -> pl.
                 f"{name}_amount": money(np.concatenate([ln[name], zero]))
                 for name in ("tax", "mpf", "hmf", "add", "cvd")
             },
-            "add_case_number": pick(_CASES, adcvd[:, 0]),
-            "cvd_case_number": pick(_CASES, adcvd[:, 1]),
+            "add_case_number": pick(CASES, adcvd[:, 0]),
+            "cvd_case_number": pick(CASES, adcvd[:, 1]),
         }
     )
 
@@ -437,14 +426,4 @@ def _exams(world: World, e: Columns, lead: np.ndarray) -> pl.DataFrame:
             "hts_number": pick(world.hts, lead[index]),
             "country_of_origin": pick(world.country_codes, e["country"][index]),
         }
-    )
-
-
-def product_arrays(world: World) -> None:
-    """AD/CVD rates and case indexes per product (called by World)."""
-    cases = [ADCVD_CASES.get(p.adcvd, ("", 0.0, "", 0.0)) for p in PRODUCTS.values()]
-    world.add_rate = np.array([c[1] for c in cases])
-    world.cvd_rate = np.array([c[3] for c in cases])
-    world.adcvd_case = np.array(
-        [[_CASES.index(c[0] or None), _CASES.index(c[2] or None)] for c in cases]
     )

@@ -1,0 +1,203 @@
+"""The demo catalog as numpy arrays, and the vocabularies the tables are coded against.
+
+`World` turns `synth_catalog` into arrays indexed by small integers (importer, source,
+product, country, port, measure...), so a chunk of entries is a few integer arrays until
+its frames are built. `Categorical` draws from one distribution per group at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+
+from data_access import codes
+from data_access.synth_catalog import (
+    ADCVD_CASES,
+    AIR_MODES,
+    AIRPORTS,
+    AMERICAS,
+    ASIA_PACIFIC,
+    BROKERS,
+    CARRIERS,
+    CITIES,
+    ENTRY_TYPES,
+    FTA_SPI,
+    GSP_COUNTRIES,
+    IMPORTERS,
+    LAND_CA,
+    LAND_MODES,
+    LAND_MX,
+    MEASURES,
+    MID_TRADES,
+    MID_WORDS,
+    MPF_LIMITS,
+    PRODUCTS,
+    SEA_AMERICAS,
+    SEA_ASIA,
+    SEA_EUROPE,
+    Importer,
+)
+
+Columns = dict[str, np.ndarray]  # a chunk's entries (or lines), one array per attribute
+EPOCH = date(1970, 1, 1)
+FLAG_TYPES = tuple(codes.RECON_FLAGS)
+MODES = tuple(codes.MODES_OF_TRANSPORT)
+KINDS = ("vessel", "air", "truck", "rail")
+GATEWAYS = (LAND_MX, LAND_CA, AIRPORTS, SEA_ASIA, SEA_EUROPE, SEA_AMERICAS)
+FILERS = [b.filer_code for b in BROKERS]
+SURETIES = sorted({i.surety_code for i in IMPORTERS})
+BOND_TYPES = ("0", "8", "9")
+CASES = [None, *sorted({c for case in ADCVD_CASES.values() for c in case[::2] if c})]
+SHIFT_START, SHIFT_PER_YEAR = date(2018, 7, 1), 0.22  # China's weight decays from here
+
+
+def days(day: date) -> int:
+    return (day - EPOCH).days
+
+
+class Categorical:
+    """One discrete distribution per group ({value: weight}), drawn for many rows at once."""
+
+    def __init__(self, tables: Sequence[dict[int, float]]) -> None:
+        self.values = np.array([v for t in tables for v in t], dtype=np.int64)
+        sizes = np.array([len(t) for t in tables])
+        self.last = np.cumsum(sizes) - 1
+        edges = []
+        for group, table in enumerate(tables):
+            cum = np.cumsum(np.fromiter(table.values(), dtype=float))
+            edges.append(group + cum / cum[-1])
+            edges[-1][-1] = group + 1
+        self.edges = np.concatenate(edges)
+
+    def draw(self, rng: np.random.Generator, groups: np.ndarray | int, size: int = 0) -> np.ndarray:
+        """A value for each row of `groups` (or `size` rows of one group)."""
+        groups = np.full(size, groups) if np.isscalar(groups) else np.asarray(groups)
+        flat = np.searchsorted(self.edges, groups + rng.random(len(groups)), side="right")
+        return self.values[np.minimum(flat, self.last[groups])]
+
+
+def _indexed(weights: dict[str, float], vocabulary: Sequence[str]) -> dict[int, float]:
+    return {list(vocabulary).index(k): w for k, w in weights.items()}
+
+
+def _of(items: Sequence[object], name: str, dtype: type = float) -> np.ndarray:
+    return np.array([getattr(item, name) for item in items], dtype=dtype)
+
+
+class World:
+    """The catalog as arrays, plus the draws that stay the same for the whole lake."""
+
+    def __init__(self, seed: int) -> None:
+        imps, goods = IMPORTERS, list(PRODUCTS.values())
+        self.country_codes = np.array(sorted({s.country for i in imps for s in i.sources}))
+        country = {str(c): n for n, c in enumerate(self.country_codes)}
+        self.cn = country["CN"]
+        # goods
+        self.products = list(PRODUCTS)
+        self.hts = self.products + sorted({m.hts for m in MEASURES})
+        self.rate, self.tax = _of(goods, "rate"), _of(goods, "tax")
+        self.price, self.quantity = _of(goods, "price"), _of(goods, "quantity")
+        self.uoms = sorted({p.uom for p in goods})
+        self.uom = np.array([self.uoms.index(p.uom) for p in goods])
+        self.counted = np.isin([p.uom for p in goods], ("NO", "DOZ", "PRS", "DPC"))
+        self.adcvd = np.array([bool(p.adcvd) for p in goods])
+        cases = [ADCVD_CASES.get(p.adcvd, ("", 0.0, "", 0.0)) for p in goods]
+        self.add_rate = np.array([c[1] for c in cases])
+        self.cvd_rate = np.array([c[3] for c in cases])
+        self.adcvd_case = np.array([[CASES.index(c[0] or None), CASES.index(c[2] or None)]
+                                    for c in cases])  # fmt: skip
+        self.agency = np.array([list(codes.HOLD_AGENCIES).index(p.agency) for p in goods])
+        self.watched = np.isin([p.agency for p in goods], ("FDA", "USDA"))
+        # importers and their sources
+        sources = [(n, s) for n, imp in enumerate(imps) for s in imp.sources]
+        self.source_importer = np.array([n for n, _ in sources])
+        self.source_country = np.array([country[s.country] for _, s in sources])
+        self.source_related = np.array([s.country in imps[n].related for n, s in sources])
+        self.first_source = np.searchsorted(self.source_importer, np.arange(len(imps)))
+        self.goods = Categorical(
+            [{self.products.index(h): 1.0 for h in s.products} for _, s in sources]
+        )
+        self.entry_types = Categorical([_indexed(i.entry_types, ENTRY_TYPES) for i in imps])
+        self.filers = Categorical(
+            [_indexed(dict(zip(i.filer_codes, i.filer_weights, strict=True)), FILERS)
+             for i in imps]
+        )  # fmt: skip
+        self.recon = Categorical([_indexed(i.recon_flags or {"001": 1}, FLAG_TYPES) for i in imps])
+        self.share, self.lines_per_entry = _of(imps, "share"), _of(imps, "lines_per_entry")
+        self.air_share, self.breakbulk_share = _of(imps, "air_share"), _of(imps, "breakbulk_share")
+        self.stb_share = _of(imps, "stb_share")
+        self.flags_entries = np.array([bool(i.recon_flags) for i in imps])
+        self.recon_late = _of(imps, "recon_late", bool)
+        self.surety = np.array([SURETIES.index(i.surety_code) for i in imps])
+        self.fta_origin = np.array([np.isin(self.country_codes, i.recon_fta) for i in imps])
+        # trade programmes and fees
+        self.spi_codes = ["", *sorted(set(FTA_SPI.values()) | {"A"})]
+        self.fta_spi = np.array([self.spi_codes.index(FTA_SPI.get(c, "")) for c in country])
+        self.gsp = np.isin(self.country_codes, GSP_COUNTRIES)
+        self.mpf_start = np.array([days(d) for d, *_ in MPF_LIMITS])
+        self.mpf_limits = np.rint(np.array([v for _, *v in MPF_LIMITS]) * 100).astype(np.int64)
+        self._measures()
+        self._logistics()
+        self._manufacturers(np.random.default_rng([seed, 1_000_000]), [s for _, s in sources])
+
+    def _measures(self) -> None:
+        """Per Chapter 99 measure: its HTS index, dates, and the origins and goods it covers."""
+        self.measure_hts = np.array([self.hts.index(m.hts) for m in MEASURES])
+        self.measure_rate = _of(MEASURES, "rate")
+        self.measure_days = np.array([(days(m.start), days(m.end or date.max)) for m in MEASURES])
+        origin = self.country_codes
+        self.measure_origin = np.array([
+            (np.isin(origin, m.origins) if m.origins else True) & ~np.isin(origin, m.exclude)
+            for m in MEASURES
+        ])  # fmt: skip
+        self.measure_goods = np.array([
+            [(not m.s301 or p.s301 == m.s301) and (not m.metal or p.metal == m.metal)
+             and not (m.reciprocal and (p.annex2 or bool(p.metal))) for p in PRODUCTS.values()]
+            for m in MEASURES
+        ])  # fmt: skip
+
+    def _logistics(self) -> None:
+        self.ports = sorted(codes.PORTS)
+        self.gateways = Categorical([_indexed(g, self.ports) for g in GATEWAYS])
+        code = self.country_codes
+        asia, americas = np.isin(code, ASIA_PACIFIC), np.isin(code, AMERICAS)
+        self.sea_gateway = np.where(asia, 3, np.where(americas, 5, 4))
+        self.land_modes = Categorical([_indexed(LAND_MODES, MODES)])
+        self.air_modes = Categorical([_indexed(AIR_MODES, MODES)])
+        self.carrier_codes = [c for k in KINDS for c, _ in CARRIERS[k]]
+        self.bill_prefixes = [p for k in KINDS for _, p in CARRIERS[k]]
+        sizes = np.array([len(CARRIERS[k]) for k in KINDS])
+        self.carrier_first, self.carrier_count = np.cumsum(sizes) - sizes, sizes
+
+    def _manufacturers(self, rng: np.random.Generator, sources: list) -> None:
+        """A few suppliers per importer and origin, as CBP manufacturer IDs."""
+        mids, counts = [], []
+        for source in sources:
+            counts.append(int(rng.integers(2, 7)))
+            for _ in range(counts[-1]):
+                prefix = (
+                    str(rng.choice(["XO", "XQ", "XC"]))
+                    if source.country == "CA"
+                    else source.country
+                )
+                city = str(rng.choice(CITIES.get(prefix, ("CITY",))))
+                word, trade = rng.choice(MID_WORDS), rng.choice(MID_TRADES)
+                mids.append(f"{prefix}{word[:3]}{trade[:3]}{rng.integers(1, 10_000)}{city[:3]}")
+        self.mids = mids
+        self.mid_count = np.array(counts)
+        self.mid_first = np.cumsum(self.mid_count) - self.mid_count
+
+    def source_weights(self, importer: Importer, day: date) -> list[float]:
+        """The importer's source mix at `day`: China's share decays into `shift_to`."""
+        years = max(0.0, (day - SHIFT_START).days / 365.25)
+        keep = math.exp(-SHIFT_PER_YEAR * years)
+        lost = sum(s.weight for s in importer.sources if s.country == "CN") * (1 - keep)
+        total = sum(importer.shift_to.values()) or 1.0
+        return [
+            s.weight * keep if s.country == "CN"
+            else s.weight + lost * importer.shift_to.get(s.country, 0.0) / total
+            for s in importer.sources
+        ]  # fmt: skip
