@@ -116,9 +116,8 @@ def _oidc_principal() -> Principal:
     problem = _auth_problem(auth, providers)
     if problem:
         _log.error("sign-in cannot start: %s", problem)
-        _stop_with(f"Sign-in is configured but cannot start: {problem}. No data is served.")
-    if not st.user.get("is_logged_in"):
-        _sign_in_page(providers)
+    if problem or not st.user.get("is_logged_in"):
+        _sign_in_page(providers, problem)
     email = st.user.get("email")
     identity = email if isinstance(email, str) else None
     if st.user.get("email_verified") is False:
@@ -130,8 +129,10 @@ def _oidc_principal() -> Principal:
     return principal
 
 
-def _sign_in_page(providers: list[str | None]) -> NoReturn:
+def _sign_in_page(providers: list[str | None], problem: str | None) -> NoReturn:
     st.title("ITRAC analytics")
+    if problem:
+        _stop_with(f"Sign-in is configured but cannot start: {problem}. No data is served.")
     st.write("Sign in to see the trade activity your account may see.")
     for provider in providers:
         label = "Sign in" if provider is None else f"Sign in with {provider.title()}"
