@@ -1,0 +1,57 @@
+"""Loading files (the Data page, `itrac ingest --as`) must not reach other importers' rows.
+
+A re-exported entry replaces its earlier rows (newest wins) and keeps the header fields
+the new file lacks. Keyed by entry number alone, that lets an importer upload one line
+carrying another importer's entry number: the victim's entry is deleted and its header
+fields (importer name, consignee, surety) reappear under the uploader's importer number.
+Known leak, reported to the ingest owner; strict xfail so the fix has to remove the mark.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from data_access.access import CBP, Principal
+from data_access.engine import get_engine
+from data_access.ingest import ingest
+from data_access.reports import REPORTS, Scope
+from tests.ingest_files import write_export
+
+ACME, BOLT = "27-1234567AB", "30-7654321CD"
+ENTRY = "XYZ00000015"  # filed by XYZ for BOLT
+HEADER = ["Entry Summary Number", "Entry Summary Line Number", "Entry Type Code",
+          "Importer Number", "Port of Entry Code", "Entry Date", "Country of Origin Code",
+          "HTS Number - Full", "Line Tariff Goods Value Amount"]  # fmt: skip
+PRIVATE = ["Importer Name", "Ultimate Consignee Number", "Surety Code"]
+
+
+def header_rows(where: Path, principal: Principal) -> list[dict]:
+    scope = Scope(get_engine(where, "duckdb"), principal)
+    return REPORTS["entry_summary.header"](scope).to_dicts()
+
+
+@pytest.fixture
+def bolt_lake(tmp_path: Path) -> Path:
+    row = [ENTRY, "1", "01", BOLT, "2304", "03/01/2025", "MX", "0901210000", "$500.50"]
+    source = write_export(
+        tmp_path / "bolt.csv", [HEADER + PRIVATE, [*row, "Bolt Hardware", BOLT, "123"]]
+    )
+    [result] = ingest(tmp_path / "lake", [source], principal=CBP)
+    assert result.rows_loaded == 1
+    return tmp_path / "lake"
+
+
+@pytest.mark.xfail(strict=True, reason="ingest replaces rows by entry number, whoever owns them")
+def test_an_importer_cannot_overwrite_or_read_another_importers_entry(
+    bolt_lake: Path, tmp_path: Path
+) -> None:
+    row = [ENTRY, "1", "01", ACME, "2304", "03/01/2025", "MX", "0901210000", "$1.00"]
+    source = write_export(tmp_path / "acme.csv", [HEADER, row])
+    acme = Principal.parse(f"importer:{ACME}")
+    ingest(bolt_lake, [source], principal=acme)
+    bolt = Principal.parse(f"importer:{BOLT}")
+    assert [r["importer_name"] for r in header_rows(bolt_lake, bolt)] == ["Bolt Hardware"]
+    for seen in header_rows(bolt_lake, acme):
+        assert (seen["importer_name"], seen["ultimate_consignee"]) != ("Bolt Hardware", BOLT)
