@@ -35,7 +35,8 @@ def main() -> None:
     visible = [page for page in PAGES if page[4] is None or principal.can_see(page[4])]
     current = st.navigation([_page(base, *page) for page in visible])
     filters = global_filters(base) if lake.exists(where) else Filters()
-    coverage_note(where)
+    if principal.role == "cbp":  # lake-wide row counts and dates: other importers' too
+        coverage_note(where)
     view = View(where, base.engine, principal, filters)
     st.session_state["view"] = view
     if current.url_path != "timeline":
