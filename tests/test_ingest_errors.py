@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 
 from data_access.access import Principal
-from data_access.ingest import ingest
+from data_access.ingest import ingest, readers
 from data_access.ingest.quarantine import read
 from tests.ingest_files import lake_rows, write_export
 
@@ -127,3 +127,24 @@ def test_lines_with_a_wrong_number_of_fields_are_quarantined_with_their_line(tmp
     ]  # fmt: skip
     loaded = lake_rows(tmp_path / "lake", "entry_lines")
     assert loaded["line_number"].to_list() == [1, 3]
+
+
+def test_row_numbers_stay_exact_across_batches_and_malformed_lines(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 4096)  # about 50 rows a batch
+    lines = [",".join(HEADER)]
+    for row in range(2, 502):  # the row number a spreadsheet shows: the header is row 1
+        if row == 250:
+            lines.append("ABC12345676,250,01")
+        elif row == 400:
+            lines.append(",".join(_row(line=str(row), date="2024-13-01")))
+        else:
+            lines.append(",".join(_row(line=str(row))))
+    (tmp_path / "long.csv").write_text("\n".join(lines) + "\n")
+    [result] = ingest(tmp_path / "lake", [tmp_path / "long.csv"])
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (500, 498, 2)
+    assert [r[1:3] for r in _quarantined(tmp_path / "lake")] == [
+        (250, "(whole line)"),
+        (400, "Entry Date"),
+    ]
+    loaded = lake_rows(tmp_path / "lake", "entry_lines")["line_number"].to_list()
+    assert loaded == [n for n in range(2, 502) if n not in (250, 400)]

@@ -53,10 +53,10 @@ def partial(lines: pl.DataFrame, present: set[str]) -> pl.DataFrame:
     )
 
 
-def headers(partials: list[Path], present: set[str]) -> pl.DataFrame:
-    """The entry summary rows of all the batches' partials."""
+def headers(partials: list[Path], present: set[str]) -> pl.LazyFrame:
+    """The entry summary rows of all the batches' partials (lazy: sink it to stream)."""
     if not partials:
-        return pl.DataFrame(schema=ENTRY_SUMMARIES.polars_schema)
+        return pl.LazyFrame(schema=ENTRY_SUMMARIES.polars_schema)
     sums, earliest, first = _plan(present)
     return (
         pl.scan_parquet(partials)
@@ -66,7 +66,6 @@ def headers(partials: list[Path], present: set[str]) -> pl.DataFrame:
             *(pl.col(c).min() for c in earliest),
             *(pl.col(c).drop_nulls().first() for c in first),
         )
-        .collect()
     )
 
 

@@ -26,6 +26,7 @@ from data_access.ingest.mapping import MappingError, Plan, plan_for
 from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES, TABLES
 
 Progress = Callable[[str, int, int], None]  # (file, bytes done, bytes in all)
+HEADER_SLICE = 500_000  # derived entry summaries written per slice
 REPLACE_KEYS = {ENTRY_LINES.name: ("entry_number",)}  # lines: the entry is the unit
 # What a bad file raises (CSV parse errors, text that is not UTF-8 or cp1252); anything
 # else is a bug and aborts the whole transaction.
@@ -206,9 +207,11 @@ def _load_part(
         result.rows_replaced += replace_overlap(tx, plan.table, new_files, key)
         result.tables[plan.table] = result.tables.get(plan.table, 0) + loaded
         if plan.derived_summaries:
-            summaries = derive.headers(partials, present)
-            result.rows_replaced += _write_headers(tx, summaries, present)
-            result.tables[ENTRY_SUMMARIES.name] = summaries.height
+            derived = Path(staging) / "headers.parquet"
+            derive.headers(partials, present).sink_parquet(derived)
+            written, replaced = _write_headers(tx, derived, present)
+            result.tables[ENTRY_SUMMARIES.name] = written
+            result.rows_replaced += replaced
 
 
 def _count(result: FileResult, read: int, checked: validate.Checked) -> None:
@@ -239,36 +242,37 @@ def replace_overlap(
     tx: lake.Transaction, name: str, new_files: set[Path], key: Sequence[str]
 ) -> int:
     """Drop the rows of files older than `new_files` whose `key` the new rows carry."""
-    if not new_files:
+    older = [f for f in _table_files(tx, name) if f not in new_files]
+    if not new_files or not older:
         return 0
-    keys = pl.scan_parquet(sorted(new_files)).select(key).unique()
+    keys = pl.scan_parquet(sorted(new_files)).select(key).unique().collect()  # distinct keys
     replaced = 0
-    for file in _table_files(tx, name):
-        if file in new_files:
-            continue
+    for file in older:
         rows = pl.scan_parquet(file)
-        hits = rows.join(keys, on=list(key), how="semi").select(pl.len()).collect().item()
+        hits = rows.join(keys.lazy(), on=list(key), how="semi").select(pl.len()).collect().item()
         if not hits:
             continue
-        kept = rows.join(keys, on=list(key), how="anti").collect()
+        kept = rows.join(keys.lazy(), on=list(key), how="anti").collect()
         file.unlink()  # never edit in place: the file may be a link into the last snapshot
         tx.write(name, kept)
         replaced += hits
     return replaced
 
 
-def _write_headers(tx: lake.Transaction, derived: pl.DataFrame, present: set[str]) -> int:
-    """Write derived entry summaries, replacing earlier rows of the same entries."""
+def _write_headers(tx: lake.Transaction, derived: Path, present: set[str]) -> tuple[int, int]:
+    """Write derived entry summaries in slices (bounded memory), completed from and then
+    replacing earlier rows of the same entries; returns (written, replaced)."""
     name = ENTRY_SUMMARIES.name
     old = _table_files(tx, name)
-    existing = (
-        pl.scan_parquet(old)
-        .join(derived.lazy().select("entry_number"), on="entry_number", how="semi")
-        .collect()
-        if old and not derived.is_empty()
-        else pl.DataFrame()
-    )
-    merged = derive.merge_existing(derived, existing, present)
-    before = set(old)
-    tx.write(name, merged)
-    return replace_overlap(tx, name, set(_table_files(tx, name)) - before, ("entry_number",))
+    written = 0
+    for batch in pl.scan_parquet(derived).collect_batches(chunk_size=HEADER_SLICE):
+        existing = (
+            pl.scan_parquet(old)
+            .join(batch.lazy().select("entry_number"), on="entry_number", how="semi")
+            .collect()
+            if old
+            else pl.DataFrame()
+        )
+        written += tx.write(name, derive.merge_existing(batch, existing, present))
+    new_files = set(_table_files(tx, name)) - set(old)
+    return written, replace_overlap(tx, name, new_files, ("entry_number",))

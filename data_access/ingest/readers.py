@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Full, Queue
 
 import polars as pl
 import pyarrow as pa
@@ -113,6 +115,21 @@ def csv_part(path: Path, label: str) -> Part:
 def _csv_batches(
     path: Path, dialect: Dialect, ragged: list[dict]
 ) -> Iterator[tuple[pl.DataFrame, int]]:
+    size = path.stat().st_size
+    next_row = 2
+    for batch in _prefetched(_arrow_batches(path, dialect, ragged)):
+        # Malformed lines met so far (the reader may be a block ahead) are stepped over.
+        gaps = {r["row"] for r in ragged if r["row"] is not None and r["row"] >= next_row}
+        rows = _row_numbers(next_row, batch.num_rows, gaps)
+        next_row = rows[-1] + 1 if rows else next_row
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        # The reader reads ahead, so bytes read say little: estimate from rows done.
+        done = min(int((next_row - 1) * dialect.row_bytes), size - 1)
+        yield frame.with_columns(pl.Series("_row", rows, dtype=pl.Int64)), done
+
+
+def _arrow_batches(path: Path, dialect: Dialect, ragged: list[dict]) -> Iterator[pa.RecordBatch]:
     def invalid(row: pacsv.InvalidRow) -> str:
         ragged.append(
             {"row": row.number, "fields": row.actual_columns, "text": (row.text or "")[:500]}
@@ -120,10 +137,9 @@ def _csv_batches(
         return "skip"
 
     names = dialect.headers
-    size = path.stat().st_size
     with path.open("rb") as handle:
         # Single-threaded so a malformed line has its line number (and rows stay exact).
-        reader = pacsv.open_csv(
+        yield from pacsv.open_csv(
             handle,
             read_options=pacsv.ReadOptions(
                 column_names=names,
@@ -137,27 +153,49 @@ def _csv_batches(
             ),
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())),
         )
-        next_row, seen_ragged = 2, 0
-        for batch in reader:
-            gaps = sorted(r["row"] for r in ragged[seen_ragged:] if r["row"] is not None)
-            seen_ragged = len(ragged)
-            rows = _row_numbers(next_row, batch.num_rows, gaps)
-            next_row = (rows[-1] if rows else next_row - 1) + 1
-            next_row = max([next_row, *(g + 1 for g in gaps)])
-            frame = pl.from_arrow(batch)
-            assert isinstance(frame, pl.DataFrame)
-            # The reader reads ahead, so bytes read say little: estimate from rows done.
-            done = min(int((next_row - 1) * dialect.row_bytes), size - 1)
-            yield frame.with_columns(pl.Series("_row", rows, dtype=pl.Int64)), done
 
 
-def _row_numbers(start: int, count: int, gaps: list[int]) -> list[int]:
+_END = object()
+
+
+def _prefetched(items: Iterator[pa.RecordBatch], depth: int = 1) -> Iterator[pa.RecordBatch]:
+    """`items` read one step ahead in a thread: parsing the next block (pyarrow releases
+    the GIL) overlaps with validating this one; memory grows by `depth` batches only."""
+    queue: Queue = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        queue.put(item, timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(_END)
+        except BaseException as error:  # handed to the consumer, raised there
+            queue.put(error)
+
+    threading.Thread(target=work, daemon=True, name="itrac-csv-reader").start()
+    try:
+        while (item := queue.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+
+
+def _row_numbers(start: int, count: int, gaps: set[int]) -> list[int]:
     """`count` row numbers from `start`, stepping over the malformed lines in `gaps`."""
     if not gaps:
         return list(range(start, start + count))
-    skip, rows, row = set(gaps), [], start
+    rows, row = [], start
     while len(rows) < count:
-        if row not in skip:
+        if row not in gaps:
             rows.append(row)
         row += 1
     return rows
