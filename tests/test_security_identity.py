@@ -1,5 +1,6 @@
 """Who is looking, through the real frame (AppTest): sign-in, proxy, demo, refusal."""
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,11 @@ def test_proxy_identity_rules() -> None:
     assert identity.proxy_identity(["x" * 321]) is None
     assert identity.proxy_identity(["a\tb"]) is None
     assert identity.proxy_identity(["a", "a"]) is None
+
+
+def test_the_shipped_secrets_example_turns_sign_in_on(app: AppTest) -> None:
+    example = Path(__file__).resolve().parents[1] / ".streamlit" / "secrets.toml.example"
+    app.secrets = tomllib.loads(example.read_text())
+    at = app.run()
+    shows_no_data(at)
+    assert [b.label for b in at.button] == ["Sign in"]
