@@ -22,6 +22,15 @@ PAGES = (
         "entry_summaries",
     ),
     ("exams", "Exams", ":material/search:", "exams", "exams"),
+    (
+        "cargo_release",
+        "Cargo Release",
+        ":material/local_shipping:",
+        "cargo-release",
+        "cargo_releases",
+    ),
+    ("bond", "Bond", ":material/verified_user:", "bonds", "bonds"),
+    ("reconciliation", "Reconciliation", ":material/event:", "reconciliation", "reconciliations"),
     ("timeline", "Transition timeline", ":material/timeline:", "timeline", None),
     ("data", "Data", ":material/upload_file:", "data", None),
 )
@@ -32,8 +41,7 @@ def main() -> None:
     principal = current_principal()
     where = settings.lake_path()
     base = View(where, settings.engine_name(), principal, Filters())
-    visible = [page for page in PAGES if page[4] is None or principal.can_see(page[4])]
-    current = st.navigation([_page(base, *page) for page in visible])
+    current = st.navigation([_page(base, *page) for page in PAGES])
     filters = global_filters(base) if lake.exists(where) else Filters()
     if principal.role == "cbp":  # lake-wide row counts and dates: other importers' too
         coverage_note(where)
@@ -44,14 +52,26 @@ def main() -> None:
     current.run()
 
 
-def _page(base: View, module: str, title: str, icon: str, url: str, _table: str | None) -> st.Page:
+def _page(base: View, module: str, title: str, icon: str, url: str, table: str | None) -> st.Page:
+    # A page on a table the principal may not see (brokers: bonds) stays registered but
+    # hidden: out of the menu, and its address answers with a notice, not "Page not found".
+    allowed = table is None or base.principal.can_see(table)
+
     def render() -> None:
+        if not allowed:
+            st.title(title)
+            st.info(f"{title} data is not available to brokers (a CBP rule).", icon="🔒")
+            return
         import importlib
 
         importlib.import_module(f"pages.{module}").render(st.session_state["view"])
 
     render.__name__ = f"page_{module}"
-    return st.Page(render, title=title, icon=icon, url_path=url, default=module == "overview")
+    visibility = "visible" if allowed else "hidden"
+    default = module == "overview"
+    return st.Page(
+        render, title=title, icon=icon, url_path=url, default=default, visibility=visibility
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,218 @@
+"""Bond: is each continuous bond large enough, which bonds end soon, what did we post.
+
+Brokers never see bond data (a CBP rule): for them this page shows a notice and runs no
+query (the data layer would refuse it anyway).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from ui.data import View, run
+from ui.entry_summary_charts import plottable
+from ui.paged_table import dashed_entry_numbers, paged_table
+from ui.widgets import Kpi, chart_with_table, count, empty_state, intro, kpi_row, table_with_export
+
+BROKER_NOTICE = "Bond data is not available to brokers (a CBP rule)."
+AMOUNTS = {"bond_amount": "Bond in force", "required_amount": "Required amount"}
+
+
+def render(view: View) -> None:
+    if not view.principal.can_see("bonds"):
+        st.title("Bond")
+        st.info(BROKER_NOTICE, icon="🔒")
+        return
+    intro(
+        "Bond",
+        "Is each importer's continuous bond at least 10% of the duties, taxes and fees of "
+        "the last 12 months (and at least \\$50,000), which bonds end soon, and which "
+        "single-transaction bonds did we post?",
+    )
+    as_of = _as_of()
+    now = run(view, "bond.sufficiency_now", as_of=as_of)
+    ending = run(view, "bond.ending_soon", as_of=as_of)
+    posted = int(run(view, "bond.details_count").item())
+    if now.is_empty() and ending.is_empty() and posted == 0:
+        empty_state(pl.DataFrame(), "bonds with these filters")
+        return
+    short = now.filter(~pl.col("sufficient"))
+    kpi_row(
+        [
+            Kpi("Continuous bonds judged", count(now.height), "Importers with an activity-1 bond"),
+            Kpi("Insufficient now", count(short.height), f"Judged on {as_of:%d %b %Y}"),
+            Kpi("Ending in 90 days", count(ending.height), "Termination date within 90 days"),
+            Kpi("Bonds in the period", count(posted), "Bonds taking effect in the period"),
+        ]
+    )
+    _insufficient_now(short)
+    tabs = st.tabs(list(TABS), key="bond_tab", bind="query-params")
+    for tab, draw in zip(tabs, TABS.values(), strict=True):
+        if tab.open is not False:  # only the open tab runs its queries
+            with tab:
+                draw(view, as_of)
+
+
+def _as_of() -> date:
+    chosen = st.date_input(
+        "As of",
+        value="today",
+        key="as_of",
+        bind="query-params",
+        help="The day bonds are judged on; it is kept in the page's address.",
+        width=220,
+    )
+    return chosen if isinstance(chosen, date) else date.today()
+
+
+def _insufficient_now(short: pl.DataFrame) -> None:
+    for row in short.iter_rows(named=True):
+        bond = (
+            f"bond {row['bond_number']} of {_usd(row['bond_amount'])}"
+            if row["bond_number"]
+            else "no activity-1 continuous bond in force"
+        )
+        st.error(
+            f"**{row['importer_number']}**: {bond}, but 10% of the duties, taxes and fees of "
+            f"{row['window_start']:%b %Y} to {row['window_end']:%b %Y} "
+            f"({_usd(row['dtf_trailing_12m'])}) requires {_usd(row['required_amount'])}. "
+            f"Raise the bond to **{_usd(row['raise_to'])}**.",
+            icon="⚠️",
+        )
+
+
+def _usd(amount: object) -> str:
+    """An exact amount for markdown ($ escaped: two of them would start LaTeX)."""
+    return f"\\${amount:,.2f}"
+
+
+def _sufficiency(view: View, as_of: date) -> None:
+    series = run(view, "bond.sufficiency", as_of=as_of)
+    if empty_state(series, "continuous bonds in this period"):
+        return
+    importers = series.get_column("importer_number").unique(maintain_order=True).to_list()
+    now = run(view, "bond.sufficiency_now", as_of=as_of)  # insufficient first: open on those
+    first = next((i for i in now.get_column("importer_number") if i in importers), importers[0])
+    importer = st.selectbox(
+        "Importer",
+        importers,
+        index=importers.index(first),
+        key="bond_importer",
+        bind="query-params",
+    )
+    mine = series.filter(pl.col("importer_number") == importer).with_columns(
+        judgement=pl.when(pl.col("sufficient"))
+        .then(pl.lit("sufficient"))
+        .otherwise(pl.lit("INSUFFICIENT"))
+    )
+    plotted = mine.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
+    figure = px.line(
+        plotted,
+        x="month",
+        y=list(AMOUNTS),
+        line_shape="hv",
+        markers=True,
+        labels={"month": "Month", "value": "USD", "variable": ""},
+    )
+    figure.for_each_trace(lambda trace: trace.update(name=AMOUNTS[trace.name]))
+    short = plotted.filter(~pl.col("sufficient"))
+    figure.add_scatter(
+        x=short["month"],
+        y=short["required_amount"],
+        mode="markers",
+        marker={"symbol": "x", "size": 12, "color": "#d62728"},
+        name="Insufficient month",
+    )
+    chart_with_table(
+        figure,
+        mine,
+        title=f"Continuous bond sufficiency, {importer}",
+        alt="Step lines: the bond in force and the required amount (10% of the duties, taxes "
+        "and fees of the 12 full months before, at least \\$50,000, rounded up) per month; red "
+        "crosses mark months the bond was insufficient. The table adds the window, the DTF "
+        "and the amount to raise the bond to.",
+        key="bond-sufficiency",
+    )
+
+
+def _ending_soon(view: View, as_of: date) -> None:
+    ending = run(view, "bond.ending_soon", as_of=as_of)
+    st.subheader("Bonds ending in the next 90 days")
+    if ending.is_empty():
+        st.success(f"No bond ends between {as_of:%d %b %Y} and 90 days later.")
+        return
+    table_with_export(ending, name="bond-ending-soon")
+
+
+def _single_transaction(view: View, _as_of: date) -> None:
+    bonds = run(view, "bond.single_transaction")
+    if empty_state(bonds, "single-transaction bonds in this period"):
+        return
+    figure = px.bar(
+        plottable(bonds, "surety_code"),
+        x="label",
+        y="bonds",
+        color="amount_band",
+        hover_data={"total_amount": ":,.2f"},
+        labels={"label": "Surety", "bonds": "Bonds", "amount_band": "Amount"},
+    )
+    chart_with_table(
+        figure,
+        bonds,
+        title="Single-transaction bonds by surety and amount",
+        alt="Stacked bars: single-transaction bonds per surety code (998 cash in lieu of "
+        "surety, 999 waived), one colour per amount band; the table adds total amounts.",
+        key="bond-single-transaction",
+    )
+
+
+def _activity_codes(view: View, as_of: date) -> None:
+    codes = run(view, "bond.activity_codes", as_of=as_of)
+    if empty_state(codes, "continuous bonds"):
+        return
+    figure = px.bar(
+        plottable(codes, "activity_code"),
+        x="label",
+        y="amount_in_force",
+        hover_data={"bonds": ":,", "in_force": ":,"},
+        labels={"label": "Activity code", "amount_in_force": "Amount in force (USD)"},
+    )
+    chart_with_table(
+        figure,
+        codes,
+        title="Continuous bonds by activity code",
+        alt=f"Bars: amount of continuous bonds in force on {as_of:%d %b %Y} per activity "
+        "code; the table adds all bonds with the code and those in force.",
+        key="bond-activity-codes",
+    )
+
+
+def _details(view: View, _as_of: date) -> None:
+    paged_table(
+        view,
+        "bond.details",
+        count_report="bond.details_count",
+        key="bond-details",
+        display=dashed_entry_numbers("entry_number"),
+    )
+
+
+TABS = {
+    "Sufficiency": _sufficiency,
+    "Ending soon": _ending_soon,
+    "Single-transaction bonds": _single_transaction,
+    "Activity codes": _activity_codes,
+    "Bond Details": _details,
+}
+
+
+if (
+    __name__ == "__main__"
+):  # run directly by Streamlit's legacy pages/ mechanism: go through the frame
+    import runpy
+    from pathlib import Path as _Path
+
+    runpy.run_path(str(_Path(__file__).resolve().parents[1] / "dashboard.py"), run_name="__main__")

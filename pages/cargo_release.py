@@ -1,0 +1,182 @@
+"""Cargo Release: how fast our cargo is released after arrival, where it waits, who holds it."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from ui.data import View, run
+from ui.entry_summary_charts import plottable
+from ui.paged_table import dashed_entry_numbers, paged_table
+from ui.widgets import Kpi, chart_with_table, count, empty_state, intro, kpi_row
+
+DAYS = {"median_days": "Median days", "p90_days": "90th percentile days", "month": "Month"}
+SLOWEST = 15  # bars shown; the table behind each chart keeps every port or mode
+
+
+def render(view: View) -> None:
+    intro(
+        "Cargo Release",
+        "How many days does our cargo wait between arrival and release, at which ports and "
+        "on which modes does it wait longest, and which agencies hold it?",
+    )
+    kpis = run(view, "cargo_release.kpis")
+    k = kpis.row(0, named=True)
+    if empty_state(kpis.filter(pl.col("releases") > 0)):
+        return
+    kpi_row(
+        [
+            Kpi("Releases", count(k["releases"]), "Shipments arrived in the period"),
+            Kpi("Released", count(k["released"]), "Shipments with a release date"),
+            Kpi("Median days to release", _days(k["median_days"]), "Arrival to release"),
+            Kpi("90th percentile days", _days(k["p90_days"]), "9 in 10 released within"),
+            Kpi("Holds", count(k["holds"]), "Shipments held by an agency"),
+        ]
+    )
+    tabs = st.tabs(list(TABS), key="cargo_release_tab", bind="query-params")
+    for tab, draw in zip(tabs, TABS.values(), strict=True):
+        if tab.open is not False:  # only the open tab runs its queries
+            with tab:
+                draw(view)
+
+
+def _days(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.1f}"
+
+
+def _volumes(view: View) -> None:
+    monthly = run(view, "cargo_release.monthly")
+    for code, what in (("port_of_entry", "port of entry"), ("mode_of_transport", "mode")):
+        figure = px.bar(
+            plottable(monthly, code),
+            x="month",
+            y="releases",
+            color="label",
+            labels={"month": "Month of arrival", "releases": "Releases", "label": what.title()},
+        )
+        chart_with_table(
+            figure,
+            monthly,
+            title=f"Releases per month by {what}",
+            alt=f"Stacked bars: releases per month of arrival, one colour per {what}; the "
+            "table lists month, port, mode and releases.",
+            key=f"cargo-release-monthly-{code.replace('_', '-')}",
+        )
+
+
+def _release_time(view: View) -> None:
+    trend = run(view, "cargo_release.release_time_monthly")
+    if empty_state(trend, "released shipments with these filters"):
+        return
+    figure = px.line(
+        trend,
+        x="month",
+        y=["median_days", "p90_days"],
+        markers=True,
+        labels={**DAYS, "value": "Days, arrival to release", "variable": ""},
+    )
+    figure.for_each_trace(lambda trace: trace.update(name=DAYS[trace.name]))
+    chart_with_table(
+        figure,
+        trend,
+        title="Release time per month",
+        alt="Lines: median and 90th percentile days from arrival to release, per month of "
+        "arrival; the table adds how many shipments were released.",
+        key="cargo-release-time-monthly",
+    )
+    left, right = st.columns(2)
+    slowest = (
+        (left, "cargo_release.release_time_by_port", "port_of_entry", "Slowest ports"),
+        (right, "cargo_release.release_time_by_mode", "mode_of_transport", "Slowest modes"),
+    )
+    for column, report, code, title in slowest:
+        with column:
+            _slowest(run(view, report), code, title, report.replace(".", "-").replace("_", "-"))
+
+
+def _slowest(frame: pl.DataFrame, code: str, title: str, key: str) -> None:
+    plotted = plottable(frame.head(SLOWEST), code).reverse()
+    figure = px.bar(
+        plotted,
+        x=["median_days", "p90_days"],
+        y="label",
+        orientation="h",
+        barmode="group",
+        labels={**DAYS, "value": "Days", "label": "", "variable": ""},
+        hover_data={"released": ":,"},
+    )
+    figure.for_each_trace(lambda trace: trace.update(name=DAYS[trace.name]))
+    chart_with_table(
+        figure,
+        frame,
+        title=title,
+        alt=f"Horizontal bars: median and 90th percentile days to release, slowest at the "
+        f"top ({SLOWEST} at most); the table lists every one with its released shipments.",
+        key=key,
+    )
+
+
+def _status_and_holds(view: View) -> None:
+    left, right = st.columns(2)
+    with left:
+        mix = run(view, "cargo_release.status_mix")
+        figure = px.pie(
+            plottable(mix, "release_status"), names="label", values="releases", hole=0.4
+        )
+        chart_with_table(
+            figure,
+            mix,
+            title="Release status mix",
+            alt="Donut: shipments by release status; the table adds each status's share.",
+            key="cargo-release-status-mix",
+        )
+    with right:
+        holds = run(view, "cargo_release.holds_by_agency")
+        if empty_state(holds, "holds with these filters"):
+            return
+        figure = px.bar(
+            plottable(holds, "hold_agency"),
+            x="label",
+            y="holds",
+            hover_data={"median_days": ":.1f"},
+            labels={"label": "Agency", "holds": "Shipments held"},
+        )
+        chart_with_table(
+            figure,
+            holds,
+            title="Holds by agency",
+            alt="Bars: shipments held per agency, most first; the table adds each agency's "
+            "share of the holds and the median days to release of its held shipments.",
+            key="cargo-release-holds",
+        )
+
+
+def _details(view: View) -> None:
+    st.caption(
+        "Entry numbers show as XXX-NNNNNNN-C here; exports keep the stored 11-character form."
+    )
+    paged_table(
+        view,
+        "cargo_release.details",
+        count_report="cargo_release.details_count",
+        key="cargo-release-details",
+        display=dashed_entry_numbers("entry_number"),
+    )
+
+
+TABS = {
+    "Volumes": _volumes,
+    "Release time": _release_time,
+    "Status and holds": _status_and_holds,
+    "Cargo Release Details": _details,
+}
+
+
+if (
+    __name__ == "__main__"
+):  # run directly by Streamlit's legacy pages/ mechanism: go through the frame
+    import runpy
+    from pathlib import Path as _Path
+
+    runpy.run_path(str(_Path(__file__).resolve().parents[1] / "dashboard.py"), run_name="__main__")

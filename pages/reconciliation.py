@@ -1,0 +1,236 @@
+"""Reconciliation: which flagged entries still need a reconciliation filed, and by when."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from ui.data import View, run
+from ui.entry_summary_charts import plottable
+from ui.paged_table import dashed_entry_numbers, paged_table
+from ui.widgets import (
+    Kpi,
+    chart_with_table,
+    count,
+    empty_state,
+    intro,
+    kpi_row,
+    money,
+    table_with_export,
+)
+
+SOON_DAYS = 90
+DETAILS = {  # tab -> (report, its count, export name)
+    "Reconciliation Header": (
+        "reconciliation.header",
+        "reconciliation.header_count",
+        "reconciliation-header",
+    ),
+    "Reconciliation Details": (
+        "reconciliation.details",
+        "reconciliation.details_count",
+        "reconciliation-details",
+    ),
+}
+DASHED = dashed_entry_numbers("flagged_entry_number", "recon_entry_number")
+
+
+def render(view: View) -> None:
+    intro(
+        "Reconciliation",
+        "Which flagged entries still need a reconciliation entry filed, how many days are "
+        "left before each deadline (21 months after the entry summary date, 12 months after "
+        "the entry date for FTA claims), and what did the filed ones change?",
+    )
+    as_of = _as_of()
+    open_flags = run(view, "reconciliation.deadlines", as_of=as_of)
+    flagged = int(run(view, "reconciliation.details_count").item())
+    if open_flags.is_empty() and flagged == 0:
+        empty_state(pl.DataFrame(), "reconciliation flags with these filters")
+        return
+    overdue = open_flags.filter(pl.col("overdue")).height
+    soon = open_flags.filter(pl.col("days_left").is_between(0, SOON_DAYS)).height
+    adjustments = run(view, "reconciliation.adjustments")
+    kpi_row(
+        [
+            Kpi("Flagged entries", count(flagged), "Flagged in the period"),
+            Kpi("Open flags", count(open_flags.height), "Not yet reconciled, any period"),
+            Kpi("Overdue", count(overdue), f"Past the due date on {as_of:%d %b %Y}"),
+            Kpi(f"Due in {SOON_DAYS} days", count(soon), "Open and due within 90 days"),
+            Kpi("Value adjustments", money(adjustments["value_adjustment"].sum())),
+            Kpi("Duty adjustments", money(adjustments["duty_adjustment"].sum())),
+        ]
+    )
+    if overdue:
+        st.error(
+            f"{overdue:,} open flag{'s are' if overdue > 1 else ' is'} past the filing "
+            "deadline: they are listed first under Deadlines.",
+            icon="⚠️",
+        )
+    tabs = st.tabs(list(TABS), key="reconciliation_tab", bind="query-params")
+    for tab, draw in zip(tabs, TABS.values(), strict=True):
+        if tab.open is not False:  # only the open tab runs its queries
+            with tab:
+                draw(view, as_of)
+
+
+def _as_of() -> date:
+    chosen = st.date_input(
+        "As of",
+        value="today",
+        key="as_of",
+        bind="query-params",
+        help="The day days left are counted from; it is kept in the page's address.",
+        width=220,
+    )
+    return chosen if isinstance(chosen, date) else date.today()
+
+
+def deadline_table(open_flags: pl.DataFrame) -> pl.DataFrame:
+    """The open flags with a plain `deadline` column: OVERDUE, or the days left."""
+    days = pl.col("days_left")
+    text = (
+        pl.when(pl.col("overdue"))
+        .then(pl.format("OVERDUE by {} days", -days))
+        .otherwise(pl.format("{} days left", days))
+    )
+    return open_flags.with_columns(deadline=text.fill_null("due date unknown"))
+
+
+def _deadlines(view: View, as_of: date) -> None:
+    open_flags = run(view, "reconciliation.deadlines", as_of=as_of)
+    if open_flags.is_empty():
+        st.success("No open flags: every flagged entry in scope has been reconciled.")
+        return
+    st.subheader("Open flags, overdue first")
+    table = deadline_table(open_flags)
+    first = ["deadline", "due_date", "days_left", "flagged_entry_number", "importer_number"]
+    table_with_export(table.select(*first, pl.exclude(first)), name="reconciliation-open-flags")
+    per_month = (
+        table.filter(pl.col("due_date").is_not_null())
+        .group_by(due_month=pl.col("due_date").dt.truncate("1mo"), overdue=pl.col("overdue"))
+        .agg(open_flags=pl.len())
+        .sort("due_month", "overdue")
+    )
+    status = pl.when(pl.col("overdue")).then(pl.lit("Overdue")).otherwise(pl.lit("Open"))
+    figure = px.bar(
+        per_month.with_columns(status=status),
+        x="due_month",
+        y="open_flags",
+        color="status",
+        color_discrete_map={"Overdue": "#d62728", "Open": "#1f77b4"},
+        labels={"due_month": "Month due", "open_flags": "Open flags", "status": ""},
+    )
+    chart_with_table(
+        figure,
+        per_month,
+        title="Open flags by due date",
+        alt=f"Bars: open flags per month they are due, overdue ones (as of {as_of:%d %b %Y}) "
+        "in red; the table gives the count per month.",
+        key="reconciliation-deadlines",
+    )
+
+
+def _flags(view: View, _as_of: date) -> None:
+    flags = run(view, "reconciliation.flags_monthly")
+    if empty_state(flags):
+        return
+    figure = px.bar(
+        plottable(flags, "flag_type"),
+        x="month",
+        y="flagged_entries",
+        color="label",
+        labels={
+            "month": "Month of entry summary",
+            "flagged_entries": "Flagged entries",
+            "label": "Flag",
+        },
+    )
+    chart_with_table(
+        figure,
+        flags,
+        title="Flagged entries by flag type",
+        alt="Stacked bars: flagged entries per month of entry summary, one colour per "
+        "reconciliation flag (value, classification, 9802 and their combinations); the "
+        "table adds how many also carry an FTA flag.",
+        key="reconciliation-flags-monthly",
+    )
+
+
+def _filed_vs_open(view: View, as_of: date) -> None:
+    frame = run(view, "reconciliation.filed_vs_open", as_of=as_of)
+    if empty_state(frame):
+        return
+    figure = px.bar(
+        frame,
+        x="month",
+        y=["filed", "open"],
+        barmode="stack",
+        labels={"month": "Month flagged", "value": "Flagged entries", "variable": ""},
+    )
+    chart_with_table(
+        figure,
+        frame,
+        title="Filed vs open",
+        alt="Stacked bars: per month the entries were flagged, how many are reconciled and "
+        f"how many are still open; the table adds those overdue on {as_of:%d %b %Y}.",
+        key="reconciliation-filed-vs-open",
+    )
+
+
+def _adjustments(view: View, _as_of: date) -> None:
+    frame = run(view, "reconciliation.adjustments")
+    if empty_state(frame, "filed reconciliations with these filters"):
+        return
+    plotted = frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
+    figure = px.bar(
+        plotted,
+        x="month",
+        y=["value_adjustment", "duty_adjustment"],
+        barmode="group",
+        labels={"month": "Month filed", "value": "USD (negative: refund)", "variable": ""},
+    )
+    chart_with_table(
+        figure,
+        frame,
+        title="Value and duty adjustments of filed reconciliations",
+        alt="Grouped bars: per month of filing, the value and duty adjustments the "
+        "reconciliations made (negative values lowered them); the table adds how many "
+        "reconciliation entries and flagged entries.",
+        key="reconciliation-adjustments",
+    )
+
+
+def _details(name: str) -> Callable[[View, date], None]:
+    report, count_report, key = DETAILS[name]
+
+    def draw(view: View, _as_of: date) -> None:
+        st.caption(
+            "Entry numbers show as XXX-NNNNNNN-C here; exports keep the stored 11-character "
+            "form. Due dates follow the rule above."
+        )
+        paged_table(view, report, count_report=count_report, key=key, display=DASHED)
+
+    return draw
+
+
+TABS = {
+    "Deadlines": _deadlines,
+    "Flags over time": _flags,
+    "Filed vs open": _filed_vs_open,
+    "Adjustments": _adjustments,
+    **{name: _details(name) for name in DETAILS},
+}
+
+
+if (
+    __name__ == "__main__"
+):  # run directly by Streamlit's legacy pages/ mechanism: go through the frame
+    import runpy
+    from pathlib import Path as _Path
+
+    runpy.run_path(str(_Path(__file__).resolve().parents[1] / "dashboard.py"), run_name="__main__")
