@@ -13,7 +13,8 @@ import pytest
 from data_access import codes, lake, schema
 from data_access.synth import BROKERS, IMPORTERS, build_demo_lake
 from data_access.synth_catalog import HMF_RATE, MEASURES, MPF_EXEMPT_SPI, MPF_LIMITS, MPF_RATE
-from data_access.synth_tables import FILERS, check_digits
+from data_access.synth_tables import check_digits
+from data_access.synth_world import FILERS
 
 LINES = 20_000
 END = date(2025, 6, 30)
@@ -39,7 +40,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int
 
 
 @pytest.fixture(scope="module")
-def t(built: tuple[Path, dict[str, int], list]) -> dict[str, pl.DataFrame]:
+def tables(built: tuple[Path, dict[str, int], list]) -> dict[str, pl.DataFrame]:
     return {name: read(built[0], name) for name in schema.TABLES}
 
 
@@ -54,7 +55,7 @@ def test_vectorised_check_digit_matches_codes() -> None:
     assert check_digits(filer, serial).tolist() == expected
 
 
-def test_every_entry_number_is_valid_and_starts_with_its_filer_code(t: dict) -> None:
+def test_every_entry_number_is_valid_and_starts_with_its_filer_code(tables: dict) -> None:
     columns = {
         "entry_summaries": "entry_number",
         "entry_lines": "entry_number",
@@ -63,19 +64,19 @@ def test_every_entry_number_is_valid_and_starts_with_its_filer_code(t: dict) -> 
         "reconciliations": "flagged_entry_number",
     }
     for name, column in columns.items():
-        numbers = t[name][column]
+        numbers = tables[name][column]
         assert numbers.str.len_chars().unique().to_list() == [11], name
         assert all(codes.is_valid_entry_number(n) for n in numbers.unique()), name
-        assert (numbers.str.slice(0, 3) == t[name]["filer_code"]).all(), name
-    recon = t["reconciliations"].drop_nulls("recon_entry_number")
+        assert (numbers.str.slice(0, 3) == tables[name]["filer_code"]).all(), name
+    recon = tables["reconciliations"].drop_nulls("recon_entry_number")
     assert all(codes.is_valid_entry_number(n) for n in recon["recon_entry_number"])
     assert (recon["recon_entry_number"].str.slice(0, 3) == recon["filer_code"]).all()
-    single = t["bonds"].drop_nulls("entry_number")["entry_number"]
+    single = tables["bonds"].drop_nulls("entry_number")["entry_number"]
     assert single.len() > 0 and all(codes.is_valid_entry_number(n) for n in single)
 
 
-def test_serials_are_unique_and_follow_dates_per_filer(t: dict) -> None:
-    es = t["entry_summaries"]
+def test_serials_are_unique_and_follow_dates_per_filer(tables: dict) -> None:
+    es = tables["entry_summaries"]
     assert es["entry_number"].n_unique() == es.height
     by_serial = (
         es.sort("entry_number")
@@ -97,16 +98,16 @@ def test_demo_importers_and_brokers_are_well_formed() -> None:
 
 
 # --- money ---------------------------------------------------------------------------
-def test_money_is_decimal_18_2(t: dict) -> None:
+def test_money_is_decimal_18_2(tables: dict) -> None:
     for name, spec in schema.TABLES.items():
         for column in spec.columns:
             if column.dtype == schema.MONEY:
-                assert t[name].schema[column.name] == pl.Decimal(18, 2), (name, column.name)
+                assert tables[name].schema[column.name] == pl.Decimal(18, 2), (name, column.name)
 
 
-def test_header_totals_are_exact_sums_of_their_rows(t: dict) -> None:
+def test_header_totals_are_exact_sums_of_their_rows(tables: dict) -> None:
     totals = (
-        t["entry_lines"]
+        tables["entry_lines"]
         .group_by("entry_number")
         .agg(
             entered_value=pl.col("entered_value").sum(),
@@ -116,7 +117,7 @@ def test_header_totals_are_exact_sums_of_their_rows(t: dict) -> None:
         )
     )
     names = ["entered_value", "duty_amount", "tax_amount", "fee_amount"]
-    header = t["entry_summaries"].select("entry_number", *names)
+    header = tables["entry_summaries"].select("entry_number", *names)
     joined = header.join(totals, on="entry_number", how="full", suffix="_lines")
     assert joined.height == header.height
     for name in names:
@@ -127,13 +128,13 @@ def _cents(column: str) -> pl.Expr:
     return (pl.col(column) * 100).cast(pl.Int64)
 
 
-def test_mpf_follows_fiscal_year_limits_and_trade_programme_exemptions(t: dict) -> None:
+def test_mpf_follows_fiscal_year_limits_and_trade_programme_exemptions(tables: dict) -> None:
     limits = pl.DataFrame(
         [(d, round(lo * 100), round(hi * 100), round(fee * 100)) for d, lo, hi, fee in MPF_LIMITS],
         schema=["from", "low", "high", "informal"],
         orient="row",
     ).sort("from")
-    lines = t["entry_lines"].filter(pl.col("tariff_ordinal") == 1)
+    lines = tables["entry_lines"].filter(pl.col("tariff_ordinal") == 1)
     per_entry = lines.group_by("entry_number").agg(
         total=_cents("entered_value").sum(),
         payable=_cents("entered_value")
@@ -141,7 +142,11 @@ def test_mpf_follows_fiscal_year_limits_and_trade_programme_exemptions(t: dict) 
         .sum(),
         mpf=_cents("mpf_amount").sum(),
     )
-    es = t["entry_summaries"].select("entry_number", "entry_type", "entry_date").sort("entry_date")
+    es = (
+        tables["entry_summaries"]
+        .select("entry_number", "entry_type", "entry_date")
+        .sort("entry_date")
+    )
     check = es.join_asof(limits, left_on="entry_date", right_on="from").join(
         per_entry, on="entry_number"
     )
@@ -155,9 +160,9 @@ def test_mpf_follows_fiscal_year_limits_and_trade_programme_exemptions(t: dict) 
     assert (check["mpf"] > 0).mean() > 0.8
 
 
-def test_hmf_is_charged_on_vessel_lines_only(t: dict) -> None:
+def test_hmf_is_charged_on_vessel_lines_only(tables: dict) -> None:
     lines = (
-        t["entry_lines"]
+        tables["entry_lines"]
         .filter(pl.col("tariff_ordinal") == 1)
         .with_columns(
             expected=pl.when(pl.col("mode_of_transport").is_in(["10", "11"]))
@@ -172,8 +177,8 @@ def _cents_series(series: pl.Series) -> pl.Series:
     return (series * 100).cast(pl.Int64)
 
 
-def test_chapter_99_ordinals_carry_duty_but_no_goods_value(t: dict) -> None:
-    rows = t["entry_lines"]
+def test_chapter_99_ordinals_carry_duty_but_no_goods_value(tables: dict) -> None:
+    rows = tables["entry_lines"]
     base, extra = (
         rows.filter(pl.col("tariff_ordinal") == 1),
         rows.filter(pl.col("tariff_ordinal") > 1),
@@ -200,27 +205,27 @@ def test_chapter_99_ordinals_carry_duty_but_no_goods_value(t: dict) -> None:
     assert {"9903880300", "9903881500", "9903800100", "9903012500"} <= set(extra["hts_number"])
 
 
-def test_ad_cvd_only_on_type_03_entries_with_case_numbers(t: dict) -> None:
-    rows = t["entry_lines"]
+def test_ad_cvd_only_on_type_03_entries_with_case_numbers(tables: dict) -> None:
+    rows = tables["entry_lines"]
     with_add = rows.filter(pl.col("add_amount") > 0)
     assert with_add.height > 0
     assert (with_add["entry_type"] == "03").all() and (with_add["country_of_origin"] == "CN").all()
     assert with_add["add_case_number"].str.contains(r"^A-570-\d{3}$").all()
     cvd = rows.filter(pl.col("cvd_amount") > 0)
     assert cvd["cvd_case_number"].str.contains(r"^C-570-\d{3}$").all()
-    type_03 = t["entry_summaries"].filter(pl.col("entry_type") == "03")["entry_number"]
+    type_03 = tables["entry_summaries"].filter(pl.col("entry_type") == "03")["entry_number"]
     assert set(type_03) == set(with_add["entry_number"])
 
 
 # --- dates ---------------------------------------------------------------------------
-def test_dates_are_in_order_and_end_by_the_end_date(t: dict) -> None:
-    es = t["entry_summaries"].join(
-        t["cargo_releases"].select(
+def test_dates_are_in_order_and_end_by_the_end_date(tables: dict) -> None:
+    es = tables["entry_summaries"].join(
+        tables["cargo_releases"].select(
             "entry_number", "arrival_date", "release_date", "release_status"
         ),
         on="entry_number",
     )
-    assert es.height == t["entry_summaries"].height == t["cargo_releases"].height
+    assert es.height == tables["entry_summaries"].height == tables["cargo_releases"].height
     assert (es["export_date"] <= es["arrival_date"]).all()
     assert (es["arrival_date"] == es["entry_date"]).all()
     released = es.drop_nulls("release_date")
@@ -232,12 +237,12 @@ def test_dates_are_in_order_and_end_by_the_end_date(t: dict) -> None:
     assert (liquidated["entry_summary_date"] <= liquidated["liquidation_date"]).all()
     assert (liquidated["liquidation_date"] <= END).all()
     assert (liquidated["liquidation_date"].dt.weekday() == 5).all()  # Fridays
-    exams = t["exams"].join(es.select("entry_number", "arrival_date"), on="entry_number")
+    exams = tables["exams"].join(es.select("entry_number", "arrival_date"), on="entry_number")
     assert (exams["exam_date"] >= exams["arrival_date"]).all() and (exams["exam_date"] <= END).all()
 
 
-def test_liquidation_status_is_live_at_the_end_date(t: dict) -> None:
-    es = t["entry_summaries"]
+def test_liquidation_status_is_live_at_the_end_date(tables: dict) -> None:
+    es = tables["entry_summaries"]
     open_ = es.filter(pl.col("liquidation_status") == "UNLIQUIDATED")
     assert open_["liquidation_date"].is_null().all() and open_["liquidation_type"].is_null().all()
     assert (
@@ -255,21 +260,21 @@ def test_liquidation_status_is_live_at_the_end_date(t: dict) -> None:
 
 # --- determinism and size ------------------------------------------------------------
 def test_same_seed_gives_the_same_lake_and_another_seed_differs(
-    built: tuple, t: dict, tmp_path: Path
+    built: tuple, tables: dict, tmp_path: Path
 ) -> None:
     again = tmp_path / "again"
     build_demo_lake(again, lines=LINES, seed=42, end=END)
     for name in schema.TABLES:
-        assert read(again, name).equals(t[name]), name
+        assert read(again, name).equals(tables[name]), name
     other = tmp_path / "other"
     build_demo_lake(other, lines=LINES, seed=43, end=END)
-    assert not read(other, "entry_lines").equals(t["entry_lines"])
+    assert not read(other, "entry_lines").equals(tables["entry_lines"])
 
 
-def test_size_partitions_progress_and_manifest(built: tuple, t: dict) -> None:
+def test_size_partitions_progress_and_manifest(built: tuple, tables: dict) -> None:
     root, counts, calls = built
     assert abs(counts["entry_lines"] - LINES) / LINES < 0.03
-    assert counts == {name: t[name].height for name in schema.TABLES}
+    assert counts == {name: tables[name].height for name in schema.TABLES}
     years = sorted(p.name for p in (root / "entry_lines").iterdir())
     assert years == [f"year={y}" for y in range(2020, 2026)]
     assert calls[-1] == (LINES, LINES)
@@ -280,8 +285,8 @@ def test_size_partitions_progress_and_manifest(built: tuple, t: dict) -> None:
 
 
 # --- codes and shape -----------------------------------------------------------------
-def test_codes_come_from_the_code_lists(t: dict) -> None:
-    es, rows = t["entry_summaries"], t["entry_lines"]
+def test_codes_come_from_the_code_lists(tables: dict) -> None:
+    es, rows = tables["entry_summaries"], tables["entry_lines"]
     assert set(es["entry_type"]) == {"01", "03", "06", "11", "21", "23"}
     assert set(es["mode_of_transport"]) <= set(codes.MODES_OF_TRANSPORT)
     assert set(es["port_of_entry"]) <= set(codes.PORTS) and es["port_of_entry"].n_unique() >= 20
@@ -290,19 +295,19 @@ def test_codes_come_from_the_code_lists(t: dict) -> None:
     assert set(rows["spi"].drop_nulls()) <= set(codes.SPECIAL_PROGRAMS)
     assert set(rows["hts_number"]) <= set(codes.HTS_LINES)
     assert all(codes.is_manufacturer_id(m) for m in rows["manufacturer_id"].unique())
-    assert set(t["cargo_releases"]["release_status"]) <= set(codes.RELEASE_STATUSES)
-    assert set(t["cargo_releases"]["hold_agency"].drop_nulls()) <= set(codes.HOLD_AGENCIES)
-    assert set(t["exams"]["exam_type"]) == set(codes.EXAM_TYPES)
-    assert set(t["exams"]["discrepancy_type"].drop_nulls()) <= set(codes.DISCREPANCY_TYPES)
-    assert set(t["reconciliations"]["flag_type"]) <= set(codes.RECON_FLAGS)
+    assert set(tables["cargo_releases"]["release_status"]) <= set(codes.RELEASE_STATUSES)
+    assert set(tables["cargo_releases"]["hold_agency"].drop_nulls()) <= set(codes.HOLD_AGENCIES)
+    assert set(tables["exams"]["exam_type"]) == set(codes.EXAM_TYPES)
+    assert set(tables["exams"]["discrepancy_type"].drop_nulls()) <= set(codes.DISCREPANCY_TYPES)
+    assert set(tables["reconciliations"]["flag_type"]) <= set(codes.RECON_FLAGS)
     mexico = rows.filter(
         pl.col("country_of_origin").is_in(["MX", "CA"]) & (pl.col("tariff_ordinal") == 1)
     )
     assert (mexico["spi"] == "S").mean() > 0.6
 
 
-def test_modes_match_the_kind_of_port(t: dict) -> None:
-    es = t["entry_summaries"]
+def test_modes_match_the_kind_of_port(tables: dict) -> None:
+    es = tables["entry_summaries"]
     land = es.filter(
         pl.col("port_of_entry").is_in(
             ["2304", "2402", "2506", "2604", "3801", "3802", "0712", "0901", "3004"]
@@ -317,16 +322,16 @@ def test_modes_match_the_kind_of_port(t: dict) -> None:
     assert (sea["mode_of_transport"] == "11").mean() > 0.75
 
 
-def test_the_largest_importer_has_about_a_third_of_the_lines(t: dict) -> None:
-    shares = t["entry_lines"]["importer_number"].value_counts(normalize=True, name="share")
+def test_the_largest_importer_has_about_a_third_of_the_lines(tables: dict) -> None:
+    shares = tables["entry_lines"]["importer_number"].value_counts(normalize=True, name="share")
     top = shares.sort("share", descending=True).row(0, named=True)
     assert top["importer_number"] == IMPORTERS[0].importer_number
     assert 0.25 <= top["share"] <= 0.40
     assert shares.height == len(IMPORTERS)
 
 
-def test_sourcing_shifts_from_china_to_vietnam_and_mexico(t: dict) -> None:
-    lines = t["entry_lines"].filter(pl.col("tariff_ordinal") == 1)
+def test_sourcing_shifts_from_china_to_vietnam_and_mexico(tables: dict) -> None:
+    lines = tables["entry_lines"].filter(pl.col("tariff_ordinal") == 1)
     by_year = (
         lines.group_by(pl.col("entry_date").dt.year().alias("year"))
         .agg(
@@ -340,16 +345,16 @@ def test_sourcing_shifts_from_china_to_vietnam_and_mexico(t: dict) -> None:
     assert last["vn_mx"] > first["vn_mx"] + 0.05
 
 
-def test_fourth_quarters_are_busier_than_first_quarters(t: dict) -> None:
-    es = t["entry_summaries"].filter(pl.col("entry_date").dt.year().is_between(2021, 2024))
+def test_fourth_quarters_are_busier_than_first_quarters(tables: dict) -> None:
+    es = tables["entry_summaries"].filter(pl.col("entry_date").dt.year().is_between(2021, 2024))
     per_month = es.group_by(pl.col("entry_date").dt.month().alias("m")).len()
     q1 = per_month.filter(pl.col("m") <= 3)["len"].mean()
     q4 = per_month.filter(pl.col("m") >= 10)["len"].mean()
     assert q4 > q1 * 1.1
 
 
-def test_exams_and_requests_for_information(t: dict) -> None:
-    es, exams = t["entry_summaries"], t["exams"]
+def test_exams_and_requests_for_information(tables: dict) -> None:
+    es, exams = tables["entry_summaries"], tables["exams"]
     assert 0.01 < exams.height / es.height < 0.06
     assert exams["exam_id"].n_unique() == exams.height
     found = exams.filter(pl.col("result") == "DISCREPANCY")
@@ -361,8 +366,8 @@ def test_exams_and_requests_for_information(t: dict) -> None:
 
 
 # --- reconciliation and bonds ----------------------------------------------------------
-def test_reconciliation_flags_deadlines_and_filings(t: dict) -> None:
-    rc, es = t["reconciliations"], t["entry_summaries"]
+def test_reconciliation_flags_deadlines_and_filings(tables: dict) -> None:
+    rc, es = tables["reconciliations"], tables["entry_summaries"]
     flagged = es.filter(pl.col("recon_flag").is_not_null())
     assert set(flagged["entry_number"]) == set(rc["flagged_entry_number"])
     assert rc["importer_number"].n_unique() in (2, 3)
@@ -404,11 +409,11 @@ def _required(dtf: float) -> Decimal:
     return Decimal(max(50_000, -(-tenth // step) * step))
 
 
-def _sufficiency(t: dict, importer: str, when: date) -> tuple[Decimal, Decimal]:
+def _sufficiency(tables: dict, importer: str, when: date) -> tuple[Decimal, Decimal]:
     """(active continuous bond amount, amount required) for `importer` at `when`."""
     first = date(when.year - 1, when.month, 1)
     dtf = (
-        t["entry_summaries"]
+        tables["entry_summaries"]
         .filter(
             (pl.col("importer_number") == importer)
             & pl.col("entry_date").is_between(first, date(when.year, when.month, 1), closed="left")
@@ -416,7 +421,7 @@ def _sufficiency(t: dict, importer: str, when: date) -> tuple[Decimal, Decimal]:
         .select((pl.col("duty_amount") + pl.col("tax_amount") + pl.col("fee_amount")).sum())
         .item()
     )
-    active = t["bonds"].filter(
+    active = tables["bonds"].filter(
         (pl.col("importer_number") == importer)
         & (pl.col("bond_type") == "8")
         & (pl.col("effective_date") <= when)
@@ -426,31 +431,34 @@ def _sufficiency(t: dict, importer: str, when: date) -> tuple[Decimal, Decimal]:
     return active["bond_amount"].item(), _required(float(dtf))
 
 
-def test_continuous_bonds_tell_two_insufficiency_stories(t: dict) -> None:
-    bonds = t["bonds"].filter(pl.col("bond_type") == "8")
+def _short(tables: dict, importer: str, when: date) -> bool:
+    amount, required = _sufficiency(tables, importer, when)
+    return amount < required
+
+
+def test_continuous_bonds_tell_two_insufficiency_stories(tables: dict) -> None:
+    bonds = tables["bonds"].filter(pl.col("bond_type") == "8")
     assert set(bonds["activity_code"]) == {"1"}
     assert set(bonds["importer_number"]) == {i.importer_number for i in IMPORTERS}
     assert set(bonds["status"]) == {"ACTIVE", "TERMINATED"}
     assert bonds.filter(pl.col("status") == "ACTIVE").height == len(IMPORTERS)
     story = {i.bond_story: i.importer_number for i in IMPORTERS if i.bond_story}
-    amount, required = _sufficiency(t, story["insufficient_now"], END)
+    amount, required = _sufficiency(tables, story["insufficient_now"], END)
     assert amount < required
     months = [
         date(y, m, 1) for y in range(2021, 2026) for m in range(1, 13) if date(y, m, 1) <= END
     ]
-    short = [
-        m for m in months if (lambda a, r: a < r)(*_sufficiency(t, story["insufficient_past"], m))
-    ]
+    short = [m for m in months if _short(tables, story["insufficient_past"], m)]
     assert 0 < len(short) < 6
     for importer in IMPORTERS:
         if importer.bond_story != "insufficient_now":
-            amount, required = _sufficiency(t, importer.importer_number, END)
+            amount, required = _sufficiency(tables, importer.importer_number, END)
             assert amount >= required, importer.name
 
 
-def test_single_transaction_bonds_cover_their_entries(t: dict) -> None:
-    single = t["bonds"].filter(pl.col("bond_type") == "9")
-    es = t["entry_summaries"]
+def test_single_transaction_bonds_cover_their_entries(tables: dict) -> None:
+    single = tables["bonds"].filter(pl.col("bond_type") == "9")
+    es = tables["entry_summaries"]
     on_single = es.filter(pl.col("bond_type") == "9")
     assert set(single["entry_number"]) == set(on_single["entry_number"])
     assert set(es.filter(pl.col("entry_type") == "23")["bond_type"]) == {"9"}
