@@ -2,10 +2,12 @@
 
 - Continuous bonds (type 8, activity 1): one row per importer and bond year, sized at each
   renewal by CBP's rule on the duties, taxes and fees (DTF) of the 12 months before, with
-  head room so they stay sufficient. Two importers tell the other story:
-  "insufficient_now" renewed at last year's amount while its DTF grew, so its bond is
-  insufficient at `end`; "insufficient_past" ran short in one bond year until CBP had it
-  file a superseding bond.
+  head room so they stay sufficient (the rule: 10% of the DTF, at least $50,000, rounded up
+  to $10,000 steps up to $100,000 and $100,000 steps above). Two importers tell the other
+  story: "insufficient_now" renewed its current bond without head room while its DTF grew,
+  so at `end` the bond is a step (or more) below what the rule asks; "insufficient_past"
+  ran short in one bond year, 2-3 years before `end`, until CBP had it file a superseding
+  bond 75 days after the first short month.
 - Single-transaction bonds (type 9): one per entry filed on one (entry_number set).
 - Reconciliations: one row per flagged entry. Due 21 months after the entry summary date
   (12 months after the entry date for FTA claims, month ends clamped). Flagged entries are
