@@ -129,25 +129,27 @@ def launch(env: dict[str, str], logs: Path) -> ServerHandle:
         # Tests never edit code under a running server; watching the checkout (and its
         # .venv) only overflows inotify and costs CPU.
         *("--server.fileWatcherType", "none"),
+        *("--logger.enableRich", "false"),  # plain tracebacks in the log
     ]
-    out, err = logs / f"streamlit-{port}.out", logs / f"streamlit-{port}.err"
-    with out.open("wb") as stdout, err.open("wb") as stderr:
+    log = logs / f"streamlit-{port}.log"
+    with log.open("wb") as output:  # stdout and stderr: tracebacks go to either
         process = subprocess.Popen(
-            command, cwd=ROOT, env={**os.environ, **env}, stdout=stdout, stderr=stderr
+            command, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=output
         )
-    url = f"http://localhost:{port}"
+    server = ServerHandle(f"http://localhost:{port}", process, log)
     deadline = time.monotonic() + HEALTH_TIMEOUT_S
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as answer:
                 if answer.read().strip() == b"ok":
-                    return ServerHandle(url, process)
+                    return server
         except OSError:
             time.sleep(0.2)
-    stop(ServerHandle(url, process))
+    stop(server)
     pytest.fail(
-        f"streamlit did not answer ok on {url}/_stcore/health within {HEALTH_TIMEOUT_S} s "
-        f"(exit code {process.returncode}); its stderr:\n{err.read_text()[-4000:]}"
+        f"streamlit did not answer ok on {server.url}/_stcore/health within "
+        f"{HEALTH_TIMEOUT_S} s (exit code {process.returncode}); its output:\n"
+        f"{server.log_tail()}"
     )
 
 

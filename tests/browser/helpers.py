@@ -1,9 +1,12 @@
 """Driving a real Streamlit page in chromium: waiting for runs, reading what is shown.
 
-Streamlit marks its root element with `data-test-script-state` ("running" while the
-script runs). A run can start a moment after the click that caused it, so "not running
-right now" proves nothing; instead an init script counts the runs that *finished*
-(running -> notRunning), and waiting means waiting for that count to grow.
+When has a run finished? Not "the app is not running right now": the run a click
+causes starts a moment later, and a short run can finish before the browser ever draws
+its "running" state (React batches the updates). So an init script listens on
+Streamlit's WebSocket and counts the server's `script_finished` messages; waiting for a
+run means waiting for that count to grow, for the app to look idle, and for the page to
+stop changing for QUIET_MS (the frontend draws the run's last elements after the
+message arrives).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from subprocess import Popen
 
 from playwright.sync_api import Locator, Page, expect
@@ -21,34 +25,65 @@ NAV_LINK = '[data-testid="stSidebarNav"] a'
 MAIN = '[data-testid="stMain"]'
 SIDEBAR = '[data-testid="stSidebar"]'
 RUN_TIMEOUT_MS = 30_000
-SETTLE_MS = 150  # let the frontend draw the last deltas (charts, stale-element cleanup)
+QUIET_MS = 150
 
 # Installed in every page before Streamlit loads (see the `page` fixture).
+# ForwardMsg.script_finished is field 6, a varint (streamlit/proto/ForwardMsg.proto);
+# status 2 is FINISHED_EARLY_FOR_RERUN: another run follows, so it does not count.
 COUNT_RUNS = """
 (() => {
   window.__itracRuns = 0;
-  let last = null;
-  const look = () => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const state = app ? app.getAttribute('data-test-script-state') : null;
-    if (state === last) return;
-    if (last === 'running' && state === 'notRunning') window.__itracRuns += 1;
-    last = state;
+  window.__itracChanged = performance.now();
+  new MutationObserver(() => { window.__itracChanged = performance.now(); }).observe(
+    document, {subtree: true, childList: true, attributes: true, characterData: true});
+  const finishedStatus = (bytes) => {
+    let i = 0;
+    const varint = () => {
+      let value = 0, shift = 0, byte;
+      do { byte = bytes[i++]; value += (byte & 0x7f) * 2 ** shift; shift += 7; }
+      while (byte & 0x80 && i < bytes.length);
+      return value;
+    };
+    while (i < bytes.length) {
+      const tag = varint(), field = Math.floor(tag / 8), wire = tag % 8;
+      if (wire === 0) { const value = varint(); if (field === 6) return value; }
+      else if (wire === 2) { const length = varint(); i += length; }  // not i += varint()
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else return null;
+    }
+    return null;
   };
-  new MutationObserver(look).observe(document, {
-    subtree: true, childList: true, attributes: true,
-    attributeFilter: ['data-test-script-state'],
-  });
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        if (!(event.data instanceof ArrayBuffer)) return;
+        const status = finishedStatus(new Uint8Array(event.data));
+        if (status === null || status === 2) return;
+        window.__itracRuns += 1;
+        window.__itracChanged = performance.now();
+      });
+    }
+  };
 })();
 """
 
 
 @dataclass(frozen=True)
 class ServerHandle:
-    """A running `streamlit run dashboard.py`: its base URL (no trailing slash)."""
+    """A running `streamlit run dashboard.py`: base URL (no trailing slash), its output."""
 
     url: str
     process: Popen
+    log: Path
+
+    def log_tail(self, lines: int = 80) -> str:
+        """The end of the server's output (tracebacks land here), without watcher noise."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        kept = [line for line in text.splitlines() if not line.startswith("Inotify")]
+        return "\n".join(kept[-lines:])
 
 
 def finished_runs(page: Page) -> int:
@@ -57,19 +92,20 @@ def finished_runs(page: Page) -> int:
 
 
 def wait_for_app(page: Page, *, since: int = 0, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
-    """Wait until more than `since` runs finished, the app is idle and connected."""
+    """Wait until more than `since` runs finished, the app is connected and idle, and
+    the page has not changed for QUIET_MS."""
     page.wait_for_function(
-        """since => {
+        """([since, quietMs]) => {
           const app = document.querySelector('[data-testid="stApp"]');
           return app !== null && window.__itracRuns > since
             && app.getAttribute('data-test-script-state') === 'notRunning'
             && app.getAttribute('data-test-connection-state') === 'CONNECTED'
-            && document.querySelector('[data-testid="stStatusWidget"]') === null;
+            && document.querySelector('[data-testid="stStatusWidget"]') === null
+            && performance.now() - window.__itracChanged > quietMs;
         }""",
-        arg=since,
+        arg=[since, QUIET_MS],
         timeout=timeout_ms,
     )
-    page.wait_for_timeout(SETTLE_MS)
 
 
 @contextmanager
@@ -86,10 +122,16 @@ def open_app(page: Page, url: str) -> None:
     wait_for_app(page)
 
 
-def assert_healthy(page: Page) -> None:
-    """No exception box and no "Page not found" dialog on the page."""
+def assert_healthy(page: Page, server: ServerHandle | None = None) -> None:
+    """No exception box and no "Page not found" dialog on the page.
+
+    The box's text is redacted (client.showErrorDetails = "none"), so the message
+    carries the end of `server`'s output, where the traceback is.
+    """
     errors = page.locator(EXCEPTION)
-    assert errors.count() == 0, f"exception shown on {page.url}:\n{errors.first.inner_text()}"
+    if errors.count():
+        log = f"\nserver output:\n{server.log_tail()}" if server else ""
+        raise AssertionError(f"exception shown on {page.url}: {errors.first.inner_text()}{log}")
     assert page.get_by_text("Page not found").count() == 0, f"'Page not found' on {page.url}"
 
 
