@@ -37,8 +37,8 @@ def render(view: View) -> None:
             Kpi("Exam rate", f"{k['exam_rate'] or 0:.3f}", "Exams per entry"),
             Kpi("Discrepancies", count(k["discrepancies"]), "Exams whose result was a discrepancy"),
             Kpi("Discrepancy rate", percent(k["discrepancy_rate"]), "Discrepancies / exams"),
-            Kpi("CF-28 / CF-29", f"{count(k['cf28'])} / {count(k['cf29'])}",
-                "Entries with a request for information / a notice of action"),
+            Kpi("CF-28", count(k["cf28"]), "Entries with a request for information"),
+            Kpi("CF-29", count(k["cf29"]), "Entries with a notice of action"),
         ]
     )  # fmt: skip
     tabs = st.tabs(list(TABS), key="exam_tab", bind="query-params")

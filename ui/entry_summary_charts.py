@@ -25,13 +25,13 @@ MONEY_LABELS = {
 def plottable(frame: pl.DataFrame, code: str) -> pl.DataFrame:
     """Money as floats for plotly, and a `label` of code and description for the axis."""
     description = f"{code}_description" if f"{code}_description" in frame.columns else None
-    code_text = pl.col(code).cast(pl.String).fill_null("(none)")
-    label = (
-        pl.concat_str(code_text, pl.lit(" "), pl.col(description).fill_null(""))
-        if description
-        else code_text
-    )
-    return frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64), label=label.str.strip_chars())
+    code_text = pl.col(code).cast(pl.String)
+    label = code_text.fill_null("(none)")
+    if description:  # a missing code reads as its description ("No special program")
+        named = pl.concat_str(code_text, pl.lit(" "), pl.col(description).fill_null(""))
+        label = named.fill_null(pl.col(description)).fill_null("(none)")
+    label = label.str.strip_chars()
+    return frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64), label=label)
 
 
 # --- trends -----------------------------------------------------------------------------
@@ -85,7 +85,9 @@ def breakdowns(view: View, recon: str) -> None:
             figure,
             countries,
             title="World map of origins",
-            alt="World map shaded by entered value per country of origin; darker is more.",
+            alt="World map shaded by entered value per country of origin; darker is more. "
+            "The outlines load from cdn.plot.ly: offline the map stays blank, and the bars "
+            "beside it hold the same figures.",
             key="entry-summary-country-map",
         )
     left, right = st.columns(2)
