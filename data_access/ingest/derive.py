@@ -11,6 +11,7 @@ partials to one row per entry.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -24,6 +25,9 @@ SUMS: dict[str, tuple[str, ...]] = {
     "tax_amount": ("tax_amount",),
     "fee_amount": ("mpf_amount", "hmf_amount"),
 }
+# Partials are split by a hash of the entry number, so the final group-by holds one
+# bucket's entries at a time: memory stays bounded however many entries a file has.
+BUCKETS = 16
 EARLIEST = ("entry_date", "entry_summary_date", "export_date", "liquidation_date")
 
 
@@ -53,10 +57,25 @@ def partial(lines: pl.DataFrame, present: set[str]) -> pl.DataFrame:
     )
 
 
+def write_partial(lines: pl.DataFrame, present: set[str], folder: Path, batch: int) -> None:
+    """This batch's partials, one file per entry-number bucket."""
+    rows = partial(lines, present).with_columns(
+        _bucket=pl.col("entry_number").hash(seed=0) % BUCKETS
+    )
+    for (bucket,), part in rows.group_by("_bucket"):
+        part.drop("_bucket").write_parquet(folder / f"b{bucket:02d}-{batch:05d}.parquet")
+
+
+def header_batches(folder: Path, present: set[str]) -> Iterator[pl.DataFrame]:
+    """The entry summary rows of all the partials in `folder`, one bucket at a time."""
+    for bucket in range(BUCKETS):
+        files = sorted(folder.glob(f"b{bucket:02d}-*.parquet"))
+        if files:
+            yield headers(files, present).collect()
+
+
 def headers(partials: list[Path], present: set[str]) -> pl.LazyFrame:
-    """The entry summary rows of all the batches' partials (lazy: sink it to stream)."""
-    if not partials:
-        return pl.LazyFrame(schema=ENTRY_SUMMARIES.polars_schema)
+    """The entry summary rows of these partials."""
     sums, earliest, first = _plan(present)
     return (
         pl.scan_parquet(partials)

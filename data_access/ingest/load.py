@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +26,6 @@ from data_access.ingest.mapping import MappingError, Plan, plan_for
 from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES, TABLES
 
 Progress = Callable[[str, int, int], None]  # (file, bytes done, bytes in all)
-HEADER_SLICE = 500_000  # derived entry summaries written per slice
 REPLACE_KEYS = {ENTRY_LINES.name: ("entry_number",)}  # lines: the entry is the unit
 # What a bad file raises (CSV parse errors, text that is not UTF-8 or cp1252); anything
 # else is a bug and aborts the whole transaction.
@@ -187,14 +186,12 @@ def _load_part(
     batch_index = len(list(folder.glob("*.parquet"))) if folder.exists() else 0
     loaded = 0
     with tempfile.TemporaryDirectory(prefix="itrac-ingest-") as staging:
-        partials: list[Path] = []
         for raw, done in part.batches():
             checked = validate.check(values.parse(raw, plan), plan, principal)
             loaded += tx.write(plan.table, checked.good)
-            if plan.derived_summaries and not checked.good.is_empty():
-                partials.append(Path(staging) / f"{len(partials):05d}.parquet")
-                derive.partial(checked.good, present).write_parquet(partials[-1])
             batch_index += 1
+            if plan.derived_summaries and not checked.good.is_empty():
+                derive.write_partial(checked.good, present, Path(staging), batch_index)
             quarantine.write(
                 folder, quarantine.rows(part.name, raw, checked.failures, headers), batch_index
             )
@@ -207,8 +204,7 @@ def _load_part(
         result.rows_replaced += replace_overlap(tx, plan.table, new_files, key)
         result.tables[plan.table] = result.tables.get(plan.table, 0) + loaded
         if plan.derived_summaries:
-            derived = Path(staging) / "headers.parquet"
-            derive.headers(partials, present).sink_parquet(derived)
+            derived = derive.header_batches(Path(staging), present)
             written, replaced = _write_headers(tx, derived, present)
             result.tables[ENTRY_SUMMARIES.name] = written
             result.rows_replaced += replaced
@@ -259,13 +255,15 @@ def replace_overlap(
     return replaced
 
 
-def _write_headers(tx: lake.Transaction, derived: Path, present: set[str]) -> tuple[int, int]:
-    """Write derived entry summaries in slices (bounded memory), completed from and then
-    replacing earlier rows of the same entries; returns (written, replaced)."""
+def _write_headers(
+    tx: lake.Transaction, derived: Iterator[pl.DataFrame], present: set[str]
+) -> tuple[int, int]:
+    """Write derived entry summaries batch by batch (bounded memory), completed from and
+    then replacing earlier rows of the same entries; returns (written, replaced)."""
     name = ENTRY_SUMMARIES.name
     old = _table_files(tx, name)
     written = 0
-    for batch in pl.scan_parquet(derived).collect_batches(chunk_size=HEADER_SLICE):
+    for batch in derived:
         existing = (
             pl.scan_parquet(old)
             .join(batch.lazy().select("entry_number"), on="entry_number", how="semi")
