@@ -11,14 +11,17 @@ from ui.filter_bar import global_filters
 from ui.identity import current_principal
 from ui.status import coverage_note, require_lake
 
-# (module in pages/, title, icon, url path, lake table the page needs or None)
+# (module in pages/, title, icon, url path, lake table the page needs or None).
+# The url path is the module's name on purpose: on a fresh server Streamlit's legacy
+# pages/ mechanism answers the first request and only knows pages/<module>.py, so any
+# other path would flash "Page not found" before the frame takes over.
 PAGES = (
     ("overview", "Overview", ":material/dashboard:", "overview", "entry_lines"),
     (
         "entry_summary",
         "Entry Summary",
         ":material/receipt_long:",
-        "entry-summary",
+        "entry_summary",
         "entry_summaries",
     ),
     ("exams", "Exams", ":material/search:", "exams", "exams"),
@@ -26,10 +29,10 @@ PAGES = (
         "cargo_release",
         "Cargo Release",
         ":material/local_shipping:",
-        "cargo-release",
+        "cargo_release",
         "cargo_releases",
     ),
-    ("bond", "Bond", ":material/verified_user:", "bonds", "bonds"),
+    ("bond", "Bond", ":material/verified_user:", "bond", "bonds"),
     ("reconciliation", "Reconciliation", ":material/event:", "reconciliation", "reconciliations"),
     ("timeline", "Transition timeline", ":material/timeline:", "timeline", None),
     ("data", "Data", ":material/upload_file:", "data", None),

@@ -99,7 +99,7 @@ class Transaction:
         folder.mkdir(parents=True, exist_ok=True)
         self._counter += 1
         target = folder / f"part-{self.id}-{self._counter:05d}.parquet"
-        part.sort(spec.sort_columns, nulls_last=True).write_parquet(
+        part.sort(spec.sort_columns, nulls_last=True, maintain_order=True).write_parquet(
             target, compression="zstd", statistics=True, row_group_size=122_880
         )
 
@@ -196,12 +196,19 @@ def _coverage(tx: Transaction) -> dict:
     summary: dict[str, object] = {"snapshot": tx.id, "written_at": _now()}
     tables = {}
     for name, spec in TABLES.items():
-        stats = tx.scan(name).select(
-            pl.len().alias("rows"),
-            pl.col(spec.date_column).min().alias("first"),
-            pl.col(spec.date_column).max().alias("last"),
-        ).collect().row(0, named=True)
-        tables[name] = {k: (str(v) if v is not None and k != "rows" else v) for k, v in stats.items()}
+        stats = (
+            tx.scan(name)
+            .select(
+                pl.len().alias("rows"),
+                pl.col(spec.date_column).min().alias("first"),
+                pl.col(spec.date_column).max().alias("last"),
+            )
+            .collect()
+            .row(0, named=True)
+        )
+        tables[name] = {
+            k: (str(v) if v is not None and k != "rows" else v) for k, v in stats.items()
+        }
     summary["tables"] = tables
     return summary
 

@@ -1,7 +1,7 @@
 """Brokers never see bond data (a CBP rule): every path to it refuses a broker.
 
 Paths: each registered bond report (through the registry and called bare), the scope's
-table, `itrac export`, the Bond page rendered for a broker, and the frame's /bonds address
+table, `itrac export`, the Bond page rendered for a broker, and the frame's /bond address
 (hidden from a broker's menu, answering with a notice). Each refusal is checked beside
 the same request by an importer or CBP succeeding, so the tests cannot pass vacuously.
 """
@@ -141,7 +141,7 @@ def open_frame_page(lake_dir: Path, principal: str) -> AppTest:
 
 def test_the_frame_keeps_the_bonds_address_hidden_for_a_broker(lake_dir) -> None:
     assert next(p for p in dashboard.PAGES if p[0] == "bond") == (
-        "bond", "Bond", ":material/verified_user:", "bonds", "bonds",
+        "bond", "Bond", ":material/verified_user:", "bond", "bonds",
     )  # fmt: skip
     at = open_frame_page(lake_dir, "broker:XYZ")
     assert [t.value for t in at.text] == ["bonds hidden"]  # in st.navigation, not the menu
@@ -166,7 +166,7 @@ USERS = f"""users:
 
 @pytest.mark.browser
 def test_deep_link_to_bonds_in_a_browser(lake_dir: Path, tmp_path: Path) -> None:
-    """A real server: /bonds as a broker shows the notice and no "Page not found"; the
+    """A real server: /bond as a broker shows the notice and no "Page not found"; the
     menu has no Bond entry; an importer following the same link gets the page."""
     from playwright.sync_api import expect, sync_playwright
 
@@ -188,16 +188,12 @@ def test_deep_link_to_bonds_in_a_browser(lake_dir: Path, tmp_path: Path) -> None
                 open_app(page, f"{server.url}/{path}")
                 return page
 
-            # A server's very first session answers any address without a file in pages/
-            # with "Page not found" (the frame's known first-session issue, /overview
-            # too); the first visit takes that session.
-            visit("")
-            broker = visit("bonds")  # the first user in the file: the broker
+            broker = visit("bond")  # the very first request of a fresh server  # the first user in the file: the broker
             expect(broker.locator(MAIN).get_by_text(NOTICE)).to_be_visible()
             assert "Bond" not in nav_titles(broker)
             assert "Reconciliation" in nav_titles(broker)
             assert_healthy(broker)
-            importer = visit("bonds?view_as=Acme+Imports+%28importer%29")
+            importer = visit("bond?view_as=Acme+Imports+%28importer%29")
             expect(importer.locator(MAIN).locator("h1").first).to_have_text("Bond")
             assert importer.locator(MAIN).get_by_text(NOTICE).count() == 0
             assert "Bond" in nav_titles(importer)

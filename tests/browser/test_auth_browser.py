@@ -90,7 +90,7 @@ def assert_no_data(page: Page) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/entry-summary", "/overview?view_as=analyst%40cbp.example&importer=" + BOLT, "/timeline"],
+    ["/entry_summary", "/overview?view_as=analyst%40cbp.example&importer=" + BOLT, "/timeline"],
 )
 def test_deep_link_before_sign_in_reaches_no_data(
     start_dashboard: StartDashboard, open_page, env: dict[str, str], tmp_path: Path, path: str
@@ -153,6 +153,6 @@ def test_proxy_session_without_an_entitled_name_reaches_no_data(
 ) -> None:
     server = start_dashboard(env={**env, "ITRAC_TRUSTED_HEADER": HEADER})
     page = open_page(headers)
-    open_app(page, f"{server.url}/entry-summary?view_as=analyst%40cbp.example")
+    open_app(page, f"{server.url}/entry_summary?view_as=analyst%40cbp.example")
     expect(page.locator(MAIN).get_by_text(shown)).to_be_visible()
     assert_no_data(page)
