@@ -245,7 +245,7 @@ def _demo_principal() -> Principal:
         users = _users(settings.users_file())
     except EntitlementError as error:
         _stop_with(str(error))  # demo users are synthetic: the operator is looking
-    st.sidebar.badge("DEMO DATA - synthetic, not real trade data", color="orange", icon="🧪")
+    st.sidebar.badge("DEMO DATA - synthetic, not real trade data", color="orange", icon=":material/science:")
     user = st.sidebar.selectbox(
         "View as",
         list(users),
