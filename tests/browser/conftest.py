@@ -7,8 +7,10 @@ Fixtures (see helpers.py for waiting on runs and reading the page):
   (they are made for each other), otherwise the hand-made `tiny_lake` with `USERS`.
 - `browser_users` (session): the users file (YAML) for that lake.
 - `demo_principals` (session): user id -> Principal, from that file, in file order.
+- `server_env` (session): the environment every server gets: ITRAC_DEMO=1, ITRAC_LAKE,
+  ITRAC_USERS (the two above) and ITRAC_ENGINE=duckdb.
 - `start_dashboard(env=None) -> ServerHandle` (per test): a FRESH server, stopped after
-  the test; `env` adds to / overrides ITRAC_DEMO=1, ITRAC_LAKE, ITRAC_USERS, ITRAC_ENGINE.
+  the test; `env` adds to / overrides `server_env`.
 - `shared_dashboard` (per module): one shared server, for tests where freshness does not matter.
 - `browser` (session), `page` (per test: a new context with the run counter installed).
 
