@@ -128,6 +128,13 @@ def test_broken_entitlements_hide_their_details(app: AppTest, tmp_path: Path) ->
     assert "users.yaml" not in at.error[0].value
 
 
+def test_sign_in_needs_an_explicit_entitlements_file(app: AppTest, monkeypatch) -> None:
+    monkeypatch.delenv("ITRAC_USERS")  # the default is the demo users
+    at = signed_in(app, "maria@acme.example").run()
+    shows_no_data(at)
+    assert "set ITRAC_USERS" in at.error[0].value
+
+
 def test_incomplete_auth_serves_nothing(app: AppTest) -> None:
     app.secrets = {"auth": {k: v for k, v in AUTH["auth"].items() if k != "cookie_secret"}}
     at = app.run()

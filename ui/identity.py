@@ -29,6 +29,7 @@ from data_access.access import Principal
 from data_access.entitlements import MAX_ID_LENGTH, EntitlementError, load_users, principal_for
 
 TRUSTED_HEADER = "ITRAC_TRUSTED_HEADER"  # e.g. X-Forwarded-Email, set by the proxy only
+USERS_SETTING = "ITRAC_USERS"
 AUTH_KEYS = ("redirect_uri", "cookie_secret")
 PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 Mode = Literal["oidc", "proxy", "demo", "none"]
@@ -182,6 +183,13 @@ def _proxy_principal() -> Principal:
 def _users_or_stop() -> dict[str, Principal]:
     """The entitlements; on a bad file, users see a plain notice and the log has the
     details (they name other users' importer numbers)."""
+    if not os.environ.get(USERS_SETTING):
+        # The default file holds the demo users: a proxy user named "cbp" must not match.
+        _log.error("sign-in is configured but %s is not set; serving no data", USERS_SETTING)
+        _stop_with(
+            f"Sign-in is configured but no entitlements file is: set {USERS_SETTING} to it "
+            "(the demo users are for demo mode only). No data is served."
+        )
     try:
         return _users(settings.users_file())
     except EntitlementError as error:
@@ -245,7 +253,9 @@ def _demo_principal() -> Principal:
         users = _users(settings.users_file())
     except EntitlementError as error:
         _stop_with(str(error))  # demo users are synthetic: the operator is looking
-    st.sidebar.badge("DEMO DATA - synthetic, not real trade data", color="orange", icon=":material/science:")
+    st.sidebar.badge(
+        "DEMO DATA - synthetic, not real trade data", color="orange", icon=":material/science:"
+    )
     user = st.sidebar.selectbox(
         "View as",
         list(users),
