@@ -39,23 +39,36 @@ PAGES = (
 )
 
 
+HOME = "overview"
+NO_LAKE_NEEDED = {url for _m, _t, _i, url, table in PAGES if table is None}
+
+
 def main() -> None:
     st.set_page_config(page_title="ITRAC analytics", page_icon="📦", layout="wide")
     principal = current_principal()
     where = settings.lake_path()
     base = View(where, settings.engine_name(), principal, Filters())
-    current = st.navigation([_page(base, *page) for page in PAGES])
+    current = st.navigation([_page(base, *page) for page in PAGES] + [_home_alias(base)])
     filters = global_filters(base) if lake.exists(where) else Filters()
     if principal.role == "cbp":  # lake-wide row counts and dates: other importers' too
         coverage_note(where)
     view = View(where, base.engine, principal, filters)
     st.session_state["view"] = view
-    if current.url_path != "timeline":
+    if current.url_path not in NO_LAKE_NEEDED:
         require_lake(where)
     current.run()
 
 
-def _page(base: View, module: str, title: str, icon: str, url: str, table: str | None) -> st.Page:
+def _page(
+    base: View,
+    module: str,
+    title: str,
+    icon: str,
+    url: str,
+    table: str | None,
+    *,
+    alias: bool = False,
+) -> st.Page:
     # A page on a table the principal may not see (brokers: bonds) stays registered but
     # hidden: out of the menu, and its address answers with a notice, not "Page not found".
     allowed = table is None or base.principal.can_see(table)
@@ -69,12 +82,22 @@ def _page(base: View, module: str, title: str, icon: str, url: str, table: str |
 
         importlib.import_module(f"pages.{module}").render(st.session_state["view"])
 
-    render.__name__ = f"page_{module}"
-    visibility = "visible" if allowed else "hidden"
-    default = module == "overview"
+    render.__name__ = f"page_{module}{'_alias' if alias else ''}"
+    visibility = "visible" if allowed and not alias else "hidden"
+    default = module == HOME and not alias
     return st.Page(
-        render, title=title, icon=icon, url_path=url, default=default, visibility=visibility
+        render,
+        title=title,
+        icon=icon,
+        url_path="home" if default else url,  # the default page answers at / whatever this is
+        default=default,
+        visibility=visibility,
     )
+
+
+def _home_alias(base: View) -> st.Page:
+    """The home page under its own name too (/overview), for links and bookmarks."""
+    return _page(base, *next(p for p in PAGES if p[0] == HOME), alias=True)
 
 
 if __name__ == "__main__":

@@ -144,11 +144,11 @@ def test_the_frame_keeps_the_bonds_address_hidden_for_a_broker(lake_dir) -> None
         "bond", "Bond", ":material/verified_user:", "bond", "bonds",
     )  # fmt: skip
     at = open_frame_page(lake_dir, "broker:XYZ")
-    assert [t.value for t in at.text] == ["bonds hidden"]  # in st.navigation, not the menu
+    assert [t.value for t in at.text] == ["bond hidden"]  # in st.navigation, not the menu
     assert [i.value for i in at.info] == [NOTICE]
     assert not at.dataframe and not at.metric
     cbp = open_frame_page(lake_dir, "cbp")
-    assert [t.value for t in cbp.text] == ["bonds visible"]
+    assert [t.value for t in cbp.text] == ["bond visible"]
     assert not cbp.info and cbp.metric
 
 

@@ -194,11 +194,6 @@ def test_view_as_changes_the_figures_in_the_same_session(
     assert seen["importer"] < seen["cbp"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="frame bug: the default page is served at / only, so /overview shows "
-    "'Page not found' (st.Page(default=True) ignores url_path)",
-)
 def test_overview_url_path_is_a_known_page(shared_dashboard: ServerHandle, page: Page) -> None:
     open_app(page, f"{shared_dashboard.url}/overview")
     expect(page.locator(MAIN).locator("h1")).to_have_text("Overview")
