@@ -76,7 +76,7 @@ def _top(frame: pl.DataFrame, key: str, title: str) -> None:
         figure,
         frame,
         title=title,
-        alt=f"Horizontal bars: {title.lower()} by entered value, largest at the top.",
+        alt=f"Horizontal bars: {title[0].lower()}{title[1:]} by entered value, largest first.",
         key=f"overview-{key}",
     )
 

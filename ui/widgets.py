@@ -45,10 +45,11 @@ def money(value: Decimal | float | int | None) -> str:
     if value is None:
         return "–"
     amount = float(value)
+    sign = "-" if amount < 0 else ""
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
         if abs(amount) >= limit:
-            return f"${amount / limit:,.1f}{suffix}"
-    return f"${amount:,.2f}"
+            return f"{sign}${abs(amount) / limit:,.1f}{suffix}"
+    return f"{sign}${abs(amount):,.2f}"
 
 
 def count(value: int | None) -> str:
@@ -86,8 +87,17 @@ def table_with_export(
     formats: Sequence[str] = EXPORT_FORMATS,
 ) -> None:
     """The table and download buttons; `full` gives the whole result when `frame` is a page."""
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=date_columns(frame))
     export_buttons(full or (lambda: frame), name=name, formats=formats)
+
+
+def date_columns(frame: pl.DataFrame) -> dict[str, object]:
+    """Dates shown as dates (st.dataframe would add a midnight time)."""
+    return {
+        name: st.column_config.DateColumn(format="YYYY-MM-DD")
+        for name, dtype in frame.schema.items()
+        if dtype == pl.Date
+    }
 
 
 def export_buttons(
