@@ -4,7 +4,7 @@ A re-exported entry replaces its earlier rows (newest wins) and keeps the header
 the new file lacks. Keyed by entry number alone, that lets an importer upload one line
 carrying another importer's entry number: the victim's entry is deleted and its header
 fields (importer name, consignee, surety) reappear under the uploader's importer number.
-Known leak, reported to the ingest owner; strict xfail so the fix has to remove the mark.
+Ingest now refuses such rows for anyone but CBP (load._refuse_others_entries).
 """
 
 from __future__ import annotations
@@ -43,15 +43,32 @@ def bolt_lake(tmp_path: Path) -> Path:
     return tmp_path / "lake"
 
 
-@pytest.mark.xfail(strict=True, reason="ingest replaces rows by entry number, whoever owns them")
 def test_an_importer_cannot_overwrite_or_read_another_importers_entry(
     bolt_lake: Path, tmp_path: Path
 ) -> None:
     row = [ENTRY, "1", "01", ACME, "2304", "03/01/2025", "MX", "0901210000", "$1.00"]
     source = write_export(tmp_path / "acme.csv", [HEADER, row])
     acme = Principal.parse(f"importer:{ACME}")
-    ingest(bolt_lake, [source], principal=acme)
+    [result] = ingest(bolt_lake, [source], principal=acme)
+    assert (result.rows_loaded, result.rows_rejected) == (0, 1)
+    assert result.reasons == {
+        "entry_number: already loaded for an importer you may not see; only CBP can replace it": 1
+    }
     bolt = Principal.parse(f"importer:{BOLT}")
     assert [r["importer_name"] for r in header_rows(bolt_lake, bolt)] == ["Bolt Hardware"]
     for seen in header_rows(bolt_lake, acme):
         assert (seen["importer_name"], seen["ultimate_consignee"]) != ("Bolt Hardware", BOLT)
+
+
+def test_an_importer_still_replaces_its_own_entries(tmp_path: Path) -> None:
+    acme = Principal.parse(f"importer:{ACME}")
+    mine = "XYZ00000023"
+    first = [mine, "1", "01", ACME, "2304", "03/01/2025", "MX", "0901210000", "$10.00"]
+    newer = [mine, "1", "01", ACME, "2304", "03/01/2025", "MX", "0901210000", "$25.00"]
+    for name, row in (("first.csv", first), ("newer.csv", newer)):
+        [result] = ingest(
+            tmp_path / "lake", [write_export(tmp_path / name, [HEADER, row])], principal=acme
+        )
+        assert (result.rows_loaded, result.rows_rejected) == (1, 0)
+    [row] = header_rows(tmp_path / "lake", acme)
+    assert (row["entry_number"], str(row["entered_value"])) == (mine, "25.00")

@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
-from data_access import lake
+from data_access import access, lake
 from data_access.access import CBP, Principal
 from data_access.ingest import derive, quarantine, readers, validate, values
 from data_access.ingest.mapping import MappingError, Plan, plan_for
@@ -188,6 +188,7 @@ def _load_part(
     with tempfile.TemporaryDirectory(prefix="itrac-ingest-") as staging:
         for raw, done in part.batches():
             checked = validate.check(values.parse(raw, plan), plan, principal)
+            checked = _refuse_others_entries(tx, plan.table, checked, principal)
             loaded += tx.write(plan.table, checked.good)
             batch_index += 1
             if plan.derived_summaries and not checked.good.is_empty():
@@ -208,6 +209,41 @@ def _load_part(
             written, replaced = _write_headers(tx, derived, present)
             result.tables[ENTRY_SUMMARIES.name] = written
             result.rows_replaced += replaced
+
+
+OTHERS_ENTRY = "already loaded for an importer you may not see; only CBP can replace it"
+
+
+def _refuse_others_entries(
+    tx: lake.Transaction, name: str, checked: validate.Checked, principal: Principal
+) -> validate.Checked:
+    """Reject rows whose key is already in the lake under someone the uploader may not
+    see: replacing them would delete that importer's rows and merge its header fields
+    into the uploader's."""
+    key = list(REPLACE_KEYS.get(name, TABLES[name].key))
+    if principal.role == "cbp" or checked.good.is_empty():
+        return checked
+    theirs = _others_keys(tx, name, key, principal)
+    if key == ["entry_number"] and name != ENTRY_SUMMARIES.name:
+        theirs = pl.concat([theirs, _others_keys(tx, ENTRY_SUMMARIES.name, key, principal)])
+    hit = checked.good.join(theirs.unique(), on=key, how="semi")
+    if hit.is_empty():
+        return checked
+    failures = hit.select("_row", column=pl.lit(key[0]), reason=pl.lit(OTHERS_ENTRY))
+    return validate.Checked(
+        checked.good.join(hit.select("_row"), on="_row", how="anti"),
+        pl.concat([checked.failures, failures]).sort("_row", "column"),
+    )
+
+
+def _others_keys(
+    tx: lake.Transaction, name: str, key: list[str], principal: Principal
+) -> pl.DataFrame:
+    files = _table_files(tx, name)
+    if not files:
+        return pl.DataFrame(schema={k: TABLES[name].polars_schema[k] for k in key})
+    rows = pl.scan_parquet(files).filter(~access.owned(principal, TABLES[name]))
+    return rows.select(key).collect()
 
 
 def _count(result: FileResult, read: int, checked: validate.Checked) -> None:
