@@ -50,9 +50,8 @@ def main() -> None:
     base = View(where, settings.engine_name(), principal, Filters())
     current = st.navigation([_page(base, *page) for page in PAGES] + [_home_alias(base)])
     filters = global_filters(base) if lake.exists(where) else Filters()
-    if principal.role == "cbp":  # lake-wide row counts and dates: other importers' too
-        coverage_note(where)
     view = View(where, base.engine, principal, filters)
+    coverage_note(view)  # of this principal's rows: counts are confidential too
     st.session_state["view"] = view
     if current.url_path not in NO_LAKE_NEEDED:
         require_lake(where)

@@ -59,6 +59,13 @@ class Principal:
             "or broker:<filer code>"
         )
 
+    @property
+    def key(self) -> str:
+        """A stable identity of what this principal may see (names are not unique)."""
+        numbers = ",".join(sorted(self.importer_numbers))
+        filers = ",".join(sorted(self.filer_codes))
+        return f"{self.role}:{numbers}|{filers}"
+
     def can_see(self, table_name: str) -> bool:
         return not (self.role == "broker" and table_name in BROKER_HIDDEN_TABLES)
 

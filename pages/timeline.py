@@ -8,8 +8,6 @@ render so an edit shows on reload. The "as of" date lives in the URL (?as_of=YYY
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
-from typing import Protocol
 
 import plotly.express as px
 import plotly.graph_objects as go
@@ -25,6 +23,7 @@ from data_access.timeline import (
     default_path,
     load_phases,
 )
+from ui.data import View, held_by
 
 AVAILABILITY_LABELS = {
     "available": "Available",
@@ -35,10 +34,6 @@ AVAILABILITY_LABELS = {
 MARGIN = timedelta(days=31)
 PHASE_COLOURS = {"in force": "#0068c9", "other phase": "#a3c4e8"}
 MILESTONE_COLOUR = "#e8710a"
-
-
-class View(Protocol):
-    lake: Path
 
 
 def render(view: View) -> None:
@@ -57,7 +52,7 @@ def render(view: View) -> None:
     _phase_in_force(plan, position)
     _timeline(plan, as_of)
     _availability(plan, position)
-    _holdings(plan, view.lake)
+    _holdings(plan, view)
     _gaps_and_questions(plan)
     _help(plan)
 
@@ -258,22 +253,28 @@ def _holdings_frame(plan: TransitionPlan, tables: dict[str, dict]) -> pl.DataFra
     return pl.DataFrame(rows, schema_overrides=schema)
 
 
-def _holdings(plan: TransitionPlan, lake_dir: Path) -> None:
+def _holdings(plan: TransitionPlan, view: View) -> None:
     st.subheader("What this dashboard holds")
-    coverage = lake.coverage(lake_dir)
-    tables = coverage.get("tables") or {}
-    if not any((stats or {}).get("rows") for stats in tables.values()):
+    held = held_by(view)
+    if held.is_empty() or not held.get_column("rows").sum():
         st.info(
             "No data is loaded yet. Load ITRAC or ACE Reports extracts with `itrac ingest`, "
             "or build the demo data set with `itrac demo`."
         )
         return
-    files = lake.manifest(lake_dir).height
+    written = lake.coverage(view.lake).get("written_at", "at an unknown time")
     st.caption(
-        f"Rows and date range per report category, from {files} loaded file(s) or data "
-        f"set(s); lake last written {coverage.get('written_at', 'at an unknown time')}."
+        f"Rows and date range per report category that you may see; lake last written {written}."
     )
+    tables = {
+        row["table"]: {**row, "first": _iso(row["first"]), "last": _iso(row["last"])}
+        for row in held.to_dicts()
+    }
     _table_with_download(_holdings_frame(plan, tables), "dashboard_holdings")
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _gaps_and_questions(plan: TransitionPlan) -> None:

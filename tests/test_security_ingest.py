@@ -72,3 +72,17 @@ def test_an_importer_still_replaces_its_own_entries(tmp_path: Path) -> None:
         assert (result.rows_loaded, result.rows_rejected) == (1, 0)
     [row] = header_rows(tmp_path / "lake", acme)
     assert (row["entry_number"], str(row["entered_value"])) == (mine, "25.00")
+
+
+def test_the_list_of_loaded_files_is_per_principal_not_per_name(tmp_path: Path) -> None:
+    from data_access.ingest.uploads import ingested_files
+
+    acme = Principal("importer", (ACME,), name="Same Name")
+    bolt = Principal("importer", (BOLT,), name="Same Name")
+    for who, number, entry in ((acme, ACME, "XYZ00000023"), (bolt, BOLT, "XYZ00000031")):
+        row = [entry, "1", "01", number, "2304", "03/01/2025", "MX", "0901210000", "$1.00"]
+        source = write_export(tmp_path / f"{number}.csv", [HEADER, row])
+        [result] = ingest(tmp_path / "lake", [source], principal=who)
+        assert result.rows_loaded == 1
+    assert ingested_files(tmp_path / "lake", acme).get_column("file").to_list() == [f"{ACME}.csv"]
+    assert ingested_files(tmp_path / "lake", CBP).height == 2

@@ -15,12 +15,12 @@ from data_access import lake
 def page_script(lake_dir: str) -> None:
     from pathlib import Path
 
+    from data_access.access import CBP
+    from data_access.filters import Filters
     from pages import timeline
+    from ui.data import View
 
-    class View:
-        lake = Path(lake_dir)
-
-    timeline.render(View())
+    timeline.render(View(Path(lake_dir), "duckdb", CBP, Filters()))
 
 
 def run_page(lake_dir: Path, as_of: str | None = None) -> AppTest:

@@ -7,7 +7,7 @@ reach another principal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -39,6 +39,13 @@ def run(view: View, report_name: str, **options: object) -> pl.DataFrame:
         report_name,
         tuple(sorted(options.items())),
     )
+
+
+def held_by(view: View) -> pl.DataFrame:
+    """What the lake holds for this principal, per table (no filters; empty: no lake)."""
+    if not lake.exists(view.lake):
+        return pl.DataFrame(schema={"table": pl.String, "rows": pl.Int64})
+    return run(replace(view, filters=Filters()), "overview.holdings")
 
 
 @st.cache_data(max_entries=2000, show_spinner=False)

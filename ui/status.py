@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import streamlit as st
 
 from data_access import lake
+from ui.data import View, held_by
 
 
-def coverage_note(where: Path) -> None:
-    summary = lake.coverage(where)
-    if not summary:
+def coverage_note(view: View) -> None:
+    """Freshness and coverage of the data this principal may see, in the sidebar."""
+    held = held_by(view).filter(pl.col("table") == "entry_lines")
+    if held.is_empty():
         return
-    lines = summary["tables"]["entry_lines"]
-    written = summary["written_at"].replace("T", " ")[:16]
-    st.sidebar.caption(
-        f"Data loaded {written} UTC · entries {lines['first']} to {lines['last']} · "
-        f"{lines['rows']:,} lines"
-    )
+    lines = held.row(0, named=True)
+    written = lake.coverage(view.lake)["written_at"].replace("T", " ")[:16]
+    span = f"entries {lines['first']} to {lines['last']} · " if lines["rows"] else ""
+    st.sidebar.caption(f"Data loaded {written} UTC · {span}{lines['rows']:,} lines")
 
 
 def require_lake(where: Path) -> None:

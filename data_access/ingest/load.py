@@ -132,6 +132,7 @@ def _one_file(
         rows_replaced=result.rows_replaced,
         loaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
         loaded_by=principal.name or principal.role,
+        loaded_for=principal.key,
     )
     return result
 

@@ -53,8 +53,8 @@ def ingested_files(where: Path, principal: Principal) -> pl.DataFrame:
     data set included), the ones they loaded themselves for anyone else (file names and
     counts of other importers' loads are theirs)."""
     loaded = lake.manifest(where)
-    if principal.role != "cbp" and "loaded_by" in loaded.columns:
-        loaded = loaded.filter(pl.col("loaded_by") == (principal.name or principal.role))
+    if principal.role != "cbp" and "loaded_for" in loaded.columns:
+        loaded = loaded.filter(pl.col("loaded_for") == principal.key)
     elif principal.role != "cbp":
         loaded = pl.DataFrame()
     if loaded.is_empty():

@@ -19,6 +19,7 @@ from data_access.reports.base import (
     safe_ratio,
     with_descriptions,
 )
+from data_access.schema import TABLES
 
 CATEGORY = "Overview"
 
@@ -146,3 +147,19 @@ def filter_options(scope: Scope) -> pl.DataFrame:
             )
         )
     return pl.concat(parts).sort(["dimension", "code"])
+
+
+@report("overview.holdings", title="Data held", category=CATEGORY, tables=())
+def holdings(scope: Scope) -> pl.DataFrame:
+    """Per lake table the principal may see: rows and first and last date (of its date
+    column), for this principal's rows only: what the dashboard holds for them."""
+    rows = []
+    for name, spec in TABLES.items():
+        if not scope.principal.can_see(name):
+            continue
+        t = scope.table(name)
+        date = t[spec.date_column]
+        stats = scope.run(t.aggregate(rows=t.count(), first=date.min(), last=date.max()))
+        rows.append({"table": name, **stats.row(0, named=True)})
+    schema = {"table": pl.String, "rows": pl.Int64, "first": pl.Date, "last": pl.Date}
+    return pl.DataFrame(rows, schema=schema)
