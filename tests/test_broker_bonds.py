@@ -188,7 +188,7 @@ def test_deep_link_to_bonds_in_a_browser(lake_dir: Path, tmp_path: Path) -> None
                 open_app(page, f"{server.url}/{path}")
                 return page
 
-            broker = visit("bond")  # the very first request of a fresh server  # the first user in the file: the broker
+            broker = visit("bond")  # a fresh server's first request; the first user: broker
             expect(broker.locator(MAIN).get_by_text(NOTICE)).to_be_visible()
             assert "Bond" not in nav_titles(broker)
             assert "Reconciliation" in nav_titles(broker)
