@@ -28,7 +28,7 @@ FILTER_OPTIONS = {  # CLI option -> Filters field
 
 
 # Modules that add a subcommand through `add_command(subparsers)`; the rest live here.
-COMMAND_MODULES: tuple[str, ...] = ("data_access.ingest.command",)
+COMMAND_MODULES: tuple[str, ...] = ("data_access.ingest.command", "data_access.bench_command")
 
 
 class UsageError(Exception):

@@ -61,6 +61,9 @@ class DuckDBEngine:
         self._con = duckdb.connect(config={"threads": os.cpu_count() or 2})
         for spec in TABLES.values():
             self._con.execute(_view_sql(self.lake, spec))
+        # Lake files never change in place (a write makes new files in a new snapshot), so
+        # their Parquet footers can be cached: each query skips re-reading them.
+        self._con.execute("SET GLOBAL parquet_metadata_cache = true")
         _lock_down(self._con, self.lake)
         self._local = threading.local()
 
@@ -72,7 +75,13 @@ class DuckDBEngine:
         return backend
 
     def table(self, name: str) -> ir.Table:
-        return self._backend().table(name)
+        # Ibis asks DuckDB for the view's schema on every `table()` (tens of ms under load,
+        # several per page); the views are fixed for this engine's snapshot, and Ibis
+        # expressions are immutable, so one table object per thread serves every report.
+        tables = self._local.__dict__.setdefault("tables", {})
+        if name not in tables:
+            tables[name] = self._backend().table(name)
+        return tables[name]
 
     def to_polars(self, expr: ir.Table) -> pl.DataFrame:
         return self._backend().to_polars(expr)

@@ -1,0 +1,74 @@
+"""Which reports one render of each page runs: recorded, not copied by hand.
+
+Each page's `render(view)` runs headless under Streamlit's AppTest with `ui.data`'s cached
+runner swapped for a recorder, so the query set follows the pages as they change. The
+recorder answers every call straight from the report (no result cache) and notes
+(report name, options); a call a render repeats is counted once, as the cache would.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from data_access.access import Principal
+from data_access.filters import Filters
+
+PAGES = ("overview", "entry_summary", "exams", "cargo_release", "bond", "reconciliation")
+
+Call = tuple[str, tuple[tuple[str, object], ...]]
+
+_calls: list[Call] = []
+_lock = threading.Lock()
+
+
+def _recording_runner(
+    lake_dir: str,
+    generation: str,
+    engine: str,
+    principal: Principal,
+    filters: Filters,
+    report_name: str,
+    options: tuple[tuple[str, object], ...],
+):
+    from data_access.engine import get_engine
+    from data_access.reports import REPORTS, Scope
+
+    with _lock:
+        if (report_name, options) not in _calls:
+            _calls.append((report_name, options))
+    scope = Scope(get_engine(Path(lake_dir), engine), principal, filters)
+    return REPORTS[report_name](scope, **dict(options))
+
+
+def _page_script(lake_dir: str, page: str, principal: str, filters: dict) -> None:
+    import importlib
+    from pathlib import Path
+
+    from data_access.access import Principal
+    from data_access.filters import Filters
+    from ui.data import View
+
+    view = View(Path(lake_dir), "duckdb", Principal.parse(principal), Filters.parse(filters))
+    importlib.import_module(f"pages.{page}").render(view)
+
+
+def record(lake: Path, page: str, principal: str, filters: dict) -> list[Call]:
+    """The distinct (report, options) calls of one render of `page` (its default tab)."""
+    from streamlit.testing.v1 import AppTest
+
+    import ui.data
+
+    original = ui.data._cached_report
+    ui.data._cached_report = _recording_runner  # type: ignore[assignment]
+    _calls.clear()
+    try:
+        at = AppTest.from_function(
+            _page_script, args=(str(lake), page, principal, filters), default_timeout=600
+        )
+        at.run()
+        if at.exception:
+            raise RuntimeError(f"page {page} failed to render: {at.exception}")
+        return list(_calls)
+    finally:
+        ui.data._cached_report = original

@@ -1,0 +1,247 @@
+"""The same questions answered three ways: the project's report, a hand-written DuckDB
+query straight over the Parquet files (the engine's floor), and pandas over a CSV extract
+(what an analyst does today). `check` fails loudly when the answers differ.
+
+Each `Question` names the project report (and its options), the floor SQL (filter values
+bound as parameters, never spliced), the pandas function and the columns compared. Money
+is compared exactly, in integer cents (pandas reads money as text and converts each value
+to cents, as a careful analyst would, so its sums are exact too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+
+from benchmarks import pandas_answers as pa
+from data_access import rules
+
+SCOPE_KEYS = ("importer", "start", "end")
+
+
+@dataclass(frozen=True)
+class Question:
+    page: str
+    report: str
+    options: dict[str, object]
+    sql: Callable[[Path, dict], tuple[str, dict]]
+    pandas: Callable[[dict[str, pd.DataFrame], dict], pd.DataFrame]
+    columns: tuple[str, ...]
+    tables: tuple[str, ...]
+
+
+def _src(lake: Path, table: str) -> str:
+    glob = str(lake / table / "year=*" / "*.parquet").replace("'", "''")
+    return f"read_parquet('{glob}', hive_partitioning = true, hive_types = {{'year': INTEGER}})"
+
+
+def _where(scope: dict, date_column: str | None, *, dated: bool = True) -> tuple[str, dict]:
+    clauses, params = ["true"], {}
+    if dated and date_column:
+        clauses.append(f"{date_column} BETWEEN $start AND $end")
+        params |= {"start": scope["start"], "end": scope["end"]}
+    if scope.get("importer"):
+        clauses.append("importer_number = $importer")
+        params["importer"] = scope["importer"]
+    return " AND ".join(clauses), params
+
+
+def _money(expr: str) -> str:
+    return f"coalesce(sum({expr}), 0)::DECIMAL(18, 2)"
+
+
+LINE_MEASURES = f"""count(DISTINCT entry_number) AS entries,
+    count(*) FILTER (WHERE tariff_ordinal = 1) AS lines,
+    {_money("entered_value")} AS entered_value,
+    {_money("coalesce(duty_amount, 0) + coalesce(add_amount, 0) + coalesce(cvd_amount, 0)")}
+        AS duties,
+    {_money("coalesce(tax_amount, 0)")} AS taxes,
+    {_money("coalesce(mpf_amount, 0) + coalesce(hmf_amount, 0)")} AS fees"""
+
+
+def kpis_sql(lake: Path, scope: dict) -> tuple[str, dict]:
+    where, params = _where(scope, "entry_date")
+    return f"SELECT {LINE_MEASURES} FROM {_src(lake, 'entry_lines')} WHERE {where}", params
+
+
+def trend_sql(lake: Path, scope: dict) -> tuple[str, dict]:
+    where, params = _where(scope, "entry_date")
+    return (
+        f"SELECT date_trunc('month', entry_date)::DATE AS month, {LINE_MEASURES} "
+        f"FROM {_src(lake, 'entry_lines')} WHERE {where} GROUP BY 1 ORDER BY 1",
+        params,
+    )
+
+
+def countries_sql(lake: Path, scope: dict) -> tuple[str, dict]:
+    where, params = _where(scope, "entry_date")
+    duties = "coalesce(duty_amount, 0) + coalesce(add_amount, 0) + coalesce(cvd_amount, 0)"
+    return (
+        f"SELECT country_of_origin, {_money('entered_value')} AS entered_value, "
+        f"{_money(duties)} AS duties, count(*) FILTER (WHERE tariff_ordinal = 1) AS lines "
+        f"FROM {_src(lake, 'entry_lines')} WHERE {where} GROUP BY 1 "
+        "ORDER BY entered_value DESC, country_of_origin NULLS FIRST LIMIT 10",
+        params,
+    )
+
+
+def header_count_sql(lake: Path, scope: dict) -> tuple[str, dict]:
+    where, params = _where(scope, "entry_date")
+    return f"SELECT count(*) AS rows FROM {_src(lake, 'entry_summaries')} WHERE {where}", params
+
+
+def header_page_sql(lake: Path, scope: dict) -> tuple[str, dict]:
+    where, params = _where(scope, "entry_date")
+    return (
+        f"SELECT entry_number, entry_date, entered_value FROM {_src(lake, 'entry_summaries')} "
+        f"WHERE {where} ORDER BY entry_date, entry_number LIMIT 100",
+        params,
+    )
+
+
+def exam_rate_sql(lake: Path, scope: dict) -> tuple[str, dict]:
+    xw, params = _where(scope, "exam_date")
+    ew, _ = _where(scope, "entry_date")
+    return (
+        f"WITH x AS (SELECT date_trunc('month', exam_date)::DATE AS month, count(*) AS exams "
+        f"FROM {_src(lake, 'exams')} WHERE {xw} GROUP BY 1), "
+        f"e AS (SELECT date_trunc('month', entry_date)::DATE AS month, count(*) AS entries "
+        f"FROM {_src(lake, 'entry_summaries')} WHERE {ew} GROUP BY 1) "
+        "SELECT month, coalesce(exams, 0) AS exams, coalesce(entries, 0) AS entries "
+        "FROM x FULL JOIN e USING (month) ORDER BY month",
+        params,
+    )
+
+
+def release_time_sql(lake: Path, scope: dict) -> tuple[str, dict]:
+    where, params = _where(scope, "arrival_date")
+    days = "date_diff('day', arrival_date, release_date)"
+    return (
+        f"SELECT date_trunc('month', arrival_date)::DATE AS month, count(*) AS released, "
+        f"round(quantile_cont({days}, 0.5), 2) AS median_days, "
+        f"round(quantile_cont({days}, 0.9), 2) AS p90_days "
+        f"FROM {_src(lake, 'cargo_releases')} WHERE {where} AND release_date IS NOT NULL "
+        "GROUP BY 1 ORDER BY 1",
+        params,
+    )
+
+
+def trailing_dtf_sql(lake: Path, scope: dict) -> tuple[str, dict]:
+    """Per importer and judged month, the DTF of the 12 full months before the month
+    (the input of the bond sufficiency judgement); every importer, every month."""
+    first = rules.month_start(scope["start"])
+    last = rules.month_start(scope["as_of"])
+    where, params = _where(scope, None)
+    params |= {"first": first, "last": last, "window": rules.trailing_window(first)[0]}
+    dtf = "coalesce(duty_amount, 0) + coalesce(tax_amount, 0) + coalesce(fee_amount, 0)"
+    return (
+        f"WITH m AS (SELECT importer_number, date_trunc('month', entry_date)::DATE AS e_month, "
+        f"sum({dtf}) AS dtf FROM {_src(lake, 'entry_summaries')} "
+        f"WHERE {where} AND entry_date >= $window GROUP BY 1, 2), "
+        "spine AS (SELECT generate_series::DATE AS month "
+        "FROM generate_series($first::DATE, $last::DATE, INTERVAL 1 MONTH)) "
+        "SELECT importer_number, month, sum(dtf)::DECIMAL(18, 2) AS dtf_trailing_12m "
+        "FROM spine JOIN m ON m.e_month >= month - INTERVAL 12 MONTH AND m.e_month < month "
+        "GROUP BY 1, 2",
+        params,
+    )
+
+
+def open_flags_sql(lake: Path, scope: dict) -> tuple[str, dict]:
+    where, params = _where(scope, None)
+    params["as_of"] = scope["as_of"]
+    due = (
+        f"coalesce(CASE WHEN coalesce(fta_flag, false) "
+        f"THEN entry_date + INTERVAL {rules.FTA_RECON_MONTHS} MONTH "
+        f"ELSE flagged_date + INTERVAL {rules.RECON_MONTHS} MONTH END, due_date)::DATE"
+    )
+    days = "date_diff('day', $as_of::DATE, due_date)"
+    return (
+        f"WITH f AS (SELECT flagged_entry_number, {due} AS due_date, filed_date, status "
+        f"FROM {_src(lake, 'reconciliations')} WHERE {where}) "
+        f"SELECT flagged_entry_number, due_date, {days} AS days_left FROM f "
+        "WHERE NOT (filed_date IS NOT NULL OR coalesce(status = 'FILED', false)) "
+        f"ORDER BY coalesce({days} < 0, false) DESC, due_date NULLS LAST, flagged_entry_number",
+        params,
+    )
+
+
+def questions(as_of: date) -> list[Question]:
+    money_cols = ("entered_value", "duties", "taxes", "fees")
+    return [
+        Question("overview", "overview.kpis", {}, kpis_sql, pa.kpis,
+                 ("entries", "lines", *money_cols), ("entry_lines",)),
+        Question("overview", "overview.monthly_trend", {}, trend_sql, pa.trend,
+                 ("month", "entries", "lines", *money_cols), ("entry_lines",)),
+        Question("overview", "overview.top_countries", {}, countries_sql, pa.countries,
+                 ("country_of_origin", "entered_value", "duties", "lines"), ("entry_lines",)),
+        Question("entry_summary", "entry_summary.header_count", {"recon": "all"},
+                 header_count_sql, pa.header_count, ("rows",), ("entry_summaries",)),
+        Question("entry_summary", "entry_summary.header",
+                 {"recon": "all", "offset": 0, "limit": 100}, header_page_sql, pa.header_page,
+                 ("entry_number", "entry_date", "entered_value"), ("entry_summaries",)),
+        Question("exams", "exams.rate_by_month", {}, exam_rate_sql, pa.exam_rate,
+                 ("month", "exams", "entries"), ("exams", "entry_summaries")),
+        Question("cargo_release", "cargo_release.release_time_monthly", {}, release_time_sql,
+                 pa.release_time, ("month", "released", "median_days", "p90_days"),
+                 ("cargo_releases",)),
+        Question("bond", "bond.sufficiency", {"as_of": as_of}, trailing_dtf_sql,
+                 pa.trailing_dtf, ("importer_number", "month", "dtf_trailing_12m"),
+                 ("entry_summaries",)),
+        Question("reconciliation", "reconciliation.deadlines", {"as_of": as_of},
+                 open_flags_sql, pa.open_flags, ("flagged_entry_number", "due_date", "days_left"),
+                 ("reconciliations",)),
+    ]  # fmt: skip
+
+
+# --- comparing answers ----------------------------------------------------------------
+class Mismatch(AssertionError):
+    """The project, the floor and pandas disagree: the benchmark would be meaningless."""
+
+
+def normalise(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """`columns` in comparable form: money as integer cents, counts as Int64, floats
+    rounded, dates as dates; rows in a stable order."""
+    out = []
+    for name in columns:
+        column = frame.get_column(name)
+        if isinstance(column.dtype, pl.Decimal):
+            column = (column.cast(pl.Decimal(38, 2)) * 100).cast(pl.Int64)
+        elif column.dtype.is_integer():
+            column = column.cast(pl.Int64)
+        elif column.dtype.is_float():
+            column = column.round(6)
+        elif isinstance(column.dtype, pl.Datetime):
+            column = column.cast(pl.Date)
+        out.append(column.alias(name))
+    return pl.DataFrame(out)
+
+
+def check(question: Question, project: pl.DataFrame, other: pl.DataFrame, who: str) -> None:
+    """Raise Mismatch unless `other` answers `question` exactly as the project did."""
+    if question.report == "bond.sufficiency":  # the floor answers every month: pick ours
+        keys = ["importer_number", "month"]
+        project = project.select(*keys, "dtf_trailing_12m")
+        other = (
+            project.select(keys)
+            .join(
+                normalise(other, question.columns).with_columns(pl.col("month").cast(pl.Date)),
+                on=keys,
+                how="left",
+            )
+            .with_columns(pl.col("dtf_trailing_12m").fill_null(0))
+        )
+        project = normalise(project, question.columns)
+    else:
+        project, other = normalise(project, question.columns), normalise(other, question.columns)
+    if not project.equals(other):
+        raise Mismatch(
+            f"{who} disagrees with the project on {question.report}:\n"
+            f"project ({project.height} rows):\n{project.head(5)}\n"
+            f"{who} ({other.height} rows):\n{other.head(5)}"
+        )
