@@ -75,3 +75,14 @@ def test_itrac_bench_quick_prints_key_value_lines(small_lake: Path, capsys) -> N
     assert rows[0]["bench"] == "machine" and int(rows[0]["nproc"]) >= 1
     kinds = {(r.get("page"), r.get("kind")) for r in rows if r["bench"] == "page"}
     assert kinds == {("exams", "warm"), ("exams", "cold")}
+
+
+def test_ingest_against_duckdb_copy_on_a_small_file(tmp_path: Path) -> None:
+    from benchmarks import ingest
+
+    printed: list[str] = []
+    ingest.run_ingest(tmp_path, 0.002, out=printed.append)
+    row = parse(printed[0])
+    assert row["bench"] == "ingest"
+    assert float(row["ingest_peak_rss_mib"]) > 0 and float(row["copy_s"]) > 0
+    assert not (tmp_path / "ingest-lake").exists()  # the measured lake is removed
