@@ -38,7 +38,7 @@ class Engine(Protocol):
     """What reports need from an engine."""
 
     name: str
-    lake: Path
+    lake: Path | str  # a str only for an object-storage URI (Spark)
     generation: str
 
     def table(self, name: str) -> ir.Table:
@@ -123,26 +123,40 @@ def _lock_down(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
     con.execute("SET lock_configuration = true")
 
 
-_engines: dict[tuple[str, Path], Engine] = {}
+_engines: dict[tuple[str, Path | str], Engine] = {}
 _engines_lock = threading.Lock()
 
 
-def get_engine(lake: Path | None = None, name: str | None = None) -> Engine:
-    """The process-wide engine for `lake`, reopened when the lake's snapshot changes."""
-    lake = (lake or lake_path()).resolve()
+def get_engine(lake: Path | str | None = None, name: str | None = None) -> Engine:
+    """The process-wide engine for `lake`, reopened when the lake's snapshot changes.
+
+    `lake` is a directory, or (Spark only) an object-storage URI such as s3a://bucket/lake.
+    """
+    lake = _location(lake if lake is not None else lake_path())
     name = name or engine_name()
     key = (name, lake)
     with _engines_lock:
         engine = _engines.get(key)
-        if engine is None or engine.generation != lake_files.generation(lake):
+        if engine is None or engine.generation != _generation(lake):
             engine = _open(name, lake)
             _engines[key] = engine
         return engine
 
 
-def _open(name: str, lake: Path) -> Engine:
+def _location(lake: Path | str) -> Path | str:
+    text = str(lake)
+    return text.rstrip("/") if "://" in text else Path(lake).resolve()
+
+
+def _generation(lake: Path | str) -> str:
+    return "" if isinstance(lake, str) else lake_files.generation(lake)  # URI: see spark.md
+
+
+def _open(name: str, lake: Path | str) -> Engine:
     if name == "spark":
         from data_access.spark_engine import SparkEngine  # optional extra, imported lazily
 
         return SparkEngine(lake)
+    if isinstance(lake, str):
+        raise ValueError(f"the lake {lake} is on object storage: set ITRAC_ENGINE=spark")
     return DuckDBEngine(lake)

@@ -93,8 +93,13 @@ def report(
 
 # --- shared expression pieces ------------------------------------------------------------
 def month(column: ir.DateValue) -> ir.DateValue:
-    """First day of the month, as a date on every engine."""
-    return column.truncate("M").cast("date")
+    """First day of the month, as a date on every engine.
+
+    Not `truncate("M")`: DuckDB and Spark both return a timestamp for that (Spark's in the
+    session time zone) and Ibis drops a cast to date as a no-op. MAKE_DATE is a date in
+    SQL on both (pinned in tests/test_spark_parity.py).
+    """
+    return ibis.date(column.year(), column.month(), 1)
 
 
 def money_sum(column: ir.Value) -> ir.Value:
