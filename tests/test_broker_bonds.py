@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import inspect
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
 from streamlit.testing.v1 import AppTest
 
 import dashboard
@@ -150,54 +148,3 @@ def test_the_frame_keeps_the_bonds_address_hidden_for_a_broker(lake_dir) -> None
     cbp = open_frame_page(lake_dir, "cbp")
     assert [t.value for t in cbp.text] == ["bond visible"]
     assert not cbp.info and cbp.metric
-
-
-USERS = f"""users:
-  - id: xyz
-    name: XYZ Brokerage
-    role: broker
-    filer_codes: [XYZ]
-  - id: acme
-    name: Acme Imports
-    role: importer
-    importer_numbers: [{ACME}]
-"""
-
-
-@pytest.mark.browser
-def test_deep_link_to_bonds_in_a_browser(lake_dir: Path, tmp_path: Path) -> None:
-    """A real server: /bond as a broker shows the notice and no "Page not found"; the
-    menu has no Bond entry; an importer following the same link gets the page."""
-    from playwright.sync_api import expect, sync_playwright
-
-    from tests.browser.conftest import CHROMIUM_FLAGS, launch, stop
-    from tests.browser.helpers import COUNT_RUNS, MAIN, assert_healthy, nav_titles, open_app
-
-    users = tmp_path / "users.yaml"
-    users.write_text(USERS)
-    env = {"ITRAC_DEMO": "1", "ITRAC_LAKE": str(lake_dir), "ITRAC_USERS": str(users)}
-    server = launch({**env, "ITRAC_ENGINE": "duckdb"}, tmp_path)
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-
-            def visit(path: str) -> Page:
-                page = browser.new_context().new_page()  # a new session, as a pasted link
-                page.add_init_script(COUNT_RUNS)
-                open_app(page, f"{server.url}/{path}")
-                return page
-
-            broker = visit("bond")  # a fresh server's first request; the first user: broker
-            expect(broker.locator(MAIN).get_by_text(NOTICE)).to_be_visible()
-            assert "Bond" not in nav_titles(broker)
-            assert "Reconciliation" in nav_titles(broker)
-            assert_healthy(broker)
-            importer = visit("bond?view_as=Acme+Imports+%28importer%29")
-            expect(importer.locator(MAIN).locator("h1").first).to_have_text("Bond")
-            assert importer.locator(MAIN).get_by_text(NOTICE).count() == 0
-            assert "Bond" in nav_titles(importer)
-            assert_healthy(importer)
-            browser.close()
-    finally:
-        stop(server)
