@@ -52,9 +52,11 @@ LOCAL_CONF = {
     "spark.driver.bindAddress": "127.0.0.1",
     "spark.driver.host": "127.0.0.1",
 }
-# Set on every session, local or remote. ANSI on (the Spark 4 default, pinned here):
-# overflow, division by zero and bad casts raise errors as on DuckDB, never silent nulls.
-# UTC so a date never shifts a day when Spark widens it to a timestamp.
+# Set on every session, local or remote. ANSI on (the Spark 4 default, made explicit):
+# overflow and bad casts raise errors as on DuckDB instead of turning money into nulls.
+# The price: dividing by zero raises where DuckDB gives inf or NaN, so reports divide by
+# `nullif(0)` (pinned in tests/test_spark_parity.py). UTC so that a date Spark widens to
+# a timestamp never moves to another day.
 SESSION_CONF = {
     "spark.sql.ansi.enabled": "true",
     "spark.sql.session.timeZone": "UTC",
@@ -119,33 +121,40 @@ class SparkEngine:
         # or older snapshots of this one.
         suffix = uuid.uuid4().hex[:8]
         self._views = {name: f"itrac_{name}_{suffix}" for name in TABLES}
-        for spec in TABLES.values():
-            self._frame(spec).createOrReplaceTempView(self._views[spec.name])
+        frames = {name: self._read(spec) for name, spec in TABLES.items()}
+        if all(frame is None for frame in frames.values()) and is_uri(self.lake):
+            raise FileNotFoundError(f"no lake at {self.lake}: none of {', '.join(TABLES)}")
+        for name, frame in frames.items():
+            if frame is None:  # no files: the contract's columns, no rows (as on DuckDB)
+                frame = self._session.createDataFrame([], spark_schema(TABLES[name]))
+            frame.createOrReplaceTempView(self._views[name])
+        # Looking a view up asks Spark for its schema: once per table, not per report.
+        self._tables = {name: self._backend.table(view) for name, view in self._views.items()}
 
     def table(self, name: str) -> ir.Table:
-        return self._backend.table(self._views[name])
+        return self._tables[name]
 
     def to_polars(self, expr: ir.Table) -> pl.DataFrame:
         return self._backend.to_polars(expr)
 
-    def _frame(self, spec: Table) -> DataFrame:
-        schema = spark_schema(spec)
+    def _read(self, spec: Table) -> DataFrame | None:
+        """The table's Parquet files read with the contract's schema; None when none."""
         if isinstance(self.lake, Path):
             if not lake_files.table_files(self.lake, spec.name):
-                return self._session.createDataFrame([], schema)
+                return None
             # The real snapshot folder, not the `<lake>/<table>` link: a write that swaps
             # `_current` mid-query cannot change the files Spark already listed.
             location = str((self.lake / spec.name).resolve())
         else:
             location = f"{self.lake}/{spec.name}"
-        reader = self._session.read.schema(schema).option("basePath", location)
+        reader = self._session.read.schema(spark_schema(spec)).option("basePath", location)
         try:
             frame = reader.parquet(location)
             frame.schema  # noqa: B018  (Spark Connect resolves the path only when asked)
         except Exception as error:
-            if _condition(error) != "PATH_NOT_FOUND":
-                raise
-            return self._session.createDataFrame([], schema)  # object storage has no empty dirs
+            if _condition(error) == "PATH_NOT_FOUND":
+                return None  # object storage has no empty folders: a table with no files
+            raise
         return frame
 
 

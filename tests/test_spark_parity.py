@@ -1,10 +1,11 @@
 """Every report gives the same frame on DuckDB and on Spark (local mode, real PySpark).
 
 One small lake built here, one Spark session for the module. Frames are compared exactly
-(schema, values, row order) with no normalisation: both engines end with Ibis's cast to
-the expression's declared schema, and nothing else. Where the engines differ underneath
-(decimal precision, truncation to a timestamp, integer widths, decimal means) the raw
-results are pinned below, so a change in either engine shows up here first.
+(schema, values, row order). The only normalisation is the one both engines share: Ibis
+casts each result to the expression's declared schema. Where the engines differ under
+that (decimal precision, dates truncated to timestamps, integer widths, decimal means,
+division by zero, null order) the raw behaviour is pinned below, so a change in either
+engine shows up here first.
 """
 
 from __future__ import annotations
@@ -417,3 +418,5 @@ def test_a_lake_published_under_a_uri_reads_the_same(engines, parity_lake, tmp_p
     assert spark.to_polars(spark.table("exams")).height == 0
     with pytest.raises(ValueError, match="ITRAC_ENGINE=spark"):
         get_engine(uri, "duckdb")
+    with pytest.raises(FileNotFoundError, match="no lake at"):  # a mistyped URI
+        spark_engine.SparkEngine(f"file://{tmp_path}/nothing")
