@@ -209,9 +209,9 @@ def engines(parity_lake: Path) -> tuple[DuckDBEngine, spark_engine.SparkEngine]:
 # --- every report, both engines ---------------------------------------------------------
 CASES = {
     "cbp": (CBP, Filters()),
-    "importer_dates": (
+    "importer_dates": (  # across the year boundary; ACME's ports (a predicate, no rows lost)
         Principal("importer", importer_numbers=(ACME,)),
-        Filters(start=date(2023, 2, 1), end=date(2024, 2, 29)),  # across the year boundary
+        Filters(start=date(2023, 2, 1), end=date(2024, 2, 29), ports=("1001", "2304")),
     ),
     "broker_country": (Principal("broker", filer_codes=("XY1",)), Filters(countries=("CN",))),
     "empty": (CBP, Filters(start=date(2030, 1, 1), end=date(2030, 12, 31))),
