@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from data_access import engine, export, lake, settings
+from data_access import engine, export, lake, settings, timeline
 from data_access.access import CBP, Principal, Refused
 from data_access.filters import FilterError, Filters
 
@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     _add_demo(commands)
     _add_export(commands)
+    _add_timeline(commands)
     for module in COMMAND_MODULES:
         importlib.import_module(module).add_command(commands)
     return parser
@@ -153,6 +154,20 @@ def _export(args: argparse.Namespace) -> int:
     if args.out:
         print(f"{args.report}: {frame.height:,} rows -> {args.out}", file=sys.stderr)
     return EXIT_OK
+
+
+# --- timeline --------------------------------------------------------------------------
+def _add_timeline(commands: argparse._SubParsersAction) -> None:
+    check = commands.add_parser("timeline", help="check the transition phase table")
+    check.add_argument(
+        "--check",
+        type=Path,
+        nargs="?",
+        const=None,
+        metavar="FILE",
+        help="the YAML file (default: ITRAC_PHASES or config/transition_phases.yaml)",
+    )
+    check.set_defaults(run=lambda args: timeline.check(args.check))
 
 
 if __name__ == "__main__":

@@ -185,6 +185,13 @@ def load_phases(path: Path) -> TransitionPlan:
     return plan
 
 
+_WORDS = ("phase", "channel", "milestone")
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def check(path: Path | None = None) -> int:
     """For `itrac timeline --check FILE`: print a summary or the error; 0 when valid."""
     try:
@@ -192,10 +199,9 @@ def check(path: Path | None = None) -> int:
     except TimelineError as error:
         print(error, file=sys.stderr)
         return 1
-    print(
-        f"OK: {len(plan.phases)} phases, {len(plan.channels)} channels, "
-        f"{len(plan.milestones)} milestones"
-    )
+    counts = (len(plan.phases), len(plan.channels), len(plan.milestones))
+    phases, channels, milestones = (_count(n, w) for n, w in zip(counts, _WORDS, strict=True))
+    print(f"OK: {phases}, {channels}, {milestones}")
     return 0
 
 

@@ -231,7 +231,7 @@ def test_top_level_must_be_a_mapping(tmp_path):
 
 def test_check_prints_a_summary(tmp_path, capsys):
     assert check(write(tmp_path, GOOD)) == 0
-    assert capsys.readouterr().out == "OK: 2 phases, 2 channels, 1 milestones\n"
+    assert capsys.readouterr().out == "OK: 2 phases, 2 channels, 1 milestone\n"
 
 
 def test_check_prints_the_error_to_stderr(tmp_path, capsys):
@@ -244,7 +244,7 @@ def test_check_prints_the_error_to_stderr(tmp_path, capsys):
 
 def test_shipped_file_is_valid(capsys):
     assert check(DEFAULT_PATH) == 0
-    assert capsys.readouterr().out == "OK: 3 phases, 3 channels, 1 milestones\n"
+    assert capsys.readouterr().out == "OK: 3 phases, 3 channels, 1 milestone\n"
     plan = load_phases(DEFAULT_PATH)
     assert plan.phase_in_force(date(2019, 4, 18)).name == "Spring 2019"
     assert plan.phase_in_force(date(2019, 7, 15)).name == "Summer 2019"
@@ -269,3 +269,16 @@ def test_unreadable_text_is_a_message_not_a_traceback(tmp_path):
     )
     looped = write(tmp_path, "a: &x [*x]\n")
     assert error_of(looped) == f"{looped}, line 1, a[0]: an alias that contains itself"
+
+
+def test_itrac_timeline_check_from_the_command_line(tmp_path, capsys) -> None:
+    from data_access import cli
+
+    assert cli.main(["timeline", "--check"]) == 0
+    assert capsys.readouterr().out == "OK: 3 phases, 3 channels, 1 milestone\n"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("phases: [\n")
+    assert cli.main(["timeline", "--check", str(bad)]) == 1
+    assert capsys.readouterr().err == (
+        f"{bad}, line 2: not valid YAML: expected the node content, but found '<stream end>'\n"
+    )
