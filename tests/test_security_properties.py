@@ -292,8 +292,12 @@ def lakes(tmp_path_factory: pytest.TempPathFactory) -> Lakes:
 
 
 def expected(lakes: Lakes, report: str, principal: Principal, f: Filters) -> pl.DataFrame:
-    """What `principal` may get: the report run by CBP over only `principal`'s rows."""
-    return REPORTS[report](Scope(get_engine(lakes.own(principal), "duckdb"), CBP, f))
+    """What `principal` may get: the report run by CBP over only `principal`'s rows
+    (and, for a report listing tables, only the tables `principal` may see)."""
+    frame = REPORTS[report](Scope(get_engine(lakes.own(principal), "duckdb"), CBP, f))
+    if report == "overview.holdings":
+        frame = frame.filter(pl.col("table").is_in(principal.visible_tables))
+    return frame
 
 
 def assert_only_own_rows(
