@@ -15,7 +15,6 @@ from pathlib import Path
 
 from benchmarks.harness import ROOT, emit
 
-URLS = ("overview", "entry-summary", "exams", "cargo-release", "bonds", "reconciliation")
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -67,7 +66,11 @@ def _start(lake: Path, port: int, log: Path) -> subprocess.Popen:
 def run_session(lake: Path, out: Callable[[str], None] = print) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
+    from benchmarks.pages import PAGES
+    from dashboard import PAGES as FRAME_PAGES
     from tests.browser.helpers import COUNT_RUNS, wait_for_app
+
+    urls = {module: (url, title) for module, title, _icon, url, _table in FRAME_PAGES}
 
     port = _free_port()
     server = _start(lake, port, lake.parent / f"{lake.name}-session.log")
@@ -77,14 +80,18 @@ def run_session(lake: Path, out: Callable[[str], None] = print) -> list[dict]:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
             page = browser.new_page()
             page.add_init_script(COUNT_RUNS)
-            for url in URLS:
+            for module in PAGES:
+                url, title = urls[module]
                 started = time.perf_counter()
                 page.goto(f"http://127.0.0.1:{port}/{url}?period=Last+5+years")
                 wait_for_app(page, timeout_ms=PAGE_TIMEOUT_MS)
+                shown = page.locator("h1").first.inner_text()
+                if title not in shown:  # landed elsewhere: the figure would be meaningless
+                    raise RuntimeError(f"/{url} showed {shown!r}, not {title!r}")
                 rss, peak = _memory_mib(server.pid)
                 line = {
                     "bench": "session",
-                    "page": url,
+                    "page": module,
                     "render_s": time.perf_counter() - started,
                     "rss_mib": rss,
                     "peak_rss_mib": peak,
