@@ -8,6 +8,7 @@ in this module.
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -23,6 +24,8 @@ from data_access.settings import engine_name, lake_path
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+
+DUCKDB_MEMORY_LIMIT = "512MB"  # DuckDB's buffers; Python and Streamlit come on top
 
 _DUCKDB_TYPES = {
     "String": "VARCHAR",
@@ -64,6 +67,12 @@ class DuckDBEngine:
         # Lake files never change in place (a write makes new files in a new snapshot), so
         # their Parquet footers can be cached: each query skips re-reading them.
         self._con.execute("SET GLOBAL parquet_metadata_cache = true")
+        # A session's peak memory is DuckDB's hash tables on the widest pages (CBP's exam
+        # rates over 50M lines took the server to 1.5 GiB); capped, DuckDB spills the
+        # largest aggregates to its temp directory instead, no slower (benchmarks/README.md).
+        self._con.execute(f"SET GLOBAL memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+        spill = str(Path(tempfile.gettempdir()) / "itrac-duckdb").replace("'", "''")
+        self._con.execute(f"SET GLOBAL temp_directory = '{spill}'")
         _lock_down(self._con, self.lake)
         self._local = threading.local()
 
