@@ -7,9 +7,20 @@ import importlib
 import sys
 from pathlib import Path
 
-# benchmarks/ sits beside data_access/ in the checkout; the installed package is editable,
-# so this file's grandparent is the checkout whichever directory the command runs from.
+# benchmarks/ sits beside data_access/ in the checkout. `make` installs the package
+# editable, so this file's grandparent is the checkout whatever the working directory;
+# a regular install falls back to the working directory (run it from the checkout).
 CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def checkout() -> Path | None:
+    """The source checkout holding benchmarks/harness.py, or None."""
+    for root in (CHECKOUT, Path.cwd()):
+        if (root / "benchmarks" / "harness.py").is_file():
+            return root
+    return None
+
+
 SCOPES = ("importer", "cbp", "ingest", "session")
 PAGES = ("overview", "entry_summary", "exams", "cargo_release", "bond", "reconciliation")
 
@@ -52,10 +63,11 @@ def add_command(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from data_access.cli import EXIT_FAILED, lake_of
 
-    if not (CHECKOUT / "benchmarks" / "harness.py").is_file():
+    root = checkout()
+    if root is None:
         print(f"itrac: no benchmarks/ in {CHECKOUT}; run from the source checkout", file=sys.stderr)
         return EXIT_FAILED
-    if str(CHECKOUT) not in sys.path:
-        sys.path.insert(0, str(CHECKOUT))
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
     harness = importlib.import_module("benchmarks.harness")
     return int(harness.main(lake_of(args), args))
