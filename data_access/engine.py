@@ -71,7 +71,9 @@ class DuckDBEngine:
         # rates over 50M lines took the server to 1.5 GiB); capped, DuckDB spills the
         # largest aggregates to its temp directory instead, no slower (benchmarks/README.md).
         self._con.execute(f"SET GLOBAL memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
-        spill = str(Path(tempfile.gettempdir()) / "itrac-duckdb").replace("'", "''")
+        # One directory per process: DuckDB removes the directory it created when it closes.
+        folder = Path(tempfile.gettempdir()) / f"itrac-duckdb-{os.getpid()}"
+        spill = str(folder).replace("'", "''")
         self._con.execute(f"SET GLOBAL temp_directory = '{spill}'")
         _lock_down(self._con, self.lake)
         self._local = threading.local()
