@@ -15,7 +15,17 @@ import streamlit as st
 from ui.data import View, run
 from ui.entry_summary_charts import plottable
 from ui.paged_table import dashed_entry_numbers, paged_table
-from ui.widgets import Kpi, chart_with_table, count, empty_state, intro, kpi_row, table_with_export
+from ui.widgets import (
+    Kpi,
+    as_of_input,
+    chart_with_table,
+    count,
+    empty_state,
+    intro,
+    kpi_row,
+    lazy_tabs,
+    table_with_export,
+)
 
 BROKER_NOTICE = "Bond data is not available to brokers (a CBP rule)."
 AMOUNTS = {"bond_amount": "Bond in force", "required_amount": "Required amount"}
@@ -49,23 +59,18 @@ def render(view: View) -> None:
         ]
     )
     _insufficient_now(short)
-    tabs = st.tabs(list(TABS), key="bond_tab", bind="query-params")
-    for tab, draw in zip(tabs, TABS.values(), strict=True):
-        if tab.open is not False:  # only the open tab runs its queries
-            with tab:
-                draw(view, as_of)
+    lazy_tabs(
+        TABS,
+        key="bond_tab",
+        args=(
+            view,
+            as_of,
+        ),
+    )
 
 
 def _as_of() -> date:
-    chosen = st.date_input(
-        "As of",
-        value="today",
-        key="as_of",
-        bind="query-params",
-        help="The day bonds are judged on; it is kept in the page's address.",
-        width=220,
-    )
-    return chosen if isinstance(chosen, date) else date.today()
+    return as_of_input("The day bonds are judged on; it is kept in the page's address.")
 
 
 def _insufficient_now(short: pl.DataFrame) -> None:

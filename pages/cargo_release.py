@@ -9,7 +9,15 @@ import streamlit as st
 from ui.data import View, run
 from ui.entry_summary_charts import plottable
 from ui.paged_table import dashed_entry_numbers, paged_table
-from ui.widgets import Kpi, chart_with_table, count, empty_state, intro, kpi_row
+from ui.widgets import (
+    Kpi,
+    chart_with_table,
+    count,
+    empty_state,
+    intro,
+    kpi_row,
+    lazy_tabs,
+)
 
 DAYS = {"median_days": "Median days", "p90_days": "90th percentile days", "month": "Month"}
 SLOWEST = 15  # bars shown; the table behind each chart keeps every port or mode
@@ -34,11 +42,7 @@ def render(view: View) -> None:
             Kpi("Holds", count(k["holds"]), "Shipments held by an agency"),
         ]
     )
-    tabs = st.tabs(list(TABS), key="cargo_release_tab", bind="query-params")
-    for tab, draw in zip(tabs, TABS.values(), strict=True):
-        if tab.open is not False:  # only the open tab runs its queries
-            with tab:
-                draw(view)
+    lazy_tabs(TABS, key="cargo_release_tab", args=(view,))
 
 
 def _days(value: float | None) -> str:

@@ -20,6 +20,7 @@ from ui.widgets import (
     empty_state,
     intro,
     kpi_row,
+    lazy_tabs,
     money,
     percent,
     table_with_export,
@@ -58,11 +59,14 @@ def render(view: View) -> None:
     if empty_state(kpis.filter(pl.col("entries") > 0)):
         return
     _kpi_row(kpis.row(0, named=True))
-    tabs = st.tabs(list(TABS), key="es_tab", bind="query-params")
-    for tab, draw in zip(tabs, TABS.values(), strict=True):
-        if tab.open is not False:  # only the open tab runs its queries
-            with tab:
-                draw(view, recon)
+    lazy_tabs(
+        TABS,
+        key="es_tab",
+        args=(
+            view,
+            recon,
+        ),
+    )
 
 
 def _recon_choice() -> str:

@@ -9,7 +9,16 @@ import streamlit as st
 from ui.data import View, run
 from ui.entry_summary_charts import plottable
 from ui.paged_table import dashed_entry_numbers, paged_table
-from ui.widgets import Kpi, chart_with_table, count, empty_state, intro, kpi_row, percent
+from ui.widgets import (
+    Kpi,
+    chart_with_table,
+    count,
+    empty_state,
+    intro,
+    kpi_row,
+    lazy_tabs,
+    percent,
+)
 
 RATES = (  # report (its export name with dashes), code column, title
     ("exams.rate_by_port", "port_of_entry", "Exam rate by port of entry"),
@@ -41,11 +50,7 @@ def render(view: View) -> None:
             Kpi("CF-29", count(k["cf29"]), "Entries with a notice of action"),
         ]
     )  # fmt: skip
-    tabs = st.tabs(list(TABS), key="exam_tab", bind="query-params")
-    for tab, draw in zip(tabs, TABS.values(), strict=True):
-        if tab.open is not False:  # only the open tab runs its queries
-            with tab:
-                draw(view)
+    lazy_tabs(TABS, key="exam_tab", args=(view,))
 
 
 def _rates(view: View) -> None:

@@ -14,11 +14,13 @@ from ui.entry_summary_charts import plottable
 from ui.paged_table import dashed_entry_numbers, paged_table
 from ui.widgets import (
     Kpi,
+    as_of_input,
     chart_with_table,
     count,
     empty_state,
     intro,
     kpi_row,
+    lazy_tabs,
     money,
     table_with_export,
 )
@@ -71,23 +73,18 @@ def render(view: View) -> None:
             "deadline: they are listed first under Deadlines.",
             icon="⚠️",
         )
-    tabs = st.tabs(list(TABS), key="reconciliation_tab", bind="query-params")
-    for tab, draw in zip(tabs, TABS.values(), strict=True):
-        if tab.open is not False:  # only the open tab runs its queries
-            with tab:
-                draw(view, as_of)
+    lazy_tabs(
+        TABS,
+        key="reconciliation_tab",
+        args=(
+            view,
+            as_of,
+        ),
+    )
 
 
 def _as_of() -> date:
-    chosen = st.date_input(
-        "As of",
-        value="today",
-        key="as_of",
-        bind="query-params",
-        help="The day days left are counted from; it is kept in the page's address.",
-        width=220,
-    )
-    return chosen if isinstance(chosen, date) else date.today()
+    return as_of_input("The day days left are counted from; it is kept in the page's address.")
 
 
 def deadline_table(open_flags: pl.DataFrame) -> pl.DataFrame:

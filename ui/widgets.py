@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import plotly.graph_objects as go
@@ -113,3 +114,21 @@ def export_buttons(
             key=f"{name}-{fmt}",
             on_click="ignore",
         )
+
+
+def lazy_tabs(tabs: dict[str, Callable[..., None]], *, key: str, args: tuple = ()) -> None:
+    """Tabs bound to the URL (`key`) whose drawing functions run only for the open tab."""
+    for tab, draw in zip(
+        st.tabs(list(tabs), key=key, bind="query-params"), tabs.values(), strict=True
+    ):
+        if tab.open is not False:  # only the open tab runs its queries
+            with tab:
+                draw(*args)
+
+
+def as_of_input(help_text: str) -> date:
+    """The page's "As of" day (today by default), kept in the page's address."""
+    chosen = st.date_input(
+        "As of", value="today", key="as_of", bind="query-params", help=help_text, width=220
+    )
+    return chosen if isinstance(chosen, date) else date.today()
