@@ -214,10 +214,7 @@ TABS = {
 }
 
 
-if (
-    __name__ == "__main__"
-):  # run directly by Streamlit's legacy pages/ mechanism: go through the frame
-    import runpy
-    from pathlib import Path as _Path
+if __name__ == "__main__":  # run by the legacy pages/ runner: go through the frame
+    from ui.handoff import run_frame
 
-    runpy.run_path(str(_Path(__file__).resolve().parents[1] / "dashboard.py"), run_name="__main__")
+    run_frame()

@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (the standard __main__ block at the bottom is one long line, kept as is)
 """Transition timeline: the ITRAC-to-ACE-Reports rollout, phase by phase, as of a date.
 
 The phase table is `config/transition_phases.yaml` (or $ITRAC_PHASES), read at every
@@ -321,9 +320,7 @@ def _table_with_download(frame: pl.DataFrame, name: str) -> None:
     )
 
 
-# fmt: off
-if __name__ == "__main__":  # run directly by Streamlit's legacy pages/ mechanism: go through the frame
-    import runpy
-    from pathlib import Path as _Path
-    runpy.run_path(str(_Path(__file__).resolve().parents[1] / "dashboard.py"), run_name="__main__")
-# fmt: on
+if __name__ == "__main__":  # run by the legacy pages/ runner: go through the frame
+    from ui.handoff import run_frame
+
+    run_frame()
