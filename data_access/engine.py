@@ -19,6 +19,7 @@ import ibis.backends.duckdb
 import polars as pl
 
 from data_access import lake as lake_files
+from data_access import rollups
 from data_access.schema import TABLES, Table
 from data_access.settings import engine_name, lake_path
 
@@ -43,6 +44,7 @@ class Engine(Protocol):
     name: str
     lake: Path | str  # a str only for an object-storage URI (Spark)
     generation: str
+    rollups: frozenset[str]  # the usable rollups (`data_access.rollups`); may be empty
 
     def table(self, name: str) -> ir.Table:
         """The lake table `name` (contract columns plus the `year` partition column)."""
@@ -58,12 +60,13 @@ class DuckDBEngine:
 
     name = "duckdb"
 
-    def __init__(self, lake: Path) -> None:
+    def __init__(self, lake: Path, *, use_rollups: bool = True) -> None:
         self.lake = lake.resolve()
         self.generation = lake_files.generation(self.lake)
         self._con = duckdb.connect(config={"threads": os.cpu_count() or 2})
         for spec in TABLES.values():
             self._con.execute(_view_sql(self.lake, spec))
+        self.rollups = _rollup_views(self._con, self.lake) if use_rollups else frozenset()
         # Lake files never change in place (a write makes new files in a new snapshot), so
         # their Parquet footers can be cached: each query skips re-reading them.
         self._con.execute("SET GLOBAL parquet_metadata_cache = true")
@@ -114,6 +117,19 @@ def _view_sql(lake: Path, spec: Table) -> str:
         )
     columns = ", ".join(f"CAST(NULL AS {_duckdb_type(c.dtype)}) AS {c.name}" for c in spec.columns)
     return f"CREATE VIEW {spec.name} AS SELECT {columns}, CAST(NULL AS INTEGER) AS year WHERE false"
+
+
+def _rollup_views(con: duckdb.DuckDBPyConnection, lake: Path) -> frozenset[str]:
+    """A view per rollup, if the lake's rollups match its lines (else none: lines only)."""
+    if not rollups.usable(lake) or not lake_files.table_files(lake, "entry_lines"):
+        return frozenset()
+    for name in rollups.LINE_DIMS:
+        glob = rollups.rollup_glob(lake, name).replace("'", "''")
+        con.execute(
+            f"CREATE VIEW {rollups.view_name(name)} AS SELECT * FROM read_parquet('{glob}', "
+            "hive_partitioning = true, hive_types = {'year': INTEGER})"
+        )
+    return frozenset(rollups.LINE_DIMS)
 
 
 def _duckdb_type(dtype: pl.DataType) -> str:

@@ -28,20 +28,17 @@ from pathlib import Path
 
 import polars as pl
 
+from data_access import rollups
 from data_access.schema import TABLES, conform, table
 
 SNAPSHOTS = "_snapshots"
 CURRENT = "_current"
 MANIFEST = "_manifest"
 QUARANTINE = "_quarantine"
-ROLLUPS = "_rollups"
+ROLLUPS = rollups.ROLLUPS_DIR
 SPECIAL_DIRS = (MANIFEST, QUARANTINE, ROLLUPS)
 MANIFEST_FILE = "files.parquet"
 COVERAGE_FILE = "coverage.json"
-
-# Hooks run inside a transaction just before commit (rollups register one), so derived
-# tables are rebuilt by every write and land in the same atomic swap.
-BEFORE_COMMIT: list[Callable[[Transaction], None]] = []
 
 
 class LakeError(RuntimeError):
@@ -165,8 +162,7 @@ def transaction(lake: Path, *, fresh: bool = False) -> Iterator[Transaction]:
 
 def _commit(tx: Transaction) -> None:
     _write_manifest(tx)
-    for hook in BEFORE_COMMIT:
-        hook(tx)
+    rollups.rebuild(tx)  # derived from the lines: rebuilt by every write, same atomic swap
     tx.replace_file(f"{MANIFEST}/{COVERAGE_FILE}", json.dumps(_coverage(tx), indent=1).encode())
     _fsync_tree(tx.root)
     previous = generation(tx.lake)

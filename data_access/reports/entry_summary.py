@@ -22,13 +22,12 @@ from data_access import codes
 from data_access.reports.base import (
     Scope,
     line_duties,
-    line_fees,
     money_sum,
-    month,
     report,
     safe_ratio,
     with_descriptions,
 )
+from data_access.reports.line_totals import line_totals
 from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES
 
 CATEGORY = "Entry Summary"
@@ -83,13 +82,15 @@ def lines(scope: Scope, recon: str = "all") -> ir.Table:
     return t if recon == "all" else t.filter(t.entry_number.isin(chosen.entry_number))
 
 
-def measures(t: ir.Table) -> dict[str, ir.Value]:
-    return {
-        "entries": t.entry_number.nunique(),
-        "lines": (t.tariff_ordinal == 1).sum().coalesce(0),
-        "entered_value": money_sum(t.entered_value),
-        "duties": money_sum(line_duties(t)),
-    }
+MEASURES = ("entries", "lines", "entered_value", "duties")
+
+
+def totals(
+    scope: Scope, recon: str, by: tuple[str, ...], measures: tuple[str, ...] = MEASURES
+) -> ir.Table:
+    """`line_totals` of the scope's lines; the reconciliation option narrows them first."""
+    t = lines(scope, recon)  # validates `recon`
+    return line_totals(scope, by, measures, narrowed=None if recon == "all" else t)
 
 
 def as_counts(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
@@ -117,9 +118,8 @@ def row_count(scope: Scope, expr: ir.Table) -> pl.DataFrame:
 @report("entry_summary.kpis", title="Key figures", category=CATEGORY, tables=LINES)
 def kpis(scope: Scope, *, recon: str = "all") -> pl.DataFrame:
     """One row: entries, lines, entered value, duties, taxes, fees, effective duty rate."""
-    t = lines(scope, recon)
-    taxes, fees = money_sum(t.tax_amount.fill_null(0)), money_sum(line_fees(t))
-    return with_rate(as_counts(scope.run(t.aggregate(**measures(t), taxes=taxes, fees=fees))))
+    expr = totals(scope, recon, (), (*MEASURES, "taxes", "fees"))
+    return with_rate(as_counts(scope.run(expr)))
 
 
 # --- the three ACE reports --------------------------------------------------------------
@@ -233,8 +233,7 @@ def line_tariff_details_count(scope: Scope, *, recon: str = "all") -> pl.DataFra
 )
 def monthly_by_entry_type(scope: Scope, *, recon: str = "all") -> pl.DataFrame:
     """Per month of entry and entry type: entries, lines, entered value, duties."""
-    t = lines(scope, recon)
-    expr = t.group_by(month=month(t.entry_date), entry_type=t.entry_type).aggregate(**measures(t))
+    expr = totals(scope, recon, ("month", "entry_type"))
     frame = as_counts(scope.run(expr)).sort("month", "entry_type")
     return with_descriptions(frame, "entry_type")
 
@@ -247,15 +246,14 @@ def monthly_by_entry_type(scope: Scope, *, recon: str = "all") -> pl.DataFrame:
 )
 def duty_rate_trend(scope: Scope, *, recon: str = "all") -> pl.DataFrame:
     """Per month of entry: entered value, duties and duties / entered value."""
-    t = lines(scope, recon)
-    expr = t.group_by(month=month(t.entry_date)).aggregate(**measures(t))
+    expr = totals(scope, recon, ("month",))
     return with_rate(as_counts(scope.run(expr)).sort("month"))
 
 
 # --- breakdowns -------------------------------------------------------------------------
-def _breakdown(scope: Scope, t: ir.Table, key: ir.Value, name: str, limit: int) -> pl.DataFrame:
-    """Largest `limit` values of `key` by entered value, with their share of the whole."""
-    frame = as_counts(scope.run(t.group_by(key.name(name)).aggregate(**measures(t))))
+def _breakdown(expr: ir.Table, scope: Scope, name: str, limit: int) -> pl.DataFrame:
+    """Largest `limit` rows of `expr` (`name`, MEASURES) by entered value, with their share."""
+    frame = as_counts(scope.run(expr))
     total = frame.get_column("entered_value").sum() if frame.height else 0
     return with_rate(
         frame.sort(["entered_value", name], descending=[True, False], nulls_last=True)
@@ -277,10 +275,15 @@ def hts(
         raise ValueError(f"level: {level!r} is not one of {', '.join(HTS_LEVELS)}")
     if prefix and not prefix.isdigit():
         raise ValueError(f"prefix: {prefix!r} is not an HTS prefix (digits only)")
-    t = lines(scope, recon)
-    if prefix:
-        t = t.filter(t.hts_number.startswith(ibis.literal(prefix)))
-    frame = _breakdown(scope, t, t.hts_number.substr(0, HTS_LEVELS[level]), "hts_code", limit)
+    if level == "chapter" and not prefix:
+        expr = totals(scope, recon, ("hts_chapter",)).rename(hts_code="hts_chapter")
+    else:
+        t = lines(scope, recon)
+        if prefix:
+            t = t.filter(t.hts_number.startswith(ibis.literal(prefix)))
+        t = t.mutate(hts_code=t.hts_number.substr(0, HTS_LEVELS[level]))
+        expr = line_totals(scope, ("hts_code",), MEASURES, narrowed=t)
+    frame = _breakdown(expr, scope, "hts_code", limit)
     described = [codes.describe("hts_number", code) for code in frame.get_column("hts_code")]
     return frame.insert_column(1, pl.Series("description", described, dtype=pl.String))
 
@@ -293,8 +296,8 @@ def _iso3() -> dict[str, str]:
 @report("entry_summary.countries", title="Countries of origin", category=CATEGORY, tables=LINES)
 def countries(scope: Scope, *, recon: str = "all", limit: int = 250) -> pl.DataFrame:
     """Countries of origin by entered value, with ISO-3 codes for the world map."""
-    t = lines(scope, recon)
-    frame = _breakdown(scope, t, t.country_of_origin, "country_of_origin", limit)
+    expr = totals(scope, recon, ("country_of_origin",))
+    frame = _breakdown(expr, scope, "country_of_origin", limit)
     iso3 = pl.col("country_of_origin").replace_strict(_iso3(), default=None, return_dtype=pl.String)
     return with_descriptions(frame, "country_of_origin").with_columns(iso3=iso3)
 
@@ -302,20 +305,18 @@ def countries(scope: Scope, *, recon: str = "all", limit: int = 250) -> pl.DataF
 @report("entry_summary.ports", title="Ports of entry", category=CATEGORY, tables=LINES)
 def ports(scope: Scope, *, recon: str = "all", limit: int = 30) -> pl.DataFrame:
     """Ports of entry by entered value."""
-    t = lines(scope, recon)
-    frame = _breakdown(scope, t, t.port_of_entry, "port_of_entry", limit)
+    frame = _breakdown(totals(scope, recon, ("port_of_entry",)), scope, "port_of_entry", limit)
     return with_descriptions(frame, "port_of_entry")
 
 
 @report("entry_summary.manufacturers", title="Manufacturers (MID)", category=CATEGORY, tables=LINES)
 def manufacturers(scope: Scope, *, recon: str = "all", limit: int = 30) -> pl.DataFrame:
     """Manufacturer IDs by entered value; the MID starts with the maker's country."""
-    t = lines(scope, recon)
-    return _breakdown(scope, t, t.manufacturer_id, "manufacturer_id", limit)
+    expr = totals(scope, recon, ("manufacturer_id",))  # not in a rollup: read from the lines
+    return _breakdown(expr, scope, "manufacturer_id", limit)
 
 
 @report("entry_summary.filers", title="Filers (brokers)", category=CATEGORY, tables=LINES)
 def filers(scope: Scope, *, recon: str = "all", limit: int = 30) -> pl.DataFrame:
     """Filer codes (the broker who filed) by entered value."""
-    t = lines(scope, recon)
-    return _breakdown(scope, t, t.filer_code, "filer_code", limit)
+    return _breakdown(totals(scope, recon, ("filer_code",)), scope, "filer_code", limit)

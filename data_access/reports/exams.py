@@ -14,6 +14,7 @@ import polars as pl
 
 from data_access.reports.base import Scope, month, report, safe_ratio, with_descriptions
 from data_access.reports.entry_summary import as_counts, page_of, row_count
+from data_access.reports.line_totals import line_totals
 from data_access.schema import EXAMS as EXAM_TABLE
 
 CATEGORY = "Exams"
@@ -83,31 +84,36 @@ def rate_by_month(scope: Scope) -> pl.DataFrame:
 
 
 def _rate_by(
-    scope: Scope, key: str, x: ir.Table, exam_key: ir.Value, e: ir.Table, entry_key: ir.Value
+    scope: Scope, key: str, x: ir.Table, exam_key: ir.Value, entries: ir.Table
 ) -> pl.DataFrame:
-    """Exams of `x` per `exam_key` beside distinct entries of `e` per `entry_key`."""
+    """Exams of `x` per `exam_key` beside `entries` (`key`, entries) per key."""
     exams = scope.run(x.group_by(exam_key.name(key)).aggregate(exams=x.count()))
-    entries = scope.run(e.group_by(entry_key.name(key)).aggregate(entries=e.entry_number.nunique()))
-    return with_descriptions(_rate(exams, entries, key), key)
+    return with_descriptions(_rate(exams, scope.run(entries), key), key)
+
+
+def _header_entries(e: ir.Table, key: str) -> ir.Table:
+    """Entries per `key`: one entry_summaries row per entry (its key), as in `kpis`."""
+    return e.group_by(key).aggregate(entries=e.count())
 
 
 @report("exams.rate_by_port", title="Exam rate by port", category=CATEGORY, tables=WITH_ENTRIES)
 def rate_by_port(scope: Scope) -> pl.DataFrame:
     """Per port of entry: exams, entries, exams per entry."""
     x, e = scope.table("exams"), scope.table("entry_summaries")
-    return _rate_by(scope, "port_of_entry", x, x.port_of_entry, e, e.port_of_entry)
+    return _rate_by(scope, "port_of_entry", x, x.port_of_entry, _header_entries(e, "port_of_entry"))
 
 
 @report("exams.rate_by_mode", title="Exam rate by mode", category=CATEGORY, tables=WITH_ENTRIES)
 def rate_by_mode(scope: Scope) -> pl.DataFrame:
     """Per mode of transport: exams, entries, exams per entry."""
     x, e = scope.table("exams"), scope.table("entry_summaries")
-    return _rate_by(scope, "mode_of_transport", x, x.mode_of_transport, e, e.mode_of_transport)
+    key = "mode_of_transport"
+    return _rate_by(scope, key, x, x.mode_of_transport, _header_entries(e, key))
 
 
-def _commodity_lines(scope: Scope) -> ir.Table:
-    t = scope.table("entry_lines")
-    return t.filter(t.tariff_ordinal == 1)  # Chapter 99 ordinals are not goods
+def _goods_entries(scope: Scope, key: str) -> ir.Table:
+    """Distinct entries per `key` over ordinal 1 rows (Chapter 99 ordinals are not goods)."""
+    return line_totals(scope, (key,), ("entries",), goods_only=True)
 
 
 @report(
@@ -118,8 +124,8 @@ def _commodity_lines(scope: Scope) -> ir.Table:
 )
 def rate_by_country(scope: Scope) -> pl.DataFrame:
     """Per country of origin: exams, entries with goods from it, exams per entry."""
-    x, t = scope.table("exams"), _commodity_lines(scope)
-    return _rate_by(scope, "country_of_origin", x, x.country_of_origin, t, t.country_of_origin)
+    x, key = scope.table("exams"), "country_of_origin"
+    return _rate_by(scope, key, x, x.country_of_origin, _goods_entries(scope, key))
 
 
 @report(
@@ -130,9 +136,8 @@ def rate_by_country(scope: Scope) -> pl.DataFrame:
 )
 def rate_by_hts_chapter(scope: Scope) -> pl.DataFrame:
     """Per HTS chapter: exams, entries with goods in it, exams per entry."""
-    x, t = scope.table("exams"), _commodity_lines(scope)
-    chapter = "hts_chapter"
-    return _rate_by(scope, chapter, x, x.hts_number.substr(0, 2), t, t.hts_number.substr(0, 2))
+    x, key = scope.table("exams"), "hts_chapter"
+    return _rate_by(scope, key, x, x.hts_number.substr(0, 2), _goods_entries(scope, key))
 
 
 @report("exams.types", title="Exam types", category=CATEGORY, tables=EXAMS_ONLY)

@@ -9,30 +9,15 @@ from __future__ import annotations
 import ibis
 import polars as pl
 
-from data_access.reports.base import (
-    Scope,
-    line_duties,
-    line_fees,
-    money_sum,
-    month,
-    report,
-    safe_ratio,
-    with_descriptions,
-)
+from data_access.reports.base import Scope, report, safe_ratio, with_descriptions
+from data_access.reports.line_totals import line_totals
 from data_access.schema import TABLES
 
 CATEGORY = "Overview"
 
 
-def _measures(t: ibis.Table) -> dict[str, ibis.Value]:
-    return {
-        "entries": t.entry_number.nunique(),
-        "lines": (t.tariff_ordinal == 1).sum().coalesce(0),
-        "entered_value": money_sum(t.entered_value),
-        "duties": money_sum(line_duties(t)),
-        "taxes": money_sum(t.tax_amount.fill_null(0)),
-        "fees": money_sum(line_fees(t)),
-    }
+OVERVIEW_MEASURES = ("entries", "lines", "entered_value", "duties", "taxes", "fees")
+TOP_MEASURES = ("entered_value", "duties", "lines")
 
 
 def _with_rate(frame: pl.DataFrame) -> pl.DataFrame:
@@ -44,16 +29,14 @@ def _with_rate(frame: pl.DataFrame) -> pl.DataFrame:
 @report("overview.kpis", title="Key figures", category=CATEGORY, tables=("entry_lines",))
 def kpis(scope: Scope) -> pl.DataFrame:
     """One row: entries, lines, entered value, duties, taxes, fees, effective duty rate."""
-    t = scope.table("entry_lines")
-    frame = scope.run(t.aggregate(**_measures(t)))
+    frame = scope.run(line_totals(scope, (), OVERVIEW_MEASURES))
     return _with_rate(frame.with_columns(pl.col("entries", "lines").cast(pl.Int64)))
 
 
 @report("overview.monthly_trend", title="Monthly trend", category=CATEGORY, tables=("entry_lines",))
 def monthly_trend(scope: Scope) -> pl.DataFrame:
     """Per month of entry: entries, lines, entered value, duties, taxes, fees, duty rate."""
-    t = scope.table("entry_lines")
-    expr = t.group_by(month=month(t.entry_date)).aggregate(**_measures(t)).order_by("month")
+    expr = line_totals(scope, ("month",), OVERVIEW_MEASURES).order_by("month")
     frame = scope.run(expr).with_columns(pl.col("entries", "lines").cast(pl.Int64))
     return _with_rate(frame)
 
@@ -66,12 +49,7 @@ def monthly_trend(scope: Scope) -> pl.DataFrame:
 )
 def top_countries(scope: Scope, *, limit: int = 10) -> pl.DataFrame:
     """Countries of origin by entered value, largest first, with their share of the total."""
-    t = scope.table("entry_lines")
-    expr = t.group_by("country_of_origin").aggregate(
-        entered_value=money_sum(t.entered_value),
-        duties=money_sum(line_duties(t)),
-        lines=(t.tariff_ordinal == 1).sum().coalesce(0),
-    )
+    expr = line_totals(scope, ("country_of_origin",), TOP_MEASURES)
     return _top(scope.run(expr), "country_of_origin", limit)
 
 
@@ -83,12 +61,7 @@ def top_countries(scope: Scope, *, limit: int = 10) -> pl.DataFrame:
 )
 def top_hts_chapters(scope: Scope, *, limit: int = 10) -> pl.DataFrame:
     """HTS chapters (first two digits) by entered value, largest first, with their share."""
-    t = scope.table("entry_lines")
-    expr = t.group_by(hts_chapter=t.hts_number.substr(0, 2)).aggregate(
-        entered_value=money_sum(t.entered_value),
-        duties=money_sum(line_duties(t)),
-        lines=(t.tariff_ordinal == 1).sum().coalesce(0),
-    )
+    expr = line_totals(scope, ("hts_chapter",), TOP_MEASURES)
     return _top(scope.run(expr), "hts_chapter", limit)
 
 
@@ -114,6 +87,7 @@ def importers(scope: Scope) -> pl.DataFrame:
     return frame.sort(["entries", "importer_number"], descending=[True, False])
 
 
+OPTIONS = {"dimension": pl.String, "code": pl.String, "description": pl.String, "lines": pl.Int64}
 FILTER_DIMENSIONS = (
     "importer_number",
     "filer_code",
@@ -132,21 +106,21 @@ FILTER_DIMENSIONS = (
 )
 def filter_options(scope: Scope) -> pl.DataFrame:
     """(dimension, code, description, lines): the values the global filters can pick."""
-    t = scope.table("entry_lines")
-    parts = []
-    for dimension in FILTER_DIMENSIONS:
-        expr = t.group_by(code=t[dimension]).aggregate(lines=t.count())
-        rows = scope.run(expr).filter(pl.col("code").is_not_null())
-        rows = with_descriptions(rows.rename({"code": dimension}), dimension)
-        parts.append(
-            rows.select(
-                dimension=pl.lit(dimension),
-                code=pl.col(dimension),
-                description=pl.col(f"{dimension}_description"),
-                lines=pl.col("lines").cast(pl.Int64),
-            )
+    parts = [
+        line_totals(scope, (dimension,), ("rows",)).select(
+            dimension=ibis.literal(dimension), code=dimension, lines="rows"
         )
-    return pl.concat(parts).sort(["dimension", "code"])
+        for dimension in FILTER_DIMENSIONS
+    ]
+    options = scope.run(parts[0].union(*parts[1:])).filter(pl.col("code").is_not_null())
+    described = [
+        with_descriptions(rows.rename({"code": str(dimension)}), str(dimension)).rename(
+            {str(dimension): "code", f"{dimension}_description": "description"}
+        )
+        for (dimension,), rows in options.group_by("dimension")
+    ]
+    frames = [f.select(list(OPTIONS)).cast(OPTIONS) for f in described]  # type: ignore[arg-type]
+    return pl.concat([pl.DataFrame(schema=OPTIONS), *frames]).sort(["dimension", "code"])
 
 
 @report("overview.holdings", title="Data held", category=CATEGORY, tables=())

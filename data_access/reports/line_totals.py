@@ -1,0 +1,206 @@
+"""Totals of entry_lines per key, read from a monthly rollup whenever it gives the same answer.
+
+`line_totals(scope, by, measures)` is the one way reports sum lines: the sums the pages
+show (entries, lines, money) per month, country, chapter or header field. It plans each
+question: a rollup (`data_access.rollups`) serves it when
+
+- the engine has usable rollups (built from exactly this snapshot's lines, entries exact),
+- every key of `by` is a column of the rollup, and the filters are on its columns (a
+  country filter needs the country rollup, an HTS filter must be a 2-digit chapter),
+- distinct entries are asked only where no entry spans two rollup rows of one answer
+  row: each line-level field of the rollup is a key, or pinned to one value by a filter.
+
+Whole months of the date range come from the rollup, the days of a month cut by the range
+from the lines, and the parts are added up. Anything else reads the lines, with the same
+expressions the reports always used (and Spark always reads the lines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
+
+import ibis
+import ibis.expr.types as ir
+
+from data_access import access, rollups
+from data_access.reports.base import Scope, line_duties, line_fees, money_sum, month
+from data_access.schema import ENTRY_LINES
+
+LINE_KEYS = {"country_of_origin", "hts_chapter"}
+ROLLUP_KEYS = {*rollups.HEADER_DIMS, "month", *LINE_KEYS}
+COUNT_MEASURES = ("rows", "lines", "entries")
+MONEY_MEASURES = rollups.MONEY
+MONEY = "decimal(38, 2)"
+
+_LINE_MEASURES: dict[str, Callable[[ir.Table], ir.Value]] = {
+    "rows": lambda t: t.count(),
+    "lines": lambda t: (t.tariff_ordinal == 1).sum().coalesce(0),
+    "entries": lambda t: t.entry_number.nunique(),
+    "entered_value": lambda t: money_sum(t.entered_value),
+    "duties": lambda t: money_sum(line_duties(t)),
+    "taxes": lambda t: money_sum(t.tax_amount.fill_null(0)),
+    "fees": lambda t: money_sum(line_fees(t)),
+}
+
+
+def line_totals(
+    scope: Scope,
+    by: tuple[str, ...],
+    measures: tuple[str, ...],
+    *,
+    narrowed: ir.Table | None = None,
+    goods_only: bool = False,
+) -> ir.Table:
+    """`measures` of the scope's entry_lines per `by` (one row when `by` is empty).
+
+    `by`: "month" (of entry), "hts_chapter", or a line column. `narrowed`: lines a report
+    has filtered further (read as they are). `goods_only`: ordinal 1 rows only (Chapter 99
+    rows are not goods), for entries and lines.
+    """
+    unknown = set(measures) - set(_LINE_MEASURES)
+    if unknown:
+        raise ValueError(f"unknown measure {sorted(unknown)[0]!r}")
+    rollup = None if narrowed is not None else plan(scope, by, measures, goods_only=goods_only)
+    if rollup is None:
+        t = narrowed if narrowed is not None else scope.table(ENTRY_LINES.name)
+        if goods_only:
+            t = t.filter(t.tariff_ordinal == 1)
+        return _aggregate(t, _line_keys(t, by), {m: _LINE_MEASURES[m](t) for m in measures})
+    return _from_rollup(scope, rollup, by, measures, goods_only)
+
+
+def plan(
+    scope: Scope, by: tuple[str, ...], measures: tuple[str, ...], *, goods_only: bool = False
+) -> str | None:
+    """The rollup that answers exactly like the lines, or None (read the lines)."""
+    filters = scope.filters
+    if not set(by) <= ROLLUP_KEYS or (goods_only and not set(measures) <= {"entries", "lines"}):
+        return None
+    needed, pinned = set(by) & LINE_KEYS, set()
+    if filters.countries:
+        needed.add("country_of_origin")
+        if len(filters.countries) == 1:
+            pinned.add("country_of_origin")
+    if filters.hts_prefix:
+        if len(filters.hts_prefix) != 2:
+            return None
+        needed.add("hts_chapter")
+        pinned.add("hts_chapter")
+    for name, dims in rollups.LINE_DIMS.items():
+        if name in scope.engine.rollups and set(dims) == needed:
+            exact = "entries" not in measures or set(dims) <= set(by) | pinned
+            return name if exact else None
+    return None
+
+
+def _from_rollup(
+    scope: Scope, name: str, by: tuple[str, ...], measures: tuple[str, ...], goods_only: bool
+) -> ir.Table:
+    start, end = scope.filters.start, scope.filters.end
+    first, last = _whole_months(start, end)
+    parts = []
+    if first is None or last is None or first <= last:
+        parts.append(_rollup_part(scope, name, by, measures, goods_only, first, last))
+    for low, high in _edges(start, end, first, last):
+        parts.append(_lines_part(scope, by, measures, goods_only, low, high))
+    union = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    totals = {
+        m: money_sum(union[m]) if m in MONEY_MEASURES else union[m].sum().coalesce(0).cast("int64")
+        for m in measures
+    }
+    return _aggregate(union, {k: union[k] for k in by}, totals)
+
+
+def _rollup_part(
+    scope: Scope,
+    name: str,
+    by: tuple[str, ...],
+    measures: tuple[str, ...],
+    goods_only: bool,
+    first: date | None,
+    last: date | None,
+) -> ir.Table:
+    t = scope.engine.table(rollups.view_name(name))
+    t = access.restrict(scope.principal, t, ENTRY_LINES)
+    filters = scope.filters
+    predicates = replace(filters, start=None, end=None, hts_prefix="").predicates(t, ENTRY_LINES)
+    if filters.hts_prefix:
+        predicates.append(t.hts_chapter == ibis.literal(filters.hts_prefix))
+    if first is not None:
+        predicates += [t.month >= ibis.literal(first), t.year >= ibis.literal(first.year)]
+    if last is not None:
+        predicates += [t.month <= ibis.literal(last), t.year <= ibis.literal(last.year)]
+    if goods_only:
+        predicates.append(t.lines > 0)
+    if predicates:
+        t = t.filter(*predicates)
+    columns = {m: "goods_entries" if goods_only and m == "entries" else m for m in measures}
+    sums = {m: _typed(m, t[column].sum()) for m, column in columns.items()}
+    return _aggregate(t, {k: t[k] for k in by}, sums)
+
+
+def _lines_part(
+    scope: Scope,
+    by: tuple[str, ...],
+    measures: tuple[str, ...],
+    goods_only: bool,
+    low: date,
+    high: date,
+) -> ir.Table:
+    """The lines of the days `low`..`high` (a month the date range cuts)."""
+    t = scope.table(ENTRY_LINES.name)
+    t = t.filter(
+        t.entry_date >= ibis.literal(low),
+        t.entry_date <= ibis.literal(high),
+        t.year >= ibis.literal(low.year),
+        t.year <= ibis.literal(high.year),
+    )
+    if goods_only:
+        t = t.filter(t.tariff_ordinal == 1)
+    values = {m: _typed(m, _LINE_MEASURES[m](t)) for m in measures}
+    return _aggregate(t, _line_keys(t, by), values)
+
+
+def _whole_months(start: date | None, end: date | None) -> tuple[date | None, date | None]:
+    """First day of the first and of the last month the range covers whole (None: open)."""
+    first = start
+    if start is not None and start.day != 1:
+        first = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    last = end
+    if end is not None:
+        last = end.replace(day=1)
+        if (end + timedelta(days=1)).day != 1:  # not the month's last day
+            last = (last - timedelta(days=1)).replace(day=1)
+    return first, last
+
+
+def _edges(
+    start: date | None, end: date | None, first: date | None, last: date | None
+) -> list[tuple[date, date]]:
+    """The day ranges outside the whole months, read from the lines."""
+    if first is not None and last is not None and first > last:
+        assert start is not None and end is not None  # only a cut month is not whole
+        return [(start, end)]
+    edges = []
+    if start is not None and first is not None and start < first:
+        edges.append((start, first - timedelta(days=1)))
+    if end is not None and last is not None:
+        after = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
+        if end >= after:
+            edges.append((after, end))
+    return edges
+
+
+def _typed(measure: str, value: ir.Value) -> ir.Value:
+    return value.cast(MONEY) if measure in MONEY_MEASURES else value.cast("int64")
+
+
+def _line_keys(t: ir.Table, by: tuple[str, ...]) -> dict[str, ir.Value]:
+    keys = {"month": lambda: month(t.entry_date), "hts_chapter": lambda: t.hts_number.substr(0, 2)}
+    return {k: keys[k]() if k in keys else t[k] for k in by}
+
+
+def _aggregate(t: ir.Table, keys: dict[str, ir.Value], values: dict[str, ir.Value]) -> ir.Table:
+    return t.group_by(**keys).aggregate(**values) if keys else t.aggregate(**values)

@@ -1,0 +1,163 @@
+"""Monthly rollups of entry_lines: what lets a 5-year question read thousands of rows.
+
+Each rollup groups the lines by the header fields the global filters use (importer,
+filer, port, entry type, mode), the month of entry and at most one line-level field, with
+the sums the pages show and the distinct entries of each group::
+
+    <lake>/_rollups/<name>/year=YYYY/part-<snapshot>.parquet
+    <lake>/_rollups/sources.json    which entry_lines files each year was built from
+
+They are rebuilt inside every lake transaction (`lake._commit` calls `rebuild`), so they
+commit in the same atomic swap as the lines; only the years whose line files changed are
+recomputed. A reader trusts them only when `sources.json` names exactly the line files of
+its snapshot (`usable`), and `reports.line_totals` decides per question whether a rollup
+gives the same answer as the lines (tests/test_rollups.py proves the frames equal).
+
+Distinct entries add up across rollup rows only if every line of an entry shares its
+header fields and month; `rebuild` checks that on the whole lake (sum of per-group
+distinct entries = distinct entries) and marks the rollups unusable if not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from data_access.schema import ENTRY_LINES
+
+if TYPE_CHECKING:
+    from data_access.lake import Transaction
+
+VERSION = 1  # bump when a rollup's columns change: every year is rebuilt
+ROLLUPS_DIR = "_rollups"
+SOURCES = "sources.json"
+HEADER_DIMS = ("importer_number", "filer_code", "port_of_entry", "entry_type", "mode_of_transport")
+LINE_DIMS: dict[str, tuple[str, ...]] = {
+    "lines_by_month": (),
+    "lines_by_country": ("country_of_origin",),
+    "lines_by_chapter": ("hts_chapter",),
+}
+COUNTS = ("rows", "lines", "entries", "goods_entries")
+MONEY = ("entered_value", "duties", "taxes", "fees")
+BUILD_CONFIG = {"memory_limit": "1GB", "threads": os.cpu_count() or 2}
+
+_DIM_SQL = {"hts_chapter": "substring(hts_number, 1, 2)"}
+_MEASURE_SQL = {
+    "rows": "count(*)",
+    "lines": "count(*) FILTER (WHERE tariff_ordinal = 1)",
+    "entries": "count(DISTINCT entry_number)",
+    "goods_entries": "count(DISTINCT entry_number) FILTER (WHERE tariff_ordinal = 1)",
+    "entered_value": "coalesce(sum(entered_value), 0)",
+    "duties": "coalesce(sum(coalesce(duty_amount, 0) + coalesce(add_amount, 0)"
+    " + coalesce(cvd_amount, 0)), 0)",
+    "taxes": "coalesce(sum(coalesce(tax_amount, 0)), 0)",
+    "fees": "coalesce(sum(coalesce(mpf_amount, 0) + coalesce(hmf_amount, 0)), 0)",
+}
+
+
+def view_name(rollup: str) -> str:
+    return f"rollup_{rollup}"
+
+
+def rollup_glob(lake: Path, rollup: str) -> str:
+    return str(lake / ROLLUPS_DIR / rollup / "year=*" / "*.parquet")
+
+
+def usable(lake: Path) -> bool:
+    """Whether the rollups of `lake` were built from exactly its line files and are exact."""
+    sources = _read_sources(lake / ROLLUPS_DIR)
+    if not sources or sources.get("version") != VERSION or not sources.get("valid"):
+        return False
+    return sources.get("files") == _line_files(lake / ENTRY_LINES.name)
+
+
+def rebuild(tx: Transaction) -> None:
+    """Bring the transaction's rollups up to date with its entry_lines (changed years only)."""
+    root = tx.path(ROLLUPS_DIR)
+    files = _line_files(tx.path(ENTRY_LINES.name))
+    previous = _read_sources(root)
+    reuse = previous.get("version") == VERSION
+    built = previous.get("files", {}) if reuse else {}
+    con = duckdb.connect(config=BUILD_CONFIG)
+    con.execute("SET enable_progress_bar = false")  # a write's own progress is the caller's
+    try:
+        for rollup, dims in LINE_DIMS.items():
+            for year in set(built) - set(files):
+                shutil.rmtree(root / rollup / f"year={year}", ignore_errors=True)
+            for year, names in files.items():
+                if reuse and built.get(year) == names:
+                    continue
+                _write_year(con, tx, rollup, dims, year, names)
+        valid = _entries_add_up(con, tx, files)
+    finally:
+        con.close()
+    text = json.dumps({"version": VERSION, "valid": valid, "files": files}, indent=1)
+    tx.replace_file(f"{ROLLUPS_DIR}/{SOURCES}", text.encode())
+
+
+def _write_year(
+    con: duckdb.DuckDBPyConnection,
+    tx: Transaction,
+    rollup: str,
+    dims: tuple[str, ...],
+    year: str,
+    names: list[str],
+) -> None:
+    folder = tx.path(ROLLUPS_DIR) / rollup / f"year={year}"
+    shutil.rmtree(folder, ignore_errors=True)  # unlinks: files may be shared with a snapshot
+    folder.mkdir(parents=True)
+    keys = [*HEADER_DIMS, "make_date(year(entry_date), month(entry_date), 1) AS month"]
+    keys += [f"{_DIM_SQL.get(d, d)} AS {d}" for d in dims]
+    measures = [f"{_MEASURE_SQL[m]} AS {m}" for m in (*COUNTS, *MONEY)]
+    sources = [str(tx.path(ENTRY_LINES.name) / f"year={year}" / n) for n in names]
+    target = folder / f"part-{tx.id}.parquet"
+    con.execute(
+        f"COPY (SELECT {', '.join(keys)}, {', '.join(measures)} FROM read_parquet($files) "
+        f"GROUP BY ALL ORDER BY importer_number, month) TO '{_quoted(target)}' "
+        "(FORMAT parquet, COMPRESSION zstd)",
+        {"files": sources},
+    )
+
+
+def _entries_add_up(
+    con: duckdb.DuckDBPyConnection, tx: Transaction, files: dict[str, list[str]]
+) -> bool:
+    """True when no entry's lines straddle two rollup groups (header fields and month)."""
+    if not files:
+        return True
+    lines = [
+        str(tx.path(ENTRY_LINES.name) / f"year={year}" / n)
+        for year, names in files.items()
+        for n in names
+    ]
+    rolled = str(tx.path(ROLLUPS_DIR) / "lines_by_month" / "year=*" / "*.parquet")
+    distinct, summed = con.execute(
+        "SELECT (SELECT count(DISTINCT entry_number) FROM read_parquet($lines)), "
+        f"(SELECT sum(entries) FROM read_parquet('{_quoted(rolled)}'))",
+        {"lines": lines},
+    ).fetchone()
+    return distinct == summed
+
+
+def _line_files(folder: Path) -> dict[str, list[str]]:
+    """{year: sorted file names} of a table folder (file names are unique per snapshot)."""
+    out: dict[str, list[str]] = {}
+    for file in sorted(folder.glob("year=*/*.parquet")):
+        out.setdefault(file.parent.name.split("=", 1)[1], []).append(file.name)
+    return out
+
+
+def _read_sources(root: Path) -> dict:
+    try:
+        return json.loads((root / SOURCES).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _quoted(path: Path | str) -> str:
+    return str(path).replace("'", "''")

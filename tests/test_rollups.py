@@ -1,0 +1,255 @@
+"""Monthly rollups answer exactly as the lines do, or are not used.
+
+Every report that sums lines runs twice on the same lake, with the rollups and without
+(DuckDBEngine(use_rollups=False) reads the lines), for several principals and filter sets
+(day-precise edges, one month cut on both sides, leap day, country and HTS filters): the
+frames must be equal. The planner is checked to actually pick a rollup where it can, the
+rollups are rebuilt only for changed years, and stale or inexact rollups are not used.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from data_access import lake, rollups
+from data_access.access import Principal
+from data_access.engine import DuckDBEngine
+from data_access.filters import Filters
+from data_access.reports import REPORTS, Scope
+from data_access.reports.line_totals import _edges, _whole_months, plan
+from data_access.synth import build_demo_lake
+
+END = date(2026, 6, 15)
+LINE_REPORTS = (
+    "overview.kpis",
+    "overview.monthly_trend",
+    "overview.top_countries",
+    "overview.top_hts_chapters",
+    "overview.filter_options",
+    "entry_summary.kpis",
+    "entry_summary.monthly_by_entry_type",
+    "entry_summary.duty_rate_trend",
+    "entry_summary.hts",
+    "entry_summary.countries",
+    "entry_summary.ports",
+    "entry_summary.filers",
+    "exams.rate_by_country",
+    "exams.rate_by_hts_chapter",
+)
+PRINCIPALS = ("cbp", "importer:27-4418529AB", "broker:WPG")
+CASES = {
+    "all": Filters(),
+    "five years to a day": Filters(start=date(2021, 6, 16), end=END),
+    "whole months": Filters(start=date(2023, 3, 1), end=date(2024, 6, 30)),
+    "inside one month": Filters(start=date(2024, 5, 3), end=date(2024, 5, 27)),
+    "across a month end": Filters(start=date(2024, 5, 3), end=date(2024, 6, 10)),
+    "leap day": Filters(start=date(2023, 12, 15), end=date(2024, 2, 29)),
+    "open start": Filters(end=date(2023, 8, 17)),
+    "open end": Filters(start=date(2025, 1, 9)),
+    "one country": Filters(start=date(2022, 2, 2), countries=("CN",)),
+    "two countries": Filters(countries=("CN", "VN"), end=date(2025, 3, 3)),
+    "chapter": Filters(hts_prefix="94", start=date(2022, 7, 1)),
+    "heading": Filters(hts_prefix="9403"),
+    "port and type": Filters(ports=("2704",), entry_types=("01",), start=date(2022, 1, 20)),
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    where = tmp_path_factory.mktemp("rollups") / "lake"
+    build_demo_lake(where, lines=30_000, seed=11, end=END)
+    return where
+
+
+@pytest.fixture(scope="module")
+def engines(demo: Path) -> tuple[DuckDBEngine, DuckDBEngine]:
+    return DuckDBEngine(demo), DuckDBEngine(demo, use_rollups=False)
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("case", CASES)
+def test_rollup_answers_equal_line_answers(
+    engines: tuple[DuckDBEngine, DuckDBEngine], principal: str, case: str
+) -> None:
+    with_rollups, lines_only = engines
+    assert with_rollups.rollups == set(rollups.LINE_DIMS)
+    who = Principal.parse(principal)
+    for name in LINE_REPORTS:
+        fast = REPORTS[name](Scope(with_rollups, who, CASES[case]))
+        slow = REPORTS[name](Scope(lines_only, who, CASES[case]))
+        assert_frame_equal(fast, slow, check_exact=True), name
+    assert slow.height > 0 or case == "heading"  # the cases select rows
+
+
+@pytest.mark.parametrize(
+    ("filters", "by", "measures", "goods_only", "expected"),
+    [
+        (Filters(), (), ("entries", "entered_value"), False, "lines_by_month"),
+        (Filters(), ("month", "entry_type"), ("entries",), False, "lines_by_month"),
+        (Filters(), ("country_of_origin",), ("entries",), False, "lines_by_country"),
+        (Filters(countries=("CN",)), (), ("entries",), False, "lines_by_country"),
+        (Filters(countries=("CN", "VN")), (), ("entries",), False, None),
+        (Filters(countries=("CN", "VN")), (), ("entered_value",), False, "lines_by_country"),
+        (
+            Filters(countries=("CN", "VN")),
+            ("country_of_origin",),
+            ("entries",),
+            False,
+            "lines_by_country",
+        ),
+        (Filters(hts_prefix="94"), ("month",), ("entries",), False, "lines_by_chapter"),
+        (Filters(hts_prefix="9403"), (), ("entered_value",), False, None),
+        (Filters(countries=("CN",), hts_prefix="94"), (), ("lines",), False, None),
+        (Filters(), ("hts_chapter",), ("entries",), True, "lines_by_chapter"),
+        (Filters(), ("hts_chapter",), ("entered_value",), True, None),
+        (Filters(), ("manufacturer_id",), ("entered_value",), False, None),
+    ],
+)
+def test_plan_picks_the_rollup_that_is_exact(
+    engines: tuple[DuckDBEngine, DuckDBEngine],
+    filters: Filters,
+    by: tuple[str, ...],
+    measures: tuple[str, ...],
+    goods_only: bool,
+    expected: str | None,
+) -> None:
+    with_rollups, lines_only = engines
+    who = Principal.parse("cbp")
+    assert plan(Scope(with_rollups, who, filters), by, measures, goods_only=goods_only) == expected
+    assert plan(Scope(lines_only, who, filters), by, measures, goods_only=goods_only) is None
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "months", "edges"),
+    [
+        (None, None, (None, None), []),
+        (date(2024, 3, 1), date(2024, 5, 31), (date(2024, 3, 1), date(2024, 5, 1)), []),
+        (
+            date(2024, 3, 5),
+            date(2024, 5, 30),
+            (date(2024, 4, 1), date(2024, 4, 1)),
+            [(date(2024, 3, 5), date(2024, 3, 31)), (date(2024, 5, 1), date(2024, 5, 30))],
+        ),
+        (
+            date(2024, 3, 5),
+            date(2024, 3, 20),
+            (date(2024, 4, 1), date(2024, 2, 1)),
+            [(date(2024, 3, 5), date(2024, 3, 20))],
+        ),
+        (
+            date(2024, 3, 5),
+            date(2024, 4, 10),
+            (date(2024, 4, 1), date(2024, 3, 1)),
+            [(date(2024, 3, 5), date(2024, 4, 10))],
+        ),
+        (
+            date(2023, 12, 31),
+            date(2024, 2, 29),
+            (date(2024, 1, 1), date(2024, 2, 1)),
+            [(date(2023, 12, 31), date(2023, 12, 31))],
+        ),
+        (
+            None,
+            date(2023, 2, 27),
+            (None, date(2023, 1, 1)),
+            [(date(2023, 2, 1), date(2023, 2, 27))],
+        ),
+    ],
+)
+def test_whole_months_and_cut_days(
+    start: date | None,
+    end: date | None,
+    months: tuple[date | None, date | None],
+    edges: list[tuple[date, date]],
+) -> None:
+    assert _whole_months(start, end) == months
+    assert _edges(start, end, *months) == edges
+
+
+def _copy(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target, symlinks=True)
+    return target
+
+
+def _more_lines(where: Path, year: int) -> pl.DataFrame:
+    """A copy of the lake's lines of `year` under new entry numbers (no filer code starts
+    with Q, and none differ only in their first character)."""
+    frame = pl.read_parquet(where / "entry_lines" / f"year={year}" / "*.parquet")
+    return frame.with_columns(pl.lit("Q") + pl.col("entry_number").str.slice(1))
+
+
+def test_a_write_rebuilds_only_the_years_it_changed(demo: Path, tmp_path: Path) -> None:
+    where = _copy(demo, tmp_path / "lake")
+    before = {p.parent.name: p.stat().st_ino for p in _rollup_files(where)}
+    with lake.transaction(where) as tx:
+        tx.write("entry_lines", _more_lines(where, 2024))
+    after = {p.parent.name: p.stat().st_ino for p in _rollup_files(where)}
+    assert {y for y in after if after[y] != before[y]} == {"year=2024"}
+    assert rollups.usable(where)
+    fast, slow = DuckDBEngine(where), DuckDBEngine(where, use_rollups=False)
+    assert fast.rollups
+    for name in ("overview.kpis", "overview.monthly_trend", "exams.rate_by_country"):
+        expected = REPORTS[name](Scope(slow, Principal.parse("cbp")))
+        assert_frame_equal(REPORTS[name](Scope(fast, Principal.parse("cbp"))), expected)
+    kpis = REPORTS["overview.kpis"](Scope(fast, Principal.parse("cbp")))
+    first = REPORTS["overview.kpis"](Scope(DuckDBEngine(demo), Principal.parse("cbp")))
+    added = _more_lines(demo, 2024)
+    assert (
+        kpis["lines"][0] == first["lines"][0] + added.filter(pl.col("tariff_ordinal") == 1).height
+    )
+
+
+def _rollup_files(where: Path) -> list[Path]:
+    return sorted((where / "_rollups" / "lines_by_month").glob("year=*/*.parquet"))
+
+
+def test_stale_rollups_are_not_used(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    where = _copy(demo, tmp_path / "lake")
+    monkeypatch.setattr(rollups, "rebuild", lambda tx: None)  # a writer that skipped them
+    with lake.transaction(where) as tx:
+        tx.write("entry_lines", _more_lines(where, 2023))
+    assert not rollups.usable(where)
+    engine = DuckDBEngine(where)
+    assert engine.rollups == frozenset()
+    lines = REPORTS["overview.kpis"](Scope(engine, Principal.parse("cbp")))["lines"][0]
+    stale = REPORTS["overview.kpis"](Scope(DuckDBEngine(demo), Principal.parse("cbp")))
+    added = _more_lines(demo, 2023).filter(pl.col("tariff_ordinal") == 1).height
+    assert lines == stale["lines"][0] + added
+
+
+def test_an_entry_whose_lines_disagree_turns_rollups_off(demo: Path, tmp_path: Path) -> None:
+    where = _copy(demo, tmp_path / "lake")
+    lines = pl.read_parquet(where / "entry_lines" / "year=2025" / "*.parquet")
+    entry = lines.filter(pl.col("line_number") == 2).get_column("entry_number")[0]
+    with lake.transaction(where) as tx:
+        tx.delete_where("entry_lines", lambda f: f.filter(pl.col("entry_number") != entry))
+        moved = lines.filter(pl.col("entry_number") == entry).with_columns(
+            port_of_entry=pl.when(pl.col("line_number") == 2)
+            .then(pl.lit("9999"))
+            .otherwise(pl.col("port_of_entry"))
+        )
+        tx.write("entry_lines", moved)
+    assert not rollups.usable(where)
+    engine = DuckDBEngine(where)
+    assert engine.rollups == frozenset()
+    kpis = REPORTS["overview.kpis"](Scope(engine, Principal.parse("cbp")))
+    expected = pl.read_parquet(where / "entry_lines" / "year=*" / "*.parquet")
+    assert kpis["entries"][0] == expected.get_column("entry_number").n_unique()
+
+
+def test_an_empty_lake_has_no_rollups(tmp_path: Path) -> None:
+    where = tmp_path / "lake"
+    with lake.transaction(where, fresh=True):
+        pass
+    engine = DuckDBEngine(where)
+    assert engine.rollups == frozenset()
+    kpis = REPORTS["overview.kpis"](Scope(engine, Principal.parse("cbp")))
+    assert kpis.select("entries", "lines").row(0) == (0, 0)
