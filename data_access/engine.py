@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -45,6 +46,7 @@ class Engine(Protocol):
     lake: Path | str  # a str only for an object-storage URI (Spark)
     generation: str
     rollups: frozenset[str]  # the usable rollups (`data_access.rollups`); may be empty
+    rollup_dates: dict[str, tuple[date, date]]  # first and last entry date per source table
 
     def table(self, name: str) -> ir.Table:
         """The lake table `name` (contract columns plus the `year` partition column)."""
@@ -67,6 +69,7 @@ class DuckDBEngine:
         for spec in TABLES.values():
             self._con.execute(_view_sql(self.lake, spec))
         self.rollups = _rollup_views(self._con, self.lake) if use_rollups else frozenset()
+        self.rollup_dates = rollups.entry_dates(self.lake) if self.rollups else {}
         # Lake files never change in place (a write makes new files in a new snapshot), so
         # their Parquet footers can be cached: each query skips re-reading them.
         self._con.execute("SET GLOBAL parquet_metadata_cache = true")
@@ -123,13 +126,13 @@ def _rollup_views(con: duckdb.DuckDBPyConnection, lake: Path) -> frozenset[str]:
     """A view per rollup, if the lake's rollups match its lines (else none: lines only)."""
     if not rollups.usable(lake) or not lake_files.table_files(lake, "entry_lines"):
         return frozenset()
-    for name in rollups.LINE_DIMS:
+    for name in rollups.ROLLUPS:
         glob = rollups.rollup_glob(lake, name).replace("'", "''")
         con.execute(
             f"CREATE VIEW {rollups.view_name(name)} AS SELECT * FROM read_parquet('{glob}', "
             "hive_partitioning = true, hive_types = {'year': INTEGER})"
         )
-    return frozenset(rollups.LINE_DIMS)
+    return frozenset(rollups.ROLLUPS)
 
 
 def _duckdb_type(dtype: pl.DataType) -> str:

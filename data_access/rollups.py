@@ -23,31 +23,27 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 
-from data_access.schema import ENTRY_LINES
+from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES
 
 if TYPE_CHECKING:
     from data_access.lake import Transaction
 
-VERSION = 1  # bump when a rollup's columns change: every year is rebuilt
+VERSION = 2  # bump when a rollup's columns change: every year is rebuilt
 ROLLUPS_DIR = "_rollups"
 SOURCES = "sources.json"
 HEADER_DIMS = ("importer_number", "filer_code", "port_of_entry", "entry_type", "mode_of_transport")
-LINE_DIMS: dict[str, tuple[str, ...]] = {
-    "lines_by_month": (),
-    "lines_by_country": ("country_of_origin",),
-    "lines_by_chapter": ("hts_chapter",),
-}
-COUNTS = ("rows", "lines", "entries", "goods_entries")
 MONEY = ("entered_value", "duties", "taxes", "fees")
 BUILD_CONFIG = {"memory_limit": "1GB", "threads": os.cpu_count() or 2}
 
 _DIM_SQL = {"hts_chapter": "substring(hts_number, 1, 2)"}
-_MEASURE_SQL = {
+_LINE_MEASURES = {
     "rows": "count(*)",
     "lines": "count(*) FILTER (WHERE tariff_ordinal = 1)",
     "entries": "count(DISTINCT entry_number)",
@@ -58,6 +54,29 @@ _MEASURE_SQL = {
     "taxes": "coalesce(sum(coalesce(tax_amount, 0)), 0)",
     "fees": "coalesce(sum(coalesce(mpf_amount, 0) + coalesce(hmf_amount, 0)), 0)",
 }
+_SUMMARY_MEASURES = {  # one row per entry summary: counts add up across groups
+    "rows": "count(*)",
+    "cf28": "count(*) FILTER (WHERE cf28_issued)",
+    "cf29": "count(*) FILTER (WHERE cf29_issued)",
+}
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """Rows of `source` grouped by the header fields, the month of entry and `dims`."""
+
+    source: str
+    dims: tuple[str, ...]
+    measures: dict[str, str]  # column -> SQL aggregate
+
+
+ROLLUPS: dict[str, Rollup] = {
+    "lines_by_month": Rollup(ENTRY_LINES.name, (), _LINE_MEASURES),
+    "lines_by_country": Rollup(ENTRY_LINES.name, ("country_of_origin",), _LINE_MEASURES),
+    "lines_by_chapter": Rollup(ENTRY_LINES.name, ("hts_chapter",), _LINE_MEASURES),
+    "summaries_by_month": Rollup(ENTRY_SUMMARIES.name, (), _SUMMARY_MEASURES),
+}
+SOURCE_TABLES = (ENTRY_LINES.name, ENTRY_SUMMARIES.name)
 
 
 def view_name(rollup: str) -> str:
@@ -73,48 +92,57 @@ def usable(lake: Path) -> bool:
     sources = _read_sources(lake / ROLLUPS_DIR)
     if not sources or sources.get("version") != VERSION or not sources.get("valid"):
         return False
-    return sources.get("files") == _line_files(lake / ENTRY_LINES.name)
+    return sources.get("files") == {t: _table_files(lake / t) for t in SOURCE_TABLES}
+
+
+def entry_dates(lake: Path) -> dict[str, tuple[date, date]]:
+    """First and last entry date of each source table the rollups were built from.
+
+    A date range reaching past them cuts no month of the data: `line_totals` reads such a
+    range from the rollup alone.
+    """
+    spans = _read_sources(lake / ROLLUPS_DIR).get("dates") or {}
+    return {t: (date.fromisoformat(a), date.fromisoformat(b)) for t, (a, b) in spans.items()}
 
 
 def rebuild(tx: Transaction) -> None:
-    """Bring the transaction's rollups up to date with its entry_lines (changed years only)."""
-    root = tx.path(ROLLUPS_DIR)
-    files = _line_files(tx.path(ENTRY_LINES.name))
-    previous = _read_sources(root)
-    reuse = previous.get("version") == VERSION
-    built = previous.get("files", {}) if reuse else {}
+    """Bring the transaction's rollups up to date with its tables (changed years only)."""
+    files = {t: _table_files(tx.path(t)) for t in SOURCE_TABLES}
+    previous = _read_sources(tx.path(ROLLUPS_DIR))
+    built = previous.get("files", {}) if previous.get("version") == VERSION else {}
     con = duckdb.connect(config=BUILD_CONFIG)
     con.execute("SET enable_progress_bar = false")  # a write's own progress is the caller's
     try:
-        for rollup, dims in LINE_DIMS.items():
-            for year in set(built) - set(files):
-                shutil.rmtree(root / rollup / f"year={year}", ignore_errors=True)
-            for year, names in files.items():
-                if reuse and built.get(year) == names:
-                    continue
-                _write_year(con, tx, rollup, dims, year, names)
-        valid = _entries_add_up(con, tx, files)
+        for name, rollup in ROLLUPS.items():
+            now, before = files[rollup.source], built.get(rollup.source, {})
+            for year in set(before) - set(now):
+                shutil.rmtree(tx.path(ROLLUPS_DIR) / name / f"year={year}", ignore_errors=True)
+            for year, names in now.items():
+                if before.get(year) != names:
+                    _write_year(con, tx, name, rollup, year, names)
+        valid = _entries_add_up(con, tx, files[ENTRY_LINES.name])
+        dates = {t: _dates(con, tx, t, files[t]) for t in SOURCE_TABLES if files[t]}
     finally:
         con.close()
-    text = json.dumps({"version": VERSION, "valid": valid, "files": files}, indent=1)
-    tx.replace_file(f"{ROLLUPS_DIR}/{SOURCES}", text.encode())
+    sources = {"version": VERSION, "valid": valid, "dates": dates, "files": files}
+    tx.replace_file(f"{ROLLUPS_DIR}/{SOURCES}", json.dumps(sources, indent=1).encode())
 
 
 def _write_year(
     con: duckdb.DuckDBPyConnection,
     tx: Transaction,
-    rollup: str,
-    dims: tuple[str, ...],
+    name: str,
+    rollup: Rollup,
     year: str,
     names: list[str],
 ) -> None:
-    folder = tx.path(ROLLUPS_DIR) / rollup / f"year={year}"
+    folder = tx.path(ROLLUPS_DIR) / name / f"year={year}"
     shutil.rmtree(folder, ignore_errors=True)  # unlinks: files may be shared with a snapshot
     folder.mkdir(parents=True)
     keys = [*HEADER_DIMS, "make_date(year(entry_date), month(entry_date), 1) AS month"]
-    keys += [f"{_DIM_SQL.get(d, d)} AS {d}" for d in dims]
-    measures = [f"{_MEASURE_SQL[m]} AS {m}" for m in (*COUNTS, *MONEY)]
-    sources = [str(tx.path(ENTRY_LINES.name) / f"year={year}" / n) for n in names]
+    keys += [f"{_DIM_SQL.get(d, d)} AS {d}" for d in rollup.dims]
+    measures = [f"{sql} AS {column}" for column, sql in rollup.measures.items()]
+    sources = [str(tx.path(rollup.source) / f"year={year}" / n) for n in names]
     target = folder / f"part-{tx.id}.parquet"
     con.execute(
         f"COPY (SELECT {', '.join(keys)}, {', '.join(measures)} FROM read_parquet($files) "
@@ -144,7 +172,24 @@ def _entries_add_up(
     return distinct == summed
 
 
-def _line_files(folder: Path) -> dict[str, list[str]]:
+def _dates(
+    con: duckdb.DuckDBPyConnection, tx: Transaction, table: str, files: dict[str, list[str]]
+) -> list[str]:
+    first, last = con.execute(
+        "SELECT min(entry_date), max(entry_date) FROM read_parquet($files)",
+        {"files": _paths(tx, files, table)},
+    ).fetchone()
+    return [first.isoformat(), last.isoformat()]
+
+
+def _paths(
+    tx: Transaction, files: dict[str, list[str]], table: str = ENTRY_LINES.name
+) -> list[str]:
+    folder = tx.path(table)
+    return [str(folder / f"year={year}" / n) for year, names in files.items() for n in names]
+
+
+def _table_files(folder: Path) -> dict[str, list[str]]:
     """{year: sorted file names} of a table folder (file names are unique per snapshot)."""
     out: dict[str, list[str]] = {}
     for file in sorted(folder.glob("year=*/*.parquet")):

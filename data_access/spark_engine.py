@@ -112,6 +112,7 @@ class SparkEngine:
     # Spark reads the lines, never the rollups: the parity tests then compare DuckDB's
     # rollup answers with Spark's line answers (a second proof they agree).
     rollups: frozenset[str] = frozenset()
+    rollup_dates: dict = {}  # noqa: RUF012 (never written)
 
     def __init__(self, lake: Path | str) -> None:
         self.lake: Path | str = lake.rstrip("/") if is_uri(lake) else Path(lake).resolve()

@@ -14,7 +14,7 @@ import polars as pl
 
 from data_access.reports.base import Scope, month, report, safe_ratio, with_descriptions
 from data_access.reports.entry_summary import as_counts, page_of, row_count
-from data_access.reports.line_totals import line_totals
+from data_access.reports.line_totals import line_totals, summary_totals
 from data_access.schema import EXAMS as EXAM_TABLE
 
 CATEGORY = "Exams"
@@ -46,7 +46,6 @@ def kpis(scope: Scope) -> pl.DataFrame:
     """One row: exams, examined entries, entries, exam rate, discrepancies and their rate,
     entries with a CF-28 and with a CF-29."""
     x = scope.table("exams")
-    e = scope.table("entry_summaries")
     exams = scope.run(
         x.aggregate(
             exams=x.count(),
@@ -54,13 +53,7 @@ def kpis(scope: Scope) -> pl.DataFrame:
             discrepancies=_found(x).sum().coalesce(0),
         )
     )
-    entries = scope.run(
-        e.aggregate(
-            entries=e.count(),
-            cf28=e.cf28_issued.fill_null(False).sum().coalesce(0),
-            cf29=e.cf29_issued.fill_null(False).sum().coalesce(0),
-        )
-    )
+    entries = scope.run(summary_totals(scope, (), ("entries", "cf28", "cf29")))
     frame = as_counts(pl.concat([exams, entries], how="horizontal"), *exams.columns, "cf28", "cf29")
     return _with_rate(frame).with_columns(
         discrepancy_rate=safe_ratio(pl.col("discrepancies"), pl.col("exams"))
@@ -77,9 +70,9 @@ def _rate(exams: pl.DataFrame, entries: pl.DataFrame, key: str) -> pl.DataFrame:
 @report("exams.rate_by_month", title="Exam rate over time", category=CATEGORY, tables=WITH_ENTRIES)
 def rate_by_month(scope: Scope) -> pl.DataFrame:
     """Per month: exams (by exam date), entries (by entry date), exams per entry."""
-    x, e = scope.table("exams"), scope.table("entry_summaries")
+    x = scope.table("exams")
     exams = scope.run(x.group_by(month=month(x.exam_date)).aggregate(exams=x.count()))
-    entries = scope.run(e.group_by(month=month(e.entry_date)).aggregate(entries=e.count()))
+    entries = scope.run(summary_totals(scope, ("month",), ("entries",)))
     return _rate(exams, entries, "month")
 
 
@@ -91,24 +84,19 @@ def _rate_by(
     return with_descriptions(_rate(exams, scope.run(entries), key), key)
 
 
-def _header_entries(e: ir.Table, key: str) -> ir.Table:
-    """Entries per `key`: one entry_summaries row per entry (its key), as in `kpis`."""
-    return e.group_by(key).aggregate(entries=e.count())
-
-
 @report("exams.rate_by_port", title="Exam rate by port", category=CATEGORY, tables=WITH_ENTRIES)
 def rate_by_port(scope: Scope) -> pl.DataFrame:
     """Per port of entry: exams, entries, exams per entry."""
-    x, e = scope.table("exams"), scope.table("entry_summaries")
-    return _rate_by(scope, "port_of_entry", x, x.port_of_entry, _header_entries(e, "port_of_entry"))
+    x, key = scope.table("exams"), "port_of_entry"
+    return _rate_by(scope, key, x, x.port_of_entry, summary_totals(scope, (key,), ("entries",)))
 
 
 @report("exams.rate_by_mode", title="Exam rate by mode", category=CATEGORY, tables=WITH_ENTRIES)
 def rate_by_mode(scope: Scope) -> pl.DataFrame:
     """Per mode of transport: exams, entries, exams per entry."""
-    x, e = scope.table("exams"), scope.table("entry_summaries")
-    key = "mode_of_transport"
-    return _rate_by(scope, key, x, x.mode_of_transport, _header_entries(e, key))
+    x, key = scope.table("exams"), "mode_of_transport"
+    entries = summary_totals(scope, (key,), ("entries",))
+    return _rate_by(scope, key, x, x.mode_of_transport, entries)
 
 
 def _goods_entries(scope: Scope, key: str) -> ir.Table:
@@ -176,12 +164,7 @@ def results(scope: Scope) -> pl.DataFrame:
 def cf28_cf29_by_month(scope: Scope) -> pl.DataFrame:
     """Per month of entry: entries, entries with a CF-28 (request for information), with a
     CF-29 (notice of action)."""
-    e = scope.table("entry_summaries")
-    expr = e.group_by(month=month(e.entry_date)).aggregate(
-        entries=e.count(),
-        cf28=e.cf28_issued.fill_null(False).sum().coalesce(0),
-        cf29=e.cf29_issued.fill_null(False).sum().coalesce(0),
-    )
+    expr = summary_totals(scope, ("month",), ("entries", "cf28", "cf29"))
     return as_counts(scope.run(expr), "cf28", "cf29").sort("month")
 
 

@@ -1,8 +1,10 @@
-"""Totals of entry_lines per key, read from a monthly rollup whenever it gives the same answer.
+"""Totals of entry lines and summaries per key, from a monthly rollup when it gives the same
+answer.
 
 `line_totals(scope, by, measures)` is the one way reports sum lines: the sums the pages
-show (entries, lines, money) per month, country, chapter or header field. It plans each
-question: a rollup (`data_access.rollups`) serves it when
+show (entries, lines, money) per month, country, chapter or header field;
+`summary_totals` counts entry summaries (entries, CF-28s, CF-29s) the same way. Each
+question is planned: a rollup (`data_access.rollups`) serves it when
 
 - the engine has usable rollups (built from exactly this snapshot's lines, entries exact),
 - every key of `by` is a column of the rollup, and the filters are on its columns (a
@@ -26,15 +28,16 @@ import ibis.expr.types as ir
 
 from data_access import access, rollups
 from data_access.reports.base import Scope, line_duties, line_fees, money_sum, month
-from data_access.schema import ENTRY_LINES
+from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES
+from data_access.schema import table as table_spec
 
 LINE_KEYS = {"country_of_origin", "hts_chapter"}
 ROLLUP_KEYS = {*rollups.HEADER_DIMS, "month", *LINE_KEYS}
-COUNT_MEASURES = ("rows", "lines", "entries")
 MONEY_MEASURES = rollups.MONEY
 MONEY = "decimal(38, 2)"
 
-_LINE_MEASURES: dict[str, Callable[[ir.Table], ir.Value]] = {
+Measures = dict[str, Callable[[ir.Table], ir.Value]]
+_LINE_MEASURES: Measures = {
     "rows": lambda t: t.count(),
     "lines": lambda t: (t.tariff_ordinal == 1).sum().coalesce(0),
     "entries": lambda t: t.entry_number.nunique(),
@@ -43,6 +46,13 @@ _LINE_MEASURES: dict[str, Callable[[ir.Table], ir.Value]] = {
     "taxes": lambda t: money_sum(t.tax_amount.fill_null(0)),
     "fees": lambda t: money_sum(line_fees(t)),
 }
+_SUMMARY_MEASURES: Measures = {
+    "entries": lambda t: t.count(),  # one row per entry summary (the table's key)
+    "cf28": lambda t: t.cf28_issued.fill_null(False).sum().coalesce(0),
+    "cf29": lambda t: t.cf29_issued.fill_null(False).sum().coalesce(0),
+}
+_SUMMARY_COLUMNS = {"entries": "rows"}  # measure -> summaries rollup column
+MEASURES = {ENTRY_LINES.name: _LINE_MEASURES, ENTRY_SUMMARIES.name: _SUMMARY_MEASURES}
 
 
 def line_totals(
@@ -59,16 +69,32 @@ def line_totals(
     has filtered further (read as they are). `goods_only`: ordinal 1 rows only (Chapter 99
     rows are not goods), for entries and lines.
     """
-    unknown = set(measures) - set(_LINE_MEASURES)
-    if unknown:
-        raise ValueError(f"unknown measure {sorted(unknown)[0]!r}")
+    _known(ENTRY_LINES.name, measures)
     rollup = None if narrowed is not None else plan(scope, by, measures, goods_only=goods_only)
     if rollup is None:
         t = narrowed if narrowed is not None else scope.table(ENTRY_LINES.name)
         if goods_only:
             t = t.filter(t.tariff_ordinal == 1)
-        return _aggregate(t, _line_keys(t, by), {m: _LINE_MEASURES[m](t) for m in measures})
+        return _aggregate(t, _keys(t, by), {m: _LINE_MEASURES[m](t) for m in measures})
     return _from_rollup(scope, rollup, by, measures, goods_only)
+
+
+def summary_totals(scope: Scope, by: tuple[str, ...], measures: tuple[str, ...]) -> ir.Table:
+    """`measures` ("entries", "cf28", "cf29") of the scope's entry summaries per `by`
+    ("month" of entry or a header field)."""
+    _known(ENTRY_SUMMARIES.name, measures)
+    name = "summaries_by_month"
+    usable = name in scope.engine.rollups and set(by) <= ROLLUP_KEYS - LINE_KEYS
+    if not usable or scope.filters.needs_lines:  # line filters match through the lines
+        t = scope.table(ENTRY_SUMMARIES.name)
+        return _aggregate(t, _keys(t, by), {m: _SUMMARY_MEASURES[m](t) for m in measures})
+    return _from_rollup(scope, name, by, measures, goods_only=False)
+
+
+def _known(table: str, measures: tuple[str, ...]) -> None:
+    unknown = set(measures) - set(MEASURES[table])
+    if unknown:
+        raise ValueError(f"unknown measure {sorted(unknown)[0]!r} of {table}")
 
 
 def plan(
@@ -88,9 +114,11 @@ def plan(
             return None
         needed.add("hts_chapter")
         pinned.add("hts_chapter")
-    for name, dims in rollups.LINE_DIMS.items():
-        if name in scope.engine.rollups and set(dims) == needed:
-            exact = "entries" not in measures or set(dims) <= set(by) | pinned
+    for name, rollup in rollups.ROLLUPS.items():
+        if rollup.source != ENTRY_LINES.name or name not in scope.engine.rollups:
+            continue
+        if set(rollup.dims) == needed:
+            exact = "entries" not in measures or set(rollup.dims) <= set(by) | pinned
             return name if exact else None
     return None
 
@@ -98,13 +126,15 @@ def plan(
 def _from_rollup(
     scope: Scope, name: str, by: tuple[str, ...], measures: tuple[str, ...], goods_only: bool
 ) -> ir.Table:
-    start, end = scope.filters.start, scope.filters.end
+    source = rollups.ROLLUPS[name].source
+    dates = scope.engine.rollup_dates.get(source)
+    start, end = _within(scope.filters.start, scope.filters.end, dates)
     first, last = _whole_months(start, end)
     parts = []
     if first is None or last is None or first <= last:
         parts.append(_rollup_part(scope, name, by, measures, goods_only, first, last))
     for low, high in _edges(start, end, first, last):
-        parts.append(_lines_part(scope, by, measures, goods_only, low, high))
+        parts.append(_source_part(scope, source, by, measures, goods_only, low, high))
     union = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
     totals = {
         m: money_sum(union[m]) if m in MONEY_MEASURES else union[m].sum().coalesce(0).cast("int64")
@@ -123,9 +153,10 @@ def _rollup_part(
     last: date | None,
 ) -> ir.Table:
     t = scope.engine.table(rollups.view_name(name))
-    t = access.restrict(scope.principal, t, ENTRY_LINES)
+    spec = table_spec(rollups.ROLLUPS[name].source)
+    t = access.restrict(scope.principal, t, spec)
     filters = scope.filters
-    predicates = replace(filters, start=None, end=None, hts_prefix="").predicates(t, ENTRY_LINES)
+    predicates = replace(filters, start=None, end=None, hts_prefix="").predicates(t, spec)
     if filters.hts_prefix:
         predicates.append(t.hts_chapter == ibis.literal(filters.hts_prefix))
     if first is not None:
@@ -136,21 +167,24 @@ def _rollup_part(
         predicates.append(t.lines > 0)
     if predicates:
         t = t.filter(*predicates)
-    columns = {m: "goods_entries" if goods_only and m == "entries" else m for m in measures}
+    columns = {m: _SUMMARY_COLUMNS.get(m, m) for m in measures}
+    if spec.name == ENTRY_LINES.name:
+        columns = {m: "goods_entries" if goods_only and m == "entries" else m for m in measures}
     sums = {m: _typed(m, t[column].sum()) for m, column in columns.items()}
     return _aggregate(t, {k: t[k] for k in by}, sums)
 
 
-def _lines_part(
+def _source_part(
     scope: Scope,
+    source: str,
     by: tuple[str, ...],
     measures: tuple[str, ...],
     goods_only: bool,
     low: date,
     high: date,
 ) -> ir.Table:
-    """The lines of the days `low`..`high` (a month the date range cuts)."""
-    t = scope.table(ENTRY_LINES.name)
+    """The rows of the days `low`..`high` (a month the date range cuts) from the table."""
+    t = scope.table(source)
     t = t.filter(
         t.entry_date >= ibis.literal(low),
         t.entry_date <= ibis.literal(high),
@@ -159,8 +193,21 @@ def _lines_part(
     )
     if goods_only:
         t = t.filter(t.tariff_ordinal == 1)
-    values = {m: _typed(m, _LINE_MEASURES[m](t)) for m in measures}
-    return _aggregate(t, _line_keys(t, by), values)
+    values = {m: _typed(m, MEASURES[source][m](t)) for m in measures}
+    return _aggregate(t, _keys(t, by), values)
+
+
+def _within(
+    start: date | None, end: date | None, dates: tuple[date, date] | None
+) -> tuple[date | None, date | None]:
+    """The range's bounds, None where they reach past the lines' first or last date (a
+    bound that cuts no data: "Last 5 years" ending today reads no lines)."""
+    if dates is None:
+        return start, end
+    return (
+        None if start is not None and start <= dates[0] else start,
+        None if end is not None and end >= dates[1] else end,
+    )
 
 
 def _whole_months(start: date | None, end: date | None) -> tuple[date | None, date | None]:
@@ -197,7 +244,7 @@ def _typed(measure: str, value: ir.Value) -> ir.Value:
     return value.cast(MONEY) if measure in MONEY_MEASURES else value.cast("int64")
 
 
-def _line_keys(t: ir.Table, by: tuple[str, ...]) -> dict[str, ir.Value]:
+def _keys(t: ir.Table, by: tuple[str, ...]) -> dict[str, ir.Value]:
     keys = {"month": lambda: month(t.entry_date), "hts_chapter": lambda: t.hts_number.substr(0, 2)}
     return {k: keys[k]() if k in keys else t[k] for k in by}
 
