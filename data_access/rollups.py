@@ -35,11 +35,11 @@ from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES
 if TYPE_CHECKING:
     from data_access.lake import Transaction
 
-VERSION = 2  # bump when a rollup's columns change: every year is rebuilt
+VERSION = 3  # bump when a rollup's columns change: every year is rebuilt
 ROLLUPS_DIR = "_rollups"
 SOURCES = "sources.json"
 HEADER_DIMS = ("importer_number", "filer_code", "port_of_entry", "entry_type", "mode_of_transport")
-MONEY = ("entered_value", "duties", "taxes", "fees")
+MONEY = ("entered_value", "duties", "taxes", "fees", "dtf")
 BUILD_CONFIG = {"memory_limit": "1GB", "threads": os.cpu_count() or 2}
 
 _DIM_SQL = {"hts_chapter": "substring(hts_number, 1, 2)"}
@@ -58,6 +58,8 @@ _SUMMARY_MEASURES = {  # one row per entry summary: counts add up across groups
     "rows": "count(*)",
     "cf28": "count(*) FILTER (WHERE cf28_issued)",
     "cf29": "count(*) FILTER (WHERE cf29_issued)",
+    "dtf": "coalesce(sum(coalesce(duty_amount, 0) + coalesce(tax_amount, 0)"
+    " + coalesce(fee_amount, 0)), 0)",
 }
 
 

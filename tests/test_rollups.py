@@ -53,6 +53,8 @@ LINE_REPORTS = (
     "exams.rate_by_port",
     "exams.rate_by_mode",
     "exams.cf28_cf29_by_month",
+    "bond.sufficiency",
+    "bond.sufficiency_now",
 )
 PRINCIPALS = ("cbp", "importer:27-4418529AB", "broker:WPG")
 CASES = {

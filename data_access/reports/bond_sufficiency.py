@@ -14,6 +14,7 @@ joins and sums; the required amount is computed in Ibis form and tested against
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import ibis
@@ -21,8 +22,9 @@ import ibis.expr.types as ir
 import polars as pl
 
 from data_access import rules
-from data_access.reports.base import Scope, money_sum, month, report
+from data_access.reports.base import Scope, money_sum, report
 from data_access.reports.bond import CATEGORY, CONTINUOUS, in_force, in_force_scope
+from data_access.reports.line_totals import summary_totals
 
 TABLES = ("bonds", "entry_summaries")
 IMPORTER_ACTIVITY = "1"  # the activity the sufficiency rule is about
@@ -144,13 +146,11 @@ def _best_bonds(grid: ir.Table, bonds: ir.Table) -> ir.Table:
 
 def _trailing_dtf(scope: Scope, grid: ir.Table, first_month: date) -> ir.Table:
     """Per importer and judged month, the DTF of the entries in the month's window."""
-    es = in_force_scope(scope).table("entry_summaries")
-    start = rules.trailing_window(first_month)[0]
-    es = es.filter(es.entry_date >= start, es.year >= start.year)  # prune older partitions
-    dtf = es.duty_amount.fill_null(0) + es.tax_amount.fill_null(0) + es.fee_amount.fill_null(0)
-    per_month = es.group_by(e_importer=es.importer_number, e_month=month(es.entry_date)).aggregate(
-        dtf=money_sum(dtf)
-    )
+    start = rules.trailing_window(first_month)[0]  # a month's first day: whole months
+    covered = in_force_scope(scope)
+    covered = Scope(covered.engine, covered.principal, replace(covered.filters, start=start))
+    dtf = summary_totals(covered, ("importer_number", "month"), ("dtf",))
+    per_month = dtf.rename(e_importer="importer_number", e_month="month")
     joined = grid.inner_join(
         per_month,
         [

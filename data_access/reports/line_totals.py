@@ -50,6 +50,9 @@ _SUMMARY_MEASURES: Measures = {
     "entries": lambda t: t.count(),  # one row per entry summary (the table's key)
     "cf28": lambda t: t.cf28_issued.fill_null(False).sum().coalesce(0),
     "cf29": lambda t: t.cf29_issued.fill_null(False).sum().coalesce(0),
+    "dtf": lambda t: money_sum(
+        t.duty_amount.fill_null(0) + t.tax_amount.fill_null(0) + t.fee_amount.fill_null(0)
+    ),
 }
 _SUMMARY_COLUMNS = {"entries": "rows"}  # measure -> summaries rollup column
 MEASURES = {ENTRY_LINES.name: _LINE_MEASURES, ENTRY_SUMMARIES.name: _SUMMARY_MEASURES}
@@ -80,8 +83,8 @@ def line_totals(
 
 
 def summary_totals(scope: Scope, by: tuple[str, ...], measures: tuple[str, ...]) -> ir.Table:
-    """`measures` ("entries", "cf28", "cf29") of the scope's entry summaries per `by`
-    ("month" of entry or a header field)."""
+    """`measures` ("entries", "cf28", "cf29", "dtf": duties, taxes and fees) of the scope's
+    entry summaries per `by` ("month" of entry or a header field)."""
     _known(ENTRY_SUMMARIES.name, measures)
     name = "summaries_by_month"
     usable = name in scope.engine.rollups and set(by) <= ROLLUP_KEYS - LINE_KEYS
