@@ -46,24 +46,30 @@ def kpis(scope: Scope) -> pl.DataFrame:
     """One row: exams, examined entries, entries, exam rate, discrepancies and their rate,
     entries with a CF-28 and with a CF-29."""
     x = scope.table("exams")
-    exams = scope.run(
-        x.aggregate(
-            exams=x.count(),
-            examined_entries=x.entry_number.nunique(),
-            discrepancies=_found(x).sum().coalesce(0),
-        )
+    exams = x.aggregate(
+        exams=x.count(),
+        examined_entries=x.entry_number.nunique(),
+        discrepancies=_found(x).sum().coalesce(0),
     )
-    entries = scope.run(summary_totals(scope, (), ("entries", "cf28", "cf29")))
-    frame = as_counts(pl.concat([exams, entries], how="horizontal"), *exams.columns, "cf28", "cf29")
+    entries = summary_totals(scope, (), ("entries", "cf28", "cf29"))
+    frame = scope.run(exams.cross_join(entries))  # one row each: one query, not two
+    frame = as_counts(frame, *exams.columns, "cf28", "cf29")
     return _with_rate(frame).with_columns(
         discrepancy_rate=safe_ratio(pl.col("discrepancies"), pl.col("exams"))
     )
 
 
-def _rate(exams: pl.DataFrame, entries: pl.DataFrame, key: str) -> pl.DataFrame:
-    """Exams and entries per `key` side by side (0 where one side has none), with the rate."""
-    frame = exams.join(entries, on=key, how="full", coalesce=True, nulls_equal=True)
-    frame = as_counts(frame.with_columns(pl.col("exams", "entries").fill_null(0)), "exams")
+def _rate(scope: Scope, exams: ir.Table, entries: ir.Table, key: str) -> pl.DataFrame:
+    """Exams and entries per `key` side by side (0 where one side has none), with the rate:
+    one query (a full join where a missing key equals a missing key)."""
+    entries = entries.rename(entry_key=key)
+    both = exams.outer_join(entries, exams[key].identical_to(entries.entry_key))
+    expr = both.select(
+        both[key].coalesce(both.entry_key).name(key),
+        exams=both.exams.fill_null(0),
+        entries=both.entries.fill_null(0),
+    )
+    frame = as_counts(scope.run(expr), "exams")
     return _with_rate(frame).sort(key, nulls_last=True)
 
 
@@ -71,17 +77,16 @@ def _rate(exams: pl.DataFrame, entries: pl.DataFrame, key: str) -> pl.DataFrame:
 def rate_by_month(scope: Scope) -> pl.DataFrame:
     """Per month: exams (by exam date), entries (by entry date), exams per entry."""
     x = scope.table("exams")
-    exams = scope.run(x.group_by(month=month(x.exam_date)).aggregate(exams=x.count()))
-    entries = scope.run(summary_totals(scope, ("month",), ("entries",)))
-    return _rate(exams, entries, "month")
+    exams = x.group_by(month=month(x.exam_date)).aggregate(exams=x.count())
+    return _rate(scope, exams, summary_totals(scope, ("month",), ("entries",)), "month")
 
 
 def _rate_by(
     scope: Scope, key: str, x: ir.Table, exam_key: ir.Value, entries: ir.Table
 ) -> pl.DataFrame:
     """Exams of `x` per `exam_key` beside `entries` (`key`, entries) per key."""
-    exams = scope.run(x.group_by(exam_key.name(key)).aggregate(exams=x.count()))
-    return with_descriptions(_rate(exams, scope.run(entries), key), key)
+    exams = x.group_by(exam_key.name(key)).aggregate(exams=x.count())
+    return with_descriptions(_rate(scope, exams, entries, key), key)
 
 
 @report("exams.rate_by_port", title="Exam rate by port", category=CATEGORY, tables=WITH_ENTRIES)
