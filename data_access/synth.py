@@ -38,7 +38,7 @@ import numpy as np
 import polars as pl
 
 from data_access import lake as lake_store
-from data_access.schema import TABLES
+from data_access.schema import TABLES, conform
 from data_access.synth_bonds import chunk_obligations, continuous_bonds
 from data_access.synth_catalog import (
     BROKERS,
@@ -57,7 +57,7 @@ __all__ = ["BROKERS", "IMPORTERS", "Broker", "Importer", "build_demo_lake"]
 CHUNK_ROWS = 250_000  # months are grouped into chunks of at least this many rows
 # Small tables are held and written once, one file per year: written per chunk, a 50M
 # lake's exams came in 65 files of ~3,000 rows, and opening them was most of a query.
-WRITTEN_ONCE = ("exams", "reconciliations")
+WRITTEN_ONCE = ("exams", "reconciliations", "bonds")
 OVERDRAW = 1.15  # entries drawn per entry needed; the surplus is trimmed to the target
 PILOT_LINES = 2_000  # lines drawn per month to learn how many rows a line brings
 SEASON = (1.0, 0.86, 0.95, 0.95, 1.0, 1.0, 1.02, 1.08, 1.1, 1.15, 1.12, 1.05)
@@ -158,9 +158,9 @@ def build_demo_lake(
             done += sum(m.rows for m in chunk)
             if progress:
                 progress(done, lines)
+        held["bonds"].append(continuous_bonds(ledger))
         for name, parts in held.items():
-            counts[name] += tx.write(name, pl.concat(parts))
-        counts["bonds"] += tx.write("bonds", continuous_bonds(ledger))
+            counts[name] += tx.write(name, pl.concat([conform(name, p) for p in parts]))
         tx.record(
             file="synthetic demo",
             kind="demo",
