@@ -7,6 +7,7 @@ in this module.
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 import threading
@@ -170,7 +171,17 @@ def get_engine(lake: Path | str | None = None, name: str | None = None) -> Engin
         if engine is None or engine.generation != _generation(lake):
             engine = _open(name, lake)
             _engines[key] = engine
+            _freeze_heap()
         return engine
+
+
+def _freeze_heap() -> None:
+    """Move what is alive now (modules, Ibis, sqlglot, code lists, the engine) out of the
+    garbage collector's reach: its full passes walked that whole heap in the middle of
+    renders, 70 ms each, every few pages (benchmarks/README.md). Garbage is collected
+    first, so nothing collectable is frozen."""
+    gc.collect()
+    gc.freeze()
 
 
 def _location(lake: Path | str) -> Path | str:
