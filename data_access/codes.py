@@ -418,7 +418,10 @@ def check_digit(filer_code: str, serial: str) -> int:
     return (10 - total % 10) % 10
 
 
-ENTRY_NUMBER = re.compile(r"^([A-Z0-9]{3})-?(\d{7})-?(\d)$")
+ENTRY_NUMBER = re.compile(r"^([A-Z0-9]{3})-?([0-9]{7})-?([0-9])$")  # ASCII digits only
+# Every character an entry number may hold, with its check-digit value (for vectorized
+# checks: `ingest.validate.entry_number_ok`).
+CHECK_VALUES = {c: _letter_value(c) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 
 
 def normalize_entry_number(text: str) -> str:

@@ -1,8 +1,12 @@
 from pathlib import Path
 
+import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from data_access import codes
+from data_access.ingest.validate import entry_number_ok
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "reference"
 
@@ -96,3 +100,28 @@ def test_full_hts_list_loads_from_the_usitc_export() -> None:
         official = number[:8] if number.startswith("99") and number.endswith("00") else number
         assert official in hts, number
         assert description, number
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-a٣ ", max_size=13),
+            st.builds(
+                lambda filer, serial: filer + serial + str(codes.check_digit(filer, serial)),
+                st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=3, max_size=3),
+                st.text(alphabet="0123456789", min_size=7, max_size=7),
+            ),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_vectorized_check_digit_agrees_with_codes(numbers: list[str]) -> None:
+    """Ingest checks entry numbers as one polars expression; it must decide exactly as
+    `codes.is_valid_entry_number` on every normalized (upper case, no dash) number."""
+    normalized = [n.upper().replace("-", "").replace(" ", "") for n in numbers]
+    frame = pl.DataFrame({"n": normalized}).with_columns(ok=entry_number_ok(pl.col("n")))
+    expected = [codes.is_valid_entry_number(n) for n in normalized]
+    assert frame["ok"].fill_null(False).to_list() == expected
+    assert frame["ok"].sum() == sum(expected)
