@@ -12,6 +12,7 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
+from data_access.reports import bond_sufficiency
 from ui.data import View, run
 from ui.entry_summary_charts import plottable
 from ui.paged_table import dashed_entry_numbers, paged_table
@@ -43,7 +44,7 @@ def render(view: View) -> None:
         "single-transaction bonds did we post?",
     )
     as_of = _as_of()
-    now = run(view, "bond.sufficiency_now", as_of=as_of)
+    now = _now(view, as_of)
     ending = run(view, "bond.ending_soon", as_of=as_of)
     posted = int(run(view, "bond.details_count").item())
     if now.is_empty() and ending.is_empty() and posted == 0:
@@ -67,6 +68,14 @@ def render(view: View) -> None:
             as_of,
         ),
     )
+
+
+def _now(view: View, as_of: date) -> pl.DataFrame:
+    """Each importer's judgement for `as_of`'s month: read off the series the Sufficiency
+    tab shows when it holds that month (one query fewer), else asked for."""
+    series = run(view, "bond.sufficiency", as_of=as_of)
+    now = bond_sufficiency.now_from_series(series, view.filters, as_of)
+    return now if now is not None else run(view, "bond.sufficiency_now", as_of=as_of)
 
 
 def _as_of() -> date:
@@ -99,7 +108,7 @@ def _sufficiency(view: View, as_of: date) -> None:
     if empty_state(series, "continuous bonds in this period"):
         return
     importers = series.get_column("importer_number").unique(maintain_order=True).to_list()
-    now = run(view, "bond.sufficiency_now", as_of=as_of)  # insufficient first: open on those
+    now = _now(view, as_of)  # insufficient first: open on those
     first = next((i for i in now.get_column("importer_number") if i in importers), importers[0])
     importer = st.selectbox(
         "Importer",

@@ -22,6 +22,7 @@ import ibis.expr.types as ir
 import polars as pl
 
 from data_access import rules
+from data_access.filters import Filters
 from data_access.reports.base import Scope, money_sum, report
 from data_access.reports.bond import CATEGORY, CONTINUOUS, in_force, in_force_scope
 from data_access.reports.line_totals import summary_totals
@@ -201,3 +202,16 @@ def sufficiency_now(scope: Scope, *, as_of: date | None = None) -> pl.DataFrame:
     as_of = as_of or date.today()
     frame = _judge(scope, [rules.month_start(as_of)], as_of)
     return frame.sort(["sufficient", "importer_number"], nulls_last=True)
+
+
+def now_from_series(series: pl.DataFrame, filters: Filters, as_of: date) -> pl.DataFrame | None:
+    """`sufficiency_now`'s answer read off a `sufficiency` series, when the series judged
+    `as_of`'s month (its rows are the same judgement: same bond, window and day); None
+    when the date filters left that month out. Saves the page a second query."""
+    month = rules.month_start(as_of)
+    if filters.start is None or filters.start > as_of:
+        return None
+    if filters.end is not None and filters.end < month:
+        return None
+    now = series.filter(pl.col("month") == month)
+    return now.sort(["sufficient", "importer_number"], nulls_last=True)
