@@ -1,17 +1,21 @@
-"""Monthly rollups of entry_lines: what lets a 5-year question read thousands of rows.
+"""Monthly rollups of entry lines and summaries: what lets a 5-year question read thousands
+of rows instead of millions.
 
-Each rollup groups the lines by the header fields the global filters use (importer,
+Each line rollup groups the lines by the header fields the global filters use (importer,
 filer, port, entry type, mode), the month of entry and at most one line-level field, with
-the sums the pages show and the distinct entries of each group::
+the sums the pages show and the distinct entries of each group; the summaries rollup
+counts entry summaries (and their CF-28s, CF-29s, duties, taxes and fees) by the header
+fields and month::
 
     <lake>/_rollups/<name>/year=YYYY/part-<snapshot>.parquet
-    <lake>/_rollups/sources.json    which entry_lines files each year was built from
+    <lake>/_rollups/sources.json    which table files each year was built from, the
+                                    tables' first and last entry date, whether exact
 
 They are rebuilt inside every lake transaction (`lake._commit` calls `rebuild`), so they
 commit in the same atomic swap as the lines; only the years whose line files changed are
-recomputed. A reader trusts them only when `sources.json` names exactly the line files of
+recomputed. A reader trusts them only when `sources.json` names exactly the table files of
 its snapshot (`usable`), and `reports.line_totals` decides per question whether a rollup
-gives the same answer as the lines (tests/test_rollups.py proves the frames equal).
+gives the same answer as the tables (tests/test_rollups.py proves the frames equal).
 
 Distinct entries add up across rollup rows only if every line of an entry shares its
 header fields and month; `rebuild` checks that on the whole lake (sum of per-group
