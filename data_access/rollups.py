@@ -34,19 +34,24 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES
+from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, TABLES
 
 if TYPE_CHECKING:
     from data_access.lake import Transaction
 
-VERSION = 3  # bump when a rollup's columns change: every year is rebuilt
+VERSION = 4  # bump when a rollup's columns change: every year is rebuilt
 ROLLUPS_DIR = "_rollups"
 SOURCES = "sources.json"
 HEADER_DIMS = ("importer_number", "filer_code", "port_of_entry", "entry_type", "mode_of_transport")
 MONEY = ("entered_value", "duties", "taxes", "fees", "dtf")
 BUILD_CONFIG = {"memory_limit": "1GB", "threads": os.cpu_count() or 2}
 
-_DIM_SQL = {"hts_chapter": "substring(hts_number, 1, 2)"}
+RELEASE_KEYS = ("importer_number", "filer_code", "port_of_entry", "mode_of_transport")
+_DIM_SQL = {
+    "hts_chapter": "substring(hts_number, 1, 2)",
+    "release_days": "date_diff('day', arrival_date, release_date)",
+    "held": "hold_agency IS NOT NULL",
+}
 _LINE_MEASURES = {
     "rows": "count(*)",
     "lines": "count(*) FILTER (WHERE tariff_ordinal = 1)",
@@ -69,11 +74,13 @@ _SUMMARY_MEASURES = {  # one row per entry summary: counts add up across groups
 
 @dataclass(frozen=True)
 class Rollup:
-    """Rows of `source` grouped by the header fields, the month of entry and `dims`."""
+    """Rows of `source` grouped by its header fields, the month of its date and `dims`."""
 
     source: str
     dims: tuple[str, ...]
     measures: dict[str, str]  # column -> SQL aggregate
+    keys: tuple[str, ...] = HEADER_DIMS
+    date_column: str = "entry_date"
 
 
 ROLLUPS: dict[str, Rollup] = {
@@ -81,8 +88,16 @@ ROLLUPS: dict[str, Rollup] = {
     "lines_by_country": Rollup(ENTRY_LINES.name, ("country_of_origin",), _LINE_MEASURES),
     "lines_by_chapter": Rollup(ENTRY_LINES.name, ("hts_chapter",), _LINE_MEASURES),
     "summaries_by_month": Rollup(ENTRY_SUMMARIES.name, (), _SUMMARY_MEASURES),
+    # Days to release as a key: a histogram, from which exact quantiles follow.
+    "releases_by_month": Rollup(
+        CARGO_RELEASES.name,
+        ("release_days", "held"),
+        {"rows": "count(*)"},
+        keys=RELEASE_KEYS,
+        date_column=CARGO_RELEASES.date_column,
+    ),
 }
-SOURCE_TABLES = (ENTRY_LINES.name, ENTRY_SUMMARIES.name)
+SOURCE_TABLES = (ENTRY_LINES.name, ENTRY_SUMMARIES.name, CARGO_RELEASES.name)
 
 
 def view_name(rollup: str) -> str:
@@ -145,7 +160,8 @@ def _write_year(
     folder = tx.path(ROLLUPS_DIR) / name / f"year={year}"
     shutil.rmtree(folder, ignore_errors=True)  # unlinks: files may be shared with a snapshot
     folder.mkdir(parents=True)
-    keys = [*HEADER_DIMS, "make_date(year(entry_date), month(entry_date), 1) AS month"]
+    date = rollup.date_column
+    keys = [*rollup.keys, f"make_date(year({date}), month({date}), 1) AS month"]
     keys += [f"{_DIM_SQL.get(d, d)} AS {d}" for d in rollup.dims]
     measures = [f"{sql} AS {column}" for column, sql in rollup.measures.items()]
     sources = [str(tx.path(rollup.source) / f"year={year}" / n) for n in names]
@@ -181,8 +197,9 @@ def _entries_add_up(
 def _dates(
     con: duckdb.DuckDBPyConnection, tx: Transaction, table: str, files: dict[str, list[str]]
 ) -> list[str]:
+    column = TABLES[table].date_column
     first, last = con.execute(
-        "SELECT min(entry_date), max(entry_date) FROM read_parquet($files)",
+        f"SELECT min({column}), max({column}) FROM read_parquet($files)",
         {"files": _paths(tx, files, table)},
     ).fetchone()
     return [first.isoformat(), last.isoformat()]

@@ -8,11 +8,14 @@ percentile), rounded to 2 decimals so both engines print the same figure.
 
 from __future__ import annotations
 
+import math
+
 import ibis
 import ibis.expr.types as ir
 import polars as pl
 
-from data_access.reports.base import Scope, month, report, safe_ratio, with_descriptions
+from data_access.reports.base import Scope, report, safe_ratio, with_descriptions
+from data_access.reports.line_totals import release_totals
 from data_access.schema import CARGO_RELEASES
 
 CATEGORY = "Cargo Release"
@@ -20,6 +23,8 @@ TABLES = ("cargo_releases",)
 DETAIL_ORDER = ["arrival_date", "entry_number", "bill_of_lading", "release_date"]
 CODES = ("port_of_entry", "mode_of_transport", "release_status", "hold_agency")
 NOT_REPORTED = "(not reported)"
+QUANTILES = {"median_days": pl.Float64, "p90_days": pl.Float64}
+TIME_SCHEMA = {"released": pl.Int64, **QUANTILES}
 
 
 def page_rows(expr: ir.Table, order: list[str], offset: int, limit: int | None) -> ir.Table:
@@ -49,15 +54,60 @@ def release_days(t: ir.Table) -> ir.IntegerValue:
     return t.release_date.delta(t.arrival_date, unit="day")
 
 
-def _time_aggregate(scope: Scope, by: dict[str, ir.Value]) -> pl.DataFrame:
-    t = scope.table("cargo_releases")
-    t = t.filter(t.release_date.notnull()).mutate(days=release_days(t))
-    expr = t.group_by(**by).aggregate(
-        released=t.count(), median_days=t.days.quantile(0.5), p90_days=t.days.quantile(0.9)
-    )
-    return scope.run(expr).with_columns(
-        pl.col("released").cast(pl.Int64), pl.col("median_days", "p90_days").round(2)
-    )
+def _time_aggregate(scope: Scope, by: tuple[str, ...]) -> pl.DataFrame:
+    """Per `by`: released (with a release date), median and p90 days to release."""
+    histogram = scope.run(release_totals(scope, by, days=True))
+    return release_times(histogram, by)
+
+
+def release_times(histogram: pl.DataFrame, by: tuple[str, ...]) -> pl.DataFrame:
+    """Released, median and p90 days per `by` from a histogram (`by`, release_days,
+    releases); groups with nothing released are left out."""
+    released = histogram.filter(pl.col("release_days").is_not_null())
+    schema = {**{k: histogram.schema[k] for k in by}, **TIME_SCHEMA}
+    groups = released.group_by(list(by)) if by else [((), released)]
+    rows = [
+        {**dict(zip(by, key, strict=True)), **_times(part)} for key, part in groups if part.height
+    ]
+    frame = pl.DataFrame(rows, schema=schema)
+    return frame.with_columns(pl.col("median_days", "p90_days").round(2))
+
+
+def _times(part: pl.DataFrame) -> dict[str, object]:
+    if part.is_empty():
+        return {"released": 0}
+    days = part.group_by("release_days").agg(pl.col("releases").sum()).sort("release_days")
+    values, counts = days["release_days"].to_list(), days["releases"].to_list()
+    return {
+        "released": sum(counts),
+        "median_days": quantile(values, counts, 0.5),
+        "p90_days": quantile(values, counts, 0.9),
+    }
+
+
+def quantile(values: list[int], counts: list[int], q: float) -> float | None:
+    """The `q` quantile of `values` (ascending, each `counts` times), interpolated as
+    DuckDB's quantile_cont and Spark's percentile: position (n - 1) * q, the values at its
+    floor and ceiling, weighted by the fraction. Engines differ in the last bits; for the
+    median and p90 of whole days the exact answer is a multiple of 0.1, so all agree once
+    rounded to 2 decimals, as the reports print them (tests/test_cargo_histogram.py)."""
+    n = sum(counts)
+    if n == 0:
+        return None
+    position = (n - 1) * q
+    low, high = math.floor(position), math.ceil(position)
+    lo, hi = _nth(values, counts, low), _nth(values, counts, high)
+    fraction = position - low
+    return float(lo) if low == high else lo * (1.0 - fraction) + hi * fraction
+
+
+def _nth(values: list[int], counts: list[int], index: int) -> int:
+    seen = 0
+    for value, count in zip(values, counts, strict=True):
+        seen += count
+        if index < seen:
+            return value
+    raise IndexError(index)
 
 
 def _details(scope: Scope) -> ir.Table:
@@ -86,28 +136,24 @@ def details_count(scope: Scope) -> pl.DataFrame:
 @report("cargo_release.kpis", title="Release figures", category=CATEGORY, tables=TABLES)
 def kpis(scope: Scope) -> pl.DataFrame:
     """One row: releases, released, holds, median and 90th percentile days to release."""
-    t = scope.table("cargo_releases")
-    days = release_days(t)
-    expr = t.aggregate(
-        releases=t.count(),
-        released=t.release_date.notnull().sum().coalesce(0),
-        holds=t.hold_agency.notnull().sum().coalesce(0),
-        median_days=days.quantile(0.5),
-        p90_days=days.quantile(0.9),
-    )
-    return scope.run(expr).with_columns(
-        pl.col("releases", "released", "holds").cast(pl.Int64),
-        pl.col("median_days", "p90_days").round(2),
-    )
+    histogram = scope.run(release_totals(scope, (), days=True))
+    counts = histogram.select(
+        releases=pl.col("releases").sum(),
+        released=pl.col("releases").filter(pl.col("release_days").is_not_null()).sum(),
+        holds=pl.col("releases").filter(pl.col("held")).sum(),
+    ).cast(pl.Int64)
+    times = release_times(histogram, ()).drop("released")
+    if times.is_empty():  # nothing released: no times (one row all the same)
+        times = pl.DataFrame({"median_days": [None], "p90_days": [None]}, schema=QUANTILES)
+    return pl.concat([counts, times], how="horizontal")
 
 
 @report("cargo_release.monthly", title="Releases per month", category=CATEGORY, tables=TABLES)
 def monthly(scope: Scope) -> pl.DataFrame:
     """Releases per month of arrival, by port of entry and mode of transport."""
-    t = scope.table("cargo_releases")
-    by = [month(t.arrival_date).name("month"), t.port_of_entry, t.mode_of_transport]
-    expr = t.group_by(by).aggregate(releases=t.count())
-    frame = scope.run(expr).with_columns(pl.col("releases").cast(pl.Int64))
+    by = ("month", "port_of_entry", "mode_of_transport")
+    frame = scope.run(release_totals(scope, by, days=False))
+    frame = frame.with_columns(pl.col("releases").cast(pl.Int64))
     frame = frame.sort(["month", "port_of_entry", "mode_of_transport"], nulls_last=True)
     return with_descriptions(frame, "port_of_entry", "mode_of_transport")
 
@@ -120,8 +166,7 @@ def monthly(scope: Scope) -> pl.DataFrame:
 )
 def release_time_monthly(scope: Scope) -> pl.DataFrame:
     """Per month of arrival: releases with a release date, median and p90 days to release."""
-    t = scope.table("cargo_releases")
-    return _time_aggregate(scope, {"month": month(t.arrival_date)}).sort("month")
+    return _time_aggregate(scope, ("month",)).sort("month")
 
 
 def _slowest(frame: pl.DataFrame, key: str) -> pl.DataFrame:
@@ -138,8 +183,7 @@ def _slowest(frame: pl.DataFrame, key: str) -> pl.DataFrame:
 )
 def release_time_by_port(scope: Scope) -> pl.DataFrame:
     """Per port of entry: released, median and p90 days to release; slowest first."""
-    t = scope.table("cargo_releases")
-    return _slowest(_time_aggregate(scope, {"port_of_entry": t.port_of_entry}), "port_of_entry")
+    return _slowest(_time_aggregate(scope, ("port_of_entry",)), "port_of_entry")
 
 
 @report(
@@ -150,9 +194,7 @@ def release_time_by_port(scope: Scope) -> pl.DataFrame:
 )
 def release_time_by_mode(scope: Scope) -> pl.DataFrame:
     """Per mode of transport: released, median and p90 days to release; slowest first."""
-    t = scope.table("cargo_releases")
-    frame = _time_aggregate(scope, {"mode_of_transport": t.mode_of_transport})
-    return _slowest(frame, "mode_of_transport")
+    return _slowest(_time_aggregate(scope, ("mode_of_transport",)), "mode_of_transport")
 
 
 def _mix(scope: Scope, column: str, measure: str, t: ir.Table) -> pl.DataFrame:
@@ -179,7 +221,5 @@ def holds_by_agency(scope: Scope) -> pl.DataFrame:
     t = scope.table("cargo_releases")
     held = t.filter(t.hold_agency.notnull())
     frame = _mix(scope, "hold_agency", "holds", held)
-    times = _time_aggregate(scope, {"hold_agency": t.hold_agency}).select(
-        "hold_agency", "median_days"
-    )
+    times = _time_aggregate(scope, ("hold_agency",)).select("hold_agency", "median_days")
     return frame.join(times, on="hold_agency", how="left", maintain_order="left")

@@ -28,7 +28,7 @@ import ibis.expr.types as ir
 
 from data_access import access, rollups
 from data_access.reports.base import Scope, line_duties, line_fees, money_sum, month
-from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES
+from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES
 from data_access.schema import table as table_spec
 
 LINE_KEYS = {"country_of_origin", "hts_chapter"}
@@ -54,8 +54,17 @@ _SUMMARY_MEASURES: Measures = {
         t.duty_amount.fill_null(0) + t.tax_amount.fill_null(0) + t.fee_amount.fill_null(0)
     ),
 }
-_SUMMARY_COLUMNS = {"entries": "rows"}  # measure -> summaries rollup column
-MEASURES = {ENTRY_LINES.name: _LINE_MEASURES, ENTRY_SUMMARIES.name: _SUMMARY_MEASURES}
+_RELEASE_MEASURES: Measures = {"releases": lambda t: t.count()}
+MEASURES = {
+    ENTRY_LINES.name: _LINE_MEASURES,
+    ENTRY_SUMMARIES.name: _SUMMARY_MEASURES,
+    CARGO_RELEASES.name: _RELEASE_MEASURES,
+}
+_ROLLUP_COLUMNS = {  # measure -> rollup column, where they differ
+    ENTRY_SUMMARIES.name: {"entries": "rows"},
+    CARGO_RELEASES.name: {"releases": "rows"},
+}
+RELEASE_KEYS = {*rollups.RELEASE_KEYS, "month"}
 
 
 def line_totals(
@@ -92,6 +101,20 @@ def summary_totals(scope: Scope, by: tuple[str, ...], measures: tuple[str, ...])
         t = scope.table(ENTRY_SUMMARIES.name)
         return _aggregate(t, _keys(t, by), {m: _SUMMARY_MEASURES[m](t) for m in measures})
     return _from_rollup(scope, name, by, measures, goods_only=False)
+
+
+def release_totals(scope: Scope, by: tuple[str, ...], *, days: bool) -> ir.Table:
+    """Cargo releases (`releases`) per `by` ("month" of arrival or a release field), and
+    per days to release (`release_days`, null while waiting) and `held` when `days`: a
+    histogram exact quantiles are computed from (`reports.cargo_release`)."""
+    keys = (*by, "release_days", "held") if days else by
+    name = "releases_by_month"
+    usable = name in scope.engine.rollups and set(by) <= RELEASE_KEYS
+    if not usable or scope.filters.needs_lines:  # line filters match through the lines
+        t = scope.table(CARGO_RELEASES.name)
+        date = CARGO_RELEASES.date_column
+        return _aggregate(t, _keys(t, keys, date), {"releases": t.count()})
+    return _from_rollup(scope, name, keys, ("releases",), goods_only=False)
 
 
 def _known(table: str, measures: tuple[str, ...]) -> None:
@@ -170,7 +193,7 @@ def _rollup_part(
         predicates.append(t.lines > 0)
     if predicates:
         t = t.filter(*predicates)
-    columns = {m: _SUMMARY_COLUMNS.get(m, m) for m in measures}
+    columns = {m: _ROLLUP_COLUMNS.get(spec.name, {}).get(m, m) for m in measures}
     if spec.name == ENTRY_LINES.name:
         columns = {m: "goods_entries" if goods_only and m == "entries" else m for m in measures}
     sums = {m: _typed(m, t[column].sum()) for m, column in columns.items()}
@@ -188,16 +211,17 @@ def _source_part(
 ) -> ir.Table:
     """The rows of the days `low`..`high` (a month the date range cuts) from the table."""
     t = scope.table(source)
+    date = t[table_spec(source).date_column]
     t = t.filter(
-        t.entry_date >= ibis.literal(low),
-        t.entry_date <= ibis.literal(high),
+        date >= ibis.literal(low),
+        date <= ibis.literal(high),
         t.year >= ibis.literal(low.year),
         t.year <= ibis.literal(high.year),
     )
     if goods_only:
         t = t.filter(t.tariff_ordinal == 1)
     values = {m: _typed(m, MEASURES[source][m](t)) for m in measures}
-    return _aggregate(t, _keys(t, by), values)
+    return _aggregate(t, _keys(t, by, table_spec(source).date_column), values)
 
 
 def _within(
@@ -247,8 +271,14 @@ def _typed(measure: str, value: ir.Value) -> ir.Value:
     return value.cast(MONEY) if measure in MONEY_MEASURES else value.cast("int64")
 
 
-def _keys(t: ir.Table, by: tuple[str, ...]) -> dict[str, ir.Value]:
-    keys = {"month": lambda: month(t.entry_date), "hts_chapter": lambda: t.hts_number.substr(0, 2)}
+def _keys(t: ir.Table, by: tuple[str, ...], date: str = "entry_date") -> dict[str, ir.Value]:
+    """The key expressions over a table's rows ("month" of its `date` column)."""
+    keys = {
+        "month": lambda: month(t[date]),
+        "hts_chapter": lambda: t.hts_number.substr(0, 2),
+        "release_days": lambda: t.release_date.delta(t.arrival_date, unit="day"),
+        "held": lambda: t.hold_agency.notnull(),
+    }
     return {k: keys[k]() if k in keys else t[k] for k in by}
 
 
