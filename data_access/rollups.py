@@ -5,7 +5,8 @@ Each line rollup groups the lines by the header fields the global filters use (i
 filer, port, entry type, mode), the month of entry and at most one line-level field, with
 the sums the pages show and the distinct entries of each group; the summaries rollup
 counts entry summaries (and their CF-28s, CF-29s, duties, taxes and fees) by the header
-fields and month::
+fields and month; the releases rollup counts cargo releases by their header fields, month
+of arrival, days to release and whether held (a histogram: quantiles follow exactly)::
 
     <lake>/_rollups/<name>/year=YYYY/part-<snapshot>.parquet
     <lake>/_rollups/sources.json    which table files each year was built from, the
