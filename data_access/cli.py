@@ -87,6 +87,8 @@ def _demo(args: argparse.Namespace) -> int:
         def progress(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)
+            if done >= total:  # what remains is the commit: rollups and coverage
+                bar.set_description("demo lake: building monthly rollups")
 
         rows = synth.build_demo_lake(
             lake_of(args), lines=args.lines, seed=args.seed, progress=progress
