@@ -124,16 +124,21 @@ def _view_sql(lake: Path, spec: Table) -> str:
 
 
 def _rollup_views(con: duckdb.DuckDBPyConnection, lake: Path) -> frozenset[str]:
-    """A view per rollup, if the lake's rollups match its lines (else none: lines only)."""
-    if not rollups.usable(lake) or not lake_files.table_files(lake, "entry_lines"):
+    """A view per rollup whose table has rows, if the lake's rollups match its tables
+    (else none: the tables only)."""
+    if not rollups.usable(lake):
         return frozenset()
-    for name in rollups.ROLLUPS:
+    present = set()
+    for name, rollup in rollups.ROLLUPS.items():
+        if not lake_files.table_files(lake, rollup.source):
+            continue  # an empty table has no rollup files: its questions read the table
         glob = rollups.rollup_glob(lake, name).replace("'", "''")
         con.execute(
             f"CREATE VIEW {rollups.view_name(name)} AS SELECT * FROM read_parquet('{glob}', "
             "hive_partitioning = true, hive_types = {'year': INTEGER})"
         )
-    return frozenset(rollups.ROLLUPS)
+        present.add(name)
+    return frozenset(present)
 
 
 def _duckdb_type(dtype: pl.DataType) -> str:

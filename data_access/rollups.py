@@ -117,6 +117,25 @@ def usable(lake: Path) -> bool:
     return sources.get("files") == {t: _table_files(lake / t) for t in SOURCE_TABLES}
 
 
+def status(lake: Path) -> str:
+    """One sentence for the Data page: whether the pages read the rollups, and if not, why."""
+    sources = _read_sources(lake / ROLLUPS_DIR)
+    if not any(_table_files(lake / t) for t in SOURCE_TABLES):
+        return "Monthly rollups: none yet (no entries loaded)."
+    if usable(lake):
+        return (
+            "Monthly rollups: in use. Pages read them wherever they give the same answer as "
+            "the lines, and the lines elsewhere."
+        )
+    if sources.get("version") == VERSION and not sources.get("valid"):
+        return (
+            "Monthly rollups: not in use. Some entry's lines disagree on a header field "
+            "(importer, filer, port, entry type, mode or month), so entries cannot be "
+            "counted from them; pages read the lines: the same answers, more slowly."
+        )
+    return "Monthly rollups: not in use (out of date); the next load rebuilds them."
+
+
 def entry_dates(lake: Path) -> dict[str, tuple[date, date]]:
     """First and last entry date of each source table the rollups were built from.
 

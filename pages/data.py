@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from data_access import rollups
 from data_access.ingest.load import FileResult
 from data_access.ingest.uploads import ingest_uploads, ingested_files, rejected_rows
 from ui.data import View
@@ -85,6 +86,7 @@ def _summary(view: View, results: list[FileResult]) -> None:
 
 def _ingested(view: View) -> None:
     st.subheader("Files loaded")
+    st.caption(rollups.status(view.lake))
     files = ingested_files(view.lake, view.principal)
     if files.is_empty():
         st.info("Nothing loaded yet: upload an export above.", icon="📂")

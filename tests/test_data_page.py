@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from data_access import lake
+from data_access import lake, rollups
 from data_access.ingest.quarantine import read
 from tests.ingest_files import write_export
 
@@ -39,6 +39,7 @@ def test_page_works_before_any_lake_exists(tmp_path):
     at = run_page(tmp_path / "no-lake")
     assert not at.exception
     assert [i.value for i in at.info] == ["Nothing loaded yet: upload an export above."]
+    assert [c.value for c in at.caption][-1] == "Monthly rollups: none yet (no entries loaded)."
     assert at.button(key="data-load").disabled
     assert not (tmp_path / "no-lake").exists()
 
@@ -88,6 +89,8 @@ def test_the_file_list_shows_what_the_lake_manifest_holds(tmp_path):
     ingest(where, [source])
     at = run_page(where)
     assert not at.exception
+    assert rollups.status(where) in [c.value for c in at.caption]
+    assert rollups.status(where).startswith("Monthly rollups: in use.")
     files = at.dataframe[0].value
     assert files[["file", "tables", "rows_loaded", "loaded_by"]].values.tolist() == [
         ["one.csv", "entry_lines, entry_summaries", 1, "CBP"]

@@ -242,6 +242,7 @@ def test_stale_rollups_are_not_used(
     with lake.transaction(where) as tx:
         tx.write("entry_lines", _more_lines(where, 2023))
     assert not rollups.usable(where)
+    assert rollups.status(where).endswith("(out of date); the next load rebuilds them.")
     engine = DuckDBEngine(where)
     assert engine.rollups == frozenset()
     lines = REPORTS["overview.kpis"](Scope(engine, Principal.parse("cbp")))["lines"][0]
@@ -263,6 +264,7 @@ def test_an_entry_whose_lines_disagree_turns_rollups_off(demo: Path, tmp_path: P
         )
         tx.write("entry_lines", moved)
     assert not rollups.usable(where)
+    assert "Some entry's lines disagree on a header field" in rollups.status(where)
     engine = DuckDBEngine(where)
     assert engine.rollups == frozenset()
     kpis = REPORTS["overview.kpis"](Scope(engine, Principal.parse("cbp")))
@@ -310,3 +312,19 @@ def test_summaries_come_from_their_rollup_unless_a_line_filter_asks(
     assert "rollup_releases_by_month" in sql and "cargo_releases" in sql  # the cut month
     sql = compiled(release_totals(by_origin, ("port_of_entry",), days=True))
     assert "rollup_releases_by_month" not in sql
+
+
+def test_a_lake_without_some_tables_uses_the_rollups_it_has(demo: Path, tmp_path: Path) -> None:
+    """Lines only (an ES-003 load derives summaries; here not even those): no rollup
+    files for the empty tables, so only the line rollups are in use."""
+    where = tmp_path / "lake"
+    lines = pl.read_parquet(demo / "entry_lines" / "year=2024" / "*.parquet")
+    with lake.transaction(where, fresh=True) as tx:
+        tx.write("entry_lines", lines)
+    engine = DuckDBEngine(where)
+    assert engine.rollups == {"lines_by_month", "lines_by_country", "lines_by_chapter"}
+    scope = Scope(engine, Principal.parse("cbp"))
+    lines_only = Scope(DuckDBEngine(where, use_rollups=False), Principal.parse("cbp"))
+    for name in ("overview.kpis", "exams.kpis", "cargo_release.kpis"):
+        assert_frame_equal(REPORTS[name](scope), REPORTS[name](lines_only))
+    assert REPORTS["cargo_release.kpis"](scope)["releases"].item() == 0
