@@ -200,11 +200,7 @@ def _entries_add_up(
     """True when no entry's lines straddle two rollup groups (header fields and month)."""
     if not files:
         return True
-    lines = [
-        str(tx.path(ENTRY_LINES.name) / f"year={year}" / n)
-        for year, names in files.items()
-        for n in names
-    ]
+    lines = _paths(tx, files, ENTRY_LINES.name)
     rolled = str(tx.path(ROLLUPS_DIR) / "lines_by_month" / "year=*" / "*.parquet")
     distinct, summed = con.execute(
         "SELECT (SELECT count(DISTINCT entry_number) FROM read_parquet($lines)), "
@@ -225,9 +221,7 @@ def _dates(
     return [first.isoformat(), last.isoformat()]
 
 
-def _paths(
-    tx: Transaction, files: dict[str, list[str]], table: str = ENTRY_LINES.name
-) -> list[str]:
+def _paths(tx: Transaction, files: dict[str, list[str]], table: str) -> list[str]:
     folder = tx.path(table)
     return [str(folder / f"year={year}" / n) for year, names in files.items() for n in names]
 
