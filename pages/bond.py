@@ -15,7 +15,7 @@ import streamlit as st
 from data_access.reports import bond_sufficiency
 from ui.data import View, run
 from ui.entry_summary_charts import plottable
-from ui.paged_table import dashed_entry_numbers, paged_table
+from ui.paged_table import detail_table
 from ui.widgets import (
     Kpi,
     as_of_input,
@@ -205,13 +205,7 @@ def _activity_codes(view: View, as_of: date) -> None:
 
 
 def _details(view: View, _as_of: date) -> None:
-    paged_table(
-        view,
-        "bond.details",
-        count_report="bond.details_count",
-        key="bond-details",
-        display=dashed_entry_numbers("entry_number"),
-    )
+    detail_table(view, "bond.details", key="bond-details", entry_columns=())
 
 
 TABS = {

@@ -8,7 +8,7 @@ import streamlit as st
 
 from ui.data import View, run
 from ui.entry_summary_charts import plottable
-from ui.paged_table import dashed_entry_numbers, paged_table
+from ui.paged_table import detail_table
 from ui.widgets import (
     Kpi,
     chart_with_table,
@@ -157,16 +157,7 @@ def _status_and_holds(view: View) -> None:
 
 
 def _details(view: View) -> None:
-    st.caption(
-        "Entry numbers show as XXX-NNNNNNN-C here; exports keep the stored 11-character form."
-    )
-    paged_table(
-        view,
-        "cargo_release.details",
-        count_report="cargo_release.details_count",
-        key="cargo-release-details",
-        display=dashed_entry_numbers("entry_number"),
-    )
+    detail_table(view, "cargo_release.details", key="cargo-release-details")
 
 
 TABS = {

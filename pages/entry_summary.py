@@ -12,7 +12,7 @@ import streamlit as st
 from ui import entry_summary_charts as charts
 from ui.data import View, run
 from ui.drill_down import hts_breadcrumb, hts_drill, narrowed
-from ui.paged_table import dashed_entry_numbers, paged_table
+from ui.paged_table import dashed_entry_numbers, detail_table
 from ui.widgets import (
     Kpi,
     chart_with_table,
@@ -27,16 +27,11 @@ from ui.widgets import (
 )
 
 RECON = {"All": "all", "Flagged": "flagged", "Not flagged": "not_flagged"}  # label -> option
-DETAILS = {  # tab -> (report, its count, export name)
-    "Header": ("entry_summary.header", "entry_summary.header_count", "entry-summary-header"),
-    "Line details": (
-        "entry_summary.line_details",
-        "entry_summary.line_details_count",
-        "entry-summary-line-details",
-    ),
+DETAILS = {  # tab -> (report, export name)
+    "Header": ("entry_summary.header", "entry-summary-header"),
+    "Line details": ("entry_summary.line_details", "entry-summary-line-details"),
     "Line tariff details": (
         "entry_summary.line_tariff_details",
-        "entry_summary.line_tariff_details_count",
         "entry-summary-line-tariff-details",
     ),
 }
@@ -98,16 +93,10 @@ def _kpi_row(k: dict) -> None:
 
 
 def _details(tab: str) -> Callable[[View, str], None]:
-    report, counter, key = DETAILS[tab]
+    report, key = DETAILS[tab]
 
     def draw(view: View, recon: str) -> None:
-        st.caption(
-            "Entry numbers show as XXX-NNNNNNN-C here; exports keep ACE's stored 11-character "
-            "form (e.g. ABC12345676), so they line up with ACE downloads."
-        )
-        paged_table(
-            view, report, count_report=counter, key=key, options={"recon": recon}, display=DASHED
-        )
+        detail_table(view, report, key=key, options={"recon": recon})
 
     return draw
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from ui.data import View, run
 from ui.entry_summary_charts import plottable
-from ui.paged_table import dashed_entry_numbers, paged_table
+from ui.paged_table import detail_table
 from ui.widgets import (
     Kpi,
     chart_with_table,
@@ -136,16 +136,7 @@ def _cf_forms(view: View) -> None:
 
 
 def _details(view: View) -> None:
-    st.caption(
-        "Entry numbers show as XXX-NNNNNNN-C here; exports keep the stored 11-character form."
-    )
-    paged_table(
-        view,
-        "exams.details",
-        count_report="exams.details_count",
-        key="exams-details",
-        display=dashed_entry_numbers("entry_number"),
-    )
+    detail_table(view, "exams.details", key="exams-details")
 
 
 TABS = {

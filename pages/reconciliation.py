@@ -11,7 +11,7 @@ import streamlit as st
 
 from ui.data import View, run
 from ui.entry_summary_charts import plottable
-from ui.paged_table import dashed_entry_numbers, paged_table
+from ui.paged_table import detail_table
 from ui.widgets import (
     Kpi,
     as_of_input,
@@ -26,19 +26,11 @@ from ui.widgets import (
 )
 
 SOON_DAYS = 90
-DETAILS = {  # tab -> (report, its count, export name)
-    "Reconciliation Header": (
-        "reconciliation.header",
-        "reconciliation.header_count",
-        "reconciliation-header",
-    ),
-    "Reconciliation Details": (
-        "reconciliation.details",
-        "reconciliation.details_count",
-        "reconciliation-details",
-    ),
+DETAILS = {  # tab -> (report, export name)
+    "Reconciliation Header": ("reconciliation.header", "reconciliation-header"),
+    "Reconciliation Details": ("reconciliation.details", "reconciliation-details"),
 }
-DASHED = dashed_entry_numbers("flagged_entry_number", "recon_entry_number")
+ENTRY_COLUMNS = ("flagged_entry_number", "recon_entry_number")
 
 
 def render(view: View) -> None:
@@ -203,14 +195,11 @@ def _adjustments(view: View, _as_of: date) -> None:
 
 
 def _details(name: str) -> Callable[[View, date], None]:
-    report, count_report, key = DETAILS[name]
+    report, key = DETAILS[name]
 
     def draw(view: View, _as_of: date) -> None:
-        st.caption(
-            "Entry numbers show as XXX-NNNNNNN-C here; exports keep the stored 11-character "
-            "form. Due dates follow the rule above."
-        )
-        paged_table(view, report, count_report=count_report, key=key, display=DASHED)
+        note = "Due dates follow the rule above."
+        detail_table(view, report, key=key, entry_columns=ENTRY_COLUMNS, note=note)
 
     return draw
 

@@ -94,3 +94,32 @@ def dashed_entry_numbers(*columns: str) -> Callable[[pl.DataFrame], pl.DataFrame
         )
 
     return show
+
+
+ENTRY_NUMBERS_NOTE = (
+    "Entry numbers show as XXX-NNNNNNN-C here; exports keep ACE's stored 11-character form "
+    "(e.g. ABC12345676), so they line up with ACE downloads."
+)
+
+
+def detail_table(
+    view: View,
+    report: str,
+    *,
+    key: str,
+    entry_columns: tuple[str, ...] = ("entry_number",),
+    options: Mapping[str, object] | None = None,
+    note: str = "",
+) -> int:
+    """An ACE detail report, paged (`<report>_count` counts it), its entry numbers dashed
+    on screen and a caption saying so (plus `note`); returns the count."""
+    if entry_columns:
+        st.caption(" ".join(filter(None, (ENTRY_NUMBERS_NOTE, note))))
+    return paged_table(
+        view,
+        report,
+        count_report=f"{report}_count",
+        key=key,
+        options=options,
+        display=dashed_entry_numbers(*entry_columns),
+    )
