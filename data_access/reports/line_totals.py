@@ -64,7 +64,6 @@ _ROLLUP_COLUMNS = {  # measure -> rollup column, where they differ
     ENTRY_SUMMARIES.name: {"entries": "rows"},
     CARGO_RELEASES.name: {"releases": "rows"},
 }
-RELEASE_KEYS = {*rollups.RELEASE_KEYS, "month"}
 
 
 def line_totals(
@@ -95,12 +94,7 @@ def summary_totals(scope: Scope, by: tuple[str, ...], measures: tuple[str, ...])
     """`measures` ("entries", "cf28", "cf29", "dtf": duties, taxes and fees) of the scope's
     entry summaries per `by` ("month" of entry or a header field)."""
     _known(ENTRY_SUMMARIES.name, measures)
-    name = "summaries_by_month"
-    usable = name in scope.engine.rollups and set(by) <= ROLLUP_KEYS - LINE_KEYS
-    if not usable or scope.filters.needs_lines:  # line filters match through the lines
-        t = scope.table(ENTRY_SUMMARIES.name)
-        return _aggregate(t, _keys(t, by), {m: _SUMMARY_MEASURES[m](t) for m in measures})
-    return _from_rollup(scope, name, by, measures, goods_only=False)
+    return _header_totals(scope, "summaries_by_month", by, measures)
 
 
 def release_totals(scope: Scope, by: tuple[str, ...], *, days: bool) -> ir.Table:
@@ -108,13 +102,22 @@ def release_totals(scope: Scope, by: tuple[str, ...], *, days: bool) -> ir.Table
     per days to release (`release_days`, null while waiting) and `held` when `days`: a
     histogram exact quantiles are computed from (`reports.cargo_release`)."""
     keys = (*by, "release_days", "held") if days else by
-    name = "releases_by_month"
-    usable = name in scope.engine.rollups and set(by) <= RELEASE_KEYS
-    if not usable or scope.filters.needs_lines:  # line filters match through the lines
-        t = scope.table(CARGO_RELEASES.name)
-        date = CARGO_RELEASES.date_column
-        return _aggregate(t, _keys(t, keys, date), {"releases": t.count()})
-    return _from_rollup(scope, name, keys, ("releases",), goods_only=False)
+    return _header_totals(scope, "releases_by_month", keys, ("releases",))
+
+
+def _header_totals(
+    scope: Scope, name: str, by: tuple[str, ...], measures: tuple[str, ...]
+) -> ir.Table:
+    """`measures` of a table with one row per entry or release, per `by`: from rollup
+    `name` when it has every key and no line filter asks (those match through the lines;
+    counts of such rows add up across rollup rows), else from the table."""
+    rollup = rollups.ROLLUPS[name]
+    columns = {*rollup.keys, "month", *rollup.dims}
+    if name in scope.engine.rollups and set(by) <= columns and not scope.filters.needs_lines:
+        return _from_rollup(scope, name, by, measures, goods_only=False)
+    t = scope.table(rollup.source)
+    values = {m: MEASURES[rollup.source][m](t) for m in measures}
+    return _aggregate(t, _keys(t, by, rollup.date_column), values)
 
 
 def _known(table: str, measures: tuple[str, ...]) -> None:
