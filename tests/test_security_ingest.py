@@ -86,3 +86,40 @@ def test_the_list_of_loaded_files_is_per_principal_not_per_name(tmp_path: Path) 
         assert result.rows_loaded == 1
     assert ingested_files(tmp_path / "lake", acme).get_column("file").to_list() == [f"{ACME}.csv"]
     assert ingested_files(tmp_path / "lake", CBP).height == 2
+
+
+def _bolt_export(tmp_path: Path, name: str) -> Path:
+    row = [ENTRY, "1", "01", BOLT, "2304", "03/01/2025", "MX", "0901210000", "$500.50"]
+    return write_export(tmp_path / name, [HEADER, row])
+
+
+def test_a_file_another_principal_loaded_is_loaded_again_for_this_one(tmp_path: Path) -> None:
+    """Issue 13.5: ACME's upload of BOLT's rows loads nothing; CBP's upload of the same
+    bytes must still load them (and never name ACME's file)."""
+    where = tmp_path / "lake"
+    acme = Principal.parse(f"importer:{ACME}")
+    [theirs] = ingest(where, [_bolt_export(tmp_path, "acme-private-name.csv")], principal=acme)
+    assert (theirs.status, theirs.rows_loaded, theirs.rows_rejected) == ("loaded", 0, 1)
+    [mine] = ingest(where, [_bolt_export(tmp_path, "cbp.csv")], principal=CBP)
+    assert (mine.status, mine.rows_loaded, mine.note) == ("loaded", 1, "")
+    bolt = Principal.parse(f"importer:{BOLT}")
+    assert [str(r["entered_value"]) for r in header_rows(where, bolt)] == ["500.50"]
+    # BOLT loads the file CBP loaded: read again for BOLT, CBP's file name never shown.
+    [again] = ingest(where, [_bolt_export(tmp_path, "bolt.csv")], principal=bolt)
+    assert (again.status, again.rows_loaded, again.rows_replaced) == (
+        "loaded",
+        1,
+        2,
+    )  # line + header
+    assert "cbp.csv" not in again.note and "acme" not in again.note
+    # The same principal's own earlier load is still skipped, naming their own file.
+    [skipped] = ingest(where, [_bolt_export(tmp_path, "bolt-again.csv")], principal=bolt)
+    assert (skipped.status, skipped.note) == ("skipped", "same content as bolt.csv, already loaded")
+
+
+def test_a_file_whose_rows_were_all_rejected_is_read_again(tmp_path: Path) -> None:
+    where = tmp_path / "lake"
+    acme = Principal.parse(f"importer:{ACME}")
+    for name in ("one.csv", "two.csv"):
+        [result] = ingest(where, [_bolt_export(tmp_path, name)], principal=acme)
+        assert (result.status, result.rows_rejected, result.note) == ("loaded", 1, "")

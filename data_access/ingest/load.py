@@ -1,7 +1,9 @@
 """One ingest: files -> validated rows in the lake, in ONE lake transaction.
 
 A crash or kill anywhere leaves the lake exactly as before (the transaction commits by
-one atomic rename). The same content again is skipped (sha256 in the manifest). A newer
+one atomic rename). The same content again is skipped (sha256 in the manifest) when the
+same principal loaded it before and that load loaded rows: a file someone else loaded, or
+one whose every row was rejected, is read again for this reader. A newer
 export overlapping earlier ones replaces their rows by natural key (a re-exported entry
 replaces all its lines): files are loaded in the order given and the last one wins.
 Files stream batch by batch, so memory stays bounded whatever their size.
@@ -78,7 +80,7 @@ def ingest(
     results: list[FileResult] = []
     try:
         with lake.transaction(where) as tx:
-            known = _loaded_hashes(where)
+            known = _loaded_hashes(where, principal)
             for path, label in zip(files, labels, strict=True):
                 results.append(_one_file(tx, path, label, known, principal, mapping, progress))
             if not any(r.status == "loaded" for r in results):
@@ -88,11 +90,20 @@ def ingest(
     return results
 
 
-def _loaded_hashes(where: Path) -> dict[str, str]:
+def _loaded_hashes(where: Path, principal: Principal) -> dict[str, str]:
+    """Content hash -> file name of the files `principal` loaded rows from before.
+
+    Only their own loads count: another principal's load of the same bytes loaded that
+    principal's rows (an importer's upload may load none of CBP's), and its file name is
+    theirs to see."""
     loaded = lake.manifest(where)
-    if loaded.is_empty() or "sha256" not in loaded.columns:
+    if loaded.is_empty() or not {"sha256", "loaded_for", "rows_loaded"} <= set(loaded.columns):
         return {}
-    rows = loaded.filter(pl.col("sha256").fill_null("") != "")
+    rows = loaded.filter(
+        (pl.col("sha256").fill_null("") != "")
+        & (pl.col("loaded_for") == principal.key)
+        & (pl.col("rows_loaded").fill_null(0) > 0)
+    )
     return dict(zip(rows["sha256"].to_list(), rows["file"].to_list(), strict=True))
 
 
@@ -119,7 +130,8 @@ def _one_file(
             created.unlink()
         message = str(error) if str(error).startswith(label) else f"{label}: {error}"
         return FileResult(label, status="failed", errors=[message], sha256=result.sha256)
-    known[result.sha256] = label
+    if result.rows_loaded:
+        known[result.sha256] = label
     tx.record(
         file=label,
         kind="ingest",
