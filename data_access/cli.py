@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from data_access import engine, export, lake, settings, timeline
+from data_access import engine, export, lake, settings, tariff_layers, timeline
 from data_access.access import CBP, Principal, Refused
 from data_access.filters import FilterError, Filters
 
@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_demo(commands)
     _add_export(commands)
     _add_timeline(commands)
+    _add_layers(commands)
     for module in COMMAND_MODULES:
         importlib.import_module(module).add_command(commands)
     return parser
@@ -170,6 +171,20 @@ def _add_timeline(commands: argparse._SubParsersAction) -> None:
         help="the YAML file (default: ITRAC_PHASES or config/transition_phases.yaml)",
     )
     check.set_defaults(run=lambda args: timeline.check(args.check))
+
+
+# --- layers ----------------------------------------------------------------------------
+def _add_layers(commands: argparse._SubParsersAction) -> None:
+    check = commands.add_parser("layers", help="check the Chapter 99 tariff layer registry")
+    check.add_argument(
+        "--check",
+        type=Path,
+        nargs="?",
+        const=None,
+        metavar="FILE",
+        help="the YAML file (default: ITRAC_LAYERS or config/tariff_layers.yaml)",
+    )
+    check.set_defaults(run=lambda args: tariff_layers.check(args.check))
 
 
 if __name__ == "__main__":
