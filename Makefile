@@ -4,6 +4,9 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 LAKE   ?= data/lake
 PORT   ?= 8501
+# A fixed last day for the demo lake (YYYY-MM-DD), e.g. `make run DEMO_END=2026-06-30`: the
+# same figures on every day. Empty: the lake ends today and is built only when missing.
+DEMO_END ?=
 
 .PHONY: run test lint bench system-packages clean-lake
 
@@ -19,7 +22,11 @@ $(BIN)/.installed-spark: $(BIN)/.installed
 	touch $@
 
 run: $(BIN)/.installed
+ifeq ($(DEMO_END),)
 	@test -L $(LAKE)/_current || $(BIN)/itrac demo --lake $(LAKE)
+else
+	$(BIN)/itrac demo --lake $(LAKE) --end $(DEMO_END) --if-changed
+endif
 	ITRAC_DEMO=1 ITRAC_LAKE=$(LAKE) $(BIN)/streamlit run dashboard.py \
 		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from data_access import engine, export, lake, settings, tariff_layers, timeline
@@ -73,7 +74,27 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
     _lake_option(demo)
     demo.add_argument("--lines", type=int, default=1_000_000, help="about how many entry lines")
     demo.add_argument("--seed", type=int, default=42, help="same seed, same rows")
+    demo.add_argument(
+        "--end",
+        type=_day,
+        default=None,
+        help="last day of the data, YYYY-MM-DD (default: today); fixed, the lake is the same "
+        "on every day it is built",
+    )
+    demo.add_argument(
+        "--if-changed",
+        action="store_true",
+        help="keep the lake when it is already the demo of this seed, size and end; never "
+        "replace a lake that holds other data",
+    )
     demo.set_defaults(run=_demo)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day; write YYYY-MM-DD") from None
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -83,6 +104,19 @@ def _demo(args: argparse.Namespace) -> int:
 
     if args.lines < 1000:
         raise UsageError("--lines must be at least 1000")
+    where = lake_of(args)
+    try:
+        end = args.end or settings.today()
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    if args.if_changed and lake.exists(where):
+        built = _demo_built(where)
+        if built is None:
+            print(f"itrac: {where} holds data that is not a demo lake; left as it is")
+            return EXIT_OK
+        if built == (args.seed, args.lines, end.isoformat()):
+            print(f"itrac: {where} is already the demo lake of seed {args.seed} up to {end}")
+            return EXIT_OK
     with tqdm(total=args.lines, unit=" lines", unit_scale=True, desc="demo lake") as bar:
 
         def progress(done: int, total: int) -> None:
@@ -92,11 +126,20 @@ def _demo(args: argparse.Namespace) -> int:
                 bar.set_description("demo lake: building monthly rollups")
 
         rows = synth.build_demo_lake(
-            lake_of(args), lines=args.lines, seed=args.seed, progress=progress
+            where, lines=args.lines, seed=args.seed, end=end, progress=progress
         )
     for name, count in rows.items():
         print(f"{name}: {count:,} rows")
     return EXIT_OK
+
+
+def _demo_built(where: Path) -> tuple[object, object, object] | None:
+    """(seed, lines, end) of the demo lake at `where`; None when it holds other data."""
+    rows = lake.manifest(where)
+    if rows.is_empty() or set(rows.get_column("kind")) != {"demo"}:
+        return None
+    last = rows.row(-1, named=True)
+    return last["seed"], last["lines"], last.get("end")  # no end: built before --end
 
 
 # --- export ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,3 +32,16 @@ def demo_mode() -> bool:
 def users_file() -> Path:
     """ITRAC_USERS: the entitlements file (default: the demo users in config/)."""
     return Path(os.environ.get("ITRAC_USERS") or ROOT / "config" / "demo_users.yaml")
+
+
+def today() -> date:
+    """ITRAC_TODAY (YYYY-MM-DD), or the real today: where a demo lake without --end ends.
+
+    Set it to try what a lake (or a test) would do on another day."""
+    text = os.environ.get("ITRAC_TODAY", "").strip()
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"ITRAC_TODAY={text!r}; write the day as YYYY-MM-DD") from None

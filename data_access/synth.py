@@ -38,6 +38,7 @@ import numpy as np
 import polars as pl
 
 from data_access import lake as lake_store
+from data_access import settings
 from data_access.schema import TABLES, conform
 from data_access.synth_bonds import chunk_obligations, continuous_bonds
 from data_access.synth_catalog import (
@@ -123,11 +124,13 @@ def build_demo_lake(
 ) -> dict[str, int]:
     """Write a fresh demo lake of about `lines` entry-line rows; returns rows per table.
 
-    The data covers the `years` years ending at `end` (default today), so liquidation and
-    reconciliation deadlines are live as of `end`. `progress(done, total)` is called after
+    The data covers the `years` years ending at `end` (default: today, or ITRAC_TODAY), so
+    liquidation and reconciliation deadlines are live as of `end`. Given `end`, nothing in
+    the lake depends on the day it is built (the manifest's loaded_at and the coverage's
+    written_at say when, as metadata). `progress(done, total)` is called after
     each chunk of months with the entry-line rows planned so far and `lines`.
     """
-    end = end or date.today()
+    end = end or settings.today()
     start = _years_before(end, years) + timedelta(days=1)
     world = World(seed)
     ledger = Ledger(world, start, end)
@@ -166,6 +169,7 @@ def build_demo_lake(
             kind="demo",
             seed=seed,
             lines=lines,
+            end=end.isoformat(),
             rows_loaded=sum(counts.values()),
             loaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
             sha256="",
