@@ -123,8 +123,12 @@ def _one_file(
         return result
     before = _all_files(tx)
     try:
-        for part, plan in _plans(readers.parts(path, label, mapping), mapping, principal, result):
-            _load_part(tx, part, plan, principal, result, progress)
+        planned = _plans(readers.parts(path, label, mapping), mapping, principal, result)
+        with tempfile.TemporaryDirectory(prefix="itrac-ingest-") as staging:
+            loading = _FileLoad(Path(staging))
+            for part, plan in planned:
+                _load_part(tx, part, plan, principal, result, progress, loading)
+            _replace_overlaps(tx, loading, result)
     except FILE_ERRORS as error:
         for created in _all_files(tx) - before:  # only this file's new files
             created.unlink()
@@ -182,6 +186,26 @@ def _table_files(tx: lake.Transaction, name: str) -> list[Path]:
     return sorted(tx.path(name).glob("year=*/*.parquet"))
 
 
+@dataclass
+class _FileLoad:
+    """One file's writes until they replace what they overlap. A file's parts (a
+    workbook's sheets) are one download: they replace older rows together, never each
+    other, and an entry whose lines span two sheets gets one header from all of them."""
+
+    staging: Path
+    before: dict[str, set[Path]] = field(default_factory=dict)  # table -> files before
+    partials: dict[frozenset[str], Path] = field(default_factory=dict)  # header partials
+    batches: int = 0
+
+    def partials_for(self, present: set[str]) -> Path:
+        """The folder of derived-header partials of parts with these columns."""
+        key = frozenset(present)
+        if key not in self.partials:
+            self.partials[key] = self.staging / f"headers-{len(self.partials)}"
+            self.partials[key].mkdir()
+        return self.partials[key]
+
+
 def _load_part(
     tx: lake.Transaction,
     part: readers.Part,
@@ -189,39 +213,61 @@ def _load_part(
     principal: Principal,
     result: FileResult,
     progress: Progress | None,
+    loading: _FileLoad,
 ) -> None:
-    existing = set(_table_files(tx, plan.table))
+    loading.before.setdefault(plan.table, set(_table_files(tx, plan.table)))
     headers = {**plan.columns, **plan.header_extras}
     if "entry_number" in headers:
         headers.setdefault("filer_code", headers["entry_number"])
     present = {*plan.columns, *plan.header_extras, "filer_code"}
+    partials = loading.partials_for(present) if plan.derived_summaries else None
     folder = tx.path(lake.QUARANTINE) / quarantine.folder_name(result.sha256)
     batch_index = len(list(folder.glob("*.parquet"))) if folder.exists() else 0
     loaded = 0
-    with tempfile.TemporaryDirectory(prefix="itrac-ingest-") as staging:
-        for raw, done in part.batches():
-            checked = validate.check(values.parse(raw, plan), plan, principal)
-            checked = _refuse_others_entries(tx, plan.table, checked, principal)
-            loaded += tx.write(plan.table, checked.good)
-            batch_index += 1
-            if plan.derived_summaries and not checked.good.is_empty():
-                derive.write_partial(checked.good, present, Path(staging), batch_index)
-            quarantine.write(
-                folder, quarantine.rows(part.name, raw, checked.failures, headers), batch_index
-            )
-            _count(result, raw.height, checked)
-            if progress:
-                progress(part.name, done, part.size)
-        _ragged(part, folder, batch_index + 1, result)
-        new_files = set(_table_files(tx, plan.table)) - existing
-        key = REPLACE_KEYS.get(plan.table, TABLES[plan.table].key)
-        result.rows_replaced += replace_overlap(tx, plan.table, new_files, key)
-        result.tables[plan.table] = result.tables.get(plan.table, 0) + loaded
-        if plan.derived_summaries:
-            derived = derive.header_batches(Path(staging), present)
-            written, replaced = _write_headers(tx, derived, present)
-            result.tables[ENTRY_SUMMARIES.name] = written
-            result.rows_replaced += replaced
+    for raw, done in part.batches():
+        checked = validate.check(values.parse(raw, plan), plan, principal)
+        checked = _refuse_others_entries(tx, plan.table, checked, principal)
+        loaded += tx.write(plan.table, checked.good)
+        batch_index += 1
+        loading.batches += 1
+        if partials and not checked.good.is_empty():
+            derive.write_partial(checked.good, present, partials, loading.batches)
+        quarantine.write(
+            folder, quarantine.rows(part.name, raw, checked.failures, headers), batch_index
+        )
+        _count(result, raw.height, checked)
+        if progress:
+            progress(part.name, done, part.size)
+    _ragged(part, folder, batch_index + 1, result)
+    result.tables[plan.table] = result.tables.get(plan.table, 0) + loaded
+
+
+def _replace_overlaps(tx: lake.Transaction, loading: _FileLoad, result: FileResult) -> None:
+    """The file's rows replace older rows of the same keys (lines: of the same entries),
+    then its derived headers replace the headers of its entries."""
+    for name, before in loading.before.items():
+        new_files = set(_table_files(tx, name)) - before
+        key = REPLACE_KEYS.get(name, TABLES[name].key)
+        replaced = replace_overlap(tx, name, new_files, key, TABLES[name].key)
+        result.rows_replaced += replaced.rows
+        if replaced.dropped:
+            _add_note(result, DROPPED.format(rows=replaced.dropped))
+    for present, partials in loading.partials.items():
+        derived = derive.header_batches(partials, set(present))
+        written, replaced_headers = _write_headers(tx, derived, set(present))
+        name = ENTRY_SUMMARIES.name
+        result.tables[name] = result.tables.get(name, 0) + written
+        result.rows_replaced += replaced_headers
+
+
+DROPPED = (
+    "dropped {rows:,} tariff row(s) the lake held for entries this file holds: a download "
+    "holds each entry whole, so a line or ordinal missing from it was corrected away"
+)
+
+
+def _add_note(result: FileResult, note: str) -> None:
+    result.note = f"{result.note}; {note}" if result.note else note
 
 
 OTHERS_ENTRY = "already loaded for an importer you may not see; only CBP can replace it"
@@ -283,25 +329,45 @@ def _ragged(part: readers.Part, folder: Path, index: int, result: FileResult) ->
     result.reasons[key] = result.reasons.get(key, 0) + len(part.ragged)
 
 
+@dataclass(frozen=True)
+class Replaced:
+    rows: int  # older rows replaced
+    dropped: int = 0  # of those, rows whose full key the new rows do not carry
+
+
 def replace_overlap(
-    tx: lake.Transaction, name: str, new_files: set[Path], key: Sequence[str]
-) -> int:
-    """Drop the rows of files older than `new_files` whose `key` the new rows carry."""
+    tx: lake.Transaction,
+    name: str,
+    new_files: set[Path],
+    key: Sequence[str],
+    grain: Sequence[str] = (),
+) -> Replaced:
+    """Drop the rows of files older than `new_files` whose `key` the new rows carry;
+    `dropped` counts the replaced rows whose `grain` (a finer key) they do not carry."""
     older = [f for f in _table_files(tx, name) if f not in new_files]
     if not new_files or not older:
-        return 0
-    keys = pl.scan_parquet(sorted(new_files)).select(key).unique().collect()  # distinct keys
-    replaced = 0
+        return Replaced(0)
+    new_rows = pl.scan_parquet(sorted(new_files))
+    keys = new_rows.select(key).unique().collect()  # distinct keys
+    replaced = dropped = 0
     for file in older:
         rows = pl.scan_parquet(file)
         hits = rows.join(keys.lazy(), on=list(key), how="semi").select(pl.len()).collect().item()
         if not hits:
             continue
+        if grain and list(grain) != list(key):
+            dropped += _gone(rows.join(keys.lazy(), on=list(key), how="semi"), new_rows, grain)
         kept = rows.join(keys.lazy(), on=list(key), how="anti").collect()
         file.unlink()  # never edit in place: the file may be a link into the last snapshot
         tx.write(name, kept)
         replaced += hits
-    return replaced
+    return Replaced(replaced, dropped)
+
+
+def _gone(old: pl.LazyFrame, new: pl.LazyFrame, grain: Sequence[str]) -> int:
+    """How many of the `old` rows' `grain` keys the `new` rows do not carry."""
+    carried = new.select(grain).join(old.select(grain), on=list(grain), how="semi")
+    return old.join(carried, on=list(grain), how="anti").select(pl.len()).collect().item()
 
 
 def _write_headers(
@@ -322,4 +388,4 @@ def _write_headers(
         )
         written += tx.write(name, derive.merge_existing(batch, existing, present))
     new_files = set(_table_files(tx, name)) - set(old)
-    return written, replace_overlap(tx, name, new_files, ("entry_number",))
+    return written, replace_overlap(tx, name, new_files, ("entry_number",)).rows

@@ -24,7 +24,7 @@ from data_access.schema import DATE, ENTRY_SUMMARIES, FLAG, MONEY, TABLES, Colum
 
 SEP = "::"
 FORMATS: dict[str, tuple[str, str]] = {  # column -> (regex, reason)
-    "hts_number": (codes.HTS_NUMBER.pattern, "not a 10-digit HTS number"),
+    "hts_number": (rf"{codes.HTS_NUMBER.pattern}|^\d{{8}}$", "not a 10-digit HTS number"),
     "port_of_entry": (codes.PORT_CODE.pattern, "not a 4-digit port code"),
     "port_of_unlading": (codes.PORT_CODE.pattern, "not a 4-digit port code"),
     "filer_code": (codes.FILER_CODE.pattern, "not a 3-character filer code"),
@@ -33,6 +33,15 @@ FORMATS: dict[str, tuple[str, str]] = {  # column -> (regex, reason)
         "not an importer number (NN-NNNNNNNXX, NNN-NN-NNNN or YYDDPP-NNNNN)",
     ),
 }
+# 8 digits pass only as a Chapter 99 number on a further ordinal, made 10 by parsing
+# (values.chapter_99); an 8-digit number left as written is refused with the reason why.
+CHAPTER_99_NOT_FURTHER = (
+    "a Chapter 99 number (9903, 8 digits) not on a further tariff ordinal: Chapter 99 "
+    "numbers are ordinals 2 and up, ordinal 1 carries the line's 10-digit HTS number"
+)
+EIGHT_NOT_CHAPTER_99 = (
+    "8 digits but not a Chapter 99 number (9903xxxx): write the full 10-digit HTS number"
+)
 KNOWN: dict[str, dict[str, str]] = {
     "entry_type": codes.ENTRY_TYPES,
     "mode_of_transport": codes.MODES_OF_TRANSPORT,
@@ -93,6 +102,10 @@ def _rules(plan: Plan, principal: Principal, columns: dict[str, Column]) -> dict
         if name in FORMATS:
             pattern, reason = FORMATS[name]
             add(name, reason, value.str.contains(pattern))
+        if name == "hts_number":
+            eight, chapter_99 = value.str.contains(r"^\d{8}$"), value.str.starts_with("9903")
+            add(name, CHAPTER_99_NOT_FURTHER, ~(eight & chapter_99))
+            add(name, EIGHT_NOT_CHAPTER_99, ~(eight & ~chapter_99))
         if name in KNOWN:
             add(name, f"unknown {column.label}", value.is_in(list(KNOWN[name])))
         if name in COUNTRIES:

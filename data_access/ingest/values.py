@@ -38,6 +38,8 @@ UPPER = {
     "bond_number",
 }
 ENTRY_NUMBERS = {"entry_number", "flagged_entry_number", "recon_entry_number"}
+# ES-003 writes Chapter 99 numbers as 8 digits (99038803); the lake's form is 10 (9903880300).
+CHAPTER_99_HEADING = r"^9903\d{4}$"
 # $1,234.56 / -1234.56 / (1,234.56): a sign or accounting parentheses, thousands commas.
 MONEY_SHAPE = r"^\(?-?\$?\s?-?(\d{1,16}|\d{1,3}(,\d{3}){1,5})(\.\d+)?\)?$"
 YES = ["Y", "YES", "TRUE", "T", "1", "X"]
@@ -79,6 +81,14 @@ def code(text: pl.Expr, column: str) -> pl.Expr:
             .otherwise(text)
         )
     return text
+
+
+def chapter_99(hts: pl.Expr, ordinal: pl.Expr) -> pl.Expr:
+    """An 8-digit Chapter 99 number on a further tariff ordinal (2 and up), as ES-003 writes
+    it, in the lake's 10 digits: 99038803 -> 9903880300. Anything else stays as written
+    (an 8-digit number elsewhere is refused by validation, with its reason)."""
+    further = hts.str.contains(CHAPTER_99_HEADING) & (ordinal > 1)
+    return pl.when(further.fill_null(False)).then(hts + "00").otherwise(hts)
 
 
 def date(text: pl.Expr) -> pl.Expr:
@@ -172,6 +182,10 @@ def parse(frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     parsed = texts.lazy().with_columns(
         typed(pl.col(name + RAW), name, dtype).alias(name) for name, dtype in dtypes.items()
     )
+    if {"hts_number", "tariff_ordinal"} <= dtypes.keys():
+        parsed = parsed.with_columns(
+            hts_number=chapter_99(pl.col("hts_number"), pl.col("tariff_ordinal"))
+        )
     strings = [name + RAW for name, dtype in dtypes.items() if dtype == pl.String]
     parsed = parsed.drop(strings).collect()
     if "filer_code" in spec.column_names and "filer_code" not in plan.columns:
