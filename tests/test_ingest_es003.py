@@ -11,6 +11,7 @@ import pytest
 
 from data_access.cli import main
 from data_access.ingest import ingest
+from data_access.ingest.load import DROPPED
 from data_access.ingest.validate import CHAPTER_99_NOT_FURTHER, EIGHT_NOT_CHAPTER_99
 from data_access.schema import ENTRY_LINES
 from tests.ingest_files import (
@@ -134,23 +135,28 @@ def test_overlapping_monthly_downloads_merge_to_one_download_of_the_period(tmp_p
     assert headers["duty_amount"].sum() == Decimal("43926.12")
 
 
-def test_a_re_pull_replaces_the_entry_whole_a_dropped_ordinal_leaves_no_duty(tmp_path):
+def test_a_re_pull_replaces_the_entry_whole_a_dropped_ordinal_leaves_no_duty(tmp_path, capsys):
     day = date(2025, 2, 12)
     [header, *entry] = es003_period(day, day)
     ingest(tmp_path / "lake", [write_export(tmp_path / "first.csv", [header, *entry])])
     # A post-summary correction took the IEEPA ordinal off line 2 (a re-pull shows it gone).
     corrected = [r for r in entry if r[HTS] != "99030120"]
-    [again] = ingest(
-        tmp_path / "lake", [write_export(tmp_path / "again.csv", [header, *corrected])]
-    )
-    assert again.rows_replaced == 5  # the entry's 4 old tariff rows and its header
+    again = write_export(tmp_path / "again.csv", [header, *corrected])
+    assert main(["ingest", str(again), "--lake", str(tmp_path / "lake")]) == 0
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        "again.csv: loaded 3 of 3 rows (entry_lines 3, entry_summaries 1); rejected 0; "
+        "replaced 5",  # the entry's 4 old tariff rows and its header
+        f"  note: {DROPPED.format(rows=1)}",
+    ]
     lines = lake_rows(tmp_path / "lake", "entry_lines")
     assert lines.select("line_number", "tariff_ordinal", "hts_number").rows() == [
         (1, 1, "9403609081"),
         (2, 1, "0901210000"),
         (2, 2, "9903880300"),
     ]
-    assert "dropped 1 tariff row" in again.note
+    assert lines["duty_amount"].sum() == Decimal("1653.73")  # 113.81 + 139.99 + 1,399.93
+    [header_row] = lake_rows(tmp_path / "lake", "entry_summaries").to_dicts()
+    assert header_row["duty_amount"] == Decimal("1653.73")
 
 
 def test_a_workbook_whose_sheets_split_an_entry_keeps_all_its_lines(tmp_path):

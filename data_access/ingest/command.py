@@ -89,6 +89,8 @@ def _print_summary(result: FileResult) -> None:
         f"{result.file}: loaded {result.rows_loaded:,} of {result.rows_read:,} rows "
         f"({tables}); rejected {result.rows_rejected:,}; replaced {result.rows_replaced:,}"
     )
+    if result.note:
+        print(f"  note: {result.note}")
     for reason, count in sorted(result.reasons.items(), key=lambda r: -r[1]):
         print(f"  {count:,} x {reason}")
     if result.rows_rejected:

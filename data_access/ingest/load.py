@@ -4,8 +4,17 @@ A crash or kill anywhere leaves the lake exactly as before (the transaction comm
 one atomic rename). The same content again is skipped (sha256 in the manifest) when the
 same principal loaded it before and that load loaded rows: a file someone else loaded, or
 one whose every row was rejected, is read again for this reader. A newer
-export overlapping earlier ones replaces their rows by natural key (a re-exported entry
-replaces all its lines): files are loaded in the order given and the last one wins.
+export overlapping earlier ones replaces their rows by natural key: files are loaded in
+the order given and the last one wins.
+
+Line files (ES-003) replace per entry: the entries a file holds replace those entries'
+older lines, all of them, and their headers; entries it does not hold stay. ACE's ES-003
+for a date range holds every line and ordinal of each entry in it, so a re-pull of a
+month replaces that month, a pull of the next month overlapping it by a few days counts
+nothing twice (the overlap's rows are the same rows), and a line or Chapter 99 ordinal a
+correction took away disappears instead of staying as a stale duty; the file's note says
+how many such rows it dropped. The parts of one file (a workbook's sheets) are one
+download: they replace older rows together, never each other.
 Files stream batch by batch, so memory stays bounded whatever their size.
 """
 
@@ -28,7 +37,7 @@ from data_access.ingest.mapping import MappingError, Plan, plan_for
 from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES, TABLES
 
 Progress = Callable[[str, int, int], None]  # (file, bytes done, bytes in all)
-REPLACE_KEYS = {ENTRY_LINES.name: ("entry_number",)}  # lines: the entry is the unit
+REPLACE_KEYS = {ENTRY_LINES.name: ("entry_number",)}  # lines: the entry is the unit (above)
 # What a bad file raises (CSV parse errors, text that is not UTF-8 or cp1252); anything
 # else is a bug and aborts the whole transaction.
 FILE_ERRORS = (readers.ReadError, MappingError, pa.ArrowInvalid, UnicodeDecodeError)
