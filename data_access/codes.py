@@ -451,9 +451,12 @@ def format_entry_number(stored: str) -> str:
 
 # --- format checks ---------------------------------------------------------------------
 FILER_CODE = re.compile(r"^[A-Z0-9]{3}$")  # NNN ANN AAN AAA ANA NAN NNA NAA: every mix
-IMPORTER_NUMBER = re.compile(r"^(?:\d{2}-\d{7}[A-HJ-NP-Y0-9]{2}|\d{3}-\d{2}-\d{4}|\d{6}-\d{5})$")
-PORT_CODE = re.compile(r"^\d{4}$")
-HTS_NUMBER = re.compile(r"^\d{10}$")
+# [0-9], never \d: \d is any Unicode digit (Devanagari, Arabic-Indic...) in re and polars.
+IMPORTER_NUMBER = re.compile(
+    r"^(?:[0-9]{2}-[0-9]{7}[A-HJ-NP-Y0-9]{2}|[0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{6}-[0-9]{5})$"
+)
+PORT_CODE = re.compile(r"^[0-9]{4}$")
+HTS_NUMBER = re.compile(r"^[0-9]{10}$")
 MANUFACTURER_ID = re.compile(r"^[A-Z]{2}[A-Z0-9]{1,13}$")
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -148,3 +149,93 @@ def test_row_numbers_stay_exact_across_batches_and_malformed_lines(tmp_path, mon
     ]
     loaded = lake_rows(tmp_path / "lake", "entry_lines")["line_number"].to_list()
     assert loaded == [n for n in range(2, 502) if n not in (250, 400)]
+
+
+def test_two_digit_years_implausible_dates_and_non_ascii_digits_are_quarantined(tmp_path):
+    ahead = date.today().year + 2
+    rows = [
+        HEADER,
+        GOOD,  # row 2
+        _row(line="2", date="1/1/24"),  # a 2-digit year: not year 24
+        _row(line="3", date="12/1/24"),
+        _row(line="4", date="01/05/0024"),  # 4 digits, but no year of ACE's
+        _row(line="5", date="12/31/1989"),
+        _row(line="6", date=f"01/05/{ahead}"),  # more than a year ahead
+        _row(line="7", hts="०९01210000"),  # Devanagari digits are no HTS digits
+        _row(line="8", port="٠١٠١"),  # Arabic-Indic
+        _row(line="9", date="०१/०५/२०२४"),
+        _row(line="10", value="$१००.00"),
+        _row(line="11", importer="२७-1234567AB"),
+        _row(entry="ABC１２３４５６７６", line="12"),  # fullwidth
+        _row(line="13", date="01/01/1990"),  # the first day that loads
+    ]
+    source = write_export(tmp_path / "dates.csv", rows)
+    [result] = ingest(tmp_path / "lake", [source])
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (13, 2, 11)
+    not_a_date = "not a date (write MM/DD/YYYY or YYYY-MM-DD)"
+    implausible = "a date before 1990 or more than a year from today (check the year)"
+    assert _quarantined(tmp_path / "lake") == [
+        ("dates.csv", 3, "Entry Date", not_a_date, "1/1/24"),
+        ("dates.csv", 4, "Entry Date", not_a_date, "12/1/24"),
+        ("dates.csv", 5, "Entry Date", implausible, "01/05/0024"),
+        ("dates.csv", 6, "Entry Date", implausible, "12/31/1989"),
+        ("dates.csv", 7, "Entry Date", implausible, f"01/05/{ahead}"),
+        ("dates.csv", 8, "HTS Number - Full", "not a 10-digit HTS number", "०९01210000"),
+        ("dates.csv", 9, "Port of Entry Code", "not a 4-digit port code", "٠١٠١"),
+        ("dates.csv", 10, "Entry Date", not_a_date, "०१/०५/२०२४"),
+        ("dates.csv", 11, "Line Tariff Goods Value Amount",
+         "not an amount (like 1234.56, $1,234.56 or (1,234.56))", "$१००.00"),
+        ("dates.csv", 12, "Importer Number",
+         "not an importer number (NN-NNNNNNNXX, NNN-NN-NNNN or YYDDPP-NNNNN)", "२७-1234567AB"),
+        ("dates.csv", 13, "Entry Summary Number",
+         "not an entry number with a valid check digit (XXX-NNNNNNN-C)", "ABC１２３４５６７６"),
+    ]  # fmt: skip
+    loaded = lake_rows(tmp_path / "lake", "entry_lines")
+    assert loaded["entry_date"].to_list() == [date(2024, 1, 5), date(1990, 1, 1)]
+    assert sorted(p.name for p in (tmp_path / "lake" / "entry_lines").iterdir()) == [
+        "year=1990",
+        "year=2024",
+    ]
+
+
+def test_infinite_and_overflowing_numbers_are_not_numbers(tmp_path):
+    header = [*HEADER, "Line Tariff Quantity (1)", "Column 1 Current Primary Duty Rate"]
+    rows = [
+        header,
+        [*GOOD, "1e999", "inf%"],
+        [*_row(line="2"), "NaN", "5%"],
+        [*_row(line="99999999999"), "1", "5%"],
+        [*_row(line="4"), "12", "1e999"],
+    ]
+    ingest(tmp_path / "lake", [write_export(tmp_path / "big.csv", rows)])
+    assert [r[1:] for r in _quarantined(tmp_path / "lake")] == [
+        (2, "Line Tariff Quantity (1)", "not a number", "1e999"),
+        (3, "Line Tariff Quantity (1)", "not a number", "NaN"),
+        (4, "Entry Summary Line Number", "not a number", "99999999999"),
+    ]
+    loaded = lake_rows(tmp_path / "lake", "entry_lines")
+    assert loaded.select("line_number", "quantity", "duty_rate").rows() == [(4, 12.0, None)]
+
+
+def test_rows_repeating_a_key_of_the_file_are_quarantined_across_batches(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 4096)  # about 50 rows a batch
+    header = [*HEADER, "Tariff Ordinal Number"]
+    lines = [header] + [[*GOOD, "1"]] * 8  # eight identical rows: one line
+    lines += [[*_row(line=str(n)), "1"] for n in range(2, 200)]
+    lines += [[*_row(line="150"), "1"], [*_row(line="150"), "2"], [*_row(line="2"), "1"]]
+    [result] = ingest(tmp_path / "lake", [write_export(tmp_path / "twice.csv", lines)])
+    reason = (
+        "the same Entry Summary Number, Entry Summary Line Number and Tariff Ordinal Number "
+        "as an earlier row of this file"
+    )
+    assert result.reasons == {f"entry_number: {reason}": 9}
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (209, 200, 9)
+    assert [r[1:4] for r in _quarantined(tmp_path / "lake")] == [
+        *((row, "Entry Summary Number", reason) for row in range(3, 10)),
+        (208, "Entry Summary Number", reason),
+        (210, "Entry Summary Number", reason),
+    ]
+    loaded = lake_rows(tmp_path / "lake", "entry_lines")
+    assert loaded.height == loaded.unique(["line_number", "tariff_ordinal"]).height == 200
+    [summary] = lake_rows(tmp_path / "lake", "entry_summaries").to_dicts()
+    assert str(summary["entered_value"]) == "20000.00"  # 200 lines of $100.00, none twice

@@ -105,14 +105,13 @@ def test_derived_headers_keep_what_an_earlier_header_export_knew(tmp_path):
 def test_a_file_failing_midway_leaves_nothing_while_the_others_load(tmp_path, monkeypatch):
     monkeypatch.setattr(readers, "BLOCK_BYTES", 4096)  # many batches from a small file
     broken = write_es003(tmp_path / "broken.csv", 2000)
-    with broken.open("ab") as handle:
-        bad = b'"BII00000018","9","01","\xff\xfe"' + b',""' * 14 + b"\n"
-        handle.write(bad)  # not UTF-8, after many batches
+    with broken.open("ab") as handle:  # after many batches, a row longer than a block
+        handle.write(b'"BII00000018","9","01","' + b"x" * 10_000 + b"\n")
     where = tmp_path / "lake"
     good, bad = ingest(where, [_first(tmp_path), broken])
     assert (good.status, bad.status) == ("loaded", "failed")
-    assert bad.errors[0].startswith("broken.csv: ")
-    assert "invalid UTF8" in bad.errors[0]
+    assert bad.errors[0].startswith("broken.csv: cannot read past row ")
+    assert "a row longer than" in bad.errors[0]
     assert len(lake_rows(where, "entry_lines")) == 3
     assert read(where).is_empty()
     assert lake.manifest(where)["file"].to_list() == ["first.csv"]

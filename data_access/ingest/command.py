@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -48,7 +50,16 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, MappingError) as error:
         raise UsageError(str(error)) from None
     files = sorted(args.files, key=lambda f: f.stat().st_mtime)
-    results = _with_progress(lake_of(args), files, principal, mapping)
+    where = lake_of(args)
+    reading: list[str] = []  # the part the ingest was at, for a message when it stops
+    try:
+        results = _with_progress(where, files, principal, mapping, reading)
+    except BaseException as error:  # one line, never a traceback (ITRAC_DEBUG=1 shows it)
+        # BaseException: a panic in polars or calamine is one (pyo3's PanicException).
+        if isinstance(error, KeyboardInterrupt | SystemExit) or os.environ.get("ITRAC_DEBUG"):
+            raise
+        print(stopped_message(error, where, reading[-1] if reading else None), file=sys.stderr)
+        return EXIT_FAILED
     for result in results:
         if args.json:
             print(json.dumps(result.to_json()), flush=True)
@@ -57,8 +68,45 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if any(r.status == "failed" for r in results) else EXIT_OK
 
 
+def stopped_message(error: BaseException, where: Path, reading: str | None) -> str:
+    """One line for an ingest that stopped: where, why, and that nothing was loaded."""
+    at = f" while loading {reading}" if reading else ""
+    cause = _storage_problem(error)
+    if cause:
+        why = f"cannot write the lake at {where}: {cause}"
+    else:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        why = f"{type(error).__name__}: {first[:300]}"
+    return f"itrac: ingest stopped{at}: {why}. Nothing was loaded (the lake is as it was)."
+
+
+STORAGE = {
+    errno.ENOSPC: "no space left on the device; free some space and run again",
+    errno.EDQUOT: "the disk quota is used up; free some space and run again",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+}
+
+
+def _storage_problem(error: BaseException | None) -> str | None:
+    """What went wrong with the disk, if that is what stopped the ingest: an OSError, or
+    the same error as polars and pyarrow word it ("No space left on device (os error 28)")."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno in STORAGE:
+            return STORAGE[error.errno]
+        for number, meaning in STORAGE.items():
+            if f"os error {number})" in str(error) or os.strerror(number) in str(error):
+                return meaning
+        error = error.__cause__ or error.__context__
+    return None
+
+
 def _with_progress(
-    where: Path, files: list[Path], principal: Principal, mapping: dict[str, str]
+    where: Path,
+    files: list[Path],
+    principal: Principal,
+    mapping: dict[str, str],
+    reading: list[str],
 ) -> list[FileResult]:
     from tqdm import tqdm
 
@@ -69,6 +117,7 @@ def _with_progress(
         finished: dict[str, int] = {}
 
         def progress(part: str, done: int, _total: int) -> None:
+            reading[:] = [part]
             finished[part] = done
             bar.set_postfix_str(part, refresh=False)
             bar.update(sum(finished.values()) - bar.n)

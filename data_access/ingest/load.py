@@ -233,8 +233,11 @@ def _load_part(
     folder = tx.path(lake.QUARANTINE) / quarantine.folder_name(result.sha256)
     batch_index = len(list(folder.glob("*.parquet"))) if folder.exists() else 0
     loaded = 0
+    keys = validate.FileKeys(plan.table)  # duplicate rows within the file
+    if progress:
+        progress(part.name, 0, part.size)  # which part is loading, before its first batch
     for raw, done in part.batches():
-        checked = validate.check(values.parse(raw, plan), plan, principal)
+        checked = validate.check(values.parse(raw, plan), plan, principal, keys)
         checked = _refuse_others_entries(tx, plan.table, checked, principal)
         loaded += tx.write(plan.table, checked.good)
         batch_index += 1

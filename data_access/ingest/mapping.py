@@ -179,9 +179,22 @@ def missing_message(source: str, headers: list[str], matches: dict[str, dict[str
     lacking = ", ".join(
         f'"{closest.column(c).label}" ({c})' for c in _missing(closest, matches[closest.name])
     )
-    found = ", ".join(f'"{h}"' for h in headers) or "no headers"
+    found = listed([f'"{shown(h)}"' for h in headers]) or "no headers"
     return (
         f"{source}: missing required columns for {closest.label} ({closest.name}): {lacking}. "
         f"Found: {found}. Rename those headers, or map them with --mapping FILE "
         "(YAML lines like '\"My header\": entry_number')."
     )
+
+
+def shown(text: str, width: int = 60) -> str:
+    """`text` for a one-line message: control characters escaped, at most `width` long."""
+    flat = text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def listed(items: list[str], limit: int = 20) -> str:
+    """The first `limit` items joined by commas, then "and N more"."""
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" and {len(items) - limit:,} more"

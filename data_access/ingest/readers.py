@@ -10,8 +10,10 @@ headers as text plus ``_row``: the row number a spreadsheet shows (the header is
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -60,6 +62,26 @@ def parts(
 
 
 # --- CSV / TXT ---------------------------------------------------------------------------
+SAMPLE_BYTES = 1 << 16  # what the delimiter and the row size are judged on
+MAX_HEADER_BYTES = 1 << 20  # a header row longer than this is no export's
+MAX_COLUMNS = 2_048  # ACE Reports exports have a few hundred columns at most
+SCAN_BYTES = 1 << 20
+BOMS = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16"),  # the codec reads the BOM: little or big endian
+    (b"\xfe\xff", "utf-16"),
+)
+CP1252_UNDEFINED = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
+NOT_TEXT = {  # signatures of files that are no text export, and what they are
+    b"PK\x03\x04": "a zip archive or an Excel workbook (.xlsx)",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an old Excel workbook (.xls)",
+    b"\x00\x01\x00\x00Standard Jet DB": "an Access database (.mdb)",
+    b"\x00\x01\x00\x00Standard ACE DB": "an Access database (.accdb)",
+    b"%PDF": "a PDF document",
+}
+CONTROLS = bytes(b for b in range(32) if b not in b"\t\n\r\x0c\x1a")  # none in text
+
+
 @dataclass(frozen=True)
 class Dialect:
     delimiter: str
@@ -68,30 +90,129 @@ class Dialect:
     row_bytes: float  # average size of a record in the sample (progress estimates)
 
 
-def sniff(path: Path) -> Dialect:
-    """The encoding, the delimiter (comma, pipe or tab) and the headers of a text export."""
+def sniff(path: Path, label: str | None = None) -> Dialect:
+    """The encoding, the delimiter (comma, pipe or tab) and the headers of a text export;
+    ReadError (naming `label`, the user's name for the file) when it is none."""
+    label = label or path.name
     with path.open("rb") as handle:
-        head = handle.read(1 << 16)
+        head = handle.read(MAX_HEADER_BYTES + 1)
     if not head.strip():
-        raise ReadError(f"{path.name} is empty")
-    encoding = "utf-8"
+        raise ReadError(f"{label} is empty")
+    encoding = text_encoding(path, head, label)
+    text = head.decode(encoding, errors="replace").removeprefix("\ufeff")
     try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        if error.start < len(head) - 4:  # not just a character cut at the sample's end
-            encoding = "cp1252"
-        text = head.decode(encoding, errors="ignore")
-    text = text.removeprefix("\ufeff")
+        best, delimiter = _header_row(text)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        next(reader)
+        complete = len(head) <= MAX_HEADER_BYTES or next(reader, None) is not None
+    except csv.Error as error:
+        why = "has a header longer than 128 KiB" if "field limit" in str(error) else error
+        raise ReadError(
+            f"{label}: row 1 (the header) cannot be read ({why}): is this an ACE Reports export?"
+        ) from None
+    if not complete:
+        raise ReadError(
+            f"{label}: row 1 (the header) is longer than {MAX_HEADER_BYTES >> 20} MiB "
+            "or opens a quote it never closes: is this an ACE Reports export?"
+        )
+    if len(best) > MAX_COLUMNS:
+        raise ReadError(
+            f"{label}: row 1 (the header) has {len(best):,} columns; an export has at most "
+            f"{MAX_COLUMNS:,}: is this an ACE Reports export?"
+        )
+    headers = unique_headers([h.strip() for h in best])
+    sample = text[: len(head[:SAMPLE_BYTES].decode(encoding, errors="replace"))]
+    records = _count_records(sample, delimiter)
+    row_bytes = min(len(head), SAMPLE_BYTES) / max(records - (len(head) > SAMPLE_BYTES), 1)
+    return Dialect(delimiter, encoding, headers, row_bytes)
+
+
+def _header_row(text: str) -> tuple[list[str], str]:
+    """The header's fields and the delimiter that gives the most of them."""
     best: list[str] = []
     delimiter = ","
+    failed: csv.Error | None = None
     for candidate in DELIMITERS:
-        fields = next(csv.reader(io.StringIO(text), delimiter=candidate), [])
+        try:
+            fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=candidate), [])
+        except csv.Error as error:  # e.g. the whole line one field too long: not this one
+            failed = error
+            continue
         if len(fields) > len(best):
             best, delimiter = fields, candidate
-    headers = unique_headers([h.strip() for h in best])
-    records = sum(1 for _ in csv.reader(io.StringIO(text), delimiter=delimiter))
-    row_bytes = len(head) / max(records - (len(head) == 1 << 16), 1)
-    return Dialect(delimiter, encoding, headers, row_bytes)
+    if failed and len(best) <= 1:
+        raise failed
+    return best, delimiter
+
+
+def _count_records(sample: str, delimiter: str) -> int:
+    try:
+        return sum(1 for _ in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter))
+    except csv.Error:  # a field cut at the sample's end: an estimate is all this is for
+        return max(sample.count("\n"), 1)
+
+
+def text_encoding(path: Path, head: bytes, label: str) -> str:
+    """The file's encoding: a BOM's (UTF-8, UTF-16 LE/BE), else UTF-16 without a BOM when
+    every other byte is NUL, else UTF-8 when the whole file is UTF-8, else Windows-1252
+    (ACE's Windows exports). ReadError for a binary file or one that is none of those."""
+    for bom, encoding in BOMS:
+        if head.startswith(bom):
+            return encoding if encoding != "utf-8" else _utf8_or_cp1252(path, label)
+    for signature, kind in NOT_TEXT.items():
+        if head.startswith(signature):
+            raise ReadError(f"{label} is not a text file: it is {kind}; give it its real extension")
+    sample = head[:SAMPLE_BYTES]
+    if _utf16_without_bom(sample):
+        return "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
+    controls = len(sample) - len(sample.translate(None, CONTROLS))
+    if 0 in sample or controls > len(sample) // 100:
+        raise ReadError(
+            f"{label} is not a text file (it holds binary data); "
+            "export the report again as CSV or Excel"
+        )
+    return _utf8_or_cp1252(path, label)
+
+
+def _utf16_without_bom(sample: bytes) -> bool:
+    """Mostly ASCII text in UTF-16: one byte of every pair is NUL, the other is not."""
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return False
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    return max(odd, even) >= 0.9 * pairs and min(odd, even) <= 0.1 * pairs
+
+
+def _utf8_or_cp1252(path: Path, label: str) -> str:
+    """UTF-8 when the whole file decodes as UTF-8, else Windows-1252 when it decodes as
+    that; ReadError naming the row of the first byte that is neither."""
+    if _is_utf8(path):
+        return "utf-8"
+    rows = 1
+    with path.open("rb") as handle:
+        while chunk := handle.read(SCAN_BYTES):
+            if bad := CP1252_UNDEFINED.search(chunk):
+                row = rows + chunk.count(b"\n", 0, bad.start())
+                raise ReadError(
+                    f"{label}: row {row} holds byte 0x{chunk[bad.start()]:02X}, which is "
+                    "neither UTF-8 nor Windows-1252 text; save the export as CSV UTF-8 "
+                    "and load it again"
+                )
+            rows += chunk.count(b"\n")
+    return "cp1252"
+
+
+def _is_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(SCAN_BYTES):
+                if not (chunk.isascii() and decoder.getstate()[0] == b""):
+                    decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def unique_headers(headers: list[str]) -> list[str]:
@@ -105,14 +226,40 @@ def unique_headers(headers: list[str]) -> list[str]:
 
 
 def csv_part(path: Path, label: str) -> Part:
-    dialect = sniff(path)
+    dialect = sniff(path, label)
     ragged: list[dict] = []
     part = Part(label, dialect.headers, path.stat().st_size, lambda: iter(()), ragged)
-    part.batches = lambda: _csv_batches(path, dialect, ragged)
+    part.batches = lambda: _csv_batches(path, dialect, ragged, label)
     return part
 
 
 def _csv_batches(
+    path: Path, dialect: Dialect, ragged: list[dict], label: str
+) -> Iterator[tuple[pl.DataFrame, int]]:
+    """The file's batches; a parse or decoding error becomes a ReadError naming the file
+    and the last row read."""
+    read = 1
+    try:
+        for frame, done in _numbered_batches(path, dialect, ragged):
+            read = int(frame["_row"].max() or read)
+            yield frame, done
+    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+        raise ReadError(
+            f"{label}: cannot read past row {read:,}: {_arrow_message(error)}"
+        ) from None
+
+
+def _arrow_message(error: Exception) -> str:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if "straddles" in text:
+        return (
+            f"a row longer than {BLOCK_BYTES >> 20} MiB follows "
+            "(a quote opened and never closed?); fix that row and load the file again"
+        )
+    return text[:300]
+
+
+def _numbered_batches(
     path: Path, dialect: Dialect, ragged: list[dict]
 ) -> Iterator[tuple[pl.DataFrame, int]]:
     size = path.stat().st_size

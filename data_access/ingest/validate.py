@@ -11,6 +11,7 @@ column (the file's header), reason and the value as written.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import dataframely as dy
 import polars as pl
@@ -58,6 +59,11 @@ PARSE_REASONS = {
     FLAG: "not a yes/no value (Y or N)",
 }
 ENTRY_OK = "_entry_ok"
+DUPLICATE = "_duplicate"
+# Plausible dates: ACE (and ITRAC's data) starts after 1990; an event more than a year
+# ahead is a typo in the year. Dates that are deadlines may lie further ahead.
+EARLIEST_DATE = date(1990, 1, 1)
+YEARS_AHEAD = {"due_date": 3, "termination_date": 10}
 
 
 @dataclass
@@ -99,6 +105,8 @@ def _rules(plan: Plan, principal: Principal, columns: dict[str, Column]) -> dict
                 )
                 parsed = parsed | raw.str.starts_with(MDB_UNDECODED)
             add(name, PARSE_REASONS.get(column.dtype, "not a number"), parsed)
+        if column.dtype == DATE:
+            add(name, *_plausible(name, value))
         if name in FORMATS:
             pattern, reason = FORMATS[name]
             add(name, reason, value.str.contains(pattern))
@@ -117,7 +125,20 @@ def _rules(plan: Plan, principal: Principal, columns: dict[str, Column]) -> dict
                 pl.col(f"{ENTRY_OK}_{name}"),
             )
     _own_rows(rules, plan, principal, columns)
+    key = TABLES[plan.table].key
+    labels = [TABLES[plan.table].column(c).label for c in key]
+    shown = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    add(key[0], f"the same {shown} as an earlier row of this file", ~pl.col(DUPLICATE))
     return rules
+
+
+def _plausible(name: str, value: pl.Expr) -> tuple[str, pl.Expr]:
+    """The reason and rule for a date outside the years the lake can hold data of."""
+    years = YEARS_AHEAD.get(name, 1)
+    latest = date.today() + timedelta(days=365 * years + years // 4)
+    ahead = "a year" if years == 1 else f"{years} years"
+    reason = f"a date before {EARLIEST_DATE.year} or more than {ahead} from today (check the year)"
+    return reason, value.is_between(EARLIEST_DATE, latest)
 
 
 def _own_rows(
@@ -160,10 +181,44 @@ def _with_entry_checks(frame: pl.DataFrame, columns: dict[str, Column]) -> pl.Da
     )
 
 
-def check(frame: pl.DataFrame, plan: Plan, principal: Principal) -> Checked:
-    """Split parsed rows into the valid ones and one failure row per broken rule."""
+class FileKeys:
+    """The table keys of one file's rows read so far, batch after batch: a row whose key
+    an earlier row of the file has would load twice (and count twice)."""
+
+    def __init__(self, table: str) -> None:
+        spec = TABLES[table]
+        self.key = list(spec.key)
+        self.schema = {k: spec.column(k).dtype for k in self.key}
+        self.seen = pl.DataFrame(schema=self.schema)
+
+    def mark(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """`frame` with DUPLICATE: true where an earlier row (of the file) has the key."""
+        keys = frame.select(
+            pl.col(k) if k in frame.columns else pl.lit(None, dtype=t).alias(k)
+            for k, t in self.schema.items()
+        )
+        known = pl.col(self.key[0]).is_not_null()
+        earlier = keys.join(
+            self.seen.unique().with_columns(_seen=pl.lit(True)),
+            on=self.key,
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
+        )["_seen"].is_not_null()
+        within = ~pl.struct(self.key).is_first_distinct()
+        duplicate = keys.select((known & (within | earlier)).alias(DUPLICATE)).to_series()
+        self.seen = pl.concat([self.seen, keys.filter(known).unique()]).rechunk()
+        return frame.with_columns(duplicate)
+
+
+def check(
+    frame: pl.DataFrame, plan: Plan, principal: Principal, keys: FileKeys | None = None
+) -> Checked:
+    """Split parsed rows into the valid ones and one failure row per broken rule; `keys`
+    carries the file's keys from batch to batch (duplicate rows within the file)."""
     columns = _columns(plan)
     frame = _with_entry_checks(frame, columns)
+    frame = (keys or FileKeys(plan.table)).mark(frame)
     rules = _rules(plan, principal, columns)
     # Every column is declared (dataframely hands rules only the schema's columns); the
     # types come from parsing, the rules carry the meaning.

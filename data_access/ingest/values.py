@@ -41,10 +41,11 @@ ENTRY_NUMBERS = {"entry_number", "flagged_entry_number", "recon_entry_number"}
 # ES-003 writes Chapter 99 numbers as 8 digits (99038803); the lake's form is 10 (9903880300).
 CHAPTER_99_HEADING = r"^9903\d{4}$"
 # $1,234.56 / -1234.56 / (1,234.56): a sign or accounting parentheses, thousands commas.
-MONEY_SHAPE = r"^\(?-?\$?\s?-?(\d{1,16}|\d{1,3}(,\d{3}){1,5})(\.\d+)?\)?$"
+# Every pattern says [0-9], never \d: \d matches any Unicode digit (Devanagari too).
+MONEY_SHAPE = r"^\(?-?\$?\s?-?([0-9]{1,16}|[0-9]{1,3}(,[0-9]{3}){1,5})(\.[0-9]+)?\)?$"
 YES = ["Y", "YES", "TRUE", "T", "1", "X"]
 NO = ["N", "NO", "FALSE", "F", "0"]
-DATE_SHAPE = r"^(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{1,2}-\d{1,2})( |T|$)"
+DATE_SHAPE = r"^([0-9]{1,2}/[0-9]{1,2}/[0-9]{4}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})( |T|$)"
 # mdbtools 1.0.0 prints dates it cannot decode (before 1899-12-30, after 4637) as day 0.
 MDB_UNDECODED = "1900-01-00"
 
@@ -76,7 +77,7 @@ def code(text: pl.Expr, column: str) -> pl.Expr:
         width, shortest = CODE_WIDTHS[column]
         length = text.str.len_chars()
         text = (
-            pl.when(text.str.contains(r"^\d+$") & (length >= shortest) & (length < width))
+            pl.when(text.str.contains(r"^[0-9]+$") & (length >= shortest) & (length < width))
             .then(text.str.zfill(width))
             .otherwise(text)
         )
@@ -93,9 +94,10 @@ def chapter_99(hts: pl.Expr, ordinal: pl.Expr) -> pl.Expr:
 
 def date(text: pl.Expr) -> pl.Expr:
     """US MM/DD/YYYY or ISO YYYY-MM-DD, a time part ignored; 2-digit years refused."""
-    # Fast path for the usual MM/DD/YYYY (the 5th character from the end is the slash
-    # before a 4-digit year); anything else takes the regex path.
-    us = pl.when(text.str.slice(-5, 1) == "/").then(text)
+    # Fast path for the usual MM/DD/YYYY: the 5th character from the end is the slash
+    # before a 4-digit year, in at least 8 characters (1/1/24 and 12/1/24 have a slash
+    # there too: their year is the 2 characters after it). Anything else takes the regex.
+    us = pl.when((text.str.slice(-5, 1) == "/") & (text.str.len_chars() >= 8)).then(text)
     day = text.str.extract(DATE_SHAPE, 1)
     return pl.coalesce(
         us.str.strptime(DATE, "%m/%d/%Y", strict=False),
@@ -119,7 +121,9 @@ def money(text: pl.Expr) -> pl.Expr:
 
 
 def number(text: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A number as written (thousands commas allowed); inf, nan and 1e999 are none."""
     value = text.str.replace_all(",", "").cast(pl.Float64, strict=False)
+    value = pl.when(value.is_finite()).then(value)
     if dtype.is_integer():
         return pl.when(value == value.round()).then(value).cast(dtype, strict=False)
     return value
@@ -129,6 +133,7 @@ def duty_rate(text: pl.Expr) -> pl.Expr:
     """'Free' -> 0, '2.5%' -> 0.025, '0.025' as written; specific rates stay empty."""
     upper = text.str.to_uppercase()
     plain = upper.str.replace_all(r"[%\s]", "").cast(pl.Float64, strict=False)
+    plain = pl.when(plain.is_finite()).then(plain)
     return (
         pl.when(upper == "FREE")
         .then(0.0)
