@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
+from data_access import settings
 from data_access.access import Principal
 from data_access.ingest import ingest, readers
 from data_access.ingest.quarantine import read
@@ -152,7 +153,7 @@ def test_row_numbers_stay_exact_across_batches_and_malformed_lines(tmp_path, mon
 
 
 def test_two_digit_years_implausible_dates_and_non_ascii_digits_are_quarantined(tmp_path):
-    ahead = date.today().year + 2
+    ahead = settings.today().year + 2
     rows = [
         HEADER,
         GOOD,  # row 2

@@ -17,7 +17,7 @@ import dataframely as dy
 import polars as pl
 from dataframely._rule import RuleFactory
 
-from data_access import codes
+from data_access import codes, settings
 from data_access.access import Principal
 from data_access.ingest.mapping import Plan
 from data_access.ingest.values import MDB_UNDECODED, RAW
@@ -25,7 +25,7 @@ from data_access.schema import DATE, ENTRY_SUMMARIES, FLAG, MONEY, TABLES, Colum
 
 SEP = "::"
 FORMATS: dict[str, tuple[str, str]] = {  # column -> (regex, reason)
-    "hts_number": (rf"{codes.HTS_NUMBER.pattern}|^\d{{8}}$", "not a 10-digit HTS number"),
+    "hts_number": (rf"{codes.HTS_NUMBER.pattern}|^[0-9]{{8}}$", "not a 10-digit HTS number"),
     "port_of_entry": (codes.PORT_CODE.pattern, "not a 4-digit port code"),
     "port_of_unlading": (codes.PORT_CODE.pattern, "not a 4-digit port code"),
     "filer_code": (codes.FILER_CODE.pattern, "not a 3-character filer code"),
@@ -111,7 +111,7 @@ def _rules(plan: Plan, principal: Principal, columns: dict[str, Column]) -> dict
             pattern, reason = FORMATS[name]
             add(name, reason, value.str.contains(pattern))
         if name == "hts_number":
-            eight, chapter_99 = value.str.contains(r"^\d{8}$"), value.str.starts_with("9903")
+            eight, chapter_99 = value.str.contains(r"^[0-9]{8}$"), value.str.starts_with("9903")
             add(name, CHAPTER_99_NOT_FURTHER, ~(eight & chapter_99))
             add(name, EIGHT_NOT_CHAPTER_99, ~(eight & ~chapter_99))
         if name in KNOWN:
@@ -135,7 +135,7 @@ def _rules(plan: Plan, principal: Principal, columns: dict[str, Column]) -> dict
 def _plausible(name: str, value: pl.Expr) -> tuple[str, pl.Expr]:
     """The reason and rule for a date outside the years the lake can hold data of."""
     years = YEARS_AHEAD.get(name, 1)
-    latest = date.today() + timedelta(days=365 * years + years // 4)
+    latest = settings.today() + timedelta(days=365 * years + years // 4)
     ahead = "a year" if years == 1 else f"{years} years"
     reason = f"a date before {EARLIEST_DATE.year} or more than {ahead} from today (check the year)"
     return reason, value.is_between(EARLIEST_DATE, latest)

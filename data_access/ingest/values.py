@@ -39,7 +39,7 @@ UPPER = {
 }
 ENTRY_NUMBERS = {"entry_number", "flagged_entry_number", "recon_entry_number"}
 # ES-003 writes Chapter 99 numbers as 8 digits (99038803); the lake's form is 10 (9903880300).
-CHAPTER_99_HEADING = r"^9903\d{4}$"
+CHAPTER_99_HEADING = r"^9903[0-9]{4}$"
 # $1,234.56 / -1234.56 / (1,234.56): a sign or accounting parentheses, thousands commas.
 # Every pattern says [0-9], never \d: \d matches any Unicode digit (Devanagari too).
 MONEY_SHAPE = r"^\(?-?\$?\s?-?([0-9]{1,16}|[0-9]{1,3}(,[0-9]{3}){1,5})(\.[0-9]+)?\)?$"
