@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from data_access import lake
+from data_access import export, lake
 from data_access.schema import TABLES
 from data_access.timeline import (
     Position,
@@ -312,9 +312,9 @@ def _table_with_download(frame: pl.DataFrame, name: str) -> None:
     st.dataframe(frame, hide_index=True)
     st.download_button(
         "Download CSV",
-        frame.write_csv(),
+        export.to_bytes(frame, "csv"),  # the one export writer: safe to open in Excel
         file_name=f"{name}.csv",
-        mime="text/csv",
+        mime=export.MEDIA_TYPES["csv"],
         key=f"download_{name}",
         on_click="ignore",
     )
