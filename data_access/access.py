@@ -44,7 +44,10 @@ class Principal:
 
     @classmethod
     def parse(cls, text: str) -> Principal:
-        """'cbp', 'importer:<importer number>[,...]' or 'broker:<filer code>[,...]'."""
+        """'cbp', 'importer:<importer number>[,...]' or 'broker:<filer code>[,...]'.
+
+        A broker parsed here sees every importer its filer codes filed for: a broker
+        limited to some clients exists only as a user of the entitlements file."""
         role, _, ids = text.partition(":")
         role = role.strip().lower()
         values = tuple(v.strip().upper() for v in ids.split(",") if v.strip())

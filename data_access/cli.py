@@ -9,7 +9,16 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from data_access import engine, export, lake, refund_routes, settings, tariff_layers, timeline
+from data_access import (
+    engine,
+    entitlements,
+    export,
+    lake,
+    refund_routes,
+    settings,
+    tariff_layers,
+    timeline,
+)
 from data_access.access import CBP, Principal, Refused
 from data_access.filters import FilterError, Filters
 
@@ -153,7 +162,9 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
         "--as",
         dest="principal",
         default="cbp",
-        help="cbp, importer:<number> or broker:<filer code>",
+        help="cbp; importer:<number>; broker:<filer code> (every importer that filer "
+        "filed for); or user:<id>, a user of the entitlements file (ITRAC_USERS, default "
+        "config/demo_users.yaml) with exactly that user's limits, e.g. a broker's clients",
     )
     out.add_argument("--format", choices=export.FORMATS, default="csv")
     out.add_argument(
@@ -181,7 +192,7 @@ def _export(args: argparse.Namespace) -> int:
     if args.format in ("xlsx", "parquet") and not args.out:
         raise UsageError(f"--format {args.format} needs --out FILE")
     try:
-        principal = Principal.parse(args.principal) if args.principal else CBP
+        principal = export_principal(args.principal) if args.principal else CBP
         filters = Filters.parse({FILTER_OPTIONS[k]: getattr(args, k) for k in FILTER_OPTIONS})
     except (ValueError, FilterError) as error:
         raise UsageError(str(error)) from None
@@ -201,6 +212,26 @@ def _export(args: argparse.Namespace) -> int:
     if args.out:
         print(f"{args.report}: {frame.height:,} rows -> {args.out}", file=sys.stderr)
     return EXIT_OK
+
+
+def export_principal(text: str) -> Principal:
+    """The principal `--as` names: a user of the entitlements file (`user:<id>`, the
+    principal the dashboard builds for them), or a role and its codes (`Principal.parse`).
+    Raises ValueError (EntitlementError for users) with the message to show."""
+    kind, _, identity = text.partition(":")
+    if kind.strip().lower() != "user":
+        try:
+            return Principal.parse(text)
+        except ValueError as error:
+            if str(error).startswith("cannot read principal"):
+                raise ValueError(f"{error}, or user:<id> of the entitlements file") from None
+            raise
+    if not identity.strip():
+        raise ValueError("--as user: name a user, e.g. user:ops@fastbroker.example")
+    where = settings.users_file()
+    principal = entitlements.user_principal(where, identity)
+    print(f"itrac: as {principal.name} ({principal.key}), from {where}", file=sys.stderr)
+    return principal
 
 
 # --- timeline --------------------------------------------------------------------------

@@ -134,6 +134,20 @@ def principal_for(users: dict[str, Principal], identity: str | None) -> Principa
     return users.get(identity.strip().lower())
 
 
+def user_principal(path: Path, identity: str) -> Principal:
+    """The principal of user `identity` (matched without case) of the entitlements file at
+    `path`: the one the dashboard builds when that user signs in, with the same limits.
+    Raises EntitlementError naming the file when the file is unusable or has no such user."""
+    users = load_users(path)
+    principal = principal_for(users, identity)
+    if principal is None:
+        wanted = identity.strip().lower()[:MAX_ID_LENGTH]
+        close = difflib.get_close_matches(wanted, list(users), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "users are the file's id: fields"
+        raise EntitlementError(f"{path}: no user {wanted!r}; {hint}")
+    return principal
+
+
 def _unique(values: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
