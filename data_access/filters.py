@@ -1,8 +1,10 @@
-"""The global filters: a validated, hashable value turned into bound predicates.
+"""The global filters: a validated, hashable value turned into Ibis predicates.
 
 Values come from the URL, the sidebar and the command line; each is checked against the
 code lists and formats of `codes` and rejected with a message that says what to do. They
-reach the engine only as literals of an Ibis expression (bound, never spliced into text).
+reach the engine only as literals of an Ibis expression, which Ibis compiles into the SQL
+text as quoted string, date and number literals (quotes doubled): not bound parameters,
+and never text of ours pasted into SQL (tests/test_security_hostile.py).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import ibis
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -276,3 +277,63 @@ def test_lake_views_still_answer_after_the_lockdown(lines_lake) -> None:
         Scope(get_engine(where, "duckdb"), CBP, Filters())
     )
     assert count.item() == lines.height == 18
+
+
+# --- below the validation: what Ibis compiles a text value to --------------------------
+# Filter values never reach the engine unvalidated (above), and none of the filters takes
+# free text. Ibis does not bind them as parameters either: it compiles each value into the
+# SQL text as a quoted literal (quotes doubled). These tests hold that compilation to
+# literal meaning on its own, for text no validation stands in front of.
+@pytest.fixture(scope="module")
+def text_lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pl.DataFrame]:
+    tables = build_tables()
+    lines = tables["entry_lines"]
+    mids = [HOSTILE[i % len(HOSTILE)] for i in range(lines.height)]
+    tables["entry_lines"] = lines.with_columns(manufacturer_id=pl.Series(mids, dtype=pl.String))
+    where = write_lake(tmp_path_factory.mktemp("hostile-text") / "lake", tables)
+    return where, tables["entry_lines"]
+
+
+def assert_literal(text_lake: tuple[Path, pl.DataFrame], value: str) -> None:
+    where, lines = text_lake
+    t = Scope(get_engine(where, "duckdb"), CBP).table("entry_lines")
+    mid = t.manufacturer_id
+    asked = {
+        "equals": t.filter(mid == ibis.literal(value)),
+        "isin": t.filter(mid.isin([value, "DEMAKER1"])),
+        "startswith": t.filter(mid.startswith(ibis.literal(value))),
+    }
+    column = pl.col("manufacturer_id")
+    oracle = {
+        "equals": lines.filter(column == value),
+        "isin": lines.filter(column.is_in([value, "DEMAKER1"])),
+        "startswith": lines.filter(column.str.starts_with(value)),
+    }
+    for how, expr in asked.items():
+        got = expr.select("entry_number", "tariff_ordinal", "manufacturer_id").to_polars()
+        want = oracle[how].select("entry_number", "tariff_ordinal", "manufacturer_id")
+        assert got.sort(got.columns).to_dicts() == want.sort(want.columns).to_dicts(), how
+    assert get_engine(where, "duckdb").table("entry_lines").count().to_pyarrow().as_py() == 18
+
+
+@pytest.mark.parametrize(
+    "value",
+    [*HOSTILE, "x';--", "a\\'b", "';", "\\", "'", "''", "x\x00y"],
+    ids=lambda v: repr(v[:20]),
+)
+def test_hostile_text_compiles_to_its_literal_meaning(text_lake, value: str) -> None:
+    assert_literal(text_lake, value)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=st.text(max_size=30) | st.sampled_from(HOSTILE))
+def test_any_text_compiles_to_its_literal_meaning(text_lake, value: str) -> None:
+    assert_literal(text_lake, value)
+
+
+def test_ibis_compiles_values_as_quoted_literals_not_parameters() -> None:
+    """What docs/security.md says: values are in the SQL text, quotes doubled."""
+    t = ibis.table({"importer_number": "string"}, name="entry_summaries")
+    sql = ibis.to_sql(t.filter(t.importer_number.isin(["27-1234567AB' OR '1'='1"])), "duckdb")
+    assert "IN ('27-1234567AB'' OR ''1''=''1')" in sql
+    assert "?" not in sql and "$1" not in sql
