@@ -91,6 +91,7 @@ def test_eight_digits_are_refused_on_ordinal_1_and_when_not_chapter_99(tmp_path)
     ]  # fmt: skip
     entry[0][HTS] = "99038803"  # a Chapter 99 number on the commodity's ordinal
     entry[2][HTS] = "84713001"  # 8 digits that are no Chapter 99 number, on ordinal 2
+    entry[3][HTS] = "9903.01.20"  # dotted, as a user may retype it: still Chapter 99
     [result] = ingest(tmp_path / "lake", [write_export(tmp_path / "es003.csv", [header, *entry])])
     assert (result.rows_loaded, result.rows_rejected) == (2, 2)
     assert result.reasons == {
