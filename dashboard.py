@@ -9,7 +9,7 @@ from data_access.filters import Filters
 from ui.data import View
 from ui.filter_bar import global_filters
 from ui.identity import current_principal
-from ui.status import coverage_note, require_lake
+from ui.status import coverage_note, require_intact_lake, require_lake
 
 # (module in pages/, title, icon, url path, lake table the page needs or None).
 # The url path is the module's name on purpose: on a fresh server Streamlit's legacy
@@ -49,6 +49,8 @@ def main() -> None:
     where = settings.lake_path()
     base = View(where, settings.engine_name(), principal, Filters())
     current = st.navigation([_page(base, *page) for page in PAGES] + [_home_alias(base)])
+    if lake.exists(where):
+        require_intact_lake(where)  # before anything reads it: no figures from a damaged lake
     filters = global_filters(base) if lake.exists(where) else Filters()
     view = View(where, base.engine, principal, filters)
     coverage_note(view)  # of this principal's rows: counts are confidential too

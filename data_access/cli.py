@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -38,7 +39,12 @@ FILTER_OPTIONS = {  # CLI option -> Filters field
 
 
 # Modules that add a subcommand through `add_command(subparsers)`; the rest live here.
-COMMAND_MODULES: tuple[str, ...] = ("data_access.ingest.command", "data_access.bench_command")
+COMMAND_MODULES: tuple[str, ...] = (
+    "data_access.ingest.command",
+    "data_access.bench_command",
+    "data_access.check_command",
+)
+EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 
 
 class UsageError(Exception):
@@ -48,11 +54,33 @@ class UsageError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    terminate_like_interrupt()
     try:
         return int(args.run(args))
     except UsageError as error:
         print(f"itrac: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except lake.LakeError as error:
+        print(f"itrac: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(
+            "itrac: interrupted; a lake being written holds its previous or its new state, "
+            "never half of one",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+
+
+def terminate_like_interrupt() -> None:
+    """SIGTERM (kill, systemd, docker stop) raises KeyboardInterrupt like Ctrl-C, so a
+    write being built is cleaned up instead of left for the next writer to remove."""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _parser() -> argparse.ArgumentParser:

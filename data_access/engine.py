@@ -21,7 +21,7 @@ import ibis.backends.duckdb
 import polars as pl
 
 from data_access import lake as lake_files
-from data_access import rollups
+from data_access import lake_check, rollups
 from data_access.schema import TABLES, Table
 from data_access.settings import engine_name, lake_path
 
@@ -167,10 +167,14 @@ def get_engine(lake: Path | str | None = None, name: str | None = None) -> Engin
     """The process-wide engine for `lake`, reopened when the lake's snapshot changes.
 
     `lake` is a directory, or (Spark only) an object-storage URI such as s3a://bucket/lake.
+    A lake with a known problem (`lake_check`) raises `LakeDamaged` instead: no numbers
+    are served from it.
     """
     lake = _location(lake if lake is not None else lake_path())
     name = name or engine_name()
     key = (name, lake)
+    if isinstance(lake, Path):
+        lake_check.require_intact(lake)  # once per snapshot, then a dictionary look-up
     with _engines_lock:
         engine = _engines.get(key)
         if engine is None or engine.generation != _generation(lake):

@@ -10,14 +10,22 @@ snapshot under ``_snapshots/``. A write builds a new snapshot (unchanged files a
 links, so this is cheap) and commits by swapping ``_current`` with one atomic rename: a
 failed or killed write leaves the previous lake exactly as it was, and readers never see
 half a write. Readers address files only through ``<lake>/<table>``.
+
+The rename is the commit point: before it, an exception, Ctrl-C or SIGTERM removes the
+half-built snapshot; after it, nothing removes it (the links readers use exist before it,
+so a lake is whole the instant `_current` names it). The snapshot records a checksum of
+each of its files (`integrity`), which `itrac check` verifies.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import shutil
+import signal
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -28,7 +36,7 @@ from pathlib import Path
 
 import polars as pl
 
-from data_access import rollups
+from data_access import integrity, rollups
 from data_access.schema import TABLES, conform, table
 
 SNAPSHOTS = "_snapshots"
@@ -137,12 +145,15 @@ class Transaction:
 def transaction(lake: Path, *, fresh: bool = False) -> Iterator[Transaction]:
     """Build a new snapshot of `lake` and commit it atomically when the block ends.
 
-    `fresh` starts from an empty lake instead of the current one. An exception (or a
-    kill) inside the block leaves the committed lake untouched.
+    `fresh` starts from an empty lake instead of the current one. An exception, an
+    interrupt or a kill before the commit leaves the committed lake untouched; after the
+    commit the new snapshot stands, whatever arrives.
     """
     lake = lake.resolve()
     lake.mkdir(parents=True, exist_ok=True)
     with _locked(lake):
+        if not fresh:
+            _require_current_snapshot(lake)
         _collect_garbage(lake)
         tx_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         root = lake / SNAPSHOTS / tx_id
@@ -156,25 +167,85 @@ def transaction(lake: Path, *, fresh: bool = False) -> Iterator[Transaction]:
             yield tx
             _commit(tx)
         except BaseException:
-            shutil.rmtree(root, ignore_errors=True)
+            if generation(lake) != tx_id:  # after the commit point the snapshot is the lake
+                shutil.rmtree(root, ignore_errors=True)
             raise
 
 
+def _require_current_snapshot(lake: Path) -> None:
+    """Refuse to build on a lake whose `_current` names a missing snapshot: starting from
+    nothing would drop every row, and garbage collection would delete the previous one."""
+    if exists(lake) and not (lake / CURRENT).is_dir():
+        raise LakeError(
+            f"{lake}: its current snapshot {SNAPSHOTS}/{generation(lake)} is missing, so "
+            f"nothing was written; run `itrac check --lake {lake}` to see the damage and "
+            f"`itrac check --lake {lake} --repair` to go back to the newest intact snapshot"
+        )
+
+
 def _commit(tx: Transaction) -> None:
+    previous = generation(tx.lake)
     _write_manifest(tx)
     rollups.rebuild(tx)  # derived from the lines: rebuilt by every write, same atomic swap
-    tx.replace_file(f"{MANIFEST}/{COVERAGE_FILE}", json.dumps(_coverage(tx), indent=1).encode())
+    coverage = json.dumps(_coverage(tx), indent=1).encode()
+    tx.replace_file(f"{MANIFEST}/{COVERAGE_FILE}", coverage)
+    before = tx.lake / SNAPSHOTS / previous if previous else None
+    tx.replace_file(integrity.CHECKSUMS, integrity.checksums(tx.root, before))
     _fsync_tree(tx.root)
-    previous = generation(tx.lake)
+    ensure_links(tx.lake)  # before the commit point: a committed lake is whole at once
     link = tx.lake / f".{CURRENT}-{tx.id}"
     link.symlink_to(f"{SNAPSHOTS}/{tx.id}")
-    os.replace(link, tx.lake / CURRENT)  # the commit point
-    _fsync_dir(tx.lake)
-    for name in (*TABLES, *SPECIAL_DIRS):
-        entry = tx.lake / name
-        if not entry.is_symlink():
-            entry.symlink_to(f"{CURRENT}/{name}")
+    with _signals_deferred():  # SIGINT/SIGTERM arrive before the rename or after the fsync
+        os.replace(link, tx.lake / CURRENT)  # the commit point
+        _fsync_dir(tx.lake)
     _collect_garbage(tx.lake, keep=(previous,))
+
+
+def point_current_at(lake: Path, snapshot: str) -> None:
+    """Make `snapshot` (an existing one) the lake's current state, atomically (repair)."""
+    if not (lake / SNAPSHOTS / snapshot).is_dir():
+        raise LakeError(f"{lake}: no snapshot {snapshot}")
+    with _locked(lake):
+        link = lake / f".{CURRENT}-{snapshot}"
+        link.unlink(missing_ok=True)
+        link.symlink_to(f"{SNAPSHOTS}/{snapshot}")
+        with _signals_deferred():
+            os.replace(link, lake / CURRENT)
+            _fsync_dir(lake)
+
+
+def ensure_links(lake: Path) -> None:
+    """Create each top-level name's link into `_current` that is missing (idempotent)."""
+    for name in (*TABLES, *SPECIAL_DIRS):
+        entry = lake / name
+        if entry.is_symlink():
+            continue
+        if entry.exists():
+            raise LakeError(f"{entry} should be the link {CURRENT}/{name}; move it away")
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            entry.symlink_to(f"{CURRENT}/{name}")
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends, then deliver them as usual.
+
+    Python raises signal exceptions in the main thread only, so elsewhere nothing can
+    interrupt the block and nothing needs holding.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda signum, _frame: caught.append(signum)) for s in held}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        for number in dict.fromkeys(caught):
+            signal.raise_signal(number)
 
 
 def _write_manifest(tx: Transaction) -> None:
@@ -189,7 +260,11 @@ def _write_manifest(tx: Transaction) -> None:
 
 
 def _coverage(tx: Transaction) -> dict:
-    summary: dict[str, object] = {"snapshot": tx.id, "written_at": _now()}
+    summary: dict[str, object] = {
+        "snapshot": tx.id,
+        "written_at": _now(),
+        "checksums": integrity.ALGORITHM,  # a lake that says so must have them
+    }
     tables = {}
     for name, spec in TABLES.items():
         stats = (
@@ -226,11 +301,17 @@ def _now() -> str:
 
 
 def _link_tree(source: Path, target: Path) -> None:
-    for folder, _dirs, files in os.walk(source, followlinks=True):
+    if not source.is_dir():
+        raise LakeError(f"{source} is missing: nothing to build on")
+    for folder, _dirs, files in os.walk(source, followlinks=True, onerror=_raise):
         relative = Path(folder).relative_to(source)
         (target / relative).mkdir(parents=True, exist_ok=True)
         for name in files:
             os.link(Path(folder) / name, target / relative / name)
+
+
+def _raise(error: OSError) -> None:
+    raise error
 
 
 def _fsync_tree(root: Path) -> None:
@@ -253,8 +334,14 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _collect_garbage(lake: Path, keep: tuple[str, ...] = ()) -> None:
-    """Remove snapshots that are neither current nor kept (leftovers of killed writes)."""
+    """Remove snapshots that are neither current nor kept (leftovers of killed writes).
+
+    Never the one `_current` names, and nothing while that one is missing: the others
+    are what `itrac check --repair` can go back to.
+    """
     current = generation(lake)
+    if current and not (lake / SNAPSHOTS / current).is_dir():
+        return
     for stale in lake.glob(f".{CURRENT}-*"):
         stale.unlink(missing_ok=True)
     for snapshot in (lake / SNAPSHOTS).glob("*"):

@@ -163,3 +163,108 @@ def test_a_write_killed_midway_changes_nothing(two_bond_lake: Path) -> None:
         tx.write("bonds", bonds(("B7", "27-1234567AB", date(2022, 1, 1), "1")))
     assert lake.coverage(two_bond_lake)["tables"]["bonds"]["rows"] == 3
     assert len(list((two_bond_lake / "_snapshots").iterdir())) == 2  # current + previous
+
+
+# An interrupt at any moment of a write: the writer stops (SIGINT, SIGTERM, SIGKILL) while
+# it builds the snapshot, while it rebuilds the rollups just before the commit, or right
+# after the rename that commits it. The writer runs the CLI's SIGTERM handling.
+INTERRUPTED_WRITER = textwrap.dedent(
+    """
+    import os, sys, time
+    from datetime import date
+    from pathlib import Path
+    import polars as pl
+    from data_access import cli, lake, rollups
+    cli.terminate_like_interrupt()
+    moment = sys.argv[2]
+    rebuild, replace = rollups.rebuild, os.replace
+
+    def slow_rebuild(tx):
+        if moment == "rollups":
+            print("ready", flush=True)
+            time.sleep(60)
+        rebuild(tx)
+
+    def replace_then_wait(source, target):
+        replace(source, target)
+        if moment == "commit" and Path(target).name == lake.CURRENT:
+            print("ready", flush=True)
+            time.sleep(1)  # still inside the commit's critical section
+
+    rollups.rebuild, os.replace = slow_rebuild, replace_then_wait
+    with lake.transaction(Path(sys.argv[1]), fresh=sys.argv[3] == "fresh") as tx:
+        for year in range(2000, 2020):
+            tx.write("bonds", pl.DataFrame({
+                "bond_number": [f"K{year}"], "importer_number": ["27-1234567AB"],
+                "bond_type": ["8"], "bond_amount": [1], "effective_date": [date(year, 1, 1)]}))
+        tx.record(file="interrupted")
+        if moment == "building":
+            print("ready", flush=True)
+            time.sleep(60)
+    time.sleep(60)  # committed: wait for the signal here if it has not come yet
+    """
+)
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGKILL)
+
+
+def interrupt_writer(where: Path, moment: str, number: int, *, fresh: bool = False) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    mode = "fresh" if fresh else "update"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", INTERRUPTED_WRITER, str(where), moment, mode],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert writer.stdout and writer.stdout.readline().strip() == "ready"
+    writer.send_signal(number)
+    writer.wait(timeout=30)
+
+
+@pytest.mark.parametrize("number", SIGNALS, ids=lambda n: signal.Signals(n).name)
+@pytest.mark.parametrize("moment", ["building", "rollups"])
+def test_an_interrupted_write_before_its_commit_changes_nothing(
+    two_bond_lake: Path, moment: str, number: int
+) -> None:
+    before = snapshot_of(two_bond_lake)
+    generation = lake.generation(two_bond_lake)
+    interrupt_writer(two_bond_lake, moment, number)
+    assert snapshot_of(two_bond_lake) == before
+    assert lake.generation(two_bond_lake) == generation
+    # SIGINT and SIGTERM clean up the half-built snapshot; SIGKILL leaves it to the next writer
+    left = 2 if number == signal.SIGKILL else 1
+    assert len(list((two_bond_lake / "_snapshots").iterdir())) == left
+    with lake.transaction(two_bond_lake) as tx:
+        tx.write("bonds", bonds(("B7", "27-1234567AB", date(2022, 1, 1), "1")))
+    assert lake.coverage(two_bond_lake)["tables"]["bonds"]["rows"] == 3
+    assert len(list((two_bond_lake / "_snapshots").iterdir())) == 2  # current + previous
+
+
+@pytest.mark.parametrize("number", SIGNALS, ids=lambda n: signal.Signals(n).name)
+def test_an_interrupt_right_after_the_commit_keeps_the_new_snapshot(
+    two_bond_lake: Path, number: int
+) -> None:
+    generation = lake.generation(two_bond_lake)
+    interrupt_writer(two_bond_lake, "commit", number)
+    new = lake.generation(two_bond_lake)
+    assert new != generation
+    assert (two_bond_lake / "_snapshots" / new).is_dir()
+    assert lake.coverage(two_bond_lake)["tables"]["bonds"]["rows"] == 22
+    assert len(lake.table_files(two_bond_lake, "bonds")) == 22
+    assert lake.manifest(two_bond_lake).get_column("file").to_list() == ["first", "interrupted"]
+    with lake.transaction(two_bond_lake) as tx:
+        tx.write("bonds", bonds(("B7", "27-1234567AB", date(2022, 1, 1), "1")))
+    assert lake.coverage(two_bond_lake)["tables"]["bonds"]["rows"] == 23
+
+
+@pytest.mark.parametrize("number", SIGNALS, ids=lambda n: signal.Signals(n).name)
+def test_a_first_write_interrupted_after_its_commit_has_its_links(
+    tmp_path: Path, number: int
+) -> None:
+    where = tmp_path / "lake"
+    interrupt_writer(where, "commit", number, fresh=True)
+    assert lake.exists(where)
+    for name in (*lake.TABLES, *lake.SPECIAL_DIRS):
+        assert os.readlink(where / name) == f"_current/{name}"
+    assert lake.coverage(where)["tables"]["bonds"]["rows"] == 20
+    assert len(lake.table_files(where, "bonds")) == 20

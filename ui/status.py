@@ -1,4 +1,5 @@
-"""The data's freshness and coverage, and the notice when there is no lake yet."""
+"""The data's freshness and coverage, and the notices when there is no lake yet or the
+lake is damaged."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from data_access import lake
+from data_access import lake, lake_check
 from ui.data import View, held_by
 
 
@@ -29,3 +30,22 @@ def require_lake(where: Path) -> None:
             "(make run does this), or load your ACE exports on the Data page."
         )
         st.stop()
+
+
+def require_intact_lake(where: Path) -> None:
+    """Stop the page with one message when the lake has a known problem: no figures from
+    a damaged lake. Checked once per snapshot (cheap), then verified in the background."""
+    problems = lake_check.known_problems(where, verify_in_background=True)
+    if not problems:
+        return
+    shown = "\n".join(
+        f"- `{p.where}` {p.what}. {p.fix[:1].upper()}{p.fix[1:]}." for p in problems[:5]
+    )
+    more = f"\n- and {len(problems) - 5} more" if len(problems) > 5 else ""
+    st.error(
+        f"The data lake at `{where}` is damaged, so no figures are shown.\n\n{shown}{more}\n\n"
+        f"Run `itrac check --lake {where}` for the full list; "
+        f"`itrac check --lake {where} --repair` fixes what can be fixed safely.",
+        icon="🛑",
+    )
+    st.stop()
