@@ -10,16 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from data_access import (
-    engine,
-    entitlements,
-    export,
-    lake,
-    refund_routes,
-    settings,
-    tariff_layers,
-    timeline,
-)
+from data_access import engine, entitlements, export, lake, settings, tariff_layers, timeline
 from data_access.access import CBP, Principal, Refused
 from data_access.filters import FilterError, Filters
 
@@ -43,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "data_access.ingest.command",
     "data_access.bench_command",
     "data_access.check_command",
+    "data_access.refunds_command",
 )
 EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 
@@ -90,7 +82,6 @@ def _parser() -> argparse.ArgumentParser:
     _add_export(commands)
     _add_timeline(commands)
     _add_layers(commands)
-    _add_refunds(commands)
     for module in COMMAND_MODULES:
         importlib.import_module(module).add_command(commands)
     return parser
@@ -288,20 +279,6 @@ def _add_layers(commands: argparse._SubParsersAction) -> None:
         help="the YAML file (default: ITRAC_LAYERS or config/tariff_layers.yaml)",
     )
     check.set_defaults(run=lambda args: tariff_layers.check(args.check))
-
-
-# --- refunds ---------------------------------------------------------------------------
-def _add_refunds(commands: argparse._SubParsersAction) -> None:
-    refunds = commands.add_parser("refunds", help="check the IEEPA refund rules")
-    refunds.add_argument(
-        "--check",
-        type=Path,
-        nargs="?",
-        const=refund_routes.default_path(),
-        metavar="FILE",
-        help="the YAML file (default: ITRAC_REFUNDS or config/refund_routes.yaml)",
-    )
-    refunds.set_defaults(run=lambda args: refund_routes.check(args.check))
 
 
 if __name__ == "__main__":

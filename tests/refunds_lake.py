@@ -106,3 +106,20 @@ def build(where: Path) -> Path:
         tx.write("entry_summaries", pl.DataFrame(heads, infer_schema_length=None))
         tx.record(file="refunds", rows_loaded=len(lines))
     return where
+
+
+def many(where: Path, *, eligible: int) -> Path:
+    """`eligible` unliquidated ACME entries with $100.00 IEEPA duty each, one type 09."""
+    lines, heads = [], []
+    for serial in range(1, eligible + 2):
+        number, etype = entry("ABC", serial), "09" if serial == 1 else "01"
+        for ordinal, (hts, value, duty) in enumerate(
+            (("8471300100", "1000.00", "0"), ("9903012500", "0", "100.00")), start=1
+        ):
+            lines.append(_line(number, ACME, etype, IN_PERIOD, ordinal, hts, value, duty))
+        heads.append(_head(number, ACME, etype, IN_PERIOD, Decimal("100.00"), None, "", None))
+    with lake.transaction(where, fresh=True) as tx:
+        tx.write("entry_lines", pl.DataFrame(lines, infer_schema_length=None))
+        tx.write("entry_summaries", pl.DataFrame(heads, infer_schema_length=None))
+        tx.record(file="many", rows_loaded=len(lines))
+    return where

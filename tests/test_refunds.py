@@ -187,3 +187,89 @@ def test_check_command_reports_the_error(tmp_path) -> None:
     line = _line_of(path, "max_entries: 0")
     assert result.returncode == 1
     assert f"line {line}, declaration.max_entries" in result.stderr
+
+
+# --- CAPE declaration files and deadline alerts -------------------------------------------
+def itrac(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "data_access.cli", *args],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def test_cape_files_hold_exactly_the_eligible_entries(refunds_lake, tmp_path) -> None:
+    out = tmp_path / "cape"
+    result = itrac(
+        "cape", "--lake", str(refunds_lake), "--as", f"importer:{ACME}",
+        "--as-of", str(AS_OF), "--out", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    path = out / f"CAPE-{ACME}-001.csv"
+    assert result.stdout == f"{path}: 6 entries, $800.00 of IEEPA duty\n"
+    assert sorted(p.name for p in out.iterdir()) == [path.name]
+    expected = sorted(E[n] for n in (1, 2, 6, 7, 15, 16))
+    assert path.read_text() == "Entry Number\n" + "".join(f"{e}\n" for e in expected)
+
+
+def test_cape_needs_an_importer_where_several_are_seen(refunds_lake, tmp_path) -> None:
+    result = itrac(
+        "cape", "--lake", str(refunds_lake), "--as-of", str(AS_OF), "--out", str(tmp_path)
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"itrac: these entries belong to 2 importers ({ACME}, {BOLT}): a declaration is one "
+        "importer's; name it with --importer\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+    ok = itrac(
+        "cape", "--lake", str(refunds_lake), "--as-of", str(AS_OF), "--importer", BOLT,
+        "--out", str(tmp_path),
+    )  # fmt: skip
+    assert ok.stdout == f"{tmp_path / f'CAPE-{BOLT}-001.csv'}: 1 entries, $100.00 of IEEPA duty\n"
+
+
+def test_cape_splits_at_the_declaration_limit(tmp_path) -> None:
+    """10,001 eligible entries (and one excluded): files of 9,999 and 2, no duplicates."""
+    from tests.refunds_lake import many
+
+    where = many(tmp_path / "lake", eligible=10_001)
+    out = tmp_path / "cape"
+    result = itrac(
+        "cape", "--lake", str(where), "--as-of", str(AS_OF), "--out", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    first, second = out / f"CAPE-{ACME}-001.csv", out / f"CAPE-{ACME}-002.csv"
+    assert result.stdout.splitlines() == [
+        f"{first}: 9,999 entries, $999,900.00 of IEEPA duty",
+        f"{second}: 2 entries, $200.00 of IEEPA duty",
+    ]
+    rows = [p.read_text().splitlines() for p in (first, second)]
+    assert [r[0] for r in rows] == ["Entry Number", "Entry Number"]
+    entries = rows[0][1:] + rows[1][1:]
+    assert len(entries) == len(set(entries)) == 10_001
+    assert all(len(e) == 11 for e in entries)
+
+
+def test_alerts_list_deadlines_within_the_window(refunds_lake, tmp_path) -> None:
+    out = tmp_path / "due.csv"
+    result = itrac(
+        "refunds", "--lake", str(refunds_lake), "--as-of", str(AS_OF), "--within", "7",
+        "--out", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        f"2 entries, $200.00 of IEEPA duty: refund deadline between {AS_OF} and "
+        f"{AS_OF + timedelta(days=7)}\n"
+    )
+    frame = pl.read_csv(out, infer_schema=False)
+    assert frame.columns[:2] == ["Entry Summary Number", "Importer Number"]
+    assert frame.get_column("Entry Summary Number").to_list() == sorted([E[2], E[4]])
+    assert frame.get_column("Refund Route").to_list() == ["CAPE Phase 1", "Protest"]
+    assert frame.get_column("Days Left").to_list() == ["0", "0"]
+
+
+def test_alerts_say_when_nothing_is_due(refunds_lake) -> None:
+    day = date(2030, 1, 1)
+    result = itrac("refunds", "--lake", str(refunds_lake), "--as-of", str(day), "--within", "30")
+    assert result.returncode == 0
+    assert result.stdout == "No IEEPA refund deadline falls between 2030-01-01 and 2030-01-31.\n"

@@ -26,7 +26,7 @@ import ibis
 import ibis.expr.types as ir
 import polars as pl
 
-from data_access import refund_routes, tariff_layers
+from data_access import refund_routes, settings, tariff_layers
 from data_access.refund_routes import RefundRules
 from data_access.reports.base import Scope, money_sum, report, with_descriptions
 from data_access.tariff_layers import Registry
@@ -147,7 +147,7 @@ def _routed(t: ir.Table, rules: RefundRules, as_of: date) -> ir.Table:
 def by_entry(scope: Scope, *, as_of: date | None = None, with_none: bool = False) -> pl.DataFrame:
     """One row per entry of the IEEPA period holding IEEPA duty (all with `with_none`):
     its duty, liquidation, route, the route's deadline, days left and what comes next."""
-    as_of = as_of or date.today()
+    as_of = as_of or settings.today()
     rules, registry = refund_routes.load(), tariff_layers.load()
     t = _routed(_entry_facts(scope, registry), rules, as_of)
     if not with_none:
@@ -247,7 +247,7 @@ def _then(after: refund_routes.Route | None, deadline: pl.Expr, item: refund_rou
 )
 def summary(scope: Scope, *, as_of: date | None = None) -> pl.DataFrame:
     """Per route (in the rules' order, then not eligible and none): entries and IEEPA duty."""
-    as_of = as_of or date.today()
+    as_of = as_of or settings.today()
     rules, registry = refund_routes.load(), tariff_layers.load()
     t = _routed(_entry_facts(scope, registry), rules, as_of)
     expr = t.group_by("route").aggregate(entries=t.count(), ieepa_duty=money_sum(t.ieepa_duty))
