@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from data_access import cape, engine, export, lake, refund_routes, settings
-from data_access.access import CBP, Principal, Refused
+from data_access.access import CBP, Refused
 from data_access.filters import Filters
 
 ALERT_COLUMNS = {
@@ -44,7 +44,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
     _lake_option(parser)
     parser.add_argument(
-        "--as", dest="principal", default="cbp", help="cbp, importer:<number> or broker:<filer>"
+        "--as",
+        dest="principal",
+        default="cbp",
+        help="cbp, importer:<number>, broker:<filer> or user:<id> of the entitlements file",
     )
     parser.add_argument(
         "--as-of", type=_day, default=None, help="the day to judge on, YYYY-MM-DD (default: today)"
@@ -89,11 +92,11 @@ def _add_cape(commands: argparse._SubParsersAction) -> None:
 
 def _by_entry(args: argparse.Namespace) -> pl.DataFrame | None:
     """refunds.by_entry for the principal and day of `args`; None after printing why not."""
-    from data_access.cli import UsageError, lake_of
+    from data_access.cli import UsageError, export_principal, lake_of
     from data_access.reports import REPORTS, Scope
 
     try:
-        principal = Principal.parse(args.principal) if args.principal else CBP
+        principal = export_principal(args.principal) if args.principal else CBP
     except ValueError as error:
         raise UsageError(str(error)) from None
     where = lake_of(args)
