@@ -13,6 +13,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+import polars as pl
 import pycountry
 
 ENTRY_TYPES: dict[str, str] = {
@@ -447,6 +448,24 @@ def is_valid_entry_number(text: str) -> bool:
 def format_entry_number(stored: str) -> str:
     """The 11-character stored form shown as XXX-NNNNNNN-C."""
     return f"{stored[:3]}-{stored[3:10]}-{stored[10:]}" if len(stored) == 11 else stored
+
+
+def format_entry_numbers(column: str) -> pl.Expr:
+    """`format_entry_number` as a native polars expression over `column` (nulls stay null).
+
+    Pages use this one: a Python function inside a polars expression (map_elements) runs
+    on polars' worker threads and needs the GIL, which deadlocked the server under
+    concurrent sessions (issue 13).
+    """
+    stored = pl.col(column).cast(pl.String)
+    dashed = pl.concat_str(
+        stored.str.slice(0, 3),
+        pl.lit("-"),
+        stored.str.slice(3, 7),
+        pl.lit("-"),
+        stored.str.slice(10),
+    )
+    return pl.when(stored.str.len_chars() == 11).then(dashed).otherwise(stored).alias(column)
 
 
 # --- format checks ---------------------------------------------------------------------

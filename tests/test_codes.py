@@ -125,3 +125,39 @@ def test_vectorized_check_digit_agrees_with_codes(numbers: list[str]) -> None:
     expected = [codes.is_valid_entry_number(n) for n in normalized]
     assert frame["ok"].fill_null(False).to_list() == expected
     assert frame["ok"].sum() == sum(expected)
+
+
+# --- dashed entry numbers on screen: native polars, the same text as the Python form ----
+def _dashed_natively(values: list[str | None]) -> list[str | None]:
+    frame = pl.DataFrame({"entry_number": values}, schema={"entry_number": pl.String})
+    return frame.select(codes.format_entry_numbers("entry_number"))["entry_number"].to_list()
+
+
+def test_native_dashes_known_values() -> None:
+    values = ["ABC12345676", None, "", "AB", "ABC1234567", "ABC123456767", "ÄBC12345676"]
+    assert _dashed_natively(values) == [
+        "ABC-1234567-6",
+        None,
+        "",
+        "AB",
+        "ABC1234567",  # 10 characters: shown as stored
+        "ABC123456767",  # 12 characters: shown as stored
+        "ÄBC-1234567-6",  # 11 characters, one of them two bytes long
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(max_size=14),
+            st.text(alphabet="ABCXYZ0123456789", min_size=9, max_size=13),
+            st.text(min_size=11, max_size=11),
+        ),
+        max_size=30,
+    )
+)
+def test_native_dashes_equal_format_entry_number(values: list[str | None]) -> None:
+    expected = [None if v is None else codes.format_entry_number(v) for v in values]
+    assert _dashed_natively(values) == expected

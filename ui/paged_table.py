@@ -86,10 +86,7 @@ def dashed_entry_numbers(*columns: str) -> Callable[[pl.DataFrame], pl.DataFrame
     def show(frame: pl.DataFrame) -> pl.DataFrame:
         present = [c for c in columns if c in frame.columns]
         return frame.with_columns(
-            *(
-                pl.col(c).map_elements(codes.format_entry_number, return_dtype=pl.String)
-                for c in present
-            ),
+            *(codes.format_entry_numbers(c) for c in present),
             pl.col(pl.Date).dt.to_string("%Y-%m-%d"),
         )
 
