@@ -69,6 +69,9 @@ def _entry_facts(scope: Scope, registry: Registry) -> ir.Table:
     lines = lines.filter(lines.entry_date.between(first, last))
     ieepa = is_ieepa(lines, registry)
     adcvd = lines.add_case_number.notnull() | lines.cvd_case_number.notnull()
+    lines = lines.filter(ieepa | adcvd)  # only the rows that matter: a small share of lines
+    ieepa = is_ieepa(lines, registry)
+    adcvd = lines.add_case_number.notnull() | lines.cvd_case_number.notnull()
     per_entry = lines.group_by("entry_number").aggregate(
         ieepa_duty=money_sum(ibis.ifelse(ieepa, lines.duty_amount.fill_null(0), 0)),
         ieepa_layers=ieepa.sum().coalesce(0),
