@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from data_access import lake
+from data_access.ingest.workbook import FORMULA
 
 FIXED = ("file", "row", "column", "reason", "value")
 
@@ -32,6 +33,7 @@ def rows(
         return pl.DataFrame()
     header_of = pl.col("column").replace_strict(headers, default=pl.col("column"))
     failing = raw.join(failures.select("_row").unique(), on="_row", how="semi")
+    failing = failing.drop(c for c in failing.columns if c.startswith(FORMULA))  # flags
     wanted = [h for h in dict.fromkeys(headers.values()) if h in raw.columns]
     values = failing.select("_row", *wanted).unpivot(
         index="_row", variable_name="header", value_name="value"

@@ -20,9 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from queue import Full, Queue
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
+
+from data_access.ingest import workbook
 
 BLOCK_BYTES = 16 << 20  # one batch: bounded memory, and a progress step
 DELIMITERS = (",", "|", "\t")
@@ -350,27 +353,60 @@ def _row_numbers(start: int, count: int, gaps: set[int]) -> list[int]:
 
 # --- Excel -------------------------------------------------------------------------------
 def excel_parts(path: Path, label: str) -> list[Part]:
-    """The "Main Report" sheet of an ACE workbook, else every sheet with data."""
+    """The "Main Report" sheet of an ACE workbook, else every sheet with data. An .xlsx
+    is checked before it is read (`workbook`: unpacked size, compression, cell range)."""
     import fastexcel
 
+    zipped = path.suffix.lower() != ".xls"  # .xls is no zip: calamine reads it as is
     try:
+        if zipped:
+            workbook.check_zip(path, label)
         reader = fastexcel.read_excel(path)
+        members = workbook.sheet_members(path) if zipped else {}
+    except workbook.WorkbookError as error:
+        raise ReadError(str(error)) from None
     except Exception as error:  # calamine's errors have no common base class
         raise ReadError(f"{label}: not a readable Excel workbook ({error})") from None
     names = [MAIN_SHEET] if MAIN_SHEET in reader.sheet_names else reader.sheet_names
+    size = path.stat().st_size // max(len(names), 1)
     found = []
     for sheet in names:
+        scan = _scanned(path, members, sheet, f"{label}:{sheet}") if zipped else None
         frame = reader.load_sheet(sheet, header_row=None, dtypes="string").to_polars()
         if frame.height == 0:
             continue
         headers = unique_headers([str(v or "").strip() for v in frame.row(0)])
         body = frame.slice(1).rename(dict(zip(frame.columns, headers, strict=True)))
-        body = body.with_columns(pl.int_range(2, body.height + 2, dtype=pl.Int64).alias("_row"))
-        size = path.stat().st_size // max(len(names), 1)
+        first = scan.first_row if scan and scan.first_row else 1  # the header's sheet row
+        rows = pl.int_range(first + 1, first + 1 + body.height, dtype=pl.Int64)
+        body = body.with_columns(rows.alias("_row"))
+        if scan:
+            body = body.with_columns(_formula_flags(scan, headers))
         found.append(Part(f"{label}:{sheet}", headers, size, _once(body, size)))
     if not found:
         raise ReadError(f"{label}: the workbook has no sheet with data")
     return found
+
+
+def _scanned(path: Path, members: dict[str, str], sheet: str, label: str) -> workbook.SheetScan:
+    if sheet not in members:
+        raise ReadError(f"{label}: the sheet's XML is not where the workbook says it is")
+    try:
+        return workbook.scan_sheet(path, members[sheet], label)
+    except workbook.WorkbookError as error:
+        raise ReadError(str(error)) from None
+
+
+def _formula_flags(scan: workbook.SheetScan, headers: list[str]) -> list[pl.Expr]:
+    """One boolean column per header whose column holds a formula below the header."""
+    flags = []
+    for column, rows in scan.formulas.items():
+        index = column - scan.first_column
+        if 0 <= index < len(headers):
+            sheet_rows = pl.Series(np.frombuffer(rows, dtype=np.uint32)).cast(pl.Int64)
+            is_formula = pl.col("_row").is_in(sheet_rows.implode())
+            flags.append(is_formula.alias(workbook.FORMULA + headers[index]))
+    return flags
 
 
 def _once(frame: pl.DataFrame, size: int) -> Callable[[], Iterator[tuple[pl.DataFrame, int]]]:

@@ -21,6 +21,7 @@ from data_access import codes, settings
 from data_access.access import Principal
 from data_access.ingest.mapping import Plan
 from data_access.ingest.values import MDB_UNDECODED, RAW
+from data_access.ingest.workbook import FORMULA, FORMULA_REASON
 from data_access.schema import DATE, ENTRY_SUMMARIES, FLAG, MONEY, TABLES, Column
 
 SEP = "::"
@@ -132,6 +133,16 @@ def _rules(plan: Plan, principal: Principal, columns: dict[str, Column]) -> dict
     return rules
 
 
+def _formula_rules(plan: Plan, present: list[str]) -> dict[str, pl.Expr]:
+    """A cell holding a formula loads as its cached value, however stale: refused."""
+    headers = {**plan.columns, **plan.header_extras}
+    return {
+        f"{name}{SEP}{FORMULA_REASON}": ~pl.col(FORMULA + header).fill_null(False)
+        for name, header in headers.items()
+        if FORMULA + header in present
+    }
+
+
 def _plausible(name: str, value: pl.Expr) -> tuple[str, pl.Expr]:
     """The reason and rule for a date outside the years the lake can hold data of."""
     years = YEARS_AHEAD.get(name, 1)
@@ -219,7 +230,7 @@ def check(
     columns = _columns(plan)
     frame = _with_entry_checks(frame, columns)
     frame = (keys or FileKeys(plan.table)).mark(frame)
-    rules = _rules(plan, principal, columns)
+    rules = _rules(plan, principal, columns) | _formula_rules(plan, frame.columns)
     # Every column is declared (dataframely hands rules only the schema's columns); the
     # types come from parsing, the rules carry the meaning.
     attrs: dict[str, object] = {name: dy.Any() for name in frame.columns}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from data_access.ingest.mapping import Plan
+from data_access.ingest.workbook import FORMULA
 from data_access.schema import DATE, ENTRY_SUMMARIES, FLAG, MONEY, TABLES
 
 RAW = "__raw"
@@ -178,6 +179,7 @@ def parse(frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     wrapped = {h for h in set(headers.values()) if _has_wrapped(frame.get_column(h))}
     texts = frame.select(
         "_row",
+        *(c for c in frame.columns if c.startswith(FORMULA)),  # formula cells (workbooks)
         *(
             clean(pl.col(headers[name]), wrapped=headers[name] in wrapped).alias(name + RAW)
             for name in dtypes
