@@ -10,7 +10,9 @@ and `years` always give the same lake.
 Invariants (tests/test_synth.py proves them):
 - entry_lines has one row per tariff ordinal. Ordinal 1 is the commodity HTS and carries
   the goods value, its duty, tax, MPF, HMF and AD/CVD; each Chapter 99 number is a further
-  ordinal with entered_value 0, its own rate and duty, and no fees.
+  ordinal with entered_value 0, its own rate and duty, and no fees. Which numbers a line
+  carries, at what rate, is the registry's (config/tariff_layers.yaml) for the entry date:
+  `synth_catalog.FILINGS` says only which numbers the demo files, on which goods.
 - Header totals are exact sums over the entry's rows: entered_value = sum(entered_value);
   duty_amount = sum(duty_amount + add_amount + cvd_amount); tax_amount = sum(tax_amount);
   fee_amount = sum(mpf_amount + hmf_amount).
@@ -19,7 +21,8 @@ Invariants (tests/test_synth.py proves them):
   claimed under an MPF-exempt trade programme (USMCA and most FTAs), rounded half up to the
   cent; apportioned to those lines by value (floors, then a cent to each of the first
   lines until it sums). HMF: 0.125% of each line's value, vessel modes only.
-- Warehouse (21) and temporary-importation (23) entries deposit no duty, tax or AD/CVD.
+- Warehouse (21), temporary-importation (23) and Section 321 (86, one line of at most
+  $800, none from 2025-08-29) entries deposit no duty, tax or AD/CVD; 86 pays no MPF.
 - Dates: export_date <= arrival_date = entry_date <= release_date <= entry_summary_date
   <= end; release_date is empty for cargo not released by `end`. Liquidation is the first
   Friday on or after entry date + 314 days (AD/CVD entries stay suspended 1-3 years more);
@@ -42,11 +45,12 @@ from data_access import settings
 from data_access.schema import TABLES, conform
 from data_access.synth_bonds import chunk_obligations, continuous_bonds
 from data_access.synth_catalog import (
+    AGOA_IN_FORCE,
     BROKERS,
+    DE_MINIMIS_SUSPENDED,
     ENTRY_TYPES,
     GSP_EXPIRED,
     IMPORTERS,
-    MEASURES,
     Broker,
     Importer,
 )
@@ -232,6 +236,8 @@ def draw_entries(
     )
     source = mix.draw(rng, month * n_imp + importer)
     etype = world.entry_types.draw(rng, importer)
+    suspended = (etype == ENTRY_TYPES.index("86")) & (day >= days(DE_MINIMIS_SUSPENDED))
+    etype = np.where(suspended, ENTRY_TYPES.index("11"), etype)  # de minimis ended: informal
     country = world.source_country[source]
     flagged = world.flags_entries[importer] & (etype == 0) & (rng.random(len(day)) < 0.85)
     return {
@@ -250,13 +256,16 @@ def draw_lines(world: World, entries: Columns, rng: np.random.Generator) -> Colu
     """Commodity lines: goods, SPI claims, and which Chapter 99 measures each carries."""
     n = len(entries["day"])
     informal = entries["etype"] == ENTRY_TYPES.index("11")
+    low_value = entries["etype"] == ENTRY_TYPES.index("86")
     per_entry = 1 + rng.poisson(world.lines_per_entry[entries["importer"]] - 1)
     per_entry = np.where(informal, 1 + (rng.random(n) < 0.3), np.minimum(per_entry, 60))
+    per_entry = np.where(low_value, 1, per_entry)
     entry = np.repeat(np.arange(n), per_entry)
     product = world.goods.draw(rng, entries["source"][entry])
     country, day = entries["country"][entry], entries["day"][entry]
-    lines = {"entry": entry, "product": product}
-    lines["spi"] = _claims(world, product, country, day, entries["fta"][entry], rng)
+    lines = {"entry": entry, "product": product, "low_value": low_value[entry]}
+    claimed = _claims(world, product, country, day, entries["fta"][entry], rng)
+    lines["spi"] = np.where(lines["low_value"], 0, claimed)  # Section 321: nothing to claim
     lines["extra"] = np.zeros(len(entry))
     for n_measure, applies in enumerate(measure_masks(world, lines, country, day)):
         lines[f"m{n_measure}"] = applies
@@ -272,10 +281,16 @@ def _claims(
     fta_flagged: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """SPI per line: USMCA on most MX/CA lines, other FTAs and GSP where they save duty.
+    """SPI per line: USMCA on most MX/CA lines, other FTAs and GSP where they save duty,
+    each only while in force for the origin (GSP to 2020, AGOA by AGOA_IN_FORCE).
 
     Lines of entries flagged for an FTA reconciliation claim nothing at entry."""
     spi = world.fta_spi[country]
+    agoa = spi == world.spi_codes.index("D")
+    in_force = np.zeros(len(day), dtype=bool)
+    for first, last in AGOA_IN_FORCE:
+        in_force |= (day >= days(first)) & (day <= days(last))
+    spi = np.where(agoa & ~(in_force & (day < world.agoa_ended[country])), 0, spi)
     usmca = spi == world.spi_codes.index("S")
     dutiable = world.rate[product] > 0
     chance = np.where(usmca, 0.85, np.where(dutiable, 0.75, 0.1))
@@ -287,18 +302,28 @@ def _claims(
 def measure_masks(
     world: World, lines: Columns, country: np.ndarray, day: np.ndarray
 ) -> list[np.ndarray]:
-    """For each Chapter 99 measure, the lines it applies to."""
-    product, unclaimed = lines["product"], lines["spi"] == 0
+    """For each Chapter 99 measure, the lines it applies to.
+
+    A measure applies by origin, goods and entry date (the registry's); then a line keeps
+    it unless the line carries a measure of a program, Section 232 product or number the
+    measure yields to, among the measures before it (FILINGS order)."""
+    product, spi, low_value = lines["product"], lines["spi"], lines["low_value"]
+    usmca = spi == world.spi_codes.index("S")
+    carried: dict[str, np.ndarray] = {}
     masks = []
-    for m, measure in enumerate(MEASURES):
-        first, last = world.measure_days[m]
-        if len(day) == 0 or day.max() < first or day.min() > last:
+    for m, measure in enumerate(world.measures):
+        if len(day) == 0 or day.max() < measure.first or day.min() > measure.last:
             masks.append(np.zeros(len(day), dtype=bool))
             continue
         applies = world.measure_origin[m][country] & world.measure_goods[m][product]
-        applies &= (day >= first) & (day <= last)
-        if measure.unclaimed_only:
-            applies &= unclaimed
+        applies &= (day >= measure.first) & (day <= measure.last) & ~low_value
+        if measure.filing.usmca_exempt:
+            applies &= ~usmca
+        for key in measure.displaced_by:
+            if key in carried:
+                applies &= ~carried[key]
+        for key in {measure.program, measure.product, measure.number} - {""}:
+            carried[key] = carried[key] | applies if key in carried else applies
         masks.append(applies)
     return masks
 

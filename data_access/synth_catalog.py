@@ -72,28 +72,28 @@ class Product:
     uom: str
     price: float  # USD per unit of measure
     quantity: float  # median quantity per line
-    s301: str = ""  # Section 301 list: "1", "2", "3", "4A"
-    metal: str = ""  # Section 232: "steel" | "aluminum"
+    s232: str = ""  # the Section 232 product it falls under (a registry `product`), if any
     adcvd: str = ""  # key of ADCVD_CASES (China only)
     tax: float = 0.0  # excise tax, ad valorem equivalent
-    annex2: bool = False  # exempt from the 2025 reciprocal duty
+    annex2: bool = False  # exempt from the 2025 reciprocal duty (and from Section 122)
     agency: str = "CBP"  # agency most likely to hold it
 
 
 @dataclass(frozen=True)
-class Measure:
-    """A Chapter 99 number stacked on matching lines as its own tariff ordinal."""
+class Filing:
+    """How the demo files one Chapter 99 number of the registry (config/tariff_layers.yaml).
 
-    hts: str
-    rate: float
-    start: date
-    end: date | None = None
-    origins: tuple[str, ...] = ()  # only these origins (empty: any)
-    exclude: tuple[str, ...] = ()
-    s301: str = ""  # only products on this Section 301 list
-    metal: str = ""  # only Section 232 products of this metal
-    reciprocal: bool = False  # exempts annex II and Section 232 products
-    unclaimed_only: bool = False  # only lines without a USMCA (S) claim
+    Rates, dates, origins and `not_with` are the registry's, era by era (no second copy
+    here); the demo says on which of its goods it is filed, and the exceptions it models.
+    Goods: a Section 232 layer's `product` (Product.s232), else the layer's `hts` prefixes,
+    else any goods."""
+
+    number: str  # as the registry writes it: "9903.88.03"
+    usmca_exempt: bool = False  # not on lines that claim USMCA (SPI S)
+    annex2_exempt: bool = False  # not on annex II goods (Product.annex2)
+    displaced_by: tuple[str, ...] = ()  # programs, 232 products or numbers filed instead
+    exempt_origins: tuple[str, ...] = ()  # origins exempt (agreements, quotas) ...
+    exempt_until: str = ""  # ... until this registry number's last era ends (empty: always)
 
 
 BROKERS: tuple[Broker, ...] = (
@@ -108,55 +108,56 @@ BROKERS: tuple[Broker, ...] = (
 
 PRODUCTS: dict[str, Product] = {
     # furniture and home
-    "9403608093": Product(0.0, "NO", 150, 120, s301="3", agency="CPSC"),
-    "9401614011": Product(0.0, "NO", 180, 100, s301="3", agency="CPSC"),
-    "9403409060": Product(0.0, "NO", 220, 80, s301="3", adcvd="cabinets"),
-    "9403509045": Product(0.0, "NO", 250, 60, s301="3", adcvd="bedroom"),
-    "9404210013": Product(0.03, "NO", 160, 100, s301="3", adcvd="mattresses"),
-    "9405114010": Product(0.039, "NO", 35, 800, s301="3", agency="CPSC"),
-    "6912004810": Product(0.098, "DPC", 18, 1500, s301="4A", agency="FDA"),
-    "7013491000": Product(0.125, "NO", 2.5, 6000, s301="4A"),
-    "6302600020": Product(0.091, "NO", 3, 8000, s301="4A"),
-    "4412330670": Product(0.0, "M3", 500, 60, s301="3", adcvd="plywood"),
+    "9403608093": Product(0.0, "NO", 150, 120, agency="CPSC"),
+    "9401614011": Product(0.0, "NO", 180, 100, agency="CPSC"),
+    "9403409060": Product(0.0, "NO", 220, 80, adcvd="cabinets"),
+    "9403509045": Product(0.0, "NO", 250, 60, adcvd="bedroom"),
+    "9404210013": Product(0.03, "NO", 160, 100, adcvd="mattresses"),
+    "9405114010": Product(0.039, "NO", 35, 800, agency="CPSC"),
+    "6912004810": Product(0.098, "DPC", 18, 1500, agency="FDA"),
+    "7013491000": Product(0.125, "NO", 2.5, 6000),
+    "6302600020": Product(0.091, "NO", 3, 8000),
+    "4412330670": Product(0.0, "M3", 500, 60, adcvd="plywood"),
     # toys, electronics
     "9503000090": Product(0.0, "NO", 8, 4000, agency="CPSC"),
     "9504500000": Product(0.0, "NO", 300, 300),
-    "9506910030": Product(0.046, "NO", 120, 200, s301="3"),
-    "8528726440": Product(0.039, "NO", 280, 200, s301="4A"),
+    "9506910030": Product(0.046, "NO", 120, 200),
+    "8528726440": Product(0.039, "NO", 280, 200),
     "8471300100": Product(0.0, "NO", 450, 300, annex2=True),
     "8517130000": Product(0.0, "NO", 350, 500, annex2=True),
-    "8517620090": Product(0.0, "KG", 60, 800, s301="3"),
-    "8504409510": Product(0.0, "NO", 4, 10000, s301="3"),
-    "8544429090": Product(0.026, "NO", 2, 15000, s301="3"),
-    "8542310040": Product(0.0, "NO", 400, 500, s301="2", annex2=True),
+    "8517620090": Product(0.0, "KG", 60, 800),
+    "8504409510": Product(0.0, "NO", 4, 10000),
+    "8544429090": Product(0.026, "NO", 2, 15000),
+    "8542310040": Product(0.0, "NO", 400, 500, annex2=True),
     # apparel, footwear, bags
-    "6109100012": Product(0.165, "DOZ", 28, 800, s301="4A"),
-    "6203424511": Product(0.166, "DOZ", 110, 400, s301="4A"),
-    "6404119020": Product(0.20, "PRS", 16, 3000, s301="4A"),
-    "4202219000": Product(0.09, "NO", 35, 1500, s301="3", agency="FWS"),
-    "4202923120": Product(0.176, "NO", 9, 5000, s301="3"),
+    "6109100012": Product(0.165, "DOZ", 28, 800),
+    "6203424511": Product(0.166, "DOZ", 110, 400),
+    "6404119020": Product(0.20, "PRS", 16, 3000),
+    "4202219000": Product(0.09, "NO", 35, 1500, agency="FWS"),
+    "4202923120": Product(0.176, "NO", 9, 5000),
     # vehicle parts
-    "8708998180": Product(0.025, "NO", 25, 3000, s301="3", agency="NHTSA"),
-    "8708305090": Product(0.025, "NO", 30, 2000, s301="1", agency="NHTSA"),
-    "8708405000": Product(0.025, "NO", 800, 60, s301="1"),
-    "4011101050": Product(0.04, "NO", 60, 800, s301="3", adcvd="tires", agency="NHTSA"),
-    "8409919990": Product(0.025, "KG", 12, 3000, s301="1", agency="EPA"),
-    "8544300000": Product(0.05, "NO", 45, 1500, s301="3"),
-    "8501314000": Product(0.04, "NO", 35, 2000, s301="1"),
+    "8708998180": Product(0.025, "NO", 25, 3000, agency="NHTSA", s232="auto_parts"),
+    "8708305090": Product(0.025, "NO", 30, 2000, agency="NHTSA", s232="auto_parts"),
+    "8708405000": Product(0.025, "NO", 800, 60, s232="auto_parts"),
+    "4011101050": Product(0.04, "NO", 60, 800, adcvd="tires", agency="NHTSA", s232="auto_parts"),
+    "8409919990": Product(0.025, "KG", 12, 3000, agency="EPA", s232="auto_parts"),
+    "8544300000": Product(0.05, "NO", 45, 1500, s232="auto_parts"),
+    "8501314000": Product(0.04, "NO", 35, 2000),
     # steel and aluminum
-    "7208510060": Product(0.0, "KG", 0.9, 200_000, s301="3", metal="steel"),
-    "7210490095": Product(0.0, "KG", 1.1, 150_000, s301="3", metal="steel"),
-    "7306305090": Product(0.0, "KG", 1.2, 80_000, s301="3", metal="steel", adcvd="pipe"),
-    "7317005503": Product(0.0, "KG", 1.6, 40_000, s301="3", adcvd="nails"),
-    "7604291090": Product(0.05, "KG", 4, 30_000, s301="3", metal="aluminum", adcvd="extrusions"),
-    "7304291010": Product(0.0, "KG", 1.5, 100_000, s301="3", metal="steel", adcvd="octg"),
+    "7208510060": Product(0.0, "KG", 0.9, 200_000, s232="steel"),
+    "7210490095": Product(0.0, "KG", 1.1, 150_000, s232="steel"),
+    "7306305090": Product(0.0, "KG", 1.2, 80_000, s232="steel", adcvd="pipe"),
+    "7317005503": Product(0.0, "KG", 1.6, 40_000, adcvd="nails"),
+    "7604291090": Product(0.05, "KG", 4, 30_000, s232="aluminum", adcvd="extrusions"),
+    "7407105050": Product(0.01, "KG", 10, 20_000, s232="copper"),
+    "7304291010": Product(0.0, "KG", 1.5, 100_000, s232="steel", adcvd="octg"),
     # food and drink
     "0804400040": Product(0.045, "KG", 2.5, 18_000, agency="USDA"),
     "0702002066": Product(0.028, "KG", 1.4, 20_000, agency="USDA"),
     "0901110025": Product(0.0, "KG", 5.5, 19_000, agency="FDA"),
     "0306170010": Product(0.0, "KG", 9, 18_000, agency="FDA"),
     "0304620020": Product(0.0, "KG", 3, 20_000, agency="FDA"),
-    "0409000035": Product(0.006, "KG", 3, 20_000, s301="3", adcvd="honey", agency="FDA"),
+    "0409000035": Product(0.006, "KG", 3, 20_000, adcvd="honey", agency="FDA"),
     "2204215040": Product(0.012, "L", 5, 9000, tax=0.05, agency="FDA"),
     "2208905000": Product(0.0, "PFL", 18, 4000, tax=0.2, agency="FDA"),
     "2203000030": Product(0.0, "L", 1.8, 30_000, tax=0.08, agency="FDA"),
@@ -164,15 +165,15 @@ PRODUCTS: dict[str, Product] = {
     "3004909291": Product(0.0, "KG", 900, 200, annex2=True, agency="FDA"),
     "3002150011": Product(0.0, "KG", 20_000, 5, annex2=True, agency="FDA"),
     "2941101000": Product(0.0, "KG", 60, 2000, annex2=True, agency="FDA"),
-    "3304995000": Product(0.0, "KG", 40, 2000, s301="3", agency="FDA"),
-    "9018390050": Product(0.0, "NO", 12, 8000, s301="1", agency="FDA"),
-    "9018908000": Product(0.0, "NO", 150, 400, s301="1", agency="FDA"),
+    "3304995000": Product(0.0, "KG", 40, 2000, agency="FDA"),
+    "9018390050": Product(0.0, "NO", 12, 8000, agency="FDA"),
+    "9018908000": Product(0.0, "NO", 150, 400, agency="FDA"),
     "9021100050": Product(0.0, "NO", 60, 1000, agency="FDA"),
     # outdoor, energy equipment
-    "8712001550": Product(0.11, "NO", 120, 300, s301="3", agency="CPSC"),
-    "6306229030": Product(0.088, "KG", 9, 5000, s301="3"),
-    "8413702004": Product(0.0, "NO", 1200, 40, s301="1"),
-    "8431438060": Product(0.0, "NO", 300, 300, s301="1"),
+    "8712001550": Product(0.11, "NO", 120, 300, agency="CPSC"),
+    "6306229030": Product(0.088, "KG", 9, 5000),
+    "8413702004": Product(0.0, "NO", 1200, 40),
+    "8431438060": Product(0.0, "NO", 300, 300),
 }
 
 # AD/CVD orders on goods of China: (AD case, AD deposit rate, CVD case, CVD rate).
@@ -189,34 +190,35 @@ ADCVD_CASES: dict[str, tuple[str, float, str, float]] = {
     "honey": ("A-570-863", 1.2000, "", 0.0),
 }
 
-_NO_232 = ("CA", "MX", "AU", "AR", "BR", "KR")  # quota or exemption deals before 2025
-_CN = ("CN", "HK")
-_RECIPROCAL = {"exclude": ("CA", "MX"), "reciprocal": True}
+# Origins whose steel or aluminum paid no Section 232 duty before 2025-03-12 (quota or
+# agreement; the date is the end of the registry's quota numbers, 9903.80.05-.62).
+_STEEL_DEALS = ("CA", "MX", "AU", "AR", "BR", "KR")
+_ALUMINUM_DEALS = ("CA", "MX", "AU", "AR")
+_AUTOS = ("autos", "auto_parts")  # EO 14289: 232 autos first, then IEEPA CA/MX, then metals
 
-# fmt: off
-# The ordinal order on a line follows this tuple. 2025 is modelled up to the HTS edition of
-# April 2025 (country-specific reciprocal rates from August 2025 are not).
-MEASURES: tuple[Measure, ...] = (
-    Measure("9903880100", 0.25, date(2018, 7, 6), origins=("CN",), s301="1"),
-    Measure("9903880200", 0.25, date(2018, 8, 23), origins=("CN",), s301="2"),
-    Measure("9903880300", 0.10, date(2018, 9, 24), date(2019, 5, 9), ("CN",), s301="3"),
-    Measure("9903880300", 0.25, date(2019, 5, 10), origins=("CN",), s301="3"),
-    Measure("9903881500", 0.15, date(2019, 9, 1), date(2020, 2, 13), ("CN",), s301="4A"),
-    Measure("9903881500", 0.075, date(2020, 2, 14), origins=("CN",), s301="4A"),
-    Measure("9903800100", 0.25, date(2018, 3, 23), exclude=_NO_232, metal="steel"),
-    Measure("9903850100", 0.10, date(2018, 3, 23), exclude=_NO_232[:4], metal="aluminum"),
-    Measure("9903012000", 0.10, date(2025, 2, 4), date(2025, 3, 3), _CN),
-    Measure("9903012400", 0.20, date(2025, 3, 4), date(2025, 11, 9), _CN),
-    Measure("9903012400", 0.10, date(2025, 11, 10), origins=_CN),
-    Measure("9903010100", 0.25, date(2025, 3, 4), origins=("MX",), unclaimed_only=True),
-    Measure("9903011000", 0.25, date(2025, 3, 4), origins=("CA",), unclaimed_only=True),
-    Measure("9903012500", 0.10, date(2025, 4, 5), date(2025, 4, 9), **_RECIPROCAL),
-    Measure("9903016300", 1.25, date(2025, 4, 10), date(2025, 5, 13), _CN, reciprocal=True),
-    Measure("9903012500", 0.10, date(2025, 4, 10), date(2025, 5, 13), exclude=(*_CN, "CA", "MX"),
-            reciprocal=True),
-    Measure("9903012500", 0.10, date(2025, 5, 14), **_RECIPROCAL),
+# The ordinal order on a line follows this tuple. Not filed: registry ranges whose rate
+# varies by country or product (country-specific reciprocal 9903.02.xx, timber 9903.76.xx,
+# trucks 9903.74.xx), for want of a rate; the demo has no vehicles (9903.94.01).
+FILINGS: tuple[Filing, ...] = (
+    Filing("9903.88.01"),
+    Filing("9903.88.02"),
+    Filing("9903.88.03"),
+    Filing("9903.88.15"),
+    Filing("9903.94.05", usmca_exempt=True),  # auto parts; USMCA-qualifying parts exempt
+    Filing("9903.01.20"),
+    Filing("9903.01.24"),
+    Filing("9903.01.01", usmca_exempt=True, displaced_by=_AUTOS),
+    Filing("9903.01.10", usmca_exempt=True, displaced_by=_AUTOS),
+    Filing(
+        "9903.80.01", displaced_by=_AUTOS, exempt_origins=_STEEL_DEALS, exempt_until="9903.80.05"
+    ),
+    Filing("9903.85.01", displaced_by=_AUTOS, exempt_origins=_ALUMINUM_DEALS),
+    Filing("9903.85.02", displaced_by=_AUTOS),
+    Filing("9903.78.01"),
+    Filing("9903.01.63", annex2_exempt=True, displaced_by=("section_232",)),
+    Filing("9903.01.25", annex2_exempt=True, displaced_by=("9903.01.63",)),
+    Filing("9903.03.01", annex2_exempt=True, usmca_exempt=True),
 )
-# fmt: on
 
 # Fiscal-year MPF limits: (from, formal minimum, formal maximum, informal flat fee), USD.
 # Formal limits from CBP's annual notices; informal fees before FY2022 are approximate.
@@ -244,9 +246,21 @@ FTA_SPI: dict[str, str] = dict(
 )
 GSP_COUNTRIES = words("IN TH ID PH BR TR EC AR")
 GSP_EXPIRED = date(2021, 1, 1)
+# AGOA (SPI D) in force: lapsed 2025-10-01, renewed in 2026-02 through 2026-12-31 (CSMS
+# 67647279; the day in February is not confirmed: claims resume on the 1st); Ethiopia lost
+# eligibility on 2022-01-01. Days are entry dates, both included.
+AGOA_IN_FORCE: tuple[tuple[date, date], ...] = (
+    (date(2000, 10, 1), date(2025, 9, 30)),
+    (date(2026, 2, 1), date(2026, 12, 31)),
+)
+AGOA_ENDED: dict[str, date] = {"ET": date(2022, 1, 1)}  # origin -> first day without AGOA
+# De minimis (Section 321, entry type 86) suspended for all countries from 2025-08-29 (EO
+# 14324): such shipments are filed as informal entries (11) from that day.
+DE_MINIMIS_SUSPENDED = date(2025, 8, 29)
+DE_MINIMIS_LIMIT = 800  # USD a shipment
 MPF_EXEMPT_SPI = words("S KR AU SG CL CO PE MA BH OM P")
 
-ENTRY_TYPES = ("01", "03", "06", "11", "21", "23")
+ENTRY_TYPES = ("01", "03", "06", "11", "21", "23", "86")
 
 # fmt: off
 # Ports of entry by gateway, with weights; modes by gateway kind.
@@ -307,26 +321,27 @@ IMPORTERS: tuple[Importer, ...] = (
     Importer(
         "27-4418529AB", "Summit Ridge Retail Inc.", 0.32, ("WPG", "K47"), (0.7, 0.3),
         sources("""
-            CN 0.55 9403608093 9401614011 9403409060 9403509045 9404210013 9405114010
+            CN 0.36 9403608093 9401614011 9403409060 9403509045 9404210013 9405114010
                     6912004810 7013491000 9503000090 9504500000 9506910030 8528726440
                     4202923120 6109100012 4412330670
-            VN 0.15 9403608093 9401614011 9403509045 6109100012 6203424511 6404119020 4202923120
-            MX 0.08 8528726440 9403608093 9404210013
-            IN 0.08 6302600020 6109100012 6912004810
+            VN 0.02 9403608093 9401614011 9403509045 6109100012 6203424511 6404119020 4202923120
+            MX 0.10 8528726440 9403608093 9404210013
+            CA 0.10 9403608093 9401614011 9404210013
+            IN 0.14 6302600020 6109100012 6912004810
             BD 0.06 6109100012 6203424511
-            TW 0.04 9506910030 8504409510
-            IT 0.02 6912004810 7013491000
-            TR 0.02 6302600020 7013491000
+            TW 0.08 9506910030 8504409510
+            IT 0.03 6912004810 7013491000
+            TR 0.03 6302600020 7013491000
         """),
         shift_to={"VN": 0.55, "MX": 0.25, "IN": 0.2},
-        entry_types={"01": 0.93, "06": 0.04, "11": 0.02, "21": 0.01},
+        entry_types={"01": 0.91, "06": 0.04, "11": 0.02, "21": 0.01, "86": 0.02},
         lines_per_entry=7, air_share=0.03, surety_code="457", bond_story="insufficient_now",
     ),
     Importer(
         "38-2847105AA", "Great Lakes Auto Components LLC", 0.14, ("2R4", "ND2"), (0.6, 0.4),
         sources("""
-            MX 0.45 8708998180 8708305090 8708405000 8544300000 8501314000 8409919990
-            CA 0.25 8708998180 8708405000 8409919990 4011101050
+            MX 0.38 8708998180 8708305090 8708405000 8544300000 8501314000 8409919990
+            CA 0.36 8708998180 8708405000 8409919990 4011101050
             CN 0.12 8708305090 4011101050 8501314000 8708998180
             JP 0.06 8708405000 8501314000
             DE 0.06 8708405000 8409919990
@@ -339,22 +354,23 @@ IMPORTERS: tuple[Importer, ...] = (
     Importer(
         "94-3318240AC", "Coastal Electronics Distribution Corp.", 0.11, ("3MV", "WPG"), (0.6, 0.4),
         sources("""
-            CN 0.55 8471300100 8517130000 8517620090 8504409510 8544429090 8542310040 8528726440
-            TW 0.12 8542310040 8517620090 8471300100
-            MX 0.10 8528726440 8471300100 8504409510
-            VN 0.10 8517130000 8471300100 8504409510
-            MY 0.08 8542310040 8504409510
-            KR 0.05 8528726440 8542310040
+            CN 0.30 8471300100 8517130000 8517620090 8504409510 8544429090 8542310040 8528726440
+            TW 0.18 8542310040 8517620090 8471300100
+            MX 0.20 8528726440 8471300100 8504409510
+            VN 0.02 8517130000 8471300100 8504409510
+            MY 0.10 8542310040 8504409510
+            KR 0.07 8528726440 8542310040
+            CA 0.10 8517620090 8504409510
         """),
         shift_to={"VN": 0.5, "MX": 0.3, "TW": 0.2},
-        entry_types={"01": 0.9, "06": 0.06, "11": 0.04},
-        lines_per_entry=4, air_share=0.35, surety_code="736",
+        entry_types={"01": 0.87, "06": 0.06, "11": 0.03, "86": 0.04},
+        lines_per_entry=4, air_share=0.7, surety_code="736",
     ),
     Importer(
         "13-3907724AD", "Evergreen Apparel Group Inc.", 0.09, ("K47", "71C"), (0.5, 0.5),
         sources("""
-            CN 0.35 6109100012 6203424511 6404119020 4202219000 4202923120
-            VN 0.25 6109100012 6203424511 6404119020 4202923120
+            CN 0.45 6109100012 6203424511 6404119020 4202219000 4202923120
+            VN 0.10 6109100012 6203424511 6404119020 4202923120
             BD 0.12 6109100012 6203424511
             IN 0.08 6109100012 4202219000
             KH 0.06 6109100012 6404119020
@@ -371,7 +387,7 @@ IMPORTERS: tuple[Importer, ...] = (
             MX 0.45 0804400040 0702002066 2208905000 2203000030
             CO 0.10 0901110025
             BR 0.08 0901110025
-            VN 0.07 0306170010 0304620020
+            VN 0.03 0306170010 0304620020
             IN 0.06 0306170010
             EC 0.06 0306170010
             CL 0.06 2204215040
@@ -385,13 +401,13 @@ IMPORTERS: tuple[Importer, ...] = (
     Importer(
         "76-0492871AF", "Harbor Steel & Metals Inc.", 0.06, ("T8E",), (1.0,),
         sources("""
-            CN 0.25 7208510060 7210490095 7306305090 7317005503 7604291090
+            CN 0.16 7208510060 7210490095 7306305090 7317005503 7604291090
             KR 0.20 7208510060 7210490095 7306305090
             BR 0.12 7208510060
             TR 0.10 7210490095 7306305090
-            VN 0.10 7210490095 7317005503
-            CA 0.10 7604291090 7208510060
-            MX 0.08 7306305090 7210490095
+            VN 0.02 7210490095 7317005503
+            CA 0.26 7604291090 7208510060 7407105050
+            MX 0.08 7306305090 7210490095 7407105050
             IN 0.05 7604291090 7317005503
         """),
         shift_to={"VN": 0.5, "TR": 0.3, "MX": 0.2}, entry_types={"01": 1.0},
@@ -409,7 +425,7 @@ IMPORTERS: tuple[Importer, ...] = (
             FR 0.07 3304995000
             KR 0.05 3304995000
         """),
-        lines_per_entry=3, air_share=0.5, related=("IE", "DE", "CH"), surety_code="736",
+        lines_per_entry=3, air_share=0.57, related=("IE", "DE", "CH"), surety_code="736",
         recon_flags={"001": 0.7, "002": 0.1, "004": 0.2},
     ),
     Importer(
@@ -417,10 +433,10 @@ IMPORTERS: tuple[Importer, ...] = (
         sources("""
             CN 0.50 8712001550 6306229030 9506910030 4202923120
             TW 0.20 8712001550 9506910030
-            VN 0.20 6306229030 4202923120 6404119020
-            CA 0.10 6306229030 9506910030
+            VN 0.05 6306229030 4202923120 6404119020
+            CA 0.15 6306229030 9506910030
         """),
-        shift_to={"VN": 0.7, "TW": 0.3}, entry_types={"01": 0.96, "11": 0.04},
+        shift_to={"VN": 0.7, "TW": 0.3}, entry_types={"01": 0.94, "11": 0.03, "86": 0.03},
         lines_per_entry=5, air_share=0.05, surety_code="283",
     ),
     Importer(
@@ -428,7 +444,7 @@ IMPORTERS: tuple[Importer, ...] = (
         sources("""
             CN 0.30 7304291010 8413702004 8431438060
             MX 0.20 8413702004 8431438060
-            CA 0.15 8431438060 7304291010
+            CA 0.25 8431438060 7304291010
             KR 0.15 7304291010
             DE 0.10 8413702004
             IN 0.10 7304291010
@@ -441,7 +457,7 @@ IMPORTERS: tuple[Importer, ...] = (
         sources("""
             CN 0.45 6912004810 7013491000 9405114010 6302600020
             IN 0.20 6302600020 6912004810
-            VN 0.15 9405114010 6912004810
+            VN 0.04 9405114010 6912004810
             MX 0.10 6912004810 7013491000
             PT 0.05 6912004810
             IT 0.05 7013491000

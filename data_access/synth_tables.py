@@ -18,7 +18,13 @@ import numpy as np
 import polars as pl
 
 from data_access import codes
-from data_access.synth_catalog import ENTRY_TYPES, IMPORTERS, MEASURES, MPF_EXEMPT_SPI, MPF_RATE
+from data_access.synth_catalog import (
+    DE_MINIMIS_LIMIT,
+    ENTRY_TYPES,
+    IMPORTERS,
+    MPF_EXEMPT_SPI,
+    MPF_RATE,
+)
 from data_access.synth_world import (
     BOND_TYPES,
     CASES,
@@ -37,6 +43,9 @@ SERIAL_BASE = 1_000_000  # entry serials of each filer start above this
 RECON_SERIAL = 9_000_000  # reconciliation (type 09) entries are numbered from here
 LIQUIDATION_DAYS = 314
 _STATUS = {s: n for n, s in enumerate(codes.RELEASE_STATUSES)}
+# Entries that deposit no duty, tax or AD/CVD: warehouse (21), temporary importation under
+# bond (23), Section 321 low value (86).
+NO_DEPOSIT = [ENTRY_TYPES.index(t) for t in ("21", "23", "86")]
 
 
 def month_index(day: np.ndarray) -> np.ndarray:
@@ -195,11 +204,13 @@ def _price(world: World, e: Columns, ln: Columns, rng: np.random.Generator) -> T
     price = world.price[product] * rng.uniform(0.85, 1.15, size)
     value = np.rint(np.maximum(_units(world, product, quantity) * price, 1) * 100)
     informal = e["etype"][entry] == ENTRY_TYPES.index("11")
-    value = np.where(informal, np.minimum(value, 120_000), value).astype(np.int64)
+    value = np.where(informal, np.minimum(value, 120_000), value)
+    low_value = ln["low_value"]  # Section 321: one line, at most the de minimis limit
+    value = np.where(low_value, np.minimum(value, DE_MINIMIS_LIMIT * 100), value).astype(np.int64)
     ln["quantity"] = _units(world, product, value / 100 / price)
     ln["value"] = value
     ln["related"] = rng.random(size) < np.where(world.source_related[e["source"][entry]], 0.9, 0.03)
-    deposit = ~np.isin(e["etype"][entry], [ENTRY_TYPES.index("21"), ENTRY_TYPES.index("23")])
+    deposit = ~np.isin(e["etype"][entry], NO_DEPOSIT)
     ln["rate"] = np.where(ln["spi"] > 0, 0.0, world.rate[product])
     ln["duty"] = np.rint(value * ln["rate"]).astype(np.int64) * deposit
     ln["tax"] = np.rint(value * world.tax[product]).astype(np.int64) * deposit
@@ -225,7 +236,7 @@ def _units(world: World, product: np.ndarray, quantity: np.ndarray) -> np.ndarra
 def _chapter99(world: World, ln: Columns, deposit: np.ndarray) -> Tariffs:
     lines, ordinals, measures = [], [], []
     before = np.zeros(len(ln["entry"]), dtype=np.int64)  # Chapter 99 rows so far per line
-    for m in range(len(MEASURES)):
+    for m in range(len(world.measures)):
         applies = ln[f"m{m}"]
         lines.append(np.flatnonzero(applies))
         ordinals.append(2 + before[applies])
@@ -241,6 +252,7 @@ def _fees(world: World, e: Columns, ln: Columns) -> None:
     """MPF per entry (fiscal-year limits, FTA share exempt) apportioned to lines; HMF."""
     entry, value, n = ln["entry"], ln["value"], len(e["day"])
     eligible = ~np.isin(np.asarray(world.spi_codes)[ln["spi"]], MPF_EXEMPT_SPI)
+    eligible &= ~ln["low_value"]  # Section 321 shipments pay no MPF
     total = np.rint(np.bincount(entry, value, n)).astype(np.int64)
     payable = np.rint(np.bincount(entry, value * eligible, n)).astype(np.int64)
     year = np.maximum(np.searchsorted(world.mpf_start, e["day"], side="right") - 1, 0)

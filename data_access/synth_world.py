@@ -7,15 +7,16 @@ its frames are built. `Categorical` draws from one distribution per group at onc
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 
-from data_access import codes
+from data_access import codes, tariff_layers
 from data_access.synth_catalog import (
     ADCVD_CASES,
+    AGOA_ENDED,
     AIR_MODES,
     AIRPORTS,
     AMERICAS,
@@ -24,13 +25,13 @@ from data_access.synth_catalog import (
     CARRIERS,
     CITIES,
     ENTRY_TYPES,
+    FILINGS,
     FTA_SPI,
     GSP_COUNTRIES,
     IMPORTERS,
     LAND_CA,
     LAND_MODES,
     LAND_MX,
-    MEASURES,
     MID_TRADES,
     MID_WORDS,
     MPF_LIMITS,
@@ -38,7 +39,9 @@ from data_access.synth_catalog import (
     SEA_AMERICAS,
     SEA_ASIA,
     SEA_EUROPE,
+    Filing,
     Importer,
+    Product,
 )
 
 Columns = dict[str, np.ndarray]  # a chunk's entries (or lines), one array per attribute
@@ -51,11 +54,111 @@ FILERS = [b.filer_code for b in BROKERS]
 SURETIES = sorted({i.surety_code for i in IMPORTERS})
 BOND_TYPES = ("0", "8", "9")
 CASES = [None, *sorted({c for case in ADCVD_CASES.values() for c in case[::2] if c})]
-SHIFT_START, SHIFT_PER_YEAR = date(2018, 7, 1), 0.22  # China's weight decays from here
+# China's source weight, relative to the catalog's (mid-2018), on dates in between which it
+# moves linearly: after China's share of U.S. goods imports (Census: about 21% in 2018, 18%
+# in 2019-2021, 14% in 2023, 13% in 2024, 9-10% in 2025). What China loses goes to each
+# importer's `shift_to` countries.
+CHINA_KEPT: tuple[tuple[date, float], ...] = (
+    (date(2018, 7, 1), 1.0),
+    (date(2019, 12, 31), 0.86),
+    (date(2021, 12, 31), 0.82),
+    (date(2023, 12, 31), 0.66),
+    (date(2024, 12, 31), 0.62),
+    (date(2025, 12, 31), 0.44),
+    (date(2026, 12, 31), 0.42),
+)
+
+
+def china_kept(day: date) -> float:
+    """China's weight at `day` relative to the catalog's (CHINA_KEPT, held at its ends)."""
+    points = [days(d) for d, _ in CHINA_KEPT]
+    return float(np.interp(days(day), points, [k for _, k in CHINA_KEPT]))
 
 
 def days(day: date) -> int:
     return (day - EPOCH).days
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One era of a filed Chapter 99 number: its rate and days from the registry."""
+
+    hts: str  # the number as filed, 10 digits
+    number: str  # the registry's 8 digits
+    program: str
+    product: str  # the Section 232 product, or ""
+    rate: float  # a fraction of the goods value
+    first: int  # days since 1970, both included
+    last: int
+    origins: np.ndarray  # per country code: covered
+    hts_prefixes: tuple[str, ...]
+    filing: Filing
+    displaced_by: tuple[str, ...]  # the filing's, and the registry's not_with
+
+    def covers(self, hts: str, product: Product) -> bool:
+        if self.filing.annex2_exempt and product.annex2:
+            return False
+        if self.product and product.s232 != self.product:
+            return False
+        return not self.hts_prefixes or hts.startswith(self.hts_prefixes)
+
+
+def demo_measures(registry: tariff_layers.Registry, countries: np.ndarray) -> list[Measure]:
+    """The eras of every filing of FILINGS, from the registry (ValueError: not in it)."""
+    measures = []
+    for filing in FILINGS:
+        eras = [
+            layer
+            for layer in registry.layers_of(filing.number)
+            if layer.kind == "duty" and layer.rate is not None
+        ]
+        if not eras:
+            raise ValueError(f"demo filing {filing.number}: the registry has no rate for it")
+        exempt_until = max(
+            (layer.effective_to or date.max for layer in registry.layers_of(filing.exempt_until)),
+            default=date.max,
+        )
+        for layer in eras:
+            last_day = layer.effective_to or date.max
+            spans = _spans(layer.effective_from, last_day, filing, exempt_until)
+            for first, last, exempting in spans:
+                origins = np.isin(countries, layer.countries) | (not layer.countries)
+                origins &= ~np.isin(countries, layer.except_countries)
+                if exempting:
+                    origins &= ~np.isin(countries, filing.exempt_origins)
+                measures.append(
+                    Measure(
+                        hts=layer.number + "00",
+                        number=layer.number,
+                        program=layer.program,
+                        product=layer.product or "",
+                        rate=layer.rate / 100,
+                        first=days(first),
+                        last=days(last),
+                        origins=origins,
+                        hts_prefixes=layer.hts,
+                        filing=filing,
+                        displaced_by=tuple(
+                            tariff_layers.normalize_number(k) if k.startswith("9903") else k
+                            for k in (*filing.displaced_by, *layer.not_with)
+                        ),
+                    )
+                )
+    return measures
+
+
+def _spans(
+    first: date, last: date, filing: Filing, exempt_until: date
+) -> list[tuple[date, date, bool]]:
+    """[first, last] cut where the filing's exempt origins start paying: (from, to, exempt)."""
+    if not filing.exempt_origins:
+        return [(first, last, False)]
+    spans = []
+    if first <= exempt_until:
+        spans.append((first, min(last, exempt_until), True))
+    if last > exempt_until:
+        spans.append((max(first, exempt_until + timedelta(days=1)), last, False))
+    return spans
 
 
 class Categorical:
@@ -97,7 +200,6 @@ class World:
         self.cn = country["CN"]
         # goods
         self.products = list(PRODUCTS)
-        self.hts = self.products + sorted({m.hts for m in MEASURES})
         self.rate, self.tax = _of(goods, "rate"), _of(goods, "tax")
         self.price, self.quantity = _of(goods, "price"), _of(goods, "quantity")
         self.uoms = sorted({p.uom for p in goods})
@@ -137,6 +239,7 @@ class World:
         self.spi_codes = ["", *sorted(set(FTA_SPI.values()) | {"A"})]
         self.fta_spi = np.array([self.spi_codes.index(FTA_SPI.get(c, "")) for c in country])
         self.gsp = np.isin(self.country_codes, GSP_COUNTRIES)
+        self.agoa_ended = np.array([days(AGOA_ENDED.get(str(c), date.max)) for c in country])
         self.mpf_start = np.array([days(d) for d, *_ in MPF_LIMITS])
         self.mpf_limits = np.rint(np.array([v for _, *v in MPF_LIMITS]) * 100).astype(np.int64)
         self._measures()
@@ -144,19 +247,17 @@ class World:
         self._manufacturers(np.random.default_rng([seed, 1_000_000]), [s for _, s in sources])
 
     def _measures(self) -> None:
-        """Per Chapter 99 measure: its HTS index, dates, and the origins and goods it covers."""
-        self.measure_hts = np.array([self.hts.index(m.hts) for m in MEASURES])
-        self.measure_rate = _of(MEASURES, "rate")
-        self.measure_days = np.array([(days(m.start), days(m.end or date.max)) for m in MEASURES])
-        origin = self.country_codes
-        self.measure_origin = np.array([
-            (np.isin(origin, m.origins) if m.origins else True) & ~np.isin(origin, m.exclude)
-            for m in MEASURES
-        ])  # fmt: skip
+        """Per Chapter 99 measure (an era of a filed registry number): its HTS index, rate,
+        dates, the origins and goods it covers, and what it yields to on a line."""
+        self.measures = demo_measures(tariff_layers.load(), self.country_codes)
+        self.hts = self.products + sorted({m.hts for m in self.measures})
+        self.measure_hts = np.array([self.hts.index(m.hts) for m in self.measures], dtype=np.int64)
+        self.measure_rate = np.array([m.rate for m in self.measures])
+        self.measure_days = np.array([(m.first, m.last) for m in self.measures], dtype=np.int64)
+        self.measure_origin = np.array([m.origins for m in self.measures])
+        goods = list(PRODUCTS.items())
         self.measure_goods = np.array([
-            [(not m.s301 or p.s301 == m.s301) and (not m.metal or p.metal == m.metal)
-             and not (m.reciprocal and (p.annex2 or bool(p.metal))) for p in PRODUCTS.values()]
-            for m in MEASURES
+            [m.covers(hts, product) for hts, product in goods] for m in self.measures
         ])  # fmt: skip
 
     def _logistics(self) -> None:
@@ -192,8 +293,7 @@ class World:
 
     def source_weights(self, importer: Importer, day: date) -> list[float]:
         """The importer's source mix at `day`: China's share decays into `shift_to`."""
-        years = max(0.0, (day - SHIFT_START).days / 365.25)
-        keep = math.exp(-SHIFT_PER_YEAR * years)
+        keep = china_kept(day)
         lost = sum(s.weight for s in importer.sources if s.country == "CN") * (1 - keep)
         total = sum(importer.shift_to.values()) or 1.0
         return [

@@ -12,9 +12,9 @@ import pytest
 
 from data_access import codes, lake, schema
 from data_access.synth import BROKERS, IMPORTERS, build_demo_lake
-from data_access.synth_catalog import HMF_RATE, MEASURES, MPF_EXEMPT_SPI, MPF_LIMITS, MPF_RATE
+from data_access.synth_catalog import HMF_RATE, MPF_EXEMPT_SPI, MPF_LIMITS, MPF_RATE
 from data_access.synth_tables import check_digits
-from data_access.synth_world import FILERS
+from data_access.synth_world import FILERS, World
 
 LINES = 20_000
 END = date(2025, 6, 30)
@@ -153,7 +153,13 @@ def test_mpf_follows_fiscal_year_limits_and_trade_programme_exemptions(tables: d
     ad_valorem = ((pl.col("total") * round(MPF_RATE * 1e6) * 2 + 1_000_000) // 2_000_000).clip(
         pl.col("low"), pl.col("high")
     )
-    full = pl.when(pl.col("entry_type") == "11").then("informal").otherwise(ad_valorem)
+    full = (
+        pl.when(pl.col("entry_type") == "86")
+        .then(0)  # Section 321 low value: no MPF
+        .when(pl.col("entry_type") == "11")
+        .then("informal")
+        .otherwise(ad_valorem)
+    )
     expected = (full * pl.col("payable") * 2 + pl.col("total")) // (2 * pl.col("total"))
     check = check.with_columns(expected=expected)
     assert (check["mpf"] == check["expected"]).all()
@@ -201,7 +207,7 @@ def test_chapter_99_ordinals_carry_duty_but_no_goods_value(tables: dict) -> None
     assert ((paired["duty_amount"].cast(pl.Float64) - expected * deposit).abs() < 0.011).all()
     section_301 = paired.filter(pl.col("hts_number").str.starts_with("990388"))
     assert section_301.height > 0 and (section_301["country_of_origin"] == "CN").all()
-    assert set(extra["hts_number"]) <= {m.hts for m in MEASURES}
+    assert set(extra["hts_number"]) <= {m.hts for m in World(42).measures}
     assert {"9903880300", "9903881500", "9903800100", "9903012500"} <= set(extra["hts_number"])
 
 
@@ -287,7 +293,7 @@ def test_size_partitions_progress_and_manifest(built: tuple, tables: dict) -> No
 # --- codes and shape -----------------------------------------------------------------
 def test_codes_come_from_the_code_lists(tables: dict) -> None:
     es, rows = tables["entry_summaries"], tables["entry_lines"]
-    assert set(es["entry_type"]) == {"01", "03", "06", "11", "21", "23"}
+    assert set(es["entry_type"]) == {"01", "03", "06", "11", "21", "23", "86"}
     assert set(es["mode_of_transport"]) <= set(codes.MODES_OF_TRANSPORT)
     assert set(es["port_of_entry"]) <= set(codes.PORTS) and es["port_of_entry"].n_unique() >= 20
     countries = set(es["country_of_export"]) | set(rows["country_of_origin"])
@@ -341,8 +347,11 @@ def test_sourcing_shifts_from_china_to_vietnam_and_mexico(tables: dict) -> None:
         .sort("year")
     )
     first, last = by_year.row(0, named=True), by_year.row(-1, named=True)
-    assert last["cn"] < first["cn"] * 0.6
-    assert last["vn_mx"] > first["vn_mx"] + 0.05
+    # China's weight follows its share of U.S. imports (synth_world.CHINA_KEPT): from the
+    # second half of 2020 to the first of 2025 its share of lines falls by about a quarter
+    # (test_synth_layers checks the value shares on a 2021-2026 lake).
+    assert 0.70 <= last["cn"] / first["cn"] <= 0.80
+    assert last["vn_mx"] > first["vn_mx"]
 
 
 def test_fourth_quarters_are_busier_than_first_quarters(tables: dict) -> None:
