@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -68,6 +68,7 @@ def chart_with_table(
     title: str,
     alt: str,
     key: str,
+    column_config: Mapping[str, object] | None = None,
 ) -> None:
     """A chart, its alt text, and the same numbers as a table with exports one click away."""
     st.subheader(title)
@@ -77,7 +78,7 @@ def chart_with_table(
         st.plotly_chart(figure, key=f"{key}-chart", config={"displaylogo": False})
         st.caption(alt)
     with table_tab:
-        table_with_export(frame, name=key)
+        table_with_export(frame, name=key, column_config=column_config)
 
 
 def table_with_export(
@@ -86,9 +87,12 @@ def table_with_export(
     name: str,
     full: Callable[[], pl.DataFrame] | None = None,
     formats: Sequence[str] = EXPORT_FORMATS,
+    column_config: Mapping[str, object] | None = None,
 ) -> None:
-    """The table and download buttons; `full` gives the whole result when `frame` is a page."""
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=date_columns(frame))
+    """The table and download buttons; `full` gives the whole result when `frame` is a page;
+    `column_config` adds to the dates' (e.g. `money_columns`)."""
+    config = date_columns(frame) | dict(column_config or {})
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
     export_buttons(full or (lambda: frame), name=name, formats=formats)
 
 
@@ -99,6 +103,11 @@ def date_columns(frame: pl.DataFrame) -> dict[str, object]:
         for name, dtype in frame.schema.items()
         if dtype == pl.Date
     }
+
+
+def money_columns(*names: str) -> dict[str, object]:
+    """Columns shown as dollars with cents ($1,234.56); the exports keep the numbers."""
+    return {name: st.column_config.NumberColumn(format="dollar") for name in names}
 
 
 def export_buttons(
@@ -126,9 +135,14 @@ def lazy_tabs(tabs: dict[str, Callable[..., None]], *, key: str, args: tuple = (
                 draw(*args)
 
 
-def as_of_input(help_text: str) -> date:
-    """The page's "As of" day (today by default), kept in the page's address."""
+def as_of_input(help_text: str, default: date | None = None) -> date:
+    """The page's "As of" day (`default`, else today), kept in the page's address."""
     chosen = st.date_input(
-        "As of", value="today", key="as_of", bind="query-params", help=help_text, width=220
+        "As of",
+        value=default or "today",
+        key="as_of",
+        bind="query-params",
+        help=help_text,
+        width=220,
     )
-    return chosen if isinstance(chosen, date) else date.today()
+    return chosen if isinstance(chosen, date) else default or date.today()

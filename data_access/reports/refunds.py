@@ -20,7 +20,7 @@ cheap on a 5-year lake. Every expression is native (no Python callbacks).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import ibis
 import ibis.expr.types as ir
@@ -29,6 +29,7 @@ import polars as pl
 from data_access import refund_routes, settings, tariff_layers
 from data_access.refund_routes import RefundRules
 from data_access.reports.base import Scope, money_sum, report, with_descriptions
+from data_access.reports.cargo_release import count_rows, page_rows
 from data_access.tariff_layers import Registry
 
 CATEGORY = "refunds"
@@ -263,3 +264,102 @@ def summary(scope: Scope, *, as_of: date | None = None) -> pl.DataFrame:
         entries=pl.col("entries").fill_null(0).cast(pl.Int64),
         ieepa_duty=pl.col("ieepa_duty").fill_null(0).cast(pl.Decimal(18, 2)),
     )
+
+
+# --- the Refunds page: money whose window closes week by week, the entries list ------------
+WEEKS = 26
+ENTRY_HEADERS = {  # refunds.entries: the column, and the words users know it by
+    "entry_number": "Entry Summary Number",
+    "importer_number": "Importer Number",
+    "filer_code": "Filer Code",
+    "entry_date": "Entry Date",
+    "ieepa_duty": "IEEPA Duty",
+    "liquidation_status": "Liquidation Status",
+    "liquidation_date": "Liquidation Date",
+    "route_name": "Refund Route",
+    "deadline": "Deadline",
+    "days_left": "Days Left",
+    "reason": "Why",
+    "next_step": "If nothing is done",
+}
+
+
+@report(
+    "refunds.closing_by_week",
+    title="IEEPA duty whose refund window closes, week by week",
+    category=CATEGORY,
+    tables=TABLES,
+)
+def closing_by_week(scope: Scope, *, as_of: date | None = None, weeks: int = WEEKS) -> pl.DataFrame:
+    """Per week from `as_of` (week 1 starts on it) and route: the entries whose route's
+    deadline falls in that week, and their IEEPA duty (the money at risk). Weeks and
+    routes without a deadline are left out."""
+    as_of = as_of or settings.today()
+    rules = refund_routes.load()
+    rows = by_entry(scope, as_of=as_of)
+    week = ((pl.col("deadline") - pl.lit(as_of)).dt.total_days() // 7).cast(pl.Int64)
+    order = {r.id: index for index, r in enumerate(rules.routes)}
+    due = rows.filter(pl.col("deadline").is_between(as_of, as_of + timedelta(days=7 * weeks - 1)))
+    frame = (
+        due.with_columns(week=week)
+        .group_by("week", "route", "route_name")
+        .agg(entries=pl.len().cast(pl.Int64), ieepa_duty=pl.col("ieepa_duty").sum())
+        .with_columns(
+            week_start=pl.lit(as_of) + pl.duration(days=pl.col("week") * 7),
+            route_order=pl.col("route").replace_strict(order, return_dtype=pl.Int64),
+        )
+        .with_columns(week_end=pl.col("week_start") + pl.duration(days=6))
+        .sort("week", "route_order")
+    )
+    return frame.select(
+        (pl.col("week") + 1).alias("week"), "week_start", "week_end", "route", "route_name",
+        "entries", pl.col("ieepa_duty").cast(pl.Decimal(18, 2)),
+    )  # fmt: skip
+
+
+def _listed(scope: Scope, as_of: date, route: str | None) -> ir.Table:
+    """The routed entries holding IEEPA duty, of one route (`route`) or all."""
+    rules, registry = refund_routes.load(), tariff_layers.load()
+    t = _routed(_entry_facts(scope, registry), rules, as_of)
+    return t.filter(t.route != NONE if route is None else t.route == route)
+
+
+@report(
+    "refunds.entries",
+    title="IEEPA refund entries (the Refunds page's list)",
+    category=CATEGORY,
+    tables=TABLES,
+)
+def entries(
+    scope: Scope,
+    *,
+    as_of: date | None = None,
+    route: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> pl.DataFrame:
+    """`refunds.by_entry` in the users' words, of one route or all, one page at a time
+    (the earliest deadline first, entries without one last)."""
+    as_of = as_of or settings.today()
+    t = _listed(scope, as_of, route)
+    order = [ibis.asc(t.deadline, nulls_first=False), t.entry_number]
+    expr = page_rows(t, order, offset, limit).select(
+        "entry_number", "importer_number", "filer_code", "entry_type", "entry_date",
+        "ieepa_duty", "ieepa_layers", "liquidation_status", "liquidation_date", "liquidated",
+        "route", "deadline", "reason",
+    )  # fmt: skip
+    frame = _explained(scope.run(expr), refund_routes.load(), as_of)
+    return frame.select(list(ENTRY_HEADERS)).rename(ENTRY_HEADERS)
+
+
+@report(
+    "refunds.entries_count",
+    title="IEEPA refund entries rows",
+    category=CATEGORY,
+    tables=TABLES,
+)
+def entries_count(
+    scope: Scope, *, as_of: date | None = None, route: str | None = None
+) -> pl.DataFrame:
+    """One row: how many rows `refunds.entries` has for this scope, day and route."""
+    return count_rows(scope, _listed(scope, as_of or settings.today(), route))
