@@ -35,12 +35,13 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from data_access.attribution import GOODS_HTS_SQL
 from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, TABLES
 
 if TYPE_CHECKING:
     from data_access.lake import Transaction
 
-VERSION = 4  # bump when a rollup's columns change: every year is rebuilt
+VERSION = 5  # bump when a rollup's columns change: every year is rebuilt
 ROLLUPS_DIR = "_rollups"
 SOURCES = "sources.json"
 HEADER_DIMS = ("importer_number", "filer_code", "port_of_entry", "entry_type", "mode_of_transport")
@@ -49,7 +50,7 @@ BUILD_CONFIG = {"memory_limit": "1GB", "threads": os.cpu_count() or 2}
 
 RELEASE_KEYS = ("importer_number", "filer_code", "port_of_entry", "mode_of_transport")
 _DIM_SQL = {
-    "hts_chapter": "substring(hts_number, 1, 2)",
+    "hts_chapter": "substring(goods_hts_number, 1, 2)",  # a layer counts under its goods
     "release_days": "date_diff('day', arrival_date, release_date)",
     "held": "hold_agency IS NOT NULL",
 }
@@ -186,8 +187,11 @@ def _write_year(
     measures = [f"{sql} AS {column}" for column, sql in rollup.measures.items()]
     sources = [str(tx.path(rollup.source) / f"year={year}" / n) for n in names]
     target = folder / f"part-{tx.id}.parquet"
+    rows = "read_parquet($files)"
+    if "hts_chapter" in rollup.dims:  # an entry's lines share its year: the window is whole
+        rows = f"(SELECT *, {GOODS_HTS_SQL} AS goods_hts_number FROM {rows})"
     con.execute(
-        f"COPY (SELECT {', '.join(keys)}, {', '.join(measures)} FROM read_parquet($files) "
+        f"COPY (SELECT {', '.join(keys)}, {', '.join(measures)} FROM {rows} "
         f"GROUP BY ALL ORDER BY importer_number, month) TO '{_quoted(target)}' "
         "(FORMAT parquet, COMPRESSION zstd)",
         {"files": sources},

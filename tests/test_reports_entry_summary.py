@@ -194,17 +194,17 @@ def test_duty_rate_trend(es_lake) -> None:
 def test_hts_chapters_then_headings_then_lines(es_lake) -> None:
     chapters = run(es_lake, "entry_summary.hts")
     assert chapters.select("hts_code", "entered_value", "duties", "lines").rows() == [
-        ("84", D("60000.00"), D("0.00"), 3),
+        ("84", D("60000.00"), D("15000.00"), 3),  # its Section 301 layers (9903.88.03)
         ("87", D("27000.00"), D("125.00"), 3),
-        ("73", D("22000.00"), D("8000.00"), 3),
+        ("73", D("22000.00"), D("12500.00"), 3),  # AD/CVD and its Section 232 layers
         ("85", D("12000.00"), D("0.00"), 1),
         ("61", D("10000.00"), D("830.00"), 3),
         ("09", D("9000.00"), D("0.00"), 1),
-        ("94", D("6000.00"), D("0.00"), 1),
-        ("99", D("0.00"), D("21000.00"), 0),  # Section 301 and 232 ordinals
-    ]
+        ("94", D("6000.00"), D("1500.00"), 1),
+    ]  # no chapter 99: each layer counts with the goods line it was filed with
     assert chapters.row(0, named=True)["share"] == pytest.approx(60000 / 146000)
     assert chapters.row(0, named=True)["description"] == "Machinery and mechanical appliances"
+    # A 9903 prefix finds the layer rows themselves, under their own number.
     headings = run(es_lake, "entry_summary.hts", level="heading", prefix="99")
     assert headings.select("hts_code", "duties", "entries").rows() == [("9903", D("21000.00"), 6)]
     lines = run(es_lake, "entry_summary.hts", level="line", prefix="8708")

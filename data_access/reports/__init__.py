@@ -6,6 +6,7 @@ import data_access.reports.cargo_release
 import data_access.reports.entry_summary
 import data_access.reports.entry_summary_duties
 import data_access.reports.exams
+import data_access.reports.layers
 import data_access.reports.reconciliation
 import data_access.reports.refunds  # noqa: F401
 from data_access.reports import overview  # noqa: F401

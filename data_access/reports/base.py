@@ -8,13 +8,13 @@ filters, so a report cannot forget either.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import ibis
 import ibis.expr.types as ir
 import polars as pl
 
-from data_access import access, codes
+from data_access import access, attribution, codes
 from data_access.access import Principal
 from data_access.engine import Engine
 from data_access.filters import Filters
@@ -35,9 +35,13 @@ class Scope:
         """Table `name` with the principal's rows and the filters applied (or Refused)."""
         spec = table_spec(name)
         t = access.restrict(self.principal, self.engine.table(name), spec)
-        predicates = self.filters.predicates(t, spec)
+        prefix = self.filters.hts_prefix if "tariff_ordinal" in t.columns else ""
+        filters = replace(self.filters, hts_prefix="") if prefix else self.filters
+        predicates = filters.predicates(t, spec)
         if predicates:
             t = t.filter(*predicates)
+        if prefix:  # a line's Chapter 99 layers go with its goods (data_access.attribution)
+            t = attribution.under_prefix(t, prefix)
         if self.filters.needs_lines and "country_of_origin" not in t.columns:
             t = self._through_lines(t, name)
         return t

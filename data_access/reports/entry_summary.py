@@ -18,7 +18,7 @@ import ibis.expr.types as ir
 import polars as pl
 import pycountry
 
-from data_access import codes
+from data_access import attribution, codes
 from data_access.reports.base import (
     Scope,
     line_duties,
@@ -266,10 +266,10 @@ def _breakdown(expr: ir.Table, scope: Scope, name: str, limit: int) -> pl.DataFr
 def hts(
     scope: Scope, *, recon: str = "all", level: str = "chapter", prefix: str = "", limit: int = 30
 ) -> pl.DataFrame:
-    """Tariff rows by HTS chapter, heading or 10-digit number under `prefix`.
-
-    Chapter 99 numbers are rows of their own, as in ES-003, so the bar a user clicks
-    holds the same figures as the page narrowed to its prefix.
+    """Lines by HTS chapter, heading or 10-digit number under `prefix`, each line's
+    Chapter 99 layers counted with its goods (`data_access.attribution`), as the global
+    HTS filter does: the bar a user clicks holds the same figures as the page narrowed to
+    its prefix.
     """
     if level not in HTS_LEVELS:
         raise ValueError(f"level: {level!r} is not one of {', '.join(HTS_LEVELS)}")
@@ -280,8 +280,8 @@ def hts(
     else:
         t = lines(scope, recon)
         if prefix:
-            t = t.filter(t.hts_number.startswith(ibis.literal(prefix)))
-        t = t.mutate(hts_code=t.hts_number.substr(0, HTS_LEVELS[level]))
+            t = attribution.under_prefix(t, prefix)
+        t = t.mutate(hts_code=attribution.goods_hts(t).substr(0, HTS_LEVELS[level]))
         expr = line_totals(scope, ("hts_code",), MEASURES, narrowed=t)
     frame = _breakdown(expr, scope, "hts_code", limit)
     described = [codes.describe("hts_number", code) for code in frame.get_column("hts_code")]

@@ -26,7 +26,7 @@ from datetime import date, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from data_access import access, rollups
+from data_access import access, attribution, rollups
 from data_access.reports.base import Scope, line_duties, line_fees, money_sum, month
 from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES
 from data_access.schema import table as table_spec
@@ -86,6 +86,7 @@ def line_totals(
         t = narrowed if narrowed is not None else scope.table(ENTRY_LINES.name)
         if goods_only:
             t = t.filter(t.tariff_ordinal == 1)
+        t = _attributed(t, by)
         return _aggregate(t, _keys(t, by), {m: _LINE_MEASURES[m](t) for m in measures})
     return _from_rollup(scope, rollup, by, measures, goods_only)
 
@@ -139,7 +140,9 @@ def plan(
         if len(filters.countries) == 1:
             pinned.add("country_of_origin")
     if filters.hts_prefix:
-        if len(filters.hts_prefix) != 2:
+        # The chapter rollup keys layers by their goods' chapter; a "99" filter also
+        # matches layers by their own number (attribution.under_prefix): read the lines.
+        if len(filters.hts_prefix) != 2 or filters.hts_prefix == "99":
             return None
         needed.add("hts_chapter")
         pinned.add("hts_chapter")
@@ -223,6 +226,8 @@ def _source_part(
     )
     if goods_only:
         t = t.filter(t.tariff_ordinal == 1)
+    if source == ENTRY_LINES.name:
+        t = _attributed(t, by)
     values = {m: _typed(m, MEASURES[source][m](t)) for m in measures}
     return _aggregate(t, _keys(t, by, table_spec(source).date_column), values)
 
@@ -274,11 +279,19 @@ def _typed(measure: str, value: ir.Value) -> ir.Value:
     return value.cast(MONEY) if measure in MONEY_MEASURES else value.cast("int64")
 
 
+def _attributed(t: ir.Table, by: tuple[str, ...]) -> ir.Table:
+    """Lines with their `hts_chapter`: a Chapter 99 layer counts under its goods' chapter
+    (a window, so it is a column before the grouping)."""
+    if "hts_chapter" not in by:
+        return t
+    return t.mutate(hts_chapter=attribution.goods_hts(t).substr(0, 2))
+
+
 def _keys(t: ir.Table, by: tuple[str, ...], date: str = "entry_date") -> dict[str, ir.Value]:
     """The key expressions over a table's rows ("month" of its `date` column)."""
     keys = {
         "month": lambda: month(t[date]),
-        "hts_chapter": lambda: t.hts_number.substr(0, 2),
+        "hts_chapter": lambda: t.hts_chapter,  # set by _attributed
         "release_days": lambda: t.release_date.delta(t.arrival_date, unit="day"),
         "held": lambda: t.hold_agency.notnull(),
     }

@@ -1,0 +1,411 @@
+"""Tariff layers: the Chapter 99 duty of each goods line, by program, dated by the registry.
+
+A layer is a tariff row of a line with ordinal > 1 and a 9903 number (`attribution`); its
+program, era and refundability come from `config/tariff_layers.yaml` (`tariff_layers`),
+joined as a literal CASE over the registry's number ranges, so both engines run it and no
+Python runs per row. Duty is one measure everywhere: `base.line_duties` (duty plus AD/CVD),
+a line's duty being its goods row's plus its layers'. Reports take `registry` (a path to
+another registry file; default: the configured one).
+"""
+
+from __future__ import annotations
+
+import operator
+from functools import reduce
+
+import ibis
+import ibis.expr.types as ir
+import polars as pl
+
+from data_access import codes, tariff_layers
+from data_access.attribution import goods_hts, is_layer
+from data_access.reports.base import (
+    Scope,
+    line_duties,
+    money_sum,
+    month,
+    report,
+    safe_ratio,
+    with_descriptions,
+)
+from data_access.tariff_layers import PROGRAM_NAMES, PROGRAM_NAMES_ALL, UNLISTED, Registry
+
+CATEGORY = "Tariff layers"
+LINES = ("entry_lines",)
+PROGRAMS = (*PROGRAM_NAMES, UNLISTED)  # column order of the layer split
+LEVELS = {"chapter": 2, "heading": 4}
+LINE_KEY = ("entry_number", "line_number")
+GOODS = "goods"  # the "program" of a goods row in the split
+FINDINGS = {
+    "ieepa_after_ruling": "IEEPA filed after the ruling",
+    "wrong_era": "Filed outside its effective dates",
+    "not_in_registry": "Number not in the registry",
+    "missing": "Layer missing",
+    "does_not_stack": "Stacked where it does not stack",
+}
+
+
+# --- the registry as expressions ------------------------------------------------------------
+def _registry(path: str | None) -> Registry:
+    return tariff_layers.load(path)
+
+
+def layer_number(t: ir.Table) -> ir.StringValue:
+    """The 8-digit 9903 heading of a row (ACE writes 9903xxxx or 9903xxxx00)."""
+    return t.hts_number.substr(0, 8)
+
+
+def _within(number: ir.StringValue, first: str, last: str) -> ir.BooleanValue:
+    return (number >= ibis.literal(first)) & (number <= ibis.literal(last))
+
+
+def program_of(registry: Registry, number: ir.StringValue) -> ir.StringValue:
+    """The program of a 9903 number (one per number), "unlisted" when the file lacks it."""
+    branches = [(_within(number, a, b), ibis.literal(p)) for a, b, p in registry.ranges]
+    return ibis.cases(*branches, else_=ibis.literal(UNLISTED))
+
+
+def _in_force(layer: tariff_layers.Layer, number: ir.StringValue, day: ir.DateValue):
+    on = _within(number, layer.number, layer.last_number) & (
+        day >= ibis.literal(layer.effective_from)
+    )
+    return on if layer.effective_to is None else on & (day <= ibis.literal(layer.effective_to))
+
+
+def in_force(registry: Registry, number: ir.StringValue, day: ir.DateValue) -> ir.BooleanValue:
+    """Whether the registry has the number in force on the entry date."""
+    return reduce(operator.or_, (_in_force(x, number, day) for x in registry.layers))
+
+
+def layer_rows(scope: Scope, registry: Registry) -> ir.Table:
+    """The scope's tariff rows with `goods_hts_number`; layers with number, program, era."""
+    t = scope.table("entry_lines")
+    t = t.mutate(goods_hts_number=goods_hts(t), layer=is_layer(t), row_duties=line_duties(t))
+    number = layer_number(t)
+    return t.mutate(
+        layer_number=ibis.ifelse(t.layer, number, ibis.null("string")),
+        program=ibis.ifelse(t.layer, program_of(registry, number), ibis.literal(GOODS)),
+        in_force=t.layer & in_force(registry, number, t.entry_date),
+    )
+
+
+def _split(t: ir.Table) -> dict[str, ir.Value]:
+    """Value, duty (goods row + layers), the goods rows' duty and each program's layers."""
+    out = {
+        "lines": (t.tariff_ordinal == 1).sum().coalesce(0).cast("int64"),
+        "entered_value": money_sum(t.entered_value),
+        "duties": money_sum(t.row_duties),
+        "goods_duties": money_sum(ibis.ifelse(t.layer, 0, t.row_duties)),
+    }
+    for program in PROGRAMS:
+        chosen = t.layer & (t.program == program)
+        out[f"{program}_duties"] = money_sum(ibis.ifelse(chosen, t.row_duties, 0))
+    return out
+
+
+def _named(frame: pl.DataFrame, column: str = "program") -> pl.DataFrame:
+    names = pl.col(column).replace_strict(PROGRAM_NAMES_ALL, default=None, return_dtype=pl.String)
+    position = frame.columns.index(column) + 1
+    return frame.insert_column(position, frame.select(names.alias(f"{column}_name")).to_series())
+
+
+def _refundable(registry: Registry, column: str = "program") -> pl.Expr:
+    return pl.col(column).is_in(list(registry.refunds.programs))
+
+
+# --- duty by program ------------------------------------------------------------------------
+@report(
+    "layers.by_program_month",
+    title="Chapter 99 duty by program and month",
+    category=CATEGORY,
+    tables=LINES,
+)
+def by_program_month(scope: Scope, *, registry: str | None = None) -> pl.DataFrame:
+    """Per month of entry and program: layer rows, lines carrying one, and their duty."""
+    reg = _registry(registry)
+    t = layer_rows(scope, reg)
+    t = t.filter(t.layer)
+    expr = t.group_by(month=month(t.entry_date), program=t.program).aggregate(
+        tariff_rows=t.count().cast("int64"), duties=money_sum(t.row_duties)
+    )
+    frame = scope.run(expr).sort("month", "program")
+    return _named(frame).with_columns(refundable=_refundable(reg))
+
+
+@report("layers.by_program", title="Chapter 99 duty by program", category=CATEGORY, tables=LINES)
+def by_program(scope: Scope, *, registry: str | None = None) -> pl.DataFrame:
+    """Per program: entries and lines carrying it, layer rows, duty; refundable or not."""
+    reg = _registry(registry)
+    t = layer_rows(scope, reg)
+    t = t.filter(t.layer)
+    expr = t.group_by(program=t.program).aggregate(
+        entries=t.entry_number.nunique().cast("int64"),
+        tariff_rows=t.count().cast("int64"),
+        duties=money_sum(t.row_duties),
+    )
+    frame = scope.run(expr).sort(["duties", "program"], descending=[True, False])
+    return _named(frame).with_columns(refundable=_refundable(reg))
+
+
+# --- attributed HTS and country views -------------------------------------------------------
+@report(
+    "layers.by_hts",
+    title="Duty by HTS chapter or heading, layers included",
+    category=CATEGORY,
+    tables=LINES,
+)
+def by_hts(
+    scope: Scope, *, level: str = "chapter", limit: int = 30, registry: str | None = None
+) -> pl.DataFrame:
+    """Per chapter or heading of the goods: value (ordinal 1), duty = the goods rows' own
+    duty plus the layers filed with them, and the layer duty by program beside it."""
+    if level not in LEVELS:
+        raise ValueError(f"level: {level!r} is not one of {', '.join(LEVELS)}")
+    t = layer_rows(scope, _registry(registry))
+    t = t.mutate(hts_code=t.goods_hts_number.substr(0, LEVELS[level]))
+    frame = _ranked(scope.run(t.group_by("hts_code").aggregate(**_split(t))), "hts_code", limit)
+    described = [codes.describe("hts_number", code) for code in frame.get_column("hts_code")]
+    return frame.insert_column(1, pl.Series("description", described, dtype=pl.String))
+
+
+@report(
+    "layers.by_country",
+    title="Duty by country of origin, layers included",
+    category=CATEGORY,
+    tables=LINES,
+)
+def by_country(scope: Scope, *, limit: int = 50, registry: str | None = None) -> pl.DataFrame:
+    """Per country of origin: value, duty with layers, and the layer duty by program."""
+    t = layer_rows(scope, _registry(registry))
+    expr = t.group_by("country_of_origin").aggregate(**_split(t))
+    return with_descriptions(
+        _ranked(scope.run(expr), "country_of_origin", limit), "country_of_origin"
+    )
+
+
+def _ranked(frame: pl.DataFrame, key: str, limit: int) -> pl.DataFrame:
+    rate = safe_ratio(pl.col("duties"), pl.col("entered_value"))
+    goods_rate = safe_ratio(pl.col("goods_duties"), pl.col("entered_value"))
+    return (
+        frame.sort(["duties", key], descending=[True, False], nulls_last=True)
+        .head(limit)
+        .with_columns(effective_duty_rate=rate, rate_without_layers=goods_rate)
+    )
+
+
+# --- per entry, per line --------------------------------------------------------------------
+ENTRY_ORDER = ["entry_date", "entry_number"]
+
+
+def _entries(scope: Scope, registry: Registry) -> ir.Table:
+    t = layer_rows(scope, registry)
+    lines_with_layers = t.filter(t.layer).select("entry_number").distinct()
+    t = t.filter(t.entry_number.isin(lines_with_layers.entry_number))
+    refunded = t.layer & t.program.isin(list(registry.refunds.programs))
+    return t.group_by("entry_number").aggregate(
+        entry_date=t.entry_date.min(),
+        importer_number=t.importer_number.min(),
+        **_split(t),
+        refundable_duties=money_sum(ibis.ifelse(refunded, t.row_duties, 0)),
+    )
+
+
+@report("layers.entries", title="Entries and their layers", category=CATEGORY, tables=LINES)
+def entries(
+    scope: Scope, *, offset: int = 0, limit: int | None = None, registry: str | None = None
+) -> pl.DataFrame:
+    """Per entry with at least one layer: lines, value, duty and its split by program, and
+    the duty refundable under the 2026 IEEPA ruling. Paged in entry date order."""
+    expr = _entries(scope, _registry(registry)).order_by([*ENTRY_ORDER])
+    if offset or limit is not None:
+        expr = expr.limit(limit, offset=offset)
+    return scope.run(expr)
+
+
+@report("layers.entries_count", title="Entries with layers", category=CATEGORY, tables=LINES)
+def entries_count(scope: Scope, *, registry: str | None = None) -> pl.DataFrame:
+    expr = _entries(scope, _registry(registry))
+    return scope.run(expr.aggregate(rows=expr.count().cast("int64")))
+
+
+LAYER_COLUMNS = (
+    "entry_number", "line_number", "entry_date", "country_of_origin", "goods_hts_number",
+    "tariff_ordinal", "layer_number", "program", "in_force", "row_duties",
+)  # fmt: skip
+
+
+def _layers(scope: Scope, registry: Registry, entry_number: str) -> ir.Table:
+    t = layer_rows(scope, registry)
+    t = t.filter(t.layer)
+    if entry_number:
+        t = t.filter(t.entry_number == ibis.literal(entry_number))
+    return t.select(*LAYER_COLUMNS).rename(duties="row_duties")
+
+
+@report("layers.entry_layers", title="Layers of each line", category=CATEGORY, tables=LINES)
+def entry_layers(
+    scope: Scope,
+    *,
+    entry_number: str = "",
+    offset: int = 0,
+    limit: int | None = None,
+    registry: str | None = None,
+) -> pl.DataFrame:
+    """One row per layer: entry, line, the goods' HTS, the 9903 number, program, duty, and
+    whether the registry had the number in force on the entry date."""
+    order = ["entry_date", "entry_number", "line_number", "tariff_ordinal"]
+    expr = _layers(scope, _registry(registry), entry_number).order_by(order)
+    if offset or limit is not None:
+        expr = expr.limit(limit, offset=offset)
+    frame = scope.run(expr).with_columns(pl.col("line_number").cast(pl.Int32))
+    return _named(frame)
+
+
+@report("layers.entry_layers_count", title="Layer rows", category=CATEGORY, tables=LINES)
+def entry_layers_count(
+    scope: Scope, *, entry_number: str = "", registry: str | None = None
+) -> pl.DataFrame:
+    expr = _layers(scope, _registry(registry), entry_number)
+    return scope.run(expr.aggregate(rows=expr.count().cast("int64")))
+
+
+# --- audit ----------------------------------------------------------------------------------
+AUDIT_COLUMNS = (
+    "finding", "entry_number", "line_number", "entry_date", "country_of_origin",
+    "goods_hts_number", "layer_number", "program", "duties",
+)  # fmt: skip
+
+
+def _finding_rows(
+    t: ir.Table, finding: str | ir.Value, program: ir.Value | None = None, against: str = ""
+) -> ir.Table:
+    return t.select(
+        finding=ibis.literal(finding) if isinstance(finding, str) else finding,
+        entry_number=t.entry_number,
+        line_number=t.line_number.cast("int32"),
+        entry_date=t.entry_date,
+        country_of_origin=t.country_of_origin,
+        goods_hts_number=t.goods_hts_number,
+        layer_number=t.layer_number if "layer_number" in t.columns else ibis.null("string"),
+        program=t.program if program is None else program,
+        duties=t.row_duties.cast("decimal(18, 2)"),
+        against=ibis.literal(against) if against else ibis.null("string"),
+    )
+
+
+def _misfiled(layers: ir.Table, registry: Registry) -> ir.Table:
+    after = layers.program.isin(list(registry.refunds.programs)) & (
+        layers.entry_date > ibis.literal(registry.refunds.last_day)
+    )
+    kind = ibis.cases(
+        (after, ibis.literal("ieepa_after_ruling")),
+        (layers.program == UNLISTED, ibis.literal("not_in_registry")),
+        (~layers.in_force, ibis.literal("wrong_era")),
+        else_=ibis.null("string"),
+    )
+    rows = layers.mutate(kind=kind)
+    rows = rows.filter(rows.kind.notnull())
+    return _finding_rows(rows, rows.kind)
+
+
+def _per_line(layers: ir.Table, registry: Registry, programs: set[str]) -> ir.Table:
+    """Per line with layers: which programs it carries (any row), and which with duty."""
+    flags = {f"has_{p}": (layers.program == p).any() for p in sorted(programs)}
+    flags |= {
+        f"paid_{p}": ((layers.program == p) & (layers.row_duties > 0)).any() for p in programs
+    }
+    return layers.group_by(*LINE_KEY).aggregate(**flags)
+
+
+def _scope_of(layer: tariff_layers.Layer, goods: ir.Table) -> ir.BooleanValue:
+    """The goods rows the layer should have been filed on (its countries, HTS, dates)."""
+    conditions = [goods.entry_date >= ibis.literal(layer.effective_from)]
+    if layer.effective_to is not None:
+        conditions.append(goods.entry_date <= ibis.literal(layer.effective_to))
+    if layer.countries:
+        conditions.append(goods.country_of_origin.isin(list(layer.countries)))
+    if layer.except_countries:
+        conditions.append(~goods.country_of_origin.isin(list(layer.except_countries)))
+    if layer.hts:
+        hts = [goods.hts_number.startswith(ibis.literal(p)) for p in layer.hts]
+        conditions.append(reduce(operator.or_, hts))
+    return reduce(operator.and_, conditions)
+
+
+def _missing(t: ir.Table, per_line: ir.Table, registry: Registry) -> list[ir.Table]:
+    goods = t.filter(t.tariff_ordinal == 1)
+    goods = goods.left_join(per_line, list(LINE_KEY))
+    parts = []
+    for program in sorted({x.program for x in registry.layers if x.expected}):
+        expected = [x for x in registry.layers if x.expected and x.program == program]
+        in_scope = reduce(operator.or_, (_scope_of(x, goods) for x in expected))
+        rows = goods.filter(in_scope & ~goods[f"has_{program}"].fill_null(False))
+        parts.append(_finding_rows(rows, "missing", ibis.literal(program)))
+    return parts
+
+
+def _not_stacking(layers: ir.Table, per_line: ir.Table, registry: Registry) -> list[ir.Table]:
+    parts = []
+    for other in sorted({p for x in registry.layers for p in x.not_with}):
+        ranges = [x for x in registry.layers if other in x.not_with]
+        forbids = reduce(
+            operator.or_, (_within(layers.layer_number, x.number, x.last_number) for x in ranges)
+        )
+        rows = layers.filter(forbids & (layers.row_duties > 0))
+        rows = rows.join(per_line.filter(per_line[f"paid_{other}"]), list(LINE_KEY))
+        parts.append(_finding_rows(rows, "does_not_stack", against=other))
+    return parts
+
+
+@report("layers.audit", title="Tariff layer audit", category=CATEGORY, tables=LINES)
+def audit(scope: Scope, *, registry: str | None = None) -> pl.DataFrame:
+    """What the registry says is wrong: layers filed outside their effective dates, IEEPA
+    filed after the ruling, numbers the registry does not know, a layer missing where the
+    registry expects one (its countries, HTS scope, dates), and a layer stacked with a
+    program it does not stack with. One row per finding and line (and layer)."""
+    reg = _registry(registry)
+    t = layer_rows(scope, reg)
+    layers = t.filter(t.layer)
+    programs = {x.program for x in reg.layers if x.expected}
+    programs |= {p for x in reg.layers for p in x.not_with}
+    per_line = _per_line(layers, reg, programs or {"other"})
+    parts = [_misfiled(layers, reg), *_missing(t, per_line, reg)]
+    parts += _not_stacking(layers, per_line, reg)
+    order = ["finding", "entry_date", "entry_number", "line_number", "layer_number", "program"]
+    frame = scope.run(ibis.union(*parts).order_by(order))
+    names = pl.col("finding").replace_strict(FINDINGS, default=None, return_dtype=pl.String)
+    frame = frame.with_columns(finding_name=names, detail=_details(frame, reg))
+    return _named(frame.select("finding", "finding_name", *AUDIT_COLUMNS[1:], "detail"))
+
+
+def _details(frame: pl.DataFrame, registry: Registry) -> pl.Series:
+    """Per finding, what the registry says (the number's eras, or the expected program)."""
+    eras = {}
+    for number in frame.get_column("layer_number").drop_nulls().unique().to_list():
+        spans = [
+            f"{x.effective_from} to {x.effective_to or 'open'}" for x in registry.layers_of(number)
+        ]
+        eras[number] = "in force " + "; ".join(spans) if spans else "not in the registry"
+    era = pl.col("layer_number").replace_strict(eras, default=None, return_dtype=pl.String)
+    expected = pl.concat_str(
+        pl.lit("no "), pl.col("program_name"), pl.lit(" layer, where the registry expects one")
+    )
+    against = pl.col("against").replace_strict(
+        PROGRAM_NAMES_ALL, default=None, return_dtype=pl.String
+    )
+    stacked = pl.concat_str(
+        pl.lit("filed with a "), against, pl.lit(" duty it does not stack with")
+    )
+    detail = (
+        pl.when(pl.col("finding") == "missing")
+        .then(expected)
+        .when(pl.col("finding") == "does_not_stack")
+        .then(stacked)
+        .otherwise(era)
+    )
+    shaped = frame.with_columns(
+        program_name=pl.col("program").replace_strict(
+            PROGRAM_NAMES_ALL, default=None, return_dtype=pl.String
+        )
+    )
+    return shaped.select(detail.alias("detail")).to_series()

@@ -1,0 +1,216 @@
+"""Duty by layer: each Chapter 99 layer's duty goes with the goods line it was filed with.
+
+The lake (tests/layers_lake.py) holds six entries whose figures are worked out by hand
+against the shipped registry. The chapter and heading views, the Overview's top chapters,
+the HTS filter and the rollups must all attribute a layer to its goods line; totals stay.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from data_access.access import CBP, Principal
+from data_access.engine import DuckDBEngine
+from data_access.filters import Filters
+from data_access.reports import REPORTS, Scope
+from tests import layers_lake as sample
+from tests.layers_lake import ACME, BOLT, E
+
+
+def D(value: str | int) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return sample.build(tmp_path_factory.mktemp("layers") / "lake")
+
+
+@pytest.fixture(scope="module")
+def engines(lake: Path) -> tuple[DuckDBEngine, DuckDBEngine]:
+    return DuckDBEngine(lake), DuckDBEngine(lake, use_rollups=False)
+
+
+def run(engine, name: str, filters: Filters = Filters(), who=CBP, **options) -> pl.DataFrame:
+    return REPORTS[name](Scope(engine, who, filters), **options)
+
+
+def pairs(frame: pl.DataFrame, key: str, *columns: str) -> dict:
+    return {row[0]: row[1:] for row in frame.select(key, *columns).iter_rows()}
+
+
+# chapter -> (value, duty with layers, goods rows' duty, 301, 232, fentanyl, reciprocal, 122)
+CHAPTERS = {
+    "72": (50000, 35000, 0, 12500, 12500, 10000, 0, 0),
+    "76": (40000, 26000, 2000, 0, 20000, 0, 4000, 0),
+    "84": (15000, 14550, 0, 0, 0, 2000, 12500, 0),
+    "73": (100000, 14000, 4000, 10000, 0, 0, 0, 0),
+    "94": (59000, 8700, 0, 7100, 0, 800, 0, 800),
+}
+SPLIT = ("entered_value", "duties", "goods_duties", "section_301_duties", "section_232_duties",
+         "ieepa_fentanyl_duties", "ieepa_reciprocal_duties", "section_122_duties")  # fmt: skip
+
+
+def test_chapter_duty_includes_the_layers_filed_with_its_goods(engines):
+    frame = run(engines[0], "layers.by_hts")
+    assert frame.get_column("hts_code").to_list() == list(CHAPTERS)  # by duty, largest first
+    expected = {k: tuple(D(x) for x in v) for k, v in CHAPTERS.items()}
+    assert pairs(frame, "hts_code", *SPLIT) == expected
+    assert pairs(frame, "hts_code", "unlisted_duties")["84"] == (D(50),)  # 9903.99.01
+    chapter_73 = frame.row(3, named=True)
+    assert (chapter_73["effective_duty_rate"], chapter_73["rate_without_layers"]) == (0.14, 0.04)
+    assert "99" not in frame.get_column("hts_code").to_list()
+
+
+def test_heading_view_attributes_layers_to_their_goods_heading(engines):
+    frame = run(engines[0], "layers.by_hts", level="heading")
+    assert pairs(frame, "hts_code", "entered_value", "duties") == {
+        "7208": (D(50000), D(35000)),
+        "7604": (D(40000), D(26000)),
+        "8471": (D(15000), D(14550)),
+        "7318": (D(100000), D(14000)),
+        "9403": (D(59000), D(8700)),
+    }
+
+
+def test_country_view_splits_duty_by_program(engines):
+    frame = run(engines[0], "layers.by_country")
+    assert pairs(frame, "country_of_origin", *SPLIT) == {
+        "CN": tuple(D(x) for x in (224000, 72250, 4000, 29600, 12500, 12800, 12500, 800)),
+        "DE": tuple(D(x) for x in (40000, 26000, 2000, 0, 20000, 0, 4000, 0)),
+    }
+
+
+@pytest.mark.parametrize("engine", [0, 1], ids=["rollups", "lines"])
+def test_overview_top_chapters_attribute_layers_and_keep_the_totals(engines, engine):
+    chosen = engines[engine]
+    top = run(chosen, "overview.top_hts_chapters")
+    assert pairs(top, "hts_chapter", "entered_value", "duties") == {
+        k: (D(v[0]), D(v[1])) for k, v in CHAPTERS.items()
+    }
+    assert top.get_column("hts_chapter").to_list() == ["73", "94", "72", "76", "84"]  # by value
+    kpis = run(chosen, "overview.kpis").row(0, named=True)
+    assert (kpis["entered_value"], kpis["duties"], kpis["lines"]) == (D(264000), D(98250), 9)
+    assert top.get_column("duties").sum() == kpis["duties"]  # moved, never added
+
+
+def test_rollup_of_chapters_is_built_with_attributed_duty(engines):
+    with_rollups, lines_only = engines
+    assert "lines_by_chapter" in with_rollups.rollups
+    for name in ("overview.top_hts_chapters", "entry_summary.hts", "overview.kpis"):
+        for filters in (Filters(), Filters(hts_prefix="73"), Filters(hts_prefix="99")):
+            assert_frame_equal(run(with_rollups, name, filters), run(lines_only, name, filters))
+
+
+def test_hts_filter_keeps_the_layers_of_the_goods_it_matches(engines):
+    chapter_73 = run(engines[0], "overview.kpis", Filters(hts_prefix="73")).row(0, named=True)
+    assert (chapter_73["entered_value"], chapter_73["duties"]) == (D(100000), D(14000))
+    assert chapter_73["effective_duty_rate"] == 0.14  # 4.0% without its Section 301 layer
+    heading = run(engines[1], "overview.kpis", Filters(hts_prefix="9403")).row(0, named=True)
+    assert (heading["entered_value"], heading["duties"], heading["lines"]) == (
+        D(59000),
+        D(8700),
+        4,
+    )
+    # A 9903 prefix still finds the layer rows themselves (under their own number).
+    own = run(engines[1], "overview.kpis", Filters(hts_prefix="99030124")).row(0, named=True)
+    assert (own["entered_value"], own["duties"], own["lines"]) == (D(0), D(12800), 0)
+
+
+def test_entry_summary_hts_drill_down_matches_the_narrowed_page(engines):
+    chapters = run(engines[0], "entry_summary.hts")
+    assert "99" not in chapters.get_column("hts_code").to_list()
+    headings = run(engines[0], "entry_summary.hts", level="heading", prefix="73")
+    assert pairs(headings, "hts_code", "duties") == {"7318": (D(14000),)}
+    narrowed = run(engines[0], "entry_summary.kpis", Filters(hts_prefix="7318"))
+    assert narrowed.item(0, "duties") == D(14000)
+
+
+def test_duty_by_program_and_month(engines):
+    frame = run(engines[0], "layers.by_program")
+    assert pairs(frame, "program", "entries", "tariff_rows", "duties", "refundable") == {
+        "section_232": (2, 2, D(32500), False),
+        "section_301": (4, 5, D(29600), False),
+        "ieepa_reciprocal": (2, 2, D(16500), True),
+        "ieepa_fentanyl": (2, 3, D(12800), True),
+        "section_122": (1, 1, D(800), False),
+        "unlisted": (1, 1, D(50), False),
+    }
+    monthly = run(engines[0], "layers.by_program_month")
+    april = monthly.filter(pl.col("month") == date(2025, 4, 1))
+    assert pairs(april, "program", "duties") == {
+        "ieepa_fentanyl": (D(12000),),
+        "ieepa_reciprocal": (D(12500),),
+        "section_232": (D(12500),),
+        "section_301": (D(12500),),
+    }
+    assert monthly.get_column("duties").sum() == D(92250)  # every layer, once
+
+
+def test_entries_and_their_layers(engines):
+    frame = run(engines[0], "layers.entries")
+    assert frame.get_column("entry_number").to_list() == [E[4], E[1], E[2], E[6], E[5], E[3]]
+    assert pairs(frame, "entry_number", "duties", "goods_duties", "refundable_duties")[E[2]] == (
+        D(49500),
+        D(0),
+        D(24500),
+    )
+    assert run(engines[0], "layers.entries_count").item(0, "rows") == 6
+    page = run(engines[0], "layers.entries", offset=2, limit=2)
+    assert page.get_column("entry_number").to_list() == [E[2], E[6]]
+    layers = run(engines[0], "layers.entry_layers", entry_number=E[2])
+    assert layers.select("line_number", "goods_hts_number", "layer_number", "program", "duties").rows() == [
+        (1, "7208510060", "99038001", "section_232", D(12500)),
+        (1, "7208510060", "99030124", "ieepa_fentanyl", D(10000)),
+        (1, "7208510060", "99038803", "section_301", D(12500)),
+        (2, "8471300100", "99030163", "ieepa_reciprocal", D(12500)),
+        (2, "8471300100", "99030124", "ieepa_fentanyl", D(2000)),
+    ]  # fmt: skip
+    assert run(engines[0], "layers.entry_layers_count").item(0, "rows") == 14
+
+
+def test_principals_see_only_their_layers(engines):
+    bolt = Principal("importer", importer_numbers=(BOLT,))
+    frame = run(engines[0], "layers.entries", who=bolt)
+    assert frame.get_column("entry_number").to_list() == [E[4], E[3]]
+    broker = Principal("broker", filer_codes=("ABC",))
+    audit = run(engines[0], "layers.audit", who=broker)
+    assert set(audit.get_column("entry_number")) == {E[5], E[6]}
+    acme = Principal("importer", importer_numbers=(ACME,))
+    assert run(engines[0], "layers.by_program", who=acme).get_column("duties").sum() == D(88550)
+
+
+def test_audit_findings(engines):
+    frame = run(engines[1], "layers.audit")
+    assert frame.select("finding", "entry_number", "line_number", "layer_number", "program",
+                        "duties").rows() == [
+        ("does_not_stack", E[6], 1, "99030125", "ieepa_reciprocal", D(4000)),
+        ("ieepa_after_ruling", E[3], 1, "99030124", "ieepa_fentanyl", D(800)),
+        ("missing", E[5], 1, None, "ieepa_fentanyl", D(0)),
+        ("missing", E[5], 1, None, "section_301", D(0)),
+        ("missing", E[5], 2, None, "ieepa_fentanyl", D(0)),
+        ("not_in_registry", E[5], 2, "99039901", "unlisted", D(50)),
+        ("wrong_era", E[4], 1, "99038803", "section_301", D(100)),
+    ]  # fmt: skip
+    details = frame.get_column("detail").to_list()
+    assert details[0] == "filed with a Section 232 duty it does not stack with"
+    assert details[3] == "no Section 301 layer, where the registry expects one"
+    assert details[6] == "in force 2018-09-24 to 2019-05-09; 2019-05-10 to open"
+    assert frame.get_column("finding_name").to_list()[1] == "IEEPA filed after the ruling"
+
+
+def test_audit_reads_another_registry_file(engines, tmp_path):
+    text = Path("config/tariff_layers.yaml").read_text()
+    edited = text.replace('    effective_from: 2018-09-24\n    effective_to: 2019-05-09',
+                          '    effective_from: 2017-09-24\n    effective_to: 2019-05-09')  # fmt: skip
+    assert edited != text
+    registry = tmp_path / "layers.yaml"
+    registry.write_text(edited)
+    frame = run(engines[1], "layers.audit", registry=str(registry))
+    assert "wrong_era" not in frame.get_column("finding").to_list()  # List 3 now from 2017
