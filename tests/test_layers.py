@@ -165,7 +165,8 @@ def test_entries_and_their_layers(engines):
     page = run(engines[0], "layers.entries", offset=2, limit=2)
     assert page.get_column("entry_number").to_list() == [E[2], E[6]]
     layers = run(engines[0], "layers.entry_layers", entry_number=E[2])
-    assert layers.select("line_number", "goods_hts_number", "layer_number", "program", "duties").rows() == [
+    shown = ("line_number", "goods_hts_number", "layer_number", "program", "duties")
+    assert layers.select(shown).rows() == [
         (1, "7208510060", "99038001", "section_232", D(12500)),
         (1, "7208510060", "99030124", "ieepa_fentanyl", D(10000)),
         (1, "7208510060", "99038803", "section_301", D(12500)),
@@ -207,8 +208,8 @@ def test_audit_findings(engines):
 
 def test_audit_reads_another_registry_file(engines, tmp_path):
     text = Path("config/tariff_layers.yaml").read_text()
-    edited = text.replace('    effective_from: 2018-09-24\n    effective_to: 2019-05-09',
-                          '    effective_from: 2017-09-24\n    effective_to: 2019-05-09')  # fmt: skip
+    list_3 = "    effective_from: 2018-09-24\n    effective_to: 2019-05-09"
+    edited = text.replace(list_3, list_3.replace("2018", "2017"))
     assert edited != text
     registry = tmp_path / "layers.yaml"
     registry.write_text(edited)
