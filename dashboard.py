@@ -34,6 +34,7 @@ PAGES = (
     ),
     ("bond", "Bond", ":material/verified_user:", "bond", "bonds"),
     ("reconciliation", "Reconciliation", ":material/event:", "reconciliation", "reconciliations"),
+    ("tariff_layers", "Tariff layers", ":material/layers:", "tariff_layers", "entry_lines"),
     ("refunds", "IEEPA refunds", ":material/currency_exchange:", "refunds", "entry_summaries"),
     ("timeline", "Transition timeline", ":material/timeline:", "timeline", None),
     ("data", "Data", ":material/upload_file:", "data", None),

@@ -32,12 +32,14 @@ def paged_table(
     key: str,
     options: Mapping[str, object] | None = None,
     display: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+    column_config: Callable[[pl.DataFrame], dict[str, object]] | None = None,
 ) -> int:
     """Draw one page of `report` with a pager and whole-result exports; returns the count.
 
     `key` names the widgets and the exported files (`<key>.csv`, `<key>.xlsx`, ...), so
     both stay stable for bookmarks and browser tests. `display` reshapes the visible page
-    only (exports keep the stored values, as ACE exports do).
+    only (exports keep the stored values, as ACE exports do); `column_config` gives the
+    visible page's column formats (st.column_config per column name).
     """
     options = dict(options or {})
     total = int(run(view, count_report, **options).item(0, "rows"))
@@ -51,7 +53,9 @@ def paged_table(
     with pager_column:
         page = st.pagination(pages, key=f"{key}-page") if pages > 1 else 1
     rows = run(view, report, offset=(page - 1) * page_size, limit=page_size, **options)
-    table.dataframe(display(rows) if display else rows, hide_index=True, width="stretch")
+    shown = display(rows) if display else rows
+    config = column_config(shown) if column_config else None
+    table.dataframe(shown, hide_index=True, width="stretch", column_config=config)
     first = (page - 1) * page_size + 1
     st.caption(f"Rows {first:,}–{first + rows.height - 1:,} of {total:,}.")
     export_buttons(lambda: whole_result(view, report, options), name=key)
