@@ -77,10 +77,13 @@ def in_force(registry: Registry, number: ir.StringValue, day: ir.DateValue) -> i
     return reduce(operator.or_, (_in_force(x, number, day) for x in registry.layers))
 
 
-def layer_rows(scope: Scope, registry: Registry) -> ir.Table:
-    """The scope's tariff rows with `goods_hts_number`; layers with number, program, era."""
+def layer_rows(scope: Scope, registry: Registry, *, goods: bool = True) -> ir.Table:
+    """The scope's tariff rows, layers with number, program and era; with `goods`, each
+    row's `goods_hts_number` too (a window over the lines: only where a report needs it)."""
     t = scope.table("entry_lines")
-    t = t.mutate(goods_hts_number=goods_hts(t), layer=is_layer(t), row_duties=line_duties(t))
+    t = t.mutate(layer=is_layer(t), row_duties=line_duties(t))
+    if goods:
+        t = t.mutate(goods_hts_number=goods_hts(t))
     number = layer_number(t)
     return t.mutate(
         layer_number=ibis.ifelse(t.layer, number, ibis.null("string")),
@@ -123,7 +126,7 @@ def _refundable(registry: Registry, column: str = "program") -> pl.Expr:
 def by_program_month(scope: Scope, *, registry: str | None = None) -> pl.DataFrame:
     """Per month of entry and program: layer rows, lines carrying one, and their duty."""
     reg = _registry(registry)
-    t = layer_rows(scope, reg)
+    t = layer_rows(scope, reg, goods=False)
     t = t.filter(t.layer)
     expr = t.group_by(month=month(t.entry_date), program=t.program).aggregate(
         tariff_rows=t.count().cast("int64"), duties=money_sum(t.row_duties)
@@ -136,7 +139,7 @@ def by_program_month(scope: Scope, *, registry: str | None = None) -> pl.DataFra
 def by_program(scope: Scope, *, registry: str | None = None) -> pl.DataFrame:
     """Per program: entries and lines carrying it, layer rows, duty; refundable or not."""
     reg = _registry(registry)
-    t = layer_rows(scope, reg)
+    t = layer_rows(scope, reg, goods=False)
     t = t.filter(t.layer)
     expr = t.group_by(program=t.program).aggregate(
         entries=t.entry_number.nunique().cast("int64"),
@@ -176,7 +179,7 @@ def by_hts(
 )
 def by_country(scope: Scope, *, limit: int = 50, registry: str | None = None) -> pl.DataFrame:
     """Per country of origin: value, duty with layers, and the layer duty by program."""
-    t = layer_rows(scope, _registry(registry))
+    t = layer_rows(scope, _registry(registry), goods=False)
     expr = t.group_by("country_of_origin").aggregate(**_split(t))
     return with_descriptions(
         _ranked(scope.run(expr), "country_of_origin", limit), "country_of_origin"
@@ -198,7 +201,7 @@ ENTRY_ORDER = ["entry_date", "entry_number"]
 
 
 def _entries(scope: Scope, registry: Registry) -> ir.Table:
-    t = layer_rows(scope, registry)
+    t = layer_rows(scope, registry, goods=False)
     lines_with_layers = t.filter(t.layer).select("entry_number").distinct()
     t = t.filter(t.entry_number.isin(lines_with_layers.entry_number))
     refunded = t.layer & t.program.isin(list(registry.refunds.programs))
