@@ -124,12 +124,7 @@ def _dashed(frame: pl.DataFrame) -> pl.DataFrame:
     column = HEADERS["entry_number"]
     if column not in frame.columns:
         return frame
-    entry = pl.col(column)
-    dashed = pl.concat_str(
-        entry.str.slice(0, 3), pl.lit("-"), entry.str.slice(3, 7), pl.lit("-"),
-        entry.str.slice(10, 1),
-    )  # fmt: skip
-    return frame.with_columns(pl.when(entry.str.len_chars() == 11).then(dashed).otherwise(entry))
+    return frame.with_columns(codes.format_entry_numbers(column))
 
 
 def table(frame: pl.DataFrame, *, name: str) -> None:
