@@ -9,7 +9,7 @@ import polars as pl
 
 from data_access import settings
 from data_access.access import Principal
-from data_access.ingest import ingest, readers
+from data_access.ingest import ingest, readers, validate
 from data_access.ingest.quarantine import read
 from tests.ingest_files import lake_rows, write_export
 
@@ -220,6 +220,7 @@ def test_infinite_and_overflowing_numbers_are_not_numbers(tmp_path):
 
 def test_rows_repeating_a_key_of_the_file_are_quarantined_across_batches(tmp_path, monkeypatch):
     monkeypatch.setattr(readers, "BLOCK_BYTES", 4096)  # about 50 rows a batch
+    monkeypatch.setattr(validate, "RUN_ROWS", 60)  # the keys seen kept in several runs
     header = [*HEADER, "Tariff Ordinal Number"]
     lines = [header] + [[*GOOD, "1"]] * 8  # eight identical rows: one line
     lines += [[*_row(line=str(n)), "1"] for n in range(2, 200)]

@@ -62,6 +62,7 @@ PARSE_REASONS = {
 }
 ENTRY_OK = "_entry_ok"
 DUPLICATE = "_duplicate"
+RUN_ROWS = 4_000_000  # runs merge up to this size: a merge never holds more than ~100 MB
 # Plausible dates: ACE (and ITRAC's data) starts after 1990; an event more than a year
 # ahead is a typo in the year. Dates that are deadlines may lie further ahead.
 EARLIEST_DATE = date(1990, 1, 1)
@@ -199,9 +200,10 @@ class FileKeys:
 
     Within a batch keys compare exactly; across batches each key is kept as two hashes
     (96 bits, 12 bytes a row: 390 MiB for a 32M-row 5 GiB file, where exact keys would
-    take gigabytes), in sorted runs merged as they grow, so a batch is looked up in
-    O(rows x log) whatever the file's size. Two different keys share both hashes with a
-    probability of about rows^2 / 2^97: 1e-14 for 32M rows."""
+    take gigabytes), in sorted runs merged as they grow up to RUN_ROWS, so a batch is
+    looked up in O(rows x log) and a merge stays small whatever the file's size. Two
+    different keys share both hashes with a probability of about rows^2 / 2^97: 1e-14
+    for 32M rows."""
 
     def __init__(self, table: str) -> None:
         spec = TABLES[table]
@@ -249,7 +251,11 @@ class FileKeys:
         if len(h1):
             order = np.argsort(h1, kind="stable")
             self.runs.append((h1[order], h2[order]))
-        while len(self.runs) > 1 and 2 * len(self.runs[-1][0]) >= len(self.runs[-2][0]):
+        while (
+            len(self.runs) > 1
+            and 2 * len(self.runs[-1][0]) >= len(self.runs[-2][0])
+            and len(self.runs[-1][0]) + len(self.runs[-2][0]) <= RUN_ROWS
+        ):
             (a1, a2), (b1, b2) = self.runs.pop(), self.runs.pop()
             both1, both2 = np.concatenate([b1, a1]), np.concatenate([b2, a2])
             order = np.argsort(both1, kind="stable")
