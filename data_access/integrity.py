@@ -7,9 +7,9 @@ Written by each commit into ``_manifest/checksums.json`` (itself not listed)::
 Lake files never change in place and every file name is unique to the write that made it,
 so a file hard-linked from the previous snapshot (same inode) keeps its recorded entry:
 a commit hashes only the files it wrote, and a file that rotted since it was recorded keeps
-failing its check instead of being recorded anew. SHA-256 because hashlib has it and this
-CPU's SHA extensions make it about 1.5 GB/s per core (docs in the module's callers:
-`lake_check`, `itrac check`).
+failing its check instead of being recorded anew. SHA-256 because hashlib has it (no new
+dependency) and the CPU's SHA extensions make it about 1 GiB/s per core, faster than
+blake2b here; `lake_check` and `itrac check` verify the entries.
 
 Neither DuckDB 2.0 nor Polars 2.1 verifies Parquet page CRCs on read (only pyarrow does,
 when asked), and Polars cannot write them, so page checksums would guard nothing here.

@@ -142,18 +142,19 @@ class Transaction:
 
 
 @contextmanager
-def transaction(lake: Path, *, fresh: bool = False) -> Iterator[Transaction]:
+def transaction(lake: Path, *, fresh: bool = False, check: bool = True) -> Iterator[Transaction]:
     """Build a new snapshot of `lake` and commit it atomically when the block ends.
 
-    `fresh` starts from an empty lake instead of the current one. An exception, an
-    interrupt or a kill before the commit leaves the committed lake untouched; after the
-    commit the new snapshot stands, whatever arrives.
+    `fresh` starts from an empty lake instead of the current one; otherwise a damaged lake
+    is refused (`check=False` only for `itrac check --repair`, which rebuilds what is
+    derived). An exception, an interrupt or a kill before the commit leaves the committed
+    lake untouched; after the commit the new snapshot stands, whatever arrives.
     """
     lake = lake.resolve()
     lake.mkdir(parents=True, exist_ok=True)
     with _locked(lake):
-        if not fresh:
-            _require_current_snapshot(lake)
+        if not fresh and check:
+            _require_whole(lake)
         _collect_garbage(lake)
         tx_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         root = lake / SNAPSHOTS / tx_id
@@ -172,15 +173,16 @@ def transaction(lake: Path, *, fresh: bool = False) -> Iterator[Transaction]:
             raise
 
 
-def _require_current_snapshot(lake: Path) -> None:
-    """Refuse to build on a lake whose `_current` names a missing snapshot: starting from
-    nothing would drop every row, and garbage collection would delete the previous one."""
-    if exists(lake) and not (lake / CURRENT).is_dir():
-        raise LakeError(
-            f"{lake}: its current snapshot {SNAPSHOTS}/{generation(lake)} is missing, so "
-            f"nothing was written; run `itrac check --lake {lake}` to see the damage and "
-            f"`itrac check --lake {lake} --repair` to go back to the newest intact snapshot"
-        )
+def _require_whole(lake: Path) -> None:
+    """Refuse to build on a damaged lake: a write would carry the damage into a snapshot
+    that records it as sound (a lost file unlisted, an added one listed), and on a missing
+    current snapshot it would start from nothing and collect the previous one."""
+    from data_access import lake_check  # it reads the lake through this module
+
+    links = (*TABLES, *SPECIAL_DIRS)  # missing links the commit recreates
+    problems = [p for p in lake_check.structural(lake) if p.where not in links]
+    if problems:
+        raise lake_check.LakeDamaged(lake, problems, "so nothing was written")
 
 
 def _commit(tx: Transaction) -> None:

@@ -50,11 +50,13 @@ class Problem:
 class LakeDamaged(lake.LakeError):
     """The lake has problems: no numbers are served from it."""
 
-    def __init__(self, where: Path, problems: list[Problem]) -> None:
+    def __init__(
+        self, where: Path, problems: list[Problem], consequence: str = "no figures are served"
+    ) -> None:
         self.lake = where
         self.problems = problems
         lines = "\n".join(f"  {p.line()}" for p in problems)
-        super().__init__(f"the lake at {where} is damaged; no figures are served from it:\n{lines}")
+        super().__init__(f"the lake at {where} is damaged, {consequence}:\n{lines}")
 
 
 def repair_fix(where: Path, what: str) -> str:

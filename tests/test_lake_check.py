@@ -183,6 +183,9 @@ def test_a_file_that_appeared_after_the_commit_is_named(capsys, where: Path) -> 
     assert check(capsys, where) == (1, [f"itrac check: {where}/{relative}: {what}. Fix: {fix}"])
     with pytest.raises(lake_check.LakeDamaged, match=r"extra\.parquet"):
         get_engine(where, "duckdb")
+    with pytest.raises(lake_check.LakeDamaged, match="so nothing was written"):
+        second_write(where)  # it would record the stray file as the snapshot's own
+    assert check(capsys, where)[0] == 1
 
 
 def test_missing_links_are_named_by_check_and_recreated(capsys, where: Path) -> None:
