@@ -183,3 +183,16 @@ def test_reader_errors_name_the_users_file_not_the_temp_name(tmp_path):
     empty.write_bytes(b"\r\n  \r\n")
     with pytest.raises(readers.ReadError, match=r"^my export\.csv is empty$"):
         readers.parts(empty, "my export.csv")
+
+
+def test_any_other_stop_is_one_line_too(tmp_path, capsys):
+    source = write_export(tmp_path / "good.csv", [HEADER, GOOD])
+    where = tmp_path / "not-a-folder"
+    where.write_text("a file where the lake should be")
+    assert main(["ingest", str(source), "--lake", str(where)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert [line for line in err.splitlines() if line.startswith("itrac:")] == [
+        f"itrac: ingest stopped: FileExistsError: [Errno 17] File exists: '{where}'. "
+        "Nothing was loaded (the lake is as it was)."
+    ]

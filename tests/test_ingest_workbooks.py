@@ -194,3 +194,32 @@ def test_formula_cells_are_refused_with_their_sheet_row(tmp_path):
     ]  # fmt: skip
     assert not [c for c in quarantined.columns if c.startswith("_formula")]
     assert lake_rows(tmp_path / "lake", "entry_lines")["line_number"].to_list() == [1, 4]
+
+
+def test_the_sheets_of_a_workbook_share_one_cell_budget(tmp_path, monkeypatch):
+    monkeypatch.setattr(workbook, "MAX_CELLS", 150)
+    path = tmp_path / "two.xlsx"
+    book = xlsxwriter.Workbook(path)
+    for name in ("January", "February"):  # no "Main Report": every sheet is read
+        sheet = book.add_worksheet(name)
+        sheet.write_row(0, 0, HEADER)
+        for index in range(1, 8):
+            sheet.write_row(index, 0, _row(line=str(index)))
+    book.close()
+    [result] = ingest(tmp_path / "lake", [path])
+    assert result.errors == [
+        "two.xlsx: its 2 sheets span 160 cells together, over the limit of 150 cells a "
+        "workbook may hold; save each sheet as CSV (CSV has no size limit) and load those"
+    ]
+
+
+def test_many_sheets_without_a_table_make_one_bounded_message(tmp_path):
+    path = tmp_path / "notes.xlsx"
+    book = xlsxwriter.Workbook(path)
+    for index in range(40):
+        book.add_worksheet(f"Notes {index}").write_row(0, 0, [f"Remark {n}" for n in range(50)])
+    book.close()
+    [result] = ingest(tmp_path / "lake", [path])
+    [error] = result.errors
+    assert error.endswith(" (and 37 more sheets like these)")
+    assert error.count("missing required columns") == 3 and len(error) < 4_000

@@ -33,7 +33,7 @@ import pyarrow as pa
 from data_access import access, lake
 from data_access.access import CBP, Principal
 from data_access.ingest import derive, quarantine, readers, validate, values
-from data_access.ingest.mapping import MappingError, Plan, plan_for
+from data_access.ingest.mapping import MappingError, Plan, joined, plan_for
 from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES, TABLES
 
 Progress = Callable[[str, int, int], None]  # (file, bytes done, bytes in all)
@@ -181,9 +181,9 @@ def _plans(
             raise readers.ReadError(f"{part.name}: {label} data is not available to brokers")
         planned.append((part, plan))
     if not planned:
-        raise MappingError(" ".join(errors))
+        raise MappingError(joined(errors))
     if errors:
-        result.note = "passed over: " + " ".join(errors)
+        result.note = "passed over: " + joined(errors)
     return planned
 
 

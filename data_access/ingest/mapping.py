@@ -198,3 +198,11 @@ def listed(items: list[str], limit: int = 20) -> str:
     if len(items) <= limit:
         return ", ".join(items)
     return ", ".join(items[:limit]) + f" and {len(items) - limit:,} more"
+
+
+def joined(messages: list[str], limit: int = 3) -> str:
+    """Messages of a workbook's sheets as one, the first `limit` of them then how many more."""
+    more = (
+        f" (and {len(messages) - limit:,} more sheets like these)" if len(messages) > limit else ""
+    )
+    return " ".join(messages[:limit]) + more

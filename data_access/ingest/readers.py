@@ -369,9 +369,11 @@ def excel_parts(path: Path, label: str) -> list[Part]:
         raise ReadError(f"{label}: not a readable Excel workbook ({error})") from None
     names = [MAIN_SHEET] if MAIN_SHEET in reader.sheet_names else reader.sheet_names
     size = path.stat().st_size // max(len(names), 1)
+    scans = {s: _scanned(path, members, s, f"{label}:{s}") if zipped else None for s in names}
+    _within_budget(label, list(scans.values()))
     found = []
     for sheet in names:
-        scan = _scanned(path, members, sheet, f"{label}:{sheet}") if zipped else None
+        scan = scans[sheet]
         frame = reader.load_sheet(sheet, header_row=None, dtypes="string").to_polars()
         if frame.height == 0:
             continue
@@ -386,6 +388,17 @@ def excel_parts(path: Path, label: str) -> list[Part]:
     if not found:
         raise ReadError(f"{label}: the workbook has no sheet with data")
     return found
+
+
+def _within_budget(label: str, scans: list[workbook.SheetScan | None]) -> None:
+    """The sheets read are held together: their cells count against one budget."""
+    cells = sum(scan.cells for scan in scans if scan)
+    if cells > workbook.MAX_CELLS:
+        raise ReadError(
+            f"{label}: its {len(scans)} sheets span {cells:,} cells together, over the limit "
+            f"of {workbook.MAX_CELLS:,} cells a workbook may hold; save each sheet as CSV "
+            "(CSV has no size limit) and load those"
+        )
 
 
 def _scanned(path: Path, members: dict[str, str], sheet: str, label: str) -> workbook.SheetScan:
