@@ -36,7 +36,13 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from data_access.attribution import GOODS_HTS_SQL
-from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, TABLES
+from data_access.schema import (
+    CARGO_RELEASES,
+    ENTRY_LINES,
+    ENTRY_SUMMARIES,
+    MONEY_TOTAL_SQL,
+    TABLES,
+)
 
 if TYPE_CHECKING:
     from data_access.lake import Transaction
@@ -54,23 +60,30 @@ _DIM_SQL = {
     "release_days": "date_diff('day', arrival_date, release_date)",
     "held": "hold_agency IS NOT NULL",
 }
+
+
+def _money(terms: str) -> str:
+    """A money sum, in the type every sum of money has (schema.MONEY_TOTAL)."""
+    return f"CAST(coalesce(sum({terms}), 0) AS {MONEY_TOTAL_SQL})"
+
+
 _LINE_MEASURES = {
     "rows": "count(*)",
     "lines": "count(*) FILTER (WHERE tariff_ordinal = 1)",
     "entries": "count(DISTINCT entry_number)",
     "goods_entries": "count(DISTINCT entry_number) FILTER (WHERE tariff_ordinal = 1)",
-    "entered_value": "coalesce(sum(entered_value), 0)",
-    "duties": "coalesce(sum(coalesce(duty_amount, 0) + coalesce(add_amount, 0)"
-    " + coalesce(cvd_amount, 0)), 0)",
-    "taxes": "coalesce(sum(coalesce(tax_amount, 0)), 0)",
-    "fees": "coalesce(sum(coalesce(mpf_amount, 0) + coalesce(hmf_amount, 0)), 0)",
+    "entered_value": _money("entered_value"),
+    "duties": _money(
+        "coalesce(duty_amount, 0) + coalesce(add_amount, 0) + coalesce(cvd_amount, 0)"
+    ),
+    "taxes": _money("coalesce(tax_amount, 0)"),
+    "fees": _money("coalesce(mpf_amount, 0) + coalesce(hmf_amount, 0)"),
 }
 _SUMMARY_MEASURES = {  # one row per entry summary: counts add up across groups
     "rows": "count(*)",
     "cf28": "count(*) FILTER (WHERE cf28_issued)",
     "cf29": "count(*) FILTER (WHERE cf29_issued)",
-    "dtf": "coalesce(sum(coalesce(duty_amount, 0) + coalesce(tax_amount, 0)"
-    " + coalesce(fee_amount, 0)), 0)",
+    "dtf": _money("coalesce(duty_amount, 0) + coalesce(tax_amount, 0) + coalesce(fee_amount, 0)"),
 }
 
 

@@ -2,15 +2,27 @@
 
 Codes are strings (leading zeros are data), money is decimal(18,2), entry numbers are
 11 characters without dashes. Every other module names columns through this one.
+
+Money is bounded: a stored amount is at most MONEY_CEILING ($10 billion), and every sum
+of amounts is MONEY_TOTAL (decimal(38,2), what DuckDB's SUM of decimal(18,2) gives).
+An entry summary is the sum of its lines, and a 5-year total of 50 million lines with
+six amounts each at the ceiling is 3e18 dollars: past decimal(18,2) (just under 1e16),
+far inside decimal(38,2) (just under 1e36). The ceiling is generous for real trade (the
+largest single entries, aircraft and vessels, are hundreds of millions of dollars).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import polars as pl
 
 MONEY = pl.Decimal(18, 2)
+MONEY_TOTAL = pl.Decimal(38, 2)  # the type of every sum of money
+MONEY_TOTAL_SQL = "decimal(38, 2)"
+MONEY_CEILING = Decimal("10000000000.00")  # the largest amount a row may carry
+MONEY_MAX = Decimal("9999999999999999.99")  # the largest decimal(18,2) (a derived header)
 TEXT = pl.String
 DATE = pl.Date
 FLAG = pl.Boolean

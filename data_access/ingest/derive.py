@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from data_access.schema import ENTRY_SUMMARIES
+from data_access.schema import ENTRY_SUMMARIES, MONEY_MAX
 
 # Header money as sums of line columns (duty includes AD/CVD, fees are MPF and HMF).
 SUMS: dict[str, tuple[str, ...]] = {
@@ -86,6 +86,23 @@ def headers(partials: list[Path], present: set[str]) -> pl.LazyFrame:
             *(pl.col(c).drop_nulls().first() for c in first),
         )
     )
+
+
+def too_large(headers: pl.DataFrame) -> str:
+    """'' when every derived sum fits an entry summary's amount (decimal(18,2)), else what
+    does not: more than a million lines at the $10 billion ceiling on one entry."""
+    for column in SUMS:
+        if column not in headers.columns:
+            continue
+        over = headers.filter(pl.col(column).abs() > pl.lit(MONEY_MAX))
+        if not over.is_empty():
+            entry, amount = over.select("entry_number", column).row(0)
+            label = ENTRY_SUMMARIES.column(column).label
+            return (
+                f"entry {entry}: its lines add up to a {label} of ${amount:,.2f}, more than "
+                f"an entry summary holds (${MONEY_MAX:,.2f}); split or correct the file"
+            )
+    return ""
 
 
 def merge_existing(

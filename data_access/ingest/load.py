@@ -137,6 +137,7 @@ def _one_file(
             loading = _FileLoad(Path(staging))
             for part, plan in planned:
                 _load_part(tx, part, plan, principal, result, progress, loading)
+            _check_headers(loading, label)  # before anything is replaced
             _replace_overlaps(tx, loading, result)
     except FILE_ERRORS as error:
         for created in _all_files(tx) - before:  # only this file's new files
@@ -380,6 +381,15 @@ def _gone(old: pl.LazyFrame, new: pl.LazyFrame, grain: Sequence[str]) -> int:
     """How many of the `old` rows' `grain` keys the `new` rows do not carry."""
     carried = new.select(grain).join(old.select(grain), on=list(grain), how="semi")
     return old.join(carried, on=list(grain), how="anti").select(pl.len()).collect().item()
+
+
+def _check_headers(loading: _FileLoad, source: str) -> None:
+    """Fail the file `source` if an entry's lines sum past what its header can hold
+    (more than a million lines at the ceiling on one entry)."""
+    for present, partials in loading.partials.items():
+        for batch in derive.header_batches(partials, set(present)):
+            if problem := derive.too_large(batch):
+                raise readers.ReadError(f"{source}: {problem}")
 
 
 def _write_headers(

@@ -3,7 +3,8 @@
 One schema per file plan, built from the lake contract: required columns are filled,
 dates, amounts, numbers and flags parsed, entry numbers carry the right check digit
 (`codes.is_valid_entry_number`), HTS, port, filer code and importer number have their
-formats, countries are ISO 3166, listed codes are known, and an importer or broker
+formats, countries are ISO 3166, listed codes are known, amounts are at most
+$10 billion either way (`schema.MONEY_CEILING`), and an importer or broker
 loads only rows of their own. Every failed rule becomes one quarantine row: file row,
 column (the file's header), reason and the value as written.
 """
@@ -23,7 +24,15 @@ from data_access.access import Principal
 from data_access.ingest.mapping import Plan
 from data_access.ingest.values import MDB_UNDECODED, RAW
 from data_access.ingest.workbook import FORMULA, FORMULA_REASON
-from data_access.schema import DATE, ENTRY_SUMMARIES, FLAG, MONEY, TABLES, Column
+from data_access.schema import (
+    DATE,
+    ENTRY_SUMMARIES,
+    FLAG,
+    MONEY,
+    MONEY_CEILING,
+    TABLES,
+    Column,
+)
 
 SEP = "::"
 FORMATS: dict[str, tuple[str, str]] = {  # column -> (regex, reason)
@@ -67,6 +76,11 @@ RUN_ROWS = 4_000_000  # runs merge up to this size: a merge never holds more tha
 # ahead is a typo in the year. Dates that are deadlines may lie further ahead.
 EARLIEST_DATE = date(1990, 1, 1)
 YEARS_AHEAD = {"due_date": 3, "termination_date": 10}
+# Every amount is bounded so that sums of them cannot overflow (schema.MONEY_CEILING).
+OVER_CEILING = (
+    f"more than ${MONEY_CEILING:,.2f} either way, the largest amount a row may carry "
+    "(check the value: a line of real trade is far less)"
+)
 
 
 @dataclass
@@ -110,6 +124,8 @@ def _rules(plan: Plan, principal: Principal, columns: dict[str, Column]) -> dict
             add(name, PARSE_REASONS.get(column.dtype, "not a number"), parsed)
         if column.dtype == DATE:
             add(name, *_plausible(name, value))
+        if column.dtype == MONEY:
+            add(name, OVER_CEILING, value.abs() <= pl.lit(MONEY_CEILING, MONEY))
         if name in FORMATS:
             pattern, reason = FORMATS[name]
             add(name, reason, value.str.contains(pattern))

@@ -18,6 +18,7 @@ from data_access import access, attribution, codes
 from data_access.access import Principal
 from data_access.engine import Engine
 from data_access.filters import Filters
+from data_access.schema import MONEY_TOTAL_SQL
 from data_access.schema import table as table_spec
 
 ENTRY_KEYS = {"reconciliations": "flagged_entry_number"}
@@ -107,7 +108,9 @@ def month(column: ir.DateValue) -> ir.DateValue:
 
 
 def money_sum(column: ir.Value) -> ir.Value:
-    return column.sum().coalesce(ibis.literal(0).cast(column.type())).cast("decimal(18, 2)")
+    """The sum of money, as decimal(38,2) on every engine: a sum of 50 million amounts at
+    the ceiling cannot overflow it (schema.MONEY_TOTAL)."""
+    return column.sum().coalesce(ibis.literal(0).cast(column.type())).cast(MONEY_TOTAL_SQL)
 
 
 def line_duties(t: ir.Table) -> ir.Value:

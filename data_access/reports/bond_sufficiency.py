@@ -26,6 +26,7 @@ from data_access.filters import Filters
 from data_access.reports.base import Scope, money_sum, report
 from data_access.reports.bond import CATEGORY, CONTINUOUS, in_force, in_force_scope
 from data_access.reports.line_totals import summary_totals
+from data_access.schema import MONEY_MAX, MONEY_TOTAL, MONEY_TOTAL_SQL
 
 TABLES = ("bonds", "entry_summaries")
 IMPORTER_ACTIVITY = "1"  # the activity the sufficiency rule is about
@@ -39,7 +40,7 @@ SUFFICIENCY_SCHEMA = pl.Schema(
         "judged_on": pl.Date,
         "bond_number": pl.String,
         "bond_amount": MONEY,
-        "dtf_trailing_12m": MONEY,
+        "dtf_trailing_12m": MONEY_TOTAL,
         "required_amount": MONEY,
         "sufficient": pl.Boolean,
         "raise_to": MONEY,
@@ -49,8 +50,13 @@ SUFFICIENCY_SCHEMA = pl.Schema(
 
 def required_amount(dtf: ir.NumericValue) -> ir.NumericValue:
     """`rules.required_bond_amount` in Ibis form, in integer cents: decimal division loses
-    digits on Spark (500,000.01 / 10 / 10,000 came back as exactly 5 there)."""
-    cents = (dtf.fill_null(0) * 100).cast("int64")
+    digits on Spark (500,000.01 / 10 / 10,000 came back as exactly 5 there).
+
+    Integer cents hold a DTF up to MONEY_MAX (1e18 cents, int64 goes to 9.2e18); a larger
+    DTF (a sum, so possible in principle) has no required amount: empty, never wrapped."""
+    dtf = dtf.fill_null(0)
+    cents = ibis.least(dtf, ibis.literal(MONEY_MAX, MONEY_TOTAL_SQL)) * 100
+    cents = cents.cast("int64")
 
     def rounded_up(step: int) -> ir.IntegerValue:
         unit = step * 1000  # 10% of DTF reaches k * step when DTF in cents reaches k * unit
@@ -59,11 +65,14 @@ def required_amount(dtf: ir.NumericValue) -> ir.NumericValue:
         return (whole + ibis.ifelse(remainder > 0, 1, 0)) * step
 
     floor = int(rules.BOND_FLOOR)
-    return ibis.cases(
+    required = ibis.cases(
         (cents <= floor * 1000, floor),
         (cents <= int(rules.FINE_STEP_LIMIT) * 1000, rounded_up(int(rules.FINE_STEP))),
         else_=rounded_up(int(rules.COARSE_STEP)),
     ).cast("decimal(18, 2)")
+    return ibis.ifelse(
+        dtf > ibis.literal(MONEY_MAX, MONEY_TOTAL_SQL), ibis.null("decimal(18, 2)"), required
+    )
 
 
 def _spine(months: list[date], as_of: date) -> ir.Table:
@@ -116,7 +125,7 @@ def _judge(scope: Scope, months: list[date], as_of: date) -> pl.DataFrame:
     required = required_amount(frame.dtf_trailing_12m)
     sufficient = frame.bond_amount.notnull() & (frame.bond_amount >= required)
     frame = frame.mutate(
-        dtf_trailing_12m=frame.dtf_trailing_12m.fill_null(0).cast("decimal(18, 2)"),
+        dtf_trailing_12m=frame.dtf_trailing_12m.fill_null(0).cast(MONEY_TOTAL_SQL),
         required_amount=required,
         sufficient=sufficient,
         raise_to=ibis.ifelse(sufficient, ibis.null("decimal(18, 2)"), required),

@@ -15,6 +15,7 @@ import polars as pl
 
 from data_access.reports.base import Scope, money_sum, month, report, safe_ratio, with_descriptions
 from data_access.reports.entry_summary import CATEGORY, LINES, as_counts, headers, lines
+from data_access.schema import MONEY_TOTAL
 
 HEADERS = ("entry_summaries",)
 LIQUIDATION_DAYS = 314
@@ -185,7 +186,7 @@ def liquidation_due_summary(
             "entered_value": [row[f"value_{d}"] for d in WINDOWS],
             "duties": [row[f"duties_{d}"] for d in WINDOWS],
         },
-        schema_overrides={"entered_value": pl.Decimal(18, 2), "duties": pl.Decimal(18, 2)},
+        schema_overrides={"entered_value": MONEY_TOTAL, "duties": MONEY_TOTAL},
     )
 
 

@@ -28,13 +28,13 @@ import ibis.expr.types as ir
 
 from data_access import access, attribution, rollups
 from data_access.reports.base import Scope, line_duties, line_fees, money_sum, month
-from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES
+from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, MONEY_TOTAL_SQL
 from data_access.schema import table as table_spec
 
 LINE_KEYS = {"country_of_origin", "hts_chapter"}
 ROLLUP_KEYS = {*rollups.HEADER_DIMS, "month", *LINE_KEYS}
 MONEY_MEASURES = rollups.MONEY
-MONEY = "decimal(38, 2)"
+MONEY = MONEY_TOTAL_SQL
 
 Measures = dict[str, Callable[[ir.Table], ir.Value]]
 _LINE_MEASURES: Measures = {
