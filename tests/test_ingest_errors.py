@@ -241,3 +241,43 @@ def test_rows_repeating_a_key_of_the_file_are_quarantined_across_batches(tmp_pat
     assert loaded.height == loaded.unique(["line_number", "tariff_ordinal"]).height == 200
     [summary] = lake_rows(tmp_path / "lake", "entry_summaries").to_dicts()
     assert str(summary["entered_value"]) == "20000.00"  # 200 lines of $100.00, none twice
+
+
+def _export_bytes(tmp_path: Path, name: str, encoding: str = "utf-8") -> bytes:
+    rows = [HEADER, GOOD]
+    return write_export(tmp_path / name, rows, bom=False, encoding=encoding).read_bytes()
+
+
+def test_each_upload_fails_on_its_own_named_as_the_user_named_it(tmp_path):
+    """Issue 13.9: a binary or UTF-16 file in a batch never aborts the others, and no
+    message names a server temp file (000.csv) or folder."""
+    from data_access.access import CBP
+    from data_access.ingest.uploads import ingest_uploads
+
+    uploads = [
+        ("Scan of invoice.CSV", bytes(range(256)) * 10),
+        ("export (utf-16).csv", _export_bytes(tmp_path, "u16.csv", "utf-16")),
+        ("Empty.csv", b""),
+        ("broken.xlsx", b"PK\x03\x04 not really a workbook"),
+        ("good.csv", _export_bytes(tmp_path, "good.csv")),
+    ]
+    results = ingest_uploads(tmp_path / "lake", uploads, CBP)
+    by_name = {r.file: r for r in results}
+    assert [r.file for r in results] == [name for name, _ in uploads]
+    assert (by_name["good.csv"].status, by_name["good.csv"].rows_loaded) == ("loaded", 1)
+    assert by_name["Scan of invoice.CSV"].errors == [
+        "Scan of invoice.CSV: not readable as delimited text (new-line character seen in "
+        "unquoted field - do you need to open the file in universal-newline mode?); save it "
+        "from Excel as CSV UTF-8 (or .xlsx) and load it again"
+    ]
+    assert by_name["Empty.csv"].errors == ["Empty.csv is empty"]
+    # UTF-16 loads once readers detect it; until then it fails on its own, clearly named.
+    utf16 = by_name["export (utf-16).csv"]
+    assert utf16.status in {"loaded", "failed"}
+    for result in results:
+        for message in result.errors:
+            assert message.startswith(result.file), message
+            assert "itrac-upload" not in message and "000" not in message, message
+            assert "/tmp" not in message, message
+    assert by_name["broken.xlsx"].status == "failed"
+    assert lake_rows(tmp_path / "lake", "entry_lines").height == 1  # one entry line, either way

@@ -20,7 +20,9 @@ Files stream batch by batch, so memory stays bounded whatever their size.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import logging
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -38,9 +40,12 @@ from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES, TABLES
 
 Progress = Callable[[str, int, int], None]  # (file, bytes done, bytes in all)
 REPLACE_KEYS = {ENTRY_LINES.name: ("entry_number",)}  # lines: the entry is the unit (above)
-# What a bad file raises (CSV parse errors, text that is not UTF-8 or cp1252); anything
-# else is a bug and aborts the whole transaction.
-FILE_ERRORS = (readers.ReadError, MappingError, pa.ArrowInvalid, UnicodeDecodeError)
+# What a bad file raises (CSV parse errors, text that is not UTF-8 or cp1252, bytes the
+# csv sniffer chokes on: UTF-16, binary). Any other error fails that file too, as long
+# as the transaction lost nothing yet (only new files to drop); past that, it aborts the
+# whole transaction and the lake stays as it was.
+FILE_ERRORS = (readers.ReadError, MappingError, pa.ArrowInvalid, UnicodeError, csv.Error)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -139,11 +144,15 @@ def _one_file(
                 _load_part(tx, part, plan, principal, result, progress, loading)
             _check_headers(loading, label)  # before anything is replaced
             _replace_overlaps(tx, loading, result)
-    except FILE_ERRORS as error:
-        for created in _all_files(tx) - before:  # only this file's new files
+    except Exception as error:
+        now = _all_files(tx)
+        if before - now:  # it had replaced rows already: only dropping the whole write is safe
+            raise
+        for created in now - before:  # only this file's new files
             created.unlink()
-        message = str(error) if str(error).startswith(label) else f"{label}: {error}"
-        return FileResult(label, status="failed", errors=[message], sha256=result.sha256)
+        return FileResult(
+            label, status="failed", errors=[_message(error, path, label)], sha256=result.sha256
+        )
     if result.rows_loaded:
         known[result.sha256] = label
     tx.record(
@@ -161,6 +170,22 @@ def _one_file(
         loaded_for=principal.key,
     )
     return result
+
+
+def _message(error: Exception, path: Path, label: str) -> str:
+    """What went wrong, naming the file as the user named it (never a server path)."""
+    text = str(error).replace(str(path), label).replace(str(path.parent), "")
+    if path.name != label:
+        text = text.replace(path.name, label)
+    if isinstance(error, csv.Error):  # UTF-16 or binary bytes: not delimited text
+        text = (
+            f"not readable as delimited text ({text}); save it from Excel as "
+            "CSV UTF-8 (or .xlsx) and load it again"
+        )
+    elif not isinstance(error, FILE_ERRORS):  # an unexpected error: say what it was
+        log.exception("ingest of %s failed", label)
+        text = f"could not be read ({type(error).__name__}: {text})"
+    return text if text.startswith(label) else f"{label}: {text}"
 
 
 def _plans(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,8 +36,10 @@ def ingest_uploads(
     with tempfile.TemporaryDirectory(prefix="itrac-upload-") as folder:
         paths = []
         for index, (name, content) in enumerate(uploads):
-            # The suffix picks the reader; the index keeps two uploads of one name apart.
-            path = Path(folder) / f"{index:03d}{Path(name).suffix.lower()}"
+            # One folder per upload keeps two of one name apart; inside it the file has
+            # the user's name, so whatever a reader says names it as they know it.
+            path = Path(folder) / f"{index:03d}" / stored_name(name)
+            path.parent.mkdir()
             path.write_bytes(content)
             paths.append(path)
         return ingest(
@@ -46,6 +49,16 @@ def ingest_uploads(
             principal=principal,
             progress=progress,
         )
+
+
+def stored_name(name: str) -> str:
+    """`name` as a safe file name: no folders, no control characters, not too long; the
+    suffix (which picks the reader) lower case."""
+    base = re.sub(r"[\x00-\x1f/\\]", "_", name).strip(" .")
+    found = re.search(r"\.[A-Za-z0-9]{1,5}$", base)
+    suffix = found.group(0) if found else ""
+    stem = base[: len(base) - len(suffix)].strip(" .")
+    return f"{stem[:120] or 'upload'}{suffix.lower()}"
 
 
 def ingested_files(where: Path, principal: Principal) -> pl.DataFrame:
