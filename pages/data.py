@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import polars as pl
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from data_access import rollups
+from data_access.access import Principal
 from data_access.ingest.load import FileResult
-from data_access.ingest.uploads import ingest_uploads, ingested_files, rejected_rows
+from data_access.ingest.uploads import ingested_files, rejected_rows
+from ui import load_jobs
 from ui.data import View
 from ui.widgets import export_buttons, intro
 
 FILE_TYPES = ["csv", "txt", "xlsx", "mdb", "accdb"]
-RESULTS_KEY = "data-ingest-results"
+UPLOADS_KEY = "data-uploads"
+POLL_S = 0.5  # how often the progress bar of a running load is redrawn
+MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 def render(view: View) -> None:
@@ -22,14 +30,24 @@ def render(view: View) -> None:
         "Access databases): see what loaded, what was rejected and why, and every file "
         "loaded so far.",
     )
-    _upload(view)
-    results: list[FileResult] | None = st.session_state.get(RESULTS_KEY)
-    if results:
-        _summary(view, results)
+    key = _job_key(view)
+    job = load_jobs.current(key)
+    _upload(view, key, running=job is not None and job.running)
+    job = load_jobs.current(key)  # the click's callback may have just started one
+    if job is not None and job.running:
+        _progress(key)
+    elif job is not None:
+        _outcome(view, job)
     _ingested(view)
 
 
-def _upload(view: View) -> None:
+def _job_key(view: View) -> load_jobs.Key:
+    """This session and principal: a load's result is shown to whoever started it."""
+    ctx = get_script_run_ctx()
+    return load_jobs.session_key(ctx.session_id if ctx else "", view.principal, view.lake)
+
+
+def _upload(view: View, key: load_jobs.Key, *, running: bool) -> None:
     who = view.principal
     if who.role == "importer":
         st.caption(
@@ -40,20 +58,57 @@ def _upload(view: View) -> None:
         "Export files",
         type=FILE_TYPES,
         accept_multiple_files=True,
-        key="data-uploads",
+        key=UPLOADS_KEY,
         help="ES-003 Line Tariff Details and the other ACE reports; several files at once. "
         "Where they overlap, the file listed last wins.",
     )
-    if not st.button("Load files", type="primary", disabled=not uploads, key="data-load"):
-        return
-    bar = st.progress(0.0, text="Loading…")
+    st.button(
+        "Load files",
+        type="primary",
+        disabled=not uploads or running,
+        key="data-load",
+        on_click=_start_load,
+        args=(key, view.lake, who),
+        help="The load goes on while you use the page; its result appears here."
+        if running
+        else None,
+    )
 
-    def progress(part: str, done: int, total: int) -> None:
-        bar.progress(min(done / max(total, 1), 1.0), text=f"Loading {part}…")
 
-    files = [(u.name, u.getvalue()) for u in uploads or []]
-    st.session_state[RESULTS_KEY] = ingest_uploads(view.lake, files, who, progress)
-    bar.progress(1.0, text="Done")
+def _start_load(key: load_jobs.Key, where: Path, principal: Principal) -> None:
+    """The button's callback: runs first thing in the click's run, before anything a
+    later rerun could stop, and hands the bytes to a background job."""
+    uploads = st.session_state.get(UPLOADS_KEY) or []
+    files = [(u.name, u.getvalue()) for u in uploads]
+    if files:
+        load_jobs.start(key, where, files, principal)
+
+
+@st.fragment(run_every=POLL_S)
+def _progress(key: load_jobs.Key) -> None:
+    """The running load's progress, redrawn on its own; the whole page reruns once the
+    load ends, so its result and the file list show."""
+    job = load_jobs.current(key)
+    if job is None or not job.running:
+        st.rerun()
+    st.progress(job.fraction(), text=plain(job.status()))
+
+
+def _outcome(view: View, job: load_jobs.LoadJob) -> None:
+    if job.error:
+        st.error(
+            plain(
+                f"The load of {', '.join(job.files)} failed and wrote nothing ({job.error}); "
+                "the lake is as it was."
+            )
+        )
+    elif job.results:
+        _summary(view, job.results)
+
+
+def plain(text: str) -> str:
+    """`text` shown as it is inside Markdown (file names, values, reasons)."""
+    return MARKDOWN.sub(r"\\\1", text)
 
 
 def _summary(view: View, results: list[FileResult]) -> None:
@@ -74,9 +129,9 @@ def _summary(view: View, results: list[FileResult]) -> None:
     st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
     for r in results:
         if r.status == "failed":
-            st.error(f"{r.file}: {'; '.join(r.errors)}")
+            st.error(plain("; ".join(r.errors)))
         for reason, count in sorted(r.reasons.items(), key=lambda item: -item[1]):
-            st.warning(f"{r.file}: {count:,} × {reason}")
+            st.warning(plain(f"{r.file}: {count:,} × {reason}"))
     rejected = rejected_rows(view.lake, results)
     if not rejected.is_empty():
         st.markdown(f"**Rejected rows** ({rejected.height:,} problems): fix and load again.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -9,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from data_access import lake, rollups
 from data_access.ingest.quarantine import read
 from tests.ingest_files import write_export
+from ui import load_jobs
 
 HEADER = "Entry Summary Number,Entry Summary Line Number,Importer Number,Entry Date,"
 HEADER += "HTS Number - Full,Country of Origin Code,Line Tariff Goods Value Amount\r\n"
@@ -29,6 +31,11 @@ def page_script(lake_dir: str, principal_text: str) -> None:
 def run_page(lake_dir: Path, principal: str = "cbp") -> AppTest:
     at = AppTest.from_function(page_script, args=(str(lake_dir), principal), default_timeout=60)
     return at.run()
+
+
+def shown(markdown: str) -> str:
+    """The text a Markdown body with escaped characters shows."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def _export(rows: list[str]) -> bytes:
@@ -54,12 +61,14 @@ def test_upload_loads_shows_rejections_and_lists_the_file(tmp_path):
         [("es003.csv", _export([good, other, bad_date]), "text/csv")]
     ).run()
     at.button(key="data-load").click().run()
+    assert load_jobs.wait_all()  # the load runs in the background; the next run shows it
+    at.run()
     assert not at.exception
     summary = at.dataframe[0].value
     assert summary[
         ["file", "status", "rows read", "rows loaded", "rows rejected"]
     ].values.tolist() == [["es003.csv", "loaded", 3, 1, 2]]
-    assert sorted(w.value for w in at.warning) == [
+    assert sorted(shown(w.value) for w in at.warning) == [
         "es003.csv: 1 × entry_date: not a date (write MM/DD/YYYY or YYYY-MM-DD)",
         f"es003.csv: 1 × importer_number: not your importer number (you may load {ACME})",
     ]
@@ -98,3 +107,40 @@ def test_the_file_list_shows_what_the_lake_manifest_holds(tmp_path):
     # An importer sees only the files they loaded themselves.
     at = run_page(where, f"importer:{ACME}")
     assert [i.value for i in at.info] == ["Nothing loaded yet: upload an export above."]
+
+
+def test_a_running_load_shows_progress_then_its_result_to_its_session_only(tmp_path):
+    """Issue 13.9: the load runs outside the script run; while it waits for the lake
+    (another writer holds the lock: a real flock) the page shows its progress, and the
+    run after it ends shows the result. Another session sees neither."""
+    import fcntl
+
+    where = tmp_path / "lake"
+    where.mkdir()
+    at = run_page(where)
+    row = f'ABC12345676,1,{ACME},01/05/2024,0901210000,BR,"$1,000.00"'
+    at.file_uploader(key="data-uploads").set_value(
+        [("**bold** name.csv", _export([row]), "text/csv")]
+    ).run()
+    with (where / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as another writer would
+        at.button(key="data-load").click().run()
+        assert not at.exception
+        [bar] = at.get("progress")
+        assert shown(bar.proto.text) == "Loading **bold** name.csv: 0% of 1 file(s)…"
+        assert r"\*\*bold\*\*" in bar.proto.text  # escaped: shown as typed, not bold
+        assert at.button(key="data-load").disabled  # one load at a time
+        assert [s.value for s in at.subheader] == ["Files loaded"]
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    assert load_jobs.wait_all()
+    at.run()
+    assert not at.exception
+    assert at.get("progress") == []
+    assert [s.value for s in at.subheader] == ["This load", "Files loaded"]
+    summary = at.dataframe[0].value
+    assert summary[["file", "status", "rows loaded"]].values.tolist() == [
+        ["**bold** name.csv", "loaded", 1]
+    ]
+    # AppTest has one session id: another principal of it stands for another session.
+    other = run_page(where, f"importer:{ACME}")
+    assert [s.value for s in other.subheader] == ["Files loaded"]

@@ -260,11 +260,14 @@ RAW_TYPES = {  # an expression on entry_lines: (declared by Ibis, raw DuckDB, ra
     # declares a date and drops a cast to date as a no-op: base.month() uses MAKE_DATE.
     "truncate_month": (lambda t: t.entry_date.truncate("M"), "date", NAIVE, UTC),
     "month": (lambda t: month(t.entry_date), "date", pa.date32(), pa.date32()),
-    # SUM widens decimal(18,2) differently; money_sum casts back to the contract's type.
+    # SUM widens decimal(18,2) differently; money_sum declares the one type of a money sum,
+    # decimal(38,2). Ibis drops that cast as a no-op on Spark, whose sum stays
+    # decimal(28,2) (up to 1e26: 50 million rows at the $10 billion ceiling are 5e17; ANSI
+    # raises rather than wrap) and is cast to the declared type when collected.
     "sum_money": (lambda t: t.entered_value.sum(), "decimal(38, 2)", pa.decimal128(38, 2),
                   pa.decimal128(28, 2)),
-    "money_sum": (lambda t: money_sum(t.entered_value), "decimal(18, 2)", pa.decimal128(18, 2),
-                  pa.decimal128(18, 2)),
+    "money_sum": (lambda t: money_sum(t.entered_value), "decimal(38, 2)", pa.decimal128(38, 2),
+                  pa.decimal128(28, 2)),
     # A boolean sum is a HUGEINT on DuckDB (decimal(38,0) in Arrow).
     "boolean_sum": (lambda t: (t.tariff_ordinal == 1).sum(), "int64", pa.decimal128(38, 0),
                     pa.int64()),
