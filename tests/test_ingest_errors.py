@@ -266,9 +266,8 @@ def test_each_upload_fails_on_its_own_named_as_the_user_named_it(tmp_path):
     assert [r.file for r in results] == [name for name, _ in uploads]
     assert (by_name["good.csv"].status, by_name["good.csv"].rows_loaded) == ("loaded", 1)
     assert by_name["Scan of invoice.CSV"].errors == [
-        "Scan of invoice.CSV: not readable as delimited text (new-line character seen in "
-        "unquoted field - do you need to open the file in universal-newline mode?); save it "
-        "from Excel as CSV UTF-8 (or .xlsx) and load it again"
+        "Scan of invoice.CSV is not a text file (it holds binary data); export the report "
+        "again as CSV or Excel"
     ]
     assert by_name["Empty.csv"].errors == ["Empty.csv is empty"]
     # UTF-16 loads once readers detect it; until then it fails on its own, clearly named.
