@@ -118,7 +118,7 @@ def _closing(view: View, as_of: date) -> None:
     st.warning(
         f"{_exact(at_risk)} of IEEPA duty on {count(int(weeks['entries'].sum()))} entries "
         f"loses its route in the next {WEEKS} weeks unless claimed.",
-        icon="⏳",
+        icon=":material/hourglass_top:",
     )
     figure = px.bar(
         _plotted(weeks), x="week_start", y="ieepa_duty", color="route_name",
@@ -156,12 +156,13 @@ def _entries(view: View, as_of: date) -> None:
         entry_columns=(ENTRY_NUMBER,),
         options={"as_of": as_of, "route": route},
         note="The earliest deadline is first; entries without one (unliquidated, final) last.",
+        column_config=lambda _page: money_columns(ENTRY_HEADERS["ieepa_duty"]),
     )
 
 
 def _cape(view: View, as_of: date) -> None:
     rules = refund_routes.load()
-    st.warning(f"**Before you declare:** {rules.declaration.blocks}", icon="🚪")
+    st.warning(f"**Before you declare:** {rules.declaration.blocks}", icon=":material/door_front:")
     _checks(rules)
     rows = run(view, "refunds.by_entry", as_of=as_of)
     eligible = rows.filter(pl.col("route") == cape.CAPE_ROUTE)
@@ -190,7 +191,7 @@ def _checks(rules: RefundRules) -> None:
         st.info(
             "**Check these yourself** (ACE entry data does not show them), and take such "
             f"entries out of the file before you declare it:\n{items}",
-            icon="☑️",
+            icon=":material/checklist:",
         )
 
 

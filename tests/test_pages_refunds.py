@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import json
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -63,6 +64,14 @@ def downloaded(at: AppTest, key: str) -> bytes:
     return media.read_file(url.rsplit("/", 1)[1]).content
 
 
+def shown_as_dollars(at: AppTest, index: int = 0) -> list[str]:
+    """The columns table `index` draws as dollar amounts ($1,234.56)."""
+    config = json.loads(at.dataframe[index].proto.columns)
+    return [
+        name for name, c in config.items() if c.get("type_config", {}).get("format") == "dollar"
+    ]
+
+
 def dashed(*serials: int) -> list[str]:
     return [codes.format_entry_number(E[n]) for n in serials]
 
@@ -95,6 +104,7 @@ def test_by_route_table_has_users_words_and_exports(refunds_lake) -> None:
     ]
     assert table["Entries"].tolist() == [7, 3, 1, 5]
     assert [float(v) for v in table["IEEPA Duty"]] == [900.0, 300.0, 100.0, 500.0]
+    assert shown_as_dollars(at) == ["IEEPA Duty"]
     keys = {b.key for b in at.download_button}
     assert {"refunds-by-route-csv", "refunds-by-route-xlsx"} <= keys
 
@@ -158,6 +168,7 @@ def test_entries_list_with_route_filter(refunds_lake) -> None:
         "Why", "If nothing is done",
     ]  # fmt: skip
     assert table.shape[0] == 16
+    assert shown_as_dollars(at) == ["IEEPA Duty"]
     assert table["Entry Summary Number"].tolist()[:3] == dashed(2, 4, 16)  # earliest first
     assert "Rows 1–16 of 16." in [c.value for c in at.caption]
     at.selectbox(key="refund_route").set_value("Protest").run()

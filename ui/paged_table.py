@@ -111,6 +111,7 @@ def detail_table(
     entry_columns: tuple[str, ...] = ("entry_number",),
     options: Mapping[str, object] | None = None,
     note: str = "",
+    column_config: Callable[[pl.DataFrame], dict[str, object]] | None = None,
 ) -> int:
     """An ACE detail report, paged (`<report>_count` counts it), its entry numbers dashed
     on screen and a caption saying so (plus `note`); returns the count."""
@@ -123,4 +124,5 @@ def detail_table(
         key=key,
         options=options,
         display=dashed_entry_numbers(*entry_columns),
+        column_config=column_config,
     )
