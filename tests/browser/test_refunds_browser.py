@@ -23,10 +23,12 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.helpers import (
     COUNT_RUNS,
     MAIN,
+    RUN_TIMEOUT_MS,
     ServerHandle,
     assert_healthy,
     metric,
     open_app,
+    wait_for_app,
 )
 from tests.refunds_lake import ACME, AS_OF, BOLT, build
 from ui.widgets import money
@@ -95,6 +97,12 @@ def exported_summary(env: dict[str, str], user: str) -> dict[str, tuple[str, str
 def open_refunds(page: Page, server: ServerHandle, user: str, **extra: str) -> None:
     query = urlencode({"view_as": LABELS[user], "as_of": str(AS_OF), **extra})
     open_app(page, f"{server.url}/refunds?{query}")
+    # A deep link's first run can be the frame handing over (ui.handoff) with the page's
+    # own run still to come; under load that run takes seconds. Wait for what it draws
+    # (the five KPIs), then for the app to be idle again.
+    kpis = page.locator(MAIN).locator('[data-testid="stMetric"]')
+    expect(kpis).to_have_count(1 + len(KPIS), timeout=RUN_TIMEOUT_MS)
+    wait_for_app(page)
     assert_healthy(page, server)
     expect(page.locator(MAIN).locator("h1").first).to_have_text("IEEPA refunds")
 
