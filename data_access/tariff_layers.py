@@ -273,6 +273,9 @@ def _layer_problem(refunds: Refunds, index: int, layer: Layer) -> tuple[Loc, str
         return (*loc, "product"), "only Section 232 layers name a product"
     if layer.rate is None and not layer.rate_note.strip():
         return (*loc, "rate"), "give the rate in percent, or say in rate_note why it varies"
+    if layer.expected and layer.except_countries:
+        text = "the audit's expected scope names countries: list them under countries"
+        return (*loc, "except_countries"), text
     if layer.kind == "exemption" and layer.rate:
         return (*loc, "rate"), "an exemption adds no duty: write rate: 0"
     return _refund_problem(refunds, loc, layer)

@@ -69,11 +69,11 @@ def render(view: View) -> None:
     programs = run(view, "layers.by_program")
     if empty_state(programs, "Chapter 99 layers with these filters"):
         return
-    _kpis(programs, run(view, "layers.audit"))
+    _kpis(programs, int(run(view, "layers.entries_count").item(0, "rows")))
     lazy_tabs(TABS, key="layers_tab", args=(view,))
 
 
-def _kpis(programs: pl.DataFrame, findings: pl.DataFrame) -> None:
+def _kpis(programs: pl.DataFrame, entries: int) -> None:
     def duty(*chosen: str) -> object:
         return programs.filter(pl.col("program").is_in(chosen)).get_column("duties").sum()
 
@@ -88,7 +88,7 @@ def _kpis(programs: pl.DataFrame, findings: pl.DataFrame) -> None:
             Kpi("Section 301", money(duty("section_301"))),
             Kpi("Section 232", money(duty("section_232"))),
             Kpi("Section 122", money(duty("section_122"))),
-            Kpi("Audit findings", count(findings.height), "See the Audit tab"),
+            Kpi("Entries with layers", count(entries)),
         ]
     )
 

@@ -54,7 +54,7 @@ def test_page_opens_on_duty_by_program_over_time(page_lake) -> None:
         "Section 301": "$29.6K",
         "Section 232": "$32.5K",
         "Section 122": "$800.00",
-        "Audit findings": "7",
+        "Entries with layers": "6",
     }
     assert [s.value for s in at.subheader] == [
         "Chapter 99 duty by program per month",

@@ -172,6 +172,9 @@ def test_refundable_follows_the_ruling(tmp_path):
          "2 to 10 digits, e.g. 7208 or 8708.30.50, got '73x'"),
         ("program: section_301\n    rate: 10", "program: section_232\n    rate: 10",
          "line 8, layers[0].product: a Section 232 layer names its product (steel, aluminum, ...)"),
+        ("    expected: true\n", "    expected: true\n    except_countries: [MX]\n",
+         "line 23, layers[1].except_countries: the audit's expected scope names countries: "
+         "list them under countries"),
         ("    rate: 25\n", "    rate: 25\n    rat: 3\n", "line 18, layers[1].rat: unknown field"),
     ],
 )  # fmt: skip

@@ -2,20 +2,23 @@
 
 A layer is a tariff row of a line with ordinal > 1 and a 9903 number (`attribution`); its
 program, era and refundability come from `config/tariff_layers.yaml` (`tariff_layers`),
-joined as a literal CASE over the registry's number ranges, so both engines run it and no
-Python runs per row. Duty is one measure everywhere: `base.line_duties` (duty plus AD/CVD),
-a line's duty being its goods row's plus its layers'. Reports take `registry` (a path to
-another registry file; default: the configured one).
+joined as small in-memory tables (each 9903 number's program; its eras; the audit's
+expected scopes) by equality, so both engines run it and no Python runs per row. Duty
+is one measure everywhere: `base.line_duties` (duty plus AD/CVD), a line's duty being its
+goods row's plus its layers'. Reports take `registry` (a path to another registry file;
+default: the configured one).
 """
 
 from __future__ import annotations
 
 import operator
+from datetime import date
 from functools import reduce
 
 import ibis
 import ibis.expr.types as ir
 import polars as pl
+import pyarrow as pa
 
 from data_access import codes, tariff_layers
 from data_access.attribution import goods_hts, is_layer
@@ -45,7 +48,7 @@ FINDINGS = {
 }
 
 
-# --- the registry as expressions ------------------------------------------------------------
+# --- the registry as small in-memory tables ----------------------------------------------
 def _registry(path: str | None) -> Registry:
     return tariff_layers.load(path)
 
@@ -55,40 +58,58 @@ def layer_number(t: ir.Table) -> ir.StringValue:
     return t.hts_number.substr(0, 8)
 
 
-def _within(number: ir.StringValue, first: str, last: str) -> ir.BooleanValue:
-    return (number >= ibis.literal(first)) & (number <= ibis.literal(last))
+def _numbers(first: str, last: str) -> list[str]:
+    return [f"{n:08d}" for n in range(int(first), int(last) + 1)]
 
 
-def program_of(registry: Registry, number: ir.StringValue) -> ir.StringValue:
-    """The program of a 9903 number (one per number), "unlisted" when the file lacks it."""
-    branches = [(_within(number, a, b), ibis.literal(p)) for a, b, p in registry.ranges]
-    return ibis.cases(*branches, else_=ibis.literal(UNLISTED))
+_TABLES: dict[int, tuple[Registry, tuple[ir.Table, ir.Table]]] = {}
 
 
-def _in_force(layer: tariff_layers.Layer, number: ir.StringValue, day: ir.DateValue):
-    on = _within(number, layer.number, layer.last_number) & (
-        day >= ibis.literal(layer.effective_from)
+def _tables(registry: Registry) -> tuple[ir.Table, ir.Table]:
+    """The registry as two small tables the lines join by equality: each 9903 number's
+    program, and each number's eras (a number has at most one era on a date). Built once
+    per loaded registry (`tariff_layers.load` keeps one per file version)."""
+    held = _TABLES.get(id(registry))
+    if held is None or held[0] is not registry:
+        held = _TABLES[id(registry)] = (registry, _build_tables(registry))
+    return held[1]
+
+
+def _build_tables(registry: Registry) -> tuple[ir.Table, ir.Table]:
+    programs = {n: p for first, last, p in registry.ranges for n in _numbers(first, last)}
+    eras = [
+        (n, x.effective_from, x.effective_to or date.max)
+        for x in registry.layers
+        for n in _numbers(x.number, x.last_number)
+    ]
+    numbers = pa.table(
+        {"reg_number": list(programs), "reg_program": list(programs.values())},
+        schema=pa.schema([("reg_number", pa.string()), ("reg_program", pa.string())]),
     )
-    return on if layer.effective_to is None else on & (day <= ibis.literal(layer.effective_to))
-
-
-def in_force(registry: Registry, number: ir.StringValue, day: ir.DateValue) -> ir.BooleanValue:
-    """Whether the registry has the number in force on the entry date."""
-    return reduce(operator.or_, (_in_force(x, number, day) for x in registry.layers))
+    era_schema = pa.schema(
+        [("era_number", pa.string()), ("era_from", pa.date32()), ("era_to", pa.date32())]
+    )
+    columns = list(zip(*eras, strict=True)) if eras else [[], [], []]
+    era_table = pa.table(dict(zip(era_schema.names, columns, strict=True)), schema=era_schema)
+    return ibis.memtable(numbers), ibis.memtable(era_table)
 
 
 def layer_rows(scope: Scope, registry: Registry, *, goods: bool = True) -> ir.Table:
-    """The scope's tariff rows, layers with number, program and era; with `goods`, each
-    row's `goods_hts_number` too (a window over the lines: only where a report needs it)."""
+    """The scope's tariff rows; layers with their number, program and whether the registry
+    had it in force on the entry date; with `goods`, each row's `goods_hts_number` too (a
+    window over the lines: only where a report needs it)."""
     t = scope.table("entry_lines")
     t = t.mutate(layer=is_layer(t), row_duties=line_duties(t))
     if goods:
         t = t.mutate(goods_hts_number=goods_hts(t))
-    number = layer_number(t)
-    return t.mutate(
-        layer_number=ibis.ifelse(t.layer, number, ibis.null("string")),
-        program=ibis.ifelse(t.layer, program_of(registry, number), ibis.literal(GOODS)),
-        in_force=t.layer & in_force(registry, number, t.entry_date),
+    t = t.mutate(layer_number=ibis.ifelse(t.layer, layer_number(t), ibis.null("string")))
+    numbers, eras = _tables(registry)
+    t = t.left_join(numbers, t.layer_number == numbers.reg_number)
+    on_date = (t.entry_date >= eras.era_from) & (t.entry_date <= eras.era_to)
+    t = t.left_join(eras, (t.layer_number == eras.era_number) & on_date)
+    program = ibis.ifelse(t.layer, t.reg_program.fill_null(UNLISTED), ibis.literal(GOODS))
+    return t.mutate(program=program, in_force=t.era_number.notnull()).drop(
+        "reg_number", "reg_program", "era_number", "era_from", "era_to"
     )
 
 
@@ -279,6 +300,12 @@ AUDIT_COLUMNS = (
 )  # fmt: skip
 
 
+FINDING_FIELDS = (
+    "entry_number", "line_number", "entry_date", "country_of_origin", "goods_hts_number",
+    "layer_number", "program", "row_duties",
+)  # fmt: skip
+
+
 def _finding_rows(
     t: ir.Table, finding: str | ir.Value, program: ir.Value | None = None, against: str = ""
 ) -> ir.Table:
@@ -311,51 +338,67 @@ def _misfiled(layers: ir.Table, registry: Registry) -> ir.Table:
     return _finding_rows(rows, rows.kind)
 
 
-def _per_line(layers: ir.Table, registry: Registry, programs: set[str]) -> ir.Table:
-    """Per line with layers: which programs it carries (any row), and which with duty."""
-    flags = {f"has_{p}": (layers.program == p).any() for p in sorted(programs)}
-    flags |= {
-        f"paid_{p}": ((layers.program == p) & (layers.row_duties > 0)).any() for p in programs
-    }
-    return layers.group_by(*LINE_KEY).aggregate(**flags)
+ScopeRow = tuple[str, str | None, str, date, date]
+SCOPE_SCHEMA = pa.schema(
+    [("scope_program", pa.string()), ("scope_country", pa.string()),
+     ("scope_prefix", pa.string()), ("scope_from", pa.date32()), ("scope_to", pa.date32())]
+)  # fmt: skip
 
 
-def _scope_of(layer: tariff_layers.Layer, goods: ir.Table) -> ir.BooleanValue:
-    """The goods rows the layer should have been filed on (its countries, HTS, dates)."""
-    conditions = [goods.entry_date >= ibis.literal(layer.effective_from)]
-    if layer.effective_to is not None:
-        conditions.append(goods.entry_date <= ibis.literal(layer.effective_to))
-    if layer.countries:
-        conditions.append(goods.country_of_origin.isin(list(layer.countries)))
-    if layer.except_countries:
-        conditions.append(~goods.country_of_origin.isin(list(layer.except_countries)))
-    if layer.hts:
-        hts = [goods.hts_number.startswith(ibis.literal(p)) for p in layer.hts]
-        conditions.append(reduce(operator.or_, hts))
-    return reduce(operator.and_, conditions)
+def _scope_groups(registry: Registry) -> dict[tuple[int, bool], list[ScopeRow]]:
+    """Where the registry expects a layer: (program, country or any, HTS prefix or any,
+    dates), one row per country and prefix of each `expected` layer, grouped by prefix
+    length and whether a country is named (each group joins the goods by equality)."""
+    groups: dict[tuple[int, bool], list[ScopeRow]] = {}
+    for x in registry.layers:
+        if not x.expected:
+            continue
+        for country in x.countries or (None,):
+            for prefix in x.hts or ("",):
+                row = (x.program, country, prefix, x.effective_from, x.effective_to or date.max)
+                groups.setdefault((len(prefix), country is not None), []).append(row)
+    return groups
 
 
-def _missing(t: ir.Table, per_line: ir.Table, registry: Registry) -> list[ir.Table]:
+def _scope_table(rows: list[ScopeRow]) -> ir.Table:
+    columns = list(zip(*rows, strict=True))
+    data = dict(zip(SCOPE_SCHEMA.names, columns, strict=True))
+    return ibis.memtable(pa.table(data, schema=SCOPE_SCHEMA))
+
+
+def _missing(t: ir.Table, layers: ir.Table, registry: Registry) -> list[ir.Table]:
+    """Goods lines in an expected scope that carry no layer of its program."""
     goods = t.filter(t.tariff_ordinal == 1)
-    goods = goods.left_join(per_line, list(LINE_KEY))
-    parts = []
-    for program in sorted({x.program for x in registry.layers if x.expected}):
-        expected = [x for x in registry.layers if x.expected and x.program == program]
-        in_scope = reduce(operator.or_, (_scope_of(x, goods) for x in expected))
-        rows = goods.filter(in_scope & ~goods[f"has_{program}"].fill_null(False))
-        parts.append(_finding_rows(rows, "missing", ibis.literal(program)))
-    return parts
+    expected = []
+    for (length, by_country), rows in sorted(_scope_groups(registry).items()):
+        scopes = _scope_table(rows)
+        keys = [goods.entry_date >= scopes.scope_from, goods.entry_date <= scopes.scope_to]
+        if length:
+            keys.append(goods.hts_number.substr(0, length) == scopes.scope_prefix)
+        if by_country:
+            keys.append(goods.country_of_origin == scopes.scope_country)
+        matched = goods.join(scopes, keys).mutate(program=scopes.scope_program)
+        expected.append(matched.select(*FINDING_FIELDS))  # program: the expected one
+    if not expected:
+        return []
+    filed = layers.select(*LINE_KEY, "program").distinct()
+    rows = ibis.union(*expected, distinct=True).anti_join(filed, [*LINE_KEY, "program"])
+    return [_finding_rows(rows, "missing")]
 
 
-def _not_stacking(layers: ir.Table, per_line: ir.Table, registry: Registry) -> list[ir.Table]:
+def _not_stacking(layers: ir.Table, registry: Registry) -> list[ir.Table]:
+    """Layers filed with a paid layer of a program they do not stack with (`not_with`)."""
     parts = []
     for other in sorted({p for x in registry.layers for p in x.not_with}):
         ranges = [x for x in registry.layers if other in x.not_with]
+        number = layers.layer_number
         forbids = reduce(
-            operator.or_, (_within(layers.layer_number, x.number, x.last_number) for x in ranges)
+            operator.or_,
+            ((number >= x.number) & (number <= x.last_number) for x in ranges),
         )
+        paid = layers.filter((layers.program == other) & (layers.row_duties > 0))
         rows = layers.filter(forbids & (layers.row_duties > 0))
-        rows = rows.join(per_line.filter(per_line[f"paid_{other}"]), list(LINE_KEY))
+        rows = rows.semi_join(paid.select(*LINE_KEY).distinct(), list(LINE_KEY))
         parts.append(_finding_rows(rows, "does_not_stack", against=other))
     return parts
 
@@ -369,11 +412,7 @@ def audit(scope: Scope, *, registry: str | None = None) -> pl.DataFrame:
     reg = _registry(registry)
     t = layer_rows(scope, reg)
     layers = t.filter(t.layer)
-    programs = {x.program for x in reg.layers if x.expected}
-    programs |= {p for x in reg.layers for p in x.not_with}
-    per_line = _per_line(layers, reg, programs or {"other"})
-    parts = [_misfiled(layers, reg), *_missing(t, per_line, reg)]
-    parts += _not_stacking(layers, per_line, reg)
+    parts = [_misfiled(layers, reg), *_missing(t, layers, reg), *_not_stacking(layers, reg)]
     order = ["finding", "entry_date", "entry_number", "line_number", "layer_number", "program"]
     frame = scope.run(ibis.union(*parts).order_by(order))
     names = pl.col("finding").replace_strict(FINDINGS, default=None, return_dtype=pl.String)
