@@ -84,8 +84,15 @@ def literal_lines(lines: pl.DataFrame, f: Filters) -> int:
     for field, column in COLUMNS.items():
         if getattr(f, field):
             lines = lines.filter(pl.col(column).is_in(getattr(f, field)))
-    if f.hts_prefix:
-        lines = lines.filter(pl.col("hts_number").str.starts_with(f.hts_prefix))
+    if f.hts_prefix:  # a line's Chapter 99 layers go with its goods (data_access.attribution)
+        hts = pl.col("hts_number")
+        goods = lines.filter(pl.col("tariff_ordinal") == 1, hts.str.starts_with(f.hts_prefix))
+        keys = goods.select("entry_number", "line_number", matched=pl.lit(True))
+        lines = lines.join(keys, on=["entry_number", "line_number"], how="left")
+        layer = (pl.col("tariff_ordinal") > 1) & hts.str.starts_with("9903")
+        lines = lines.filter(
+            hts.str.starts_with(f.hts_prefix) | (layer & pl.col("matched").fill_null(False))
+        )
     return lines.height
 
 
@@ -121,7 +128,7 @@ def test_legitimate_values_still_filter(lines_lake) -> None:
     count = REPORTS["entry_summary.line_tariff_details_count"](
         Scope(get_engine(where, "duckdb"), CBP, f)
     )
-    assert count.item() == literal_lines(lines, f) == 1
+    assert count.item() == literal_lines(lines, f) == 2  # the CN 8471.30 line and its layer
 
 
 # --- the URL and the widgets of the real frame ------------------------------------------
