@@ -175,6 +175,8 @@ LIQUIDATION_STATUSES: dict[str, str] = {
     "UNLIQUIDATED": "Unliquidated",
     "LIQUIDATED": "Liquidated",
     "FINAL": "Liquidation final",
+    "SUSPENDED": "Liquidation suspended",
+    "EXTENDED": "Liquidation extended",
 }
 
 RECON_STATUSES: dict[str, str] = {

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from data_access import codes
+from data_access import codes, liquidation
 from data_access.synth_catalog import (
     DE_MINIMIS_LIMIT,
     ENTRY_TYPES,
@@ -41,7 +41,9 @@ if TYPE_CHECKING:
 
 SERIAL_BASE = 1_000_000  # entry serials of each filer start above this
 RECON_SERIAL = 9_000_000  # reconciliation (type 09) entries are numbered from here
-LIQUIDATION_DAYS = 314
+LIQUIDATION_DAYS = liquidation.LIQUIDATION_DAYS
+LIQUIDATION_TYPES = ("1", "2", "3", "6", "4", "5", "8")  # codes.LIQUIDATION_TYPES, as drawn
+LIQUIDATION_STATUS = {s: n for n, s in enumerate(codes.LIQUIDATION_STATUSES)}
 _STATUS = {s: n for n, s in enumerate(codes.RELEASE_STATUSES)}
 # Entries that deposit no duty, tax or AD/CVD: warehouse (21), temporary importation under
 # bond (23), Section 321 low value (86).
@@ -306,18 +308,64 @@ def _dates_and_controls(
             _STATUS["Admissible"],
         ),
     )
-    suspended = (e["etype"] == ENTRY_TYPES.index("03")) * rng.integers(365, 1100, n)
-    due = day + LIQUIDATION_DAYS + suspended
-    e["liquidation"] = due + (4 - (due + 3) % 7) % 7  # the Friday on or after
-    e["liquidated"] = e["liquidation"] <= end
-    e["final"] = e["liquidation"] <= end - 180
-    kinds = rng.choice(4, n, p=[0.9, 0.04, 0.04, 0.02])  # "1", "2", "3", "6"
-    e["liquidation_type"] = np.where(e["cf29"] & (rng.random(n) < 0.6), 1, kinds)
+    _liquidation(e, rng, end)
     informal = e["etype"] == ENTRY_TYPES.index("11")
     single = (e["etype"] == ENTRY_TYPES.index("23")) | (
         (rng.random(n) < world.stb_share[e["importer"]]) & ~informal
     )
     e["bond"] = np.select([informal, single], [0, 2], 1)
+
+
+def _liquidation(e: Columns, rng: np.random.Generator, end: int) -> None:
+    """Liquidation date, type and status by each entry type's clock (`liquidation`).
+
+    On the forecast: the Friday on or after day 314; 1.5% of entries (30% of those with a
+    CF-28) extended a year (a tenth of them twice), 1% posted one to eight weeks late (so
+    overdue at `end`). AD/CVD: suspended one to three years more. Warehouse: on a withdrawal
+    30-720 days after entry, plus the 314 days. TIB: closed on export, 60-365 days after
+    entry. 2% of liquidations are reliquidated by CBP within 90 days (types 4, 5, 8)."""
+    n, day = len(e["day"]), e["day"]
+    clock = np.asarray([liquidation.clock(t) for t in ENTRY_TYPES])[e["etype"]]
+    forecast = clock == liquidation.FORECAST
+    extended = forecast & (rng.random(n) < 0.015 + 0.3 * e["cf28"])
+    extensions = extended * (1 + (rng.random(n) < 0.1))
+    late = forecast & ~extended & (rng.random(n) < 0.01)
+    due = np.select(
+        [clock == liquidation.ON_WITHDRAWAL, clock == liquidation.ON_EXPORT],
+        [day + rng.integers(30, 721, n) + LIQUIDATION_DAYS, day + rng.integers(60, 366, n)],
+        day + LIQUIDATION_DAYS + extensions * liquidation.EXTENSION_DAYS,
+    )
+    due += (clock == liquidation.SUSPENDED) * rng.integers(365, 1100, n)
+    due += late * 7 * rng.integers(1, 9, n)
+    first = _friday(due)
+    kinds = rng.choice(4, n, p=[0.9, 0.04, 0.04, 0.02])  # "1", "2", "3", "6"
+    kinds = np.where(e["cf29"] & (rng.random(n) < 0.6), 1, kinds)
+    again = first + 7 * rng.integers(1, 13, n)  # a Friday within 90 days (19 USC 1501)
+    reliquidated = (rng.random(n) < 0.02) & (again <= end)
+    e["liquidation"] = np.where(reliquidated, again, first)
+    e["liquidation_type"] = np.where(
+        reliquidated, rng.choice([4, 5, 6], n, p=[0.4, 0.4, 0.2]), kinds
+    )
+    e["liquidated"] = first <= end
+    held = np.select(
+        [
+            clock == liquidation.SUSPENDED,
+            extended & (end >= _friday(day + LIQUIDATION_DAYS) - 30),
+        ],
+        [LIQUIDATION_STATUS["SUSPENDED"], LIQUIDATION_STATUS["EXTENDED"]],
+        LIQUIDATION_STATUS["UNLIQUIDATED"],
+    )
+    final = e["liquidation"] <= end - liquidation.PROTEST_DAYS
+    e["liquidation_status"] = np.where(
+        e["liquidated"],
+        np.where(final, LIQUIDATION_STATUS["FINAL"], LIQUIDATION_STATUS["LIQUIDATED"]),
+        held,
+    )
+
+
+def _friday(day: np.ndarray) -> np.ndarray:
+    """The Friday on or after each day (days since 1970, a Thursday), as ACE posts."""
+    return day + (liquidation.POSTING_WEEKDAY - (day + 3) % 7) % 7
 
 
 # --- frames ----------------------------------------------------------------------------
@@ -394,11 +442,10 @@ def _entry_summaries(world: World, e: Columns) -> pl.DataFrame:
             "entered_value": money(e["value"]),
             "liquidation_date": dates(e["liquidation"], ~e["liquidated"]),
             "liquidation_type": pick(
-                [None, "1", "2", "3", "6"], np.where(e["liquidated"], e["liquidation_type"] + 1, 0)
+                [None, *LIQUIDATION_TYPES],
+                np.where(e["liquidated"], e["liquidation_type"] + 1, 0),
             ),
-            "liquidation_status": pick(
-                list(codes.LIQUIDATION_STATUSES), e["liquidated"].astype(int) + e["final"]
-            ),
+            "liquidation_status": pick(list(LIQUIDATION_STATUS), e["liquidation_status"]),
             "cf28_issued": e["cf28"],
             "cf29_issued": e["cf29"],
         }

@@ -129,16 +129,24 @@ def _due(view: View, recon: str, as_of: date) -> None:
     kpi_row(
         [
             Kpi(
-                f"Next {row['within_days']} days",
+                row["window"],
                 count(row["entries"]) + (" entry" if row["entries"] == 1 else " entries"),
-                f"Until {row['until']:%d %b %Y}; entered value {money(row['entered_value'])}",
+                (
+                    f"Expected before {as_of:%d %b %Y}, not liquidated"
+                    if row["within_days"] is None
+                    else f"Until {row['until']:%d %b %Y}"
+                )
+                + f"; entered value {money(row['entered_value'])}",
             )
             for row in summary.iter_rows(named=True)
         ]
     )
     st.caption(
-        "Entries without a liquidation date, expected 314 days after entry (CBP's usual "
-        "timing); CBP may extend or suspend liquidation."
+        "Entries on CBP's usual clock: expected on the Friday on or after day 314 after "
+        "entry (ACE posts liquidations weekly, on Fridays). Not forecast: AD/CVD entries "
+        "(03, 07), suspended until Commerce's instructions; warehouse entries (21, 22, "
+        "24-26), which liquidate on their withdrawals; TIBs (23), which close on export; "
+        "entries whose liquidation is suspended or extended. Overdue entries are listed first."
     )
     due = run(view, "entry_summary.liquidation_due", recon=recon, as_of=as_of)
     if not due.is_empty():

@@ -114,11 +114,12 @@ def test_every_chart_tab_draws_without_error(page_lake, tab) -> None:
 def test_liquidation_tab_counts_entries_due(page_lake) -> None:
     at = open_page(page_lake, es_tab="Liquidation", as_of="2024-06-30")
     shown = metrics(at)
-    assert (shown["Next 30 days"], shown["Next 60 days"], shown["Next 90 days"]) == (
-        "1 entry",
-        "2 entries",
-        "3 entries",
-    )
+    assert (
+        shown["Overdue"],
+        shown["Next 30 days"],
+        shown["Next 60 days"],
+        shown["Next 90 days"],
+    ) == ("0 entries", "0 entries", "1 entry", "2 entries")
     protests = at.dataframe[-1].value
     assert protests["entry_number"].tolist() == [
         codes.format_entry_number(E[n]) for n in (7, 2, 12)

@@ -307,7 +307,7 @@ def test_liquidated_and_unliquidated_by_type(es_lake) -> None:
     assert frame.select("entry_type", "status", "entries", "entered_value", "duties").rows() == [
         ("01", "Liquidated", 5, D("71000.00"), D("8455.00")),
         ("01", "Unliquidated", 3, D("51000.00"), D("9000.00")),
-        ("03", "Unliquidated", 3, D("22000.00"), D("12500.00")),
+        ("03", "Suspended (AD/CVD)", 3, D("22000.00"), D("12500.00")),
         ("11", "Unliquidated", 1, D("2000.00"), D("0.00")),
     ]
     earlier = run(es_lake, "entry_summary.liquidation_status", as_of=date(2024, 3, 1))
@@ -322,17 +322,17 @@ def test_entries_expected_to_liquidate_in_the_next_90_days(es_lake) -> None:
     assert due.select(
         "entry_number", "expected_liquidation_date", "days_to_liquidation", "within_days"
     ).rows() == [
-        (E[4], date(2024, 7, 11), 11, 30),
-        (E[5], date(2024, 8, 10), 41, 60),
-        (E[6], date(2024, 9, 24), 86, 90),
-    ]  # E3 was due 2023-12-25 (overdue, not upcoming); E8 is 121 days out
+        (E[5], date(2024, 8, 16), 47, 60),  # day 314 is Saturday 10 August: Friday posting
+        (E[6], date(2024, 9, 27), 89, 90),
+    ]  # E3, E4, E11 are AD/CVD (03): suspended, not forecast; E8 is 124 days out
     summary = run(es_lake, "entry_summary.liquidation_due_summary", as_of=AS_OF)
     assert summary.rows() == [
-        (30, date(2024, 7, 30), 1, D("4000.00"), D("1500.00")),
-        (60, date(2024, 8, 29), 2, D("19000.00"), D("1500.00")),
-        (90, date(2024, 9, 28), 3, D("25000.00"), D("3000.00")),
+        ("Overdue", None, date(2024, 6, 29), 0, D("0.00"), D("0.00")),
+        ("Next 30 days", 30, date(2024, 7, 30), 0, D("0.00"), D("0.00")),
+        ("Next 60 days", 60, date(2024, 8, 29), 1, D("15000.00"), D("0.00")),
+        ("Next 90 days", 90, date(2024, 9, 28), 2, D("21000.00"), D("1500.00")),
     ]
-    on_the_day = run(es_lake, "entry_summary.liquidation_due", as_of=date(2024, 7, 11))
+    on_the_day = run(es_lake, "entry_summary.liquidation_due", as_of=date(2024, 8, 16))
     assert on_the_day.row(0, named=True)["days_to_liquidation"] == 0
     assert run(es_lake, "entry_summary.liquidation_due", XYZ, as_of=AS_OF).height == 0
 

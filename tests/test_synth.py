@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from data_access import codes, lake, schema
+from data_access.liquidation import expected_liquidation
 from data_access.synth import BROKERS, IMPORTERS, build_demo_lake
 from data_access.synth_catalog import HMF_RATE, MPF_EXEMPT_SPI, MPF_LIMITS, MPF_RATE
 from data_access.synth_tables import check_digits
@@ -249,19 +250,31 @@ def test_dates_are_in_order_and_end_by_the_end_date(tables: dict) -> None:
 
 def test_liquidation_status_is_live_at_the_end_date(tables: dict) -> None:
     es = tables["entry_summaries"]
-    open_ = es.filter(pl.col("liquidation_status") == "UNLIQUIDATED")
+    open_ = es.filter(pl.col("liquidation_status").is_in(["UNLIQUIDATED", "SUSPENDED", "EXTENDED"]))
     assert open_["liquidation_date"].is_null().all() and open_["liquidation_type"].is_null().all()
-    assert (
-        open_.height > 0
-        and es.filter(pl.col("entry_type") == "03")["liquidation_date"].null_count() > 0
-    )
-    regular = open_.filter(pl.col("entry_type") != "03")
-    assert (regular["entry_date"] > date(2024, 8, 1)).all()  # 314 days + a Friday before END
-    done = es.filter(pl.col("liquidation_status") != "UNLIQUIDATED")
+    assert open_.height + es["liquidation_date"].drop_nulls().len() == es.height
+    suspended = open_.filter(pl.col("liquidation_status") == "SUSPENDED")
+    assert set(suspended["entry_type"]) == {"03"}  # AD/CVD: suspended, never forecast
+    assert (open_.filter(pl.col("entry_type") == "03")["liquidation_status"] == "SUSPENDED").all()
+    extended = open_.filter(pl.col("liquidation_status") == "EXTENDED")
+    assert extended.height > 0 and set(extended["entry_type"]) <= {"01", "06", "11", "86"}
+    regular = open_.filter(pl.col("liquidation_status") == "UNLIQUIDATED")
+    forecast = regular.filter(pl.col("entry_type").is_in(["01", "06", "11", "86"]))
+    expected = forecast["entry_date"].map_elements(expected_liquidation, return_dtype=pl.Date)
+    overdue = forecast.filter(expected < END)  # posted late by CBP: listed as overdue
+    assert 0 < overdue.height < forecast.height / 5
+    assert (overdue["entry_date"] > date(2024, 6, 1)).all()  # at most 8 weeks late
+    done = es.filter(pl.col("liquidation_date").is_not_null())
     final = (END - done["liquidation_date"]).dt.total_days() >= 180
     assert ((done["liquidation_status"] == "FINAL") == final).all()
-    assert set(done["liquidation_type"]) <= {"1", "2", "3", "6"}
+    assert set(done["liquidation_type"]) == {"1", "2", "3", "6", "4", "5", "8"}
     assert (done["liquidation_type"] == "1").mean() > 0.8
+    assert 0.005 < done["liquidation_type"].is_in(["4", "5", "8"]).mean() < 0.04
+    held = (done["liquidation_date"] - done["entry_date"]).dt.total_days()
+    warehouse = held.filter(done["entry_type"] == "21")
+    assert warehouse.len() > 0 and warehouse.min() >= 314 + 30  # on a withdrawal
+    tib = held.filter(done["entry_type"] == "23")
+    assert tib.len() > 0 and tib.min() >= 60 and tib.max() <= 365 + 6  # closed on export
 
 
 # --- determinism and size ------------------------------------------------------------
