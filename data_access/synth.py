@@ -24,9 +24,11 @@ Invariants (tests/test_synth.py proves them):
 - Warehouse (21), temporary-importation (23) and Section 321 (86, one line of at most
   $800, none from 2025-08-29) entries deposit no duty, tax or AD/CVD; 86 pays no MPF.
 - Dates: export_date <= arrival_date = entry_date <= release_date <= entry_summary_date
-  <= end; release_date is empty for cargo not released by `end`. Liquidation is the first
-  Friday on or after entry date + 314 days (AD/CVD entries stay suspended 1-3 years more);
-  empty and UNLIQUIDATED when that is after `end`, FINAL once 180 days have passed.
+  <= end; release_date is empty for cargo not released by `end`. Liquidation follows
+  each entry type's clock (data_access.liquidation: a Friday on or after day 314, AD/CVD
+  suspended, warehouse on withdrawal, TIB on export; some extended, late or reliquidated:
+  synth_tables._liquidation); empty and UNLIQUIDATED, SUSPENDED or EXTENDED when after
+  `end`, FINAL once 180 days have passed.
 """
 
 from __future__ import annotations

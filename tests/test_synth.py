@@ -312,7 +312,7 @@ def test_codes_come_from_the_code_lists(tables: dict) -> None:
     countries = set(es["country_of_export"]) | set(rows["country_of_origin"])
     assert all(codes.is_country_code(c) for c in countries)
     assert set(rows["spi"].drop_nulls()) <= set(codes.SPECIAL_PROGRAMS)
-    assert set(rows["hts_number"]) <= set(codes.HTS_LINES)
+    assert set(rows["hts_number"]) <= set(codes.HTS_DESCRIPTIONS)
     assert all(codes.is_manufacturer_id(m) for m in rows["manufacturer_id"].unique())
     assert set(tables["cargo_releases"]["release_status"]) <= set(codes.RELEASE_STATUSES)
     assert set(tables["cargo_releases"]["hold_agency"].drop_nulls()) <= set(codes.HOLD_AGENCIES)

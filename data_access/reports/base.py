@@ -135,7 +135,7 @@ def _describe(values: pl.Series, column: str) -> pl.Series:
     text = values.cast(pl.String)
     if column == "hts_number":
         chapters = text.str.slice(0, 2).replace_strict(codes.HTS_CHAPTERS, default="")
-        lines = text.replace_strict(codes.HTS_LINES, default=None, return_dtype=pl.String)
+        lines = text.replace_strict(codes.HTS_DESCRIPTIONS, default=None, return_dtype=pl.String)
         return lines.fill_null(chapters).alias(name)
     if column in ("country_of_origin", "country_of_export", "country"):
         mapping = codes.countries()
