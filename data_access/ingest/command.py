@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import errno
 import json
 import os
 import sys
 from pathlib import Path
 
 from data_access.access import Principal
+from data_access.ingest import storage
 from data_access.ingest.load import FileResult, ingest
 from data_access.ingest.mapping import MappingError, load_mapping
 
@@ -71,34 +71,13 @@ def run(args: argparse.Namespace) -> int:
 def stopped_message(error: BaseException, where: Path, reading: str | None) -> str:
     """One line for an ingest that stopped: where, why, and that nothing was loaded."""
     at = f" while loading {reading}" if reading else ""
-    cause = _storage_problem(error)
+    cause = storage.problem(error)
     if cause:
         why = f"cannot write the lake at {where}: {cause}"
     else:
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         why = f"{type(error).__name__}: {first[:300]}"
     return f"itrac: ingest stopped{at}: {why}. Nothing was loaded (the lake is as it was)."
-
-
-STORAGE = {
-    errno.ENOSPC: "no space left on the device; free some space and run again",
-    errno.EDQUOT: "the disk quota is used up; free some space and run again",
-    errno.EROFS: "the file system is read-only",
-    errno.EACCES: "permission denied",
-}
-
-
-def _storage_problem(error: BaseException | None) -> str | None:
-    """What went wrong with the disk, if that is what stopped the ingest: an OSError, or
-    the same error as polars and pyarrow word it ("No space left on device (os error 28)")."""
-    while error is not None:
-        if isinstance(error, OSError) and error.errno in STORAGE:
-            return STORAGE[error.errno]
-        for number, meaning in STORAGE.items():
-            if f"os error {number})" in str(error) or os.strerror(number) in str(error):
-                return meaning
-        error = error.__cause__ or error.__context__
-    return None
 
 
 def _with_progress(

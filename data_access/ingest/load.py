@@ -34,7 +34,7 @@ import pyarrow as pa
 
 from data_access import access, lake
 from data_access.access import CBP, Principal
-from data_access.ingest import derive, quarantine, readers, validate, values
+from data_access.ingest import derive, quarantine, readers, storage, validate, values
 from data_access.ingest.mapping import MappingError, Plan, joined, plan_for
 from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES, TABLES
 
@@ -146,8 +146,8 @@ def _one_file(
             _replace_overlaps(tx, loading, result)
     except Exception as error:
         now = _all_files(tx)
-        if before - now:  # it had replaced rows already: only dropping the whole write is safe
-            raise
+        if before - now or storage.problem(error):  # rows replaced already, or a full
+            raise  # disk (no file's fault): only dropping the whole write is safe
         for created in now - before:  # only this file's new files
             created.unlink()
         return FileResult(
