@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The system packages the tests need: Debian's chromium (browser tests), mdbtools (ITRAC
-# Access CDs) and a Java runtime (Spark local mode). Installed with apt when running as
+# The system packages the tests need: Debian's chromium (browser tests), nginx (the sign-in
+# proxy in front of the auth browser tests' servers), mdbtools (ITRAC Access CDs) and a
+# Java runtime (Spark local mode). Installed with apt when running as
 # root; otherwise stop with the one command to run. Never skip those tests silently.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# /usr/sbin is not on every user's PATH. The tests start their own nginx; the packaged
+# service is not used.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v mdb-export >/dev/null 2>&1 || missing+=(mdbtools)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -26,6 +26,10 @@ MAIN = '[data-testid="stMain"]'
 SIDEBAR = '[data-testid="stSidebar"]'
 RUN_TIMEOUT_MS = 30_000
 QUIET_MS = 150
+# Assertions on what a run drew retry for as long as a run may take: on a loaded machine
+# the frontend draws a run's last elements seconds after the run finished (Playwright's
+# 5 s default turned slow into red).
+expect.set_options(timeout=RUN_TIMEOUT_MS)
 
 # Installed in every page before Streamlit loads (see the `page` fixture).
 # ForwardMsg.script_finished is field 6, a varint (streamlit/proto/ForwardMsg.proto);
@@ -150,12 +154,24 @@ def chosen(page: Page, label: str) -> list[str]:
     return [tag.get_attribute("aria-label") or "" for tag in tags.all()]
 
 
-def metric(page: Page, label: str) -> str:
-    """The value of the KPI labelled exactly `label`."""
+def metric_value(page: Page, label: str) -> Locator:
+    """Where the KPI labelled exactly `label` shows its value."""
     label_box = page.locator('[data-testid="stMetricLabel"]').get_by_text(label, exact=True)
     box = page.locator('[data-testid="stMetric"]').filter(has=label_box)
-    expect(box).to_have_count(1)
-    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    return box.locator('[data-testid="stMetricValue"]')
+
+
+def metric(page: Page, label: str) -> str:
+    """The value of the KPI labelled exactly `label`."""
+    value = metric_value(page, label)
+    expect(value).to_have_count(1)
+    return value.inner_text().strip()
+
+
+def expect_count_metric(page: Page, label: str, expected: int) -> None:
+    """The KPI labelled `label` shows the count `expected` ("12,345"), retrying while
+    the page is still being drawn."""
+    expect(metric_value(page, label)).to_have_text(f"{expected:,}")
 
 
 def count_metric(page: Page, label: str) -> int:

@@ -3,12 +3,15 @@
 With OpenID Connect configured, a deep link reaches the sign-in page and nothing else.
 Behind a trusted proxy, two sessions signed in as different importers each see only their
 own rows, also when the second asks what the first already asked (the shared cache).
+The proxy is a real one (Debian's nginx, tests/browser/proxy.py) that sets the header on
+every request, the WebSocket upgrade included, as a deployment's does.
 The lake is the hand-made `tiny_lake`: ACME has 2 entries, BOLT 1.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -20,10 +23,12 @@ from tests.browser.helpers import (
     EXCEPTION,
     MAIN,
     SIDEBAR,
-    count_metric,
+    ServerHandle,
+    expect_count_metric,
     open_app,
     widget,
 )
+from tests.browser.proxy import sign_in_proxy
 from tests.conftest import ACME, BOLT
 from ui import identity
 
@@ -63,8 +68,9 @@ def env(tiny_lake: Path, tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def open_page(browser: Browser) -> Iterator:
+def open_page(browser: Browser, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
     contexts = []
+    failed_before = request.session.testsfailed
 
     def open_page(headers: dict[str, str] | None = None) -> Page:
         context = browser.new_context(
@@ -76,8 +82,29 @@ def open_page(browser: Browser) -> Iterator:
         return context.new_page()
 
     yield open_page
+    if request.session.testsfailed > failed_before:  # pictures that explain the failure
+        for number, context in enumerate(contexts):
+            for page in context.pages:
+                page.screenshot(path=str(tmp_path / f"page-{number}.png"), full_page=True)
+        print(f"screenshots of the pages: {tmp_path}/page-*.png")
     for context in contexts:
         context.close()
+
+
+Proxy = Callable[[ServerHandle, Mapping[str, str | None]], dict[str, str]]
+
+
+@pytest.fixture
+def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
+    """proxy(server, {label: user name or None}) -> {label: URL}: nginx in front of
+    `server`, one port per label, naming that user in HEADER (None: no header)."""
+    with ExitStack() as running:
+
+        def start(server: ServerHandle, users: Mapping[str, str | None]) -> dict[str, str]:
+            where = tmp_path_factory.mktemp("nginx")
+            return running.enter_context(sign_in_proxy(server, HEADER, users, where))
+
+        yield start
 
 
 def assert_no_data(page: Page) -> None:
@@ -123,36 +150,50 @@ def importer_choices(page: Page) -> list[str]:
 
 
 def test_two_proxy_sessions_never_see_each_others_rows(
-    start_dashboard: StartDashboard, open_page, env: dict[str, str]
+    start_dashboard: StartDashboard, open_page, proxy: Proxy, env: dict[str, str]
 ) -> None:
     server = start_dashboard(env={**env, "ITRAC_TRUSTED_HEADER": HEADER})
-    acme = open_page({HEADER: "maria@acme.example"})
-    bolt = open_page({HEADER: "Bob@Bolt.example"})
+    urls = proxy(server, {"acme": "maria@acme.example", "bolt": "Bob@Bolt.example"})
+    # Each browser also claims to be the other: the proxy overwrites the header.
+    acme = open_page({HEADER: "Bob@Bolt.example"})
+    bolt = open_page({HEADER: "maria@acme.example"})
     for _ in range(2):  # the second round is answered from the cache the first filled
-        for page, entries, own, other in ((acme, 2, ACME, BOLT), (bolt, 1, BOLT, ACME)):
-            open_app(page, f"{server.url}/?period=Last+5+years")
-            assert count_metric(page, "Entries") == entries
+        for page, url, entries, own, other in (
+            (acme, urls["acme"], 2, ACME, BOLT),
+            (bolt, urls["bolt"], 1, BOLT, ACME),
+        ):
+            open_app(page, f"{url}/?period=Last+5+years")
+            expect_count_metric(page, "Entries", entries)
             assert importer_choices(page) == [own]
             assert other not in page.content()
             expect(page.locator(SIDEBAR).get_by_text("DEMO DATA")).to_have_count(0)
             assert page.locator(EXCEPTION).count() == 0, server.log_tail()
-    open_app(acme, f"{server.url}/?importer={BOLT}")  # asking for the other's rows by URL
-    assert count_metric(acme, "Entries") == 2
+    open_app(acme, f"{urls['acme']}/?importer={BOLT}")  # asking for the other's rows by URL
+    expect_count_metric(acme, "Entries", 2)
     assert BOLT not in acme.content()
 
 
 @pytest.mark.parametrize(
-    ("headers", "shown"),
+    ("user", "forged", "shown"),
     [
-        ({}, "Sign-in required"),
-        ({HEADER: "mallory@example.com"}, "which has no access"),
+        (None, {}, "Sign-in required"),
+        # The proxy signed nobody in and drops the header a client wrote itself.
+        (None, {HEADER: "analyst@cbp.example"}, "Sign-in required"),
+        ("mallory@example.com", {}, "which has no access"),
     ],
 )
 def test_proxy_session_without_an_entitled_name_reaches_no_data(
-    start_dashboard: StartDashboard, open_page, env: dict[str, str], headers, shown: str
+    start_dashboard: StartDashboard,
+    open_page,
+    proxy: Proxy,
+    env: dict[str, str],
+    user: str | None,
+    forged: dict[str, str],
+    shown: str,
 ) -> None:
     server = start_dashboard(env={**env, "ITRAC_TRUSTED_HEADER": HEADER})
-    page = open_page(headers)
-    open_app(page, f"{server.url}/entry_summary?view_as=analyst%40cbp.example")
+    url = proxy(server, {"visitor": user})["visitor"]
+    page = open_page(forged)
+    open_app(page, f"{url}/entry_summary?view_as=analyst%40cbp.example")
     expect(page.locator(MAIN).get_by_text(shown)).to_be_visible()
     assert_no_data(page)
