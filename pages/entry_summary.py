@@ -9,6 +9,7 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
+from data_access import settings
 from ui import entry_summary_charts as charts
 from ui.data import View, run
 from ui.drill_down import hts_breadcrumb, hts_drill, narrowed
@@ -103,7 +104,7 @@ def _details(tab: str) -> Callable[[View, str], None]:
 
 # --- liquidation ------------------------------------------------------------------------
 def _liquidation(view: View, recon: str) -> None:
-    as_of = st.date_input("As of", value=date.today(), key="as_of", bind="query-params")
+    as_of = st.date_input("As of", value=settings.today(), key="as_of", bind="query-params")
     status = run(view, "entry_summary.liquidation_status", recon=recon, as_of=as_of)
     if empty_state(status):
         return

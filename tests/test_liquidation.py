@@ -119,3 +119,12 @@ def test_summary_counts_overdue_and_each_window(liquidation_lake: Path) -> None:
         ("Next 60 days", 60, date(2025, 8, 29), 3, D("6200.00"), D("620.00")),
         ("Next 90 days", 90, date(2025, 9, 28), 3, D("6200.00"), D("620.00")),
     ]
+
+
+def test_as_of_defaults_to_itrac_today(
+    liquidation_lake: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ITRAC_TODAY", AS_OF.isoformat())
+    for name in ("liquidation_status", "liquidation_due", "liquidation_due_summary"):
+        pinned = run(liquidation_lake, f"entry_summary.{name}", as_of=AS_OF)
+        assert run(liquidation_lake, f"entry_summary.{name}").equals(pinned), name

@@ -1,8 +1,8 @@
 """Entry Summary, continued: trade programs, AD/CVD cases, liquidation and protests.
 
 Liquidation facts are per entry, so those reports read entry_summaries (money there is
-the header's). "Today" is the option `as_of` (default: the real today) so a test or a
-presenter can pin it. Rules (`data_access.liquidation`, with their cites): an entry on the
+the header's). "Today" is the option `as_of` (default: today, or ITRAC_TODAY) so a test
+or a presenter can pin it. Rules (`data_access.liquidation`, with their cites): an entry on the
 314-day clock that is not liquidated is expected on the Friday on or after day 314 (ACE
 posts weekly); AD/CVD entries (03, 07) are suspended, warehouse entries (21, 22, 24-26)
 liquidate on their withdrawals and TIBs (23) close on export, so none of those is
@@ -19,6 +19,7 @@ import ibis
 import polars as pl
 
 from data_access import liquidation as rules
+from data_access import settings
 from data_access.reports.base import Scope, money_sum, month, report, safe_ratio, with_descriptions
 from data_access.reports.entry_summary import CATEGORY, LINES, as_counts, headers, lines
 from data_access.schema import MONEY_TOTAL
@@ -150,7 +151,7 @@ def liquidation_status(
     """Per entry type: entries liquidated by `as_of`, and the others by where they stand:
     Unliquidated (on the 314-day forecast), Overdue (past it), Suspended (AD/CVD),
     Suspended or Extended (their status), On withdrawal (warehouse), On export (TIB)."""
-    as_of = as_of or date.today()
+    as_of = as_of or settings.today()
     t = headers(scope, recon)
     expr = t.group_by(entry_type=t.entry_type, status=_state(t, as_of)).aggregate(
         entries=t.count(),
@@ -181,7 +182,7 @@ def liquidation_due(
 ) -> pl.DataFrame:
     """Entries on the 314-day clock expected to liquidate in the next `within` days (on
     ACE's Friday), and those already past that day and not liquidated (overdue) first."""
-    as_of = as_of or date.today()
+    as_of = as_of or settings.today()
     t = _due_rows(scope, recon, as_of, within)
     t = t.filter(t.expected_liquidation_date <= ibis.literal(as_of + timedelta(days=within)))
     expr = t.select(
@@ -210,7 +211,7 @@ def liquidation_due_summary(
 ) -> pl.DataFrame:
     """One row of overdue entries (expected before `as_of`, not liquidated), then one per
     window (30, 60, 90 days, each counting from `as_of`): entries, value, duties."""
-    as_of = as_of or date.today()
+    as_of = as_of or settings.today()
     t = _due_rows(scope, recon, as_of, max(WINDOWS))
     day = ibis.literal(as_of)
     groups = {"overdue": t.expected_liquidation_date < day}
@@ -252,7 +253,7 @@ def liquidation_due_summary(
 def protest_windows(scope: Scope, *, recon: str = "all", as_of: date | None = None) -> pl.DataFrame:
     """Entries liquidated within the last 180 days of `as_of`: the protest can still be
     filed, until `protest_deadline` (liquidation date + 180 days)."""
-    as_of = as_of or date.today()
+    as_of = as_of or settings.today()
     t = headers(scope, recon)
     t = t.filter(
         t.liquidation_date <= ibis.literal(as_of),
