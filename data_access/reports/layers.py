@@ -301,8 +301,8 @@ AUDIT_COLUMNS = (
 
 
 FINDING_FIELDS = (
-    "entry_number", "line_number", "entry_date", "country_of_origin", "goods_hts_number",
-    "layer_number", "program", "row_duties",
+    "entry_number", "line_number", "entry_date", "country_of_origin", "layer_number",
+    "program", "row_duties",
 )  # fmt: skip
 
 
@@ -315,7 +315,6 @@ def _finding_rows(
         line_number=t.line_number.cast("int32"),
         entry_date=t.entry_date,
         country_of_origin=t.country_of_origin,
-        goods_hts_number=t.goods_hts_number,
         layer_number=t.layer_number if "layer_number" in t.columns else ibis.null("string"),
         program=t.program if program is None else program,
         duties=t.row_duties.cast("decimal(18, 2)"),
@@ -410,11 +409,15 @@ def audit(scope: Scope, *, registry: str | None = None) -> pl.DataFrame:
     registry expects one (its countries, HTS scope, dates), and a layer stacked with a
     program it does not stack with. One row per finding and line (and layer)."""
     reg = _registry(registry)
-    t = layer_rows(scope, reg)
+    t = layer_rows(scope, reg, goods=False)
     layers = t.filter(t.layer)
     parts = [_misfiled(layers, reg), *_missing(t, layers, reg), *_not_stacking(layers, reg)]
+    # The goods' HTS of the few findings, joined once (not a window over every line).
+    goods = t.filter(t.tariff_ordinal == 1)
+    goods = goods.select(*LINE_KEY, goods_hts_number=goods.hts_number)
+    found = ibis.union(*parts).left_join(goods, list(LINE_KEY))
     order = ["finding", "entry_date", "entry_number", "line_number", "layer_number", "program"]
-    frame = scope.run(ibis.union(*parts).order_by(order))
+    frame = scope.run(found.order_by(order))
     names = pl.col("finding").replace_strict(FINDINGS, default=None, return_dtype=pl.String)
     frame = frame.with_columns(finding_name=names, detail=_details(frame, reg))
     return _named(frame.select("finding", "finding_name", *AUDIT_COLUMNS[1:], "detail"))
