@@ -146,8 +146,8 @@ def _one_file(
             _replace_overlaps(tx, loading, result)
     except Exception as error:
         now = _all_files(tx)
-        if before - now or storage.problem(error):  # rows replaced already, or a full
-            raise  # disk (no file's fault): only dropping the whole write is safe
+        if before - now or storage.problem(error) or isinstance(error, MemoryError):
+            raise  # rows replaced already, or the disk or memory failed (no file's fault)
         for created in now - before:  # only this file's new files
             created.unlink()
         return FileResult(
