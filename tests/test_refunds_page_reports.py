@@ -41,7 +41,7 @@ def test_closing_by_week(refunds_lake) -> None:
         (15, AS_OF + 14 * week, AS_OF + 14 * week + timedelta(days=6), "protest", 1, D("100.00")),
         (22, AS_OF + 21 * week, AS_OF + 21 * week + timedelta(days=6), "protest", 1, D("100.00")),
     ]  # fmt: skip
-    assert frame.schema["ieepa_duty"] == pl.Decimal(18, 2)
+    assert frame.schema["ieepa_duty"] == pl.Decimal(38, 2)
 
 
 def test_closing_by_week_stops_at_the_horizon(refunds_lake) -> None:

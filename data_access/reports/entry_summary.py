@@ -71,8 +71,13 @@ def headers(scope: Scope, recon: str = "all") -> ir.Table:
     t = scope.table("entry_summaries")
     if recon == "all":
         return t
-    flagged = (t.recon_flag.fill_null("") != "") | t.fta_recon_flag.fill_null(False)
+    flagged = recon_flagged(t)
     return t.filter(flagged if recon == "flagged" else ~flagged)
+
+
+def recon_flagged(t: ir.Table) -> ir.BooleanValue:
+    """An entry flagged for reconciliation: an issue code, or the FTA indicator."""
+    return (t.recon_flag.fill_null("") != "") | t.fta_recon_flag.fill_null(False)
 
 
 def lines(scope: Scope, recon: str = "all") -> ir.Table:

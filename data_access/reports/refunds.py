@@ -30,6 +30,8 @@ from data_access import refund_routes, settings, tariff_layers
 from data_access.refund_routes import RefundRules
 from data_access.reports.base import Scope, money_sum, report, with_descriptions
 from data_access.reports.cargo_release import count_rows, page_rows
+from data_access.reports.entry_summary import recon_flagged
+from data_access.schema import MONEY_TOTAL, MONEY_TOTAL_SQL
 from data_access.tariff_layers import Registry
 
 CATEGORY = "refunds"
@@ -88,9 +90,10 @@ def _entry_facts(scope: Scope, registry: Registry) -> ir.Table:
         heads.entry_type,
         heads.entry_date,
         heads.recon_flag,
+        heads.fta_recon_flag,
         heads.liquidation_status,
         heads.liquidation_date,
-        ieepa_duty=per_entry.ieepa_duty.coalesce(ibis.literal(0).cast("decimal(18, 2)")),
+        ieepa_duty=per_entry.ieepa_duty.coalesce(ibis.literal(0).cast(MONEY_TOTAL_SQL)),
         ieepa_layers=per_entry.ieepa_layers.coalesce(0),
         adcvd_lines=per_entry.adcvd_lines.coalesce(0),
     )
@@ -103,7 +106,7 @@ def _exclusion_reason(t: ir.Table, rules: RefundRules) -> ir.StringValue:
         if exclusion.test == "entry_type":
             hit = t.entry_type.isin(exclusion.entry_types)
         elif exclusion.test == "reconciliation_flag":
-            hit = t.recon_flag.fill_null("") != ""
+            hit = recon_flagged(t)
         elif exclusion.test == "adcvd_pending":
             hit = t.entry_type.isin(ADCVD_ENTRY_TYPES) | (t.adcvd_lines > 0)
         else:  # open_protest, drawback_linked: not in ACE entry data (shown as a check)
@@ -262,7 +265,7 @@ def summary(scope: Scope, *, as_of: date | None = None) -> pl.DataFrame:
     frame = every.join(found, on="route", how="left", maintain_order="left")
     return frame.with_columns(
         entries=pl.col("entries").fill_null(0).cast(pl.Int64),
-        ieepa_duty=pl.col("ieepa_duty").fill_null(0).cast(pl.Decimal(18, 2)),
+        ieepa_duty=pl.col("ieepa_duty").fill_null(0).cast(MONEY_TOTAL),
     )
 
 
@@ -313,7 +316,7 @@ def closing_by_week(scope: Scope, *, as_of: date | None = None, weeks: int = WEE
     )
     return frame.select(
         (pl.col("week") + 1).alias("week"), "week_start", "week_end", "route", "route_name",
-        "entries", pl.col("ieepa_duty").cast(pl.Decimal(18, 2)),
+        "entries", pl.col("ieepa_duty").cast(MONEY_TOTAL),
     )  # fmt: skip
 
 
