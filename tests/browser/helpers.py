@@ -26,6 +26,7 @@ MAIN = '[data-testid="stMain"]'
 SIDEBAR = '[data-testid="stSidebar"]'
 RUN_TIMEOUT_MS = 30_000
 QUIET_MS = 150
+CHECK_EVERY_MS = 100  # how often wait_for_app looks
 # Assertions on what a run drew retry for as long as a run may take: on a loaded machine
 # the frontend draws a run's last elements seconds after the run finished (Playwright's
 # 5 s default turned slow into red).
@@ -108,6 +109,9 @@ def wait_for_app(page: Page, *, since: int = 0, timeout_ms: int = RUN_TIMEOUT_MS
             && performance.now() - window.__itracChanged > quietMs;
         }""",
         arg=[since, QUIET_MS],
+        # A timer, not requestAnimationFrame (Playwright's default): with many pages on
+        # a loaded machine chromium draws frames rarely, and the check went unchecked.
+        polling=CHECK_EVERY_MS,
         timeout=timeout_ms,
     )
 

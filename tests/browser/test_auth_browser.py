@@ -11,11 +11,12 @@ The lake is the hand-made `tiny_lake`: ACME has 2 entries, BOLT 1.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.conftest import StartDashboard
 from tests.browser.helpers import (
@@ -85,7 +86,9 @@ def open_page(browser: Browser, request: pytest.FixtureRequest, tmp_path: Path) 
     if request.session.testsfailed > failed_before:  # pictures that explain the failure
         for number, context in enumerate(contexts):
             for page in context.pages:
-                page.screenshot(path=str(tmp_path / f"page-{number}.png"), full_page=True)
+                shot = tmp_path / f"page-{number}.png"
+                with suppress(PlaywrightError):  # a page too busy to draw: no picture
+                    page.screenshot(path=str(shot), full_page=True, timeout=10_000)
         print(f"screenshots of the pages: {tmp_path}/page-*.png")
     for context in contexts:
         context.close()
