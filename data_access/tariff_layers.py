@@ -94,6 +94,13 @@ class Refunds(_Model):
     source: Text
 
 
+class Audit(_Model):
+    """What the audit's "layer missing" check leaves out, with its source."""
+
+    except_entry_types: tuple[Annotated[str, StringConstraints(pattern=r"^\d{2}$")], ...] = ()
+    source: str = ""
+
+
 class Layer(_Model):
     """One 9903 number (or range) under one program at one rate, for a span of entry dates."""
 
@@ -159,6 +166,7 @@ def dotted(number: str) -> str:
 
 class Registry(_Model):
     refunds: Refunds
+    audit: Audit = Audit()
     layers: list[Layer] = Field(min_length=1)
 
     def lookup(self, hts_number: str, entry_date: date) -> Layer | None:

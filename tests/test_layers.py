@@ -215,3 +215,36 @@ def test_audit_reads_another_registry_file(engines, tmp_path):
     registry.write_text(edited)
     frame = run(engines[1], "layers.audit", registry=str(registry))
     assert "wrong_era" not in frame.get_column("finding").to_list()  # List 3 now from 2017
+
+
+def test_de_minimis_entries_are_not_expected_to_carry_layers(tmp_path):
+    """A type 86 (Section 321) CN line in a Section 301 and fentanyl scope: no finding with
+    the shipped registry (its audit block), two without that block."""
+    headers = (
+        sample.header_frame()
+        .head(1)
+        .with_columns(entry_type=pl.lit("86"), entry_date=pl.lit(date(2025, 6, 2)))
+    )
+    lines = pl.DataFrame(
+        {"entry_number": [E[1]], "line_number": [1], "tariff_ordinal": [1],
+         "hts_number": ["9403608081"], "country_of_origin": ["CN"],
+         "entered_value": [D(500)], "duty_amount": [D(0)]},
+        schema_overrides={"line_number": pl.Int32, "tariff_ordinal": pl.Int16,
+                          "entered_value": pl.Decimal(18, 2), "duty_amount": pl.Decimal(18, 2)},
+    ).join(headers, on="entry_number")  # fmt: skip
+    from data_access import lake as lake_files
+
+    where = tmp_path / "lake"
+    with lake_files.transaction(where, fresh=True) as tx:
+        tx.write("entry_summaries", headers)
+        tx.write("entry_lines", lines)
+    engine = DuckDBEngine(where, use_rollups=False)
+    assert run(engine, "layers.audit").height == 0
+    text = Path("config/tariff_layers.yaml").read_text()
+    registry = tmp_path / "layers.yaml"
+    registry.write_text(text.replace('  except_entry_types: ["86"]\n', ""))
+    findings = run(engine, "layers.audit", registry=str(registry))
+    assert findings.select("finding", "program").rows() == [
+        ("missing", "ieepa_fentanyl"),
+        ("missing", "section_301"),
+    ]

@@ -368,6 +368,9 @@ def _scope_table(rows: list[ScopeRow]) -> ir.Table:
 def _missing(t: ir.Table, layers: ir.Table, registry: Registry) -> list[ir.Table]:
     """Goods lines in an expected scope that carry no layer of its program."""
     goods = t.filter(t.tariff_ordinal == 1)
+    if registry.audit.except_entry_types:
+        exempt = goods.entry_type.isin(list(registry.audit.except_entry_types))
+        goods = goods.filter(~exempt.fill_null(False))
     expected = []
     for (length, by_country), rows in sorted(_scope_groups(registry).items()):
         scopes = _scope_table(rows)
