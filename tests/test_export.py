@@ -19,6 +19,7 @@ from data_access.cli import main as itrac
 from data_access.engine import get_engine
 from data_access.reports import REPORTS, Scope
 from tests.test_security_properties import ACME, BOLT, CRUX, build_tables, write_lake
+from ui import load_jobs
 
 FRAME = pl.DataFrame(
     {"entry_number": [f"ABC{n:07d}0" for n in range(7)], "value": [Decimal("1.25")] * 7},
@@ -236,6 +237,8 @@ def test_rejected_rows_download_neutralises_the_uploaded_text(tmp_path: Path) ->
     ).run()  # fmt: skip
     at.file_uploader(key="data-uploads").set_value([("es003.csv", upload, "text/csv")]).run()
     at.button(key="data-load").click().run()
+    assert load_jobs.wait_all()  # the load runs in the background; the next run shows it
+    at.run()
     assert not at.exception
     shown = at.dataframe[1].value  # as loaded; each problem of a row is a row here
     link, at_sum = ATTACKS[ACME], "@SUM(1+1)"
