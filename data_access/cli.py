@@ -6,7 +6,7 @@ import argparse
 import importlib
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -95,6 +95,15 @@ def _lake_option(parser: argparse.ArgumentParser) -> None:
 
 def lake_of(args: argparse.Namespace) -> Path:
     return (args.lake or settings.lake_path()).resolve()
+
+
+def existing_lake(args: argparse.Namespace) -> Path | None:
+    """The lake `args` names, or None after saying how to build one (it does not exist)."""
+    where = lake_of(args)
+    if lake.exists(where):
+        return where
+    print(f"itrac: no lake at {where}; build one with `itrac demo --lake {where}`", file=sys.stderr)
+    return None
 
 
 # --- demo ------------------------------------------------------------------------------
@@ -215,12 +224,8 @@ def _export(args: argparse.Namespace) -> int:
         filters = Filters.parse({FILTER_OPTIONS[k]: getattr(args, k) for k in FILTER_OPTIONS})
     except (ValueError, FilterError) as error:
         raise UsageError(str(error)) from None
-    where = lake_of(args)
-    if not lake.exists(where):
-        print(
-            f"itrac: no lake at {where}; build one with `itrac demo --lake {where}`",
-            file=sys.stderr,
-        )
+    where = existing_lake(args)
+    if where is None:
         return EXIT_FAILED
     try:
         frame = REPORTS[args.report](Scope(engine.get_engine(where), principal, filters))
@@ -253,32 +258,36 @@ def export_principal(text: str) -> Principal:
     return principal
 
 
-# --- timeline --------------------------------------------------------------------------
+# --- timeline, layers: check a YAML rules file ------------------------------------------
+def add_check_command(
+    commands: argparse._SubParsersAction,
+    name: str,
+    help_text: str,
+    default: str,
+    check: Callable[[Path | None], int],
+) -> argparse.ArgumentParser:
+    """`itrac NAME --check [FILE]`: validate a rules file (`default` says which by default)."""
+    parser = commands.add_parser(name, help=help_text)
+    parser.add_argument(
+        "--check", type=Path, nargs="?", const=None, metavar="FILE",
+        help=f"the YAML file (default: {default})",
+    )  # fmt: skip
+    parser.set_defaults(run=lambda args: check(args.check))
+    return parser
+
+
 def _add_timeline(commands: argparse._SubParsersAction) -> None:
-    check = commands.add_parser("timeline", help="check the transition phase table")
-    check.add_argument(
-        "--check",
-        type=Path,
-        nargs="?",
-        const=None,
-        metavar="FILE",
-        help="the YAML file (default: ITRAC_PHASES or config/transition_phases.yaml)",
-    )
-    check.set_defaults(run=lambda args: timeline.check(args.check))
+    add_check_command(
+        commands, "timeline", "check the transition phase table",
+        "ITRAC_PHASES or config/transition_phases.yaml", timeline.check,
+    )  # fmt: skip
 
 
-# --- layers ----------------------------------------------------------------------------
 def _add_layers(commands: argparse._SubParsersAction) -> None:
-    check = commands.add_parser("layers", help="check the Chapter 99 tariff layer registry")
-    check.add_argument(
-        "--check",
-        type=Path,
-        nargs="?",
-        const=None,
-        metavar="FILE",
-        help="the YAML file (default: ITRAC_LAYERS or config/tariff_layers.yaml)",
-    )
-    check.set_defaults(run=lambda args: tariff_layers.check(args.check))
+    add_check_command(
+        commands, "layers", "check the Chapter 99 tariff layer registry",
+        "ITRAC_LAYERS or config/tariff_layers.yaml", tariff_layers.check,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from data_access import cape, engine, export, lake, refund_routes, settings
+from data_access import cape, engine, export, refund_routes, settings
 from data_access.access import CBP, Refused
 from data_access.filters import Filters
 
@@ -92,19 +92,15 @@ def _add_cape(commands: argparse._SubParsersAction) -> None:
 
 def _by_entry(args: argparse.Namespace) -> pl.DataFrame | None:
     """refunds.by_entry for the principal and day of `args`; None after printing why not."""
-    from data_access.cli import UsageError, export_principal, lake_of
+    from data_access.cli import UsageError, existing_lake, export_principal
     from data_access.reports import REPORTS, Scope
 
     try:
         principal = export_principal(args.principal) if args.principal else CBP
     except ValueError as error:
         raise UsageError(str(error)) from None
-    where = lake_of(args)
-    if not lake.exists(where):
-        print(
-            f"itrac: no lake at {where}; build one with `itrac demo --lake {where}`",
-            file=sys.stderr,
-        )
+    where = existing_lake(args)
+    if where is None:
         return None
     scope = Scope(engine.get_engine(where), principal, Filters())
     try:
