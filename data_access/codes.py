@@ -345,6 +345,8 @@ HTS_LINES: dict[str, str] = {
 HTS_LINES_LATER: dict[str, str] = {
     "9903030100": "Section 122: products of any country",
     "9903780100": "Section 232: copper and copper derivatives",
+    "9903760200": "Section 232: upholstered wooden furniture",
+    "9903760300": "Section 232: kitchen cabinets and vanities",
     "9903940500": "Section 232: automobile parts",
 }
 HTS_DESCRIPTIONS: dict[str, str] = {**HTS_LINES, **HTS_LINES_LATER}
