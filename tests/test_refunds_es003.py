@@ -6,8 +6,9 @@ deadlines, days left, reasons and dollars, row for row.
 ES-003 cannot say everything refunds_lake.py says: it has no AD/CVD case number column
 (AD/CVD entries are told by their type, 03, so their routes do not change) and no
 Reconciliation Issue Code (its "Reconciliation Indicator" is not loaded), so entry 11,
-flagged for reconciliation, is left out of both lakes here; the note in
-/work/notes/h15-page.md says what a reconciliation-flagged ES-003 entry gets today.
+flagged for reconciliation, is left out of both lakes here. Today such an entry loaded from
+ES-003 alone is routed to CAPE, not "not eligible": an open gap (issue 15), closed once the
+indicator is loaded; then put entry 11 back.
 """
 
 from __future__ import annotations
