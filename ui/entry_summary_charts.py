@@ -86,8 +86,7 @@ def breakdowns(view: View, recon: str) -> None:
             countries,
             title="World map of origins",
             alt="World map shaded by entered value per country of origin; darker is more. "
-            "The outlines load from cdn.plot.ly: offline the map stays blank, and the bars "
-            "beside it hold the same figures.",
+            "The bars beside it hold the same figures.",
             key="entry-summary-country-map",
         )
     left, right = st.columns(2)

@@ -14,6 +14,11 @@ import streamlit as st
 from data_access import export
 
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
+# Where plotly finds map outlines: the app's own static/ (see .streamlit/config.toml),
+# not plotly's CDN. Relative, so it holds under a base URL path or a proxy's prefix
+# (every page's address is one level below the app's root).
+TOPOJSON_URL = "app/static/topojson/"
+PLOTLY_CONFIG = {"displaylogo": False, "topojsonURL": TOPOJSON_URL}
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,7 @@ def chart_with_table(
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
         figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=None)
-        st.plotly_chart(figure, key=f"{key}-chart", config={"displaylogo": False})
+        st.plotly_chart(figure, key=f"{key}-chart", config=PLOTLY_CONFIG)
         st.caption(alt)
     with table_tab:
         table_with_export(frame, name=key, column_config=column_config)
