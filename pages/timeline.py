@@ -14,6 +14,7 @@ import polars as pl
 import streamlit as st
 
 from data_access import export, lake
+from data_access.access import Principal
 from data_access.schema import TABLES
 from data_access.timeline import (
     Position,
@@ -232,20 +233,30 @@ def _availability(plan: TransitionPlan, position: Position) -> None:
     _table_with_download(_availability_frame(plan, position), "channel_availability")
 
 
-def _holdings_frame(plan: TransitionPlan, tables: dict[str, dict]) -> pl.DataFrame:
+NOT_FOR_BROKERS = "not available to brokers"
+NO_ROWS = "no rows"
+
+
+def _holdings_frame(
+    plan: TransitionPlan, tables: dict[str, dict], principal: Principal
+) -> pl.DataFrame:
+    """One row per category and table: rows and dates held for `principal`; a table it may
+    not see (brokers: bonds) says so instead of 0 rows and no dates."""
     rows = []
     for category in plan.categories:
         reports = ", ".join(category.reports) or "No report (a known gap)"
         for name in category.tables:
             stats = tables.get(name) or {}
+            hidden = not principal.can_see(name)
+            empty = NOT_FOR_BROKERS if hidden else NO_ROWS
             rows.append(
                 {
                     "category": category.name,
                     "in ACE Reports": reports,
                     "in this dashboard": TABLES[name].label,
-                    "rows": int(stats.get("rows") or 0),
-                    "first date": stats.get("first"),
-                    "last date": stats.get("last"),
+                    "rows": None if hidden else int(stats.get("rows") or 0),
+                    "first date": stats.get("first") or empty,
+                    "last date": stats.get("last") or empty,
                 }
             )
     schema = {"rows": pl.Int64, "first date": pl.String, "last date": pl.String}
@@ -269,7 +280,7 @@ def _holdings(plan: TransitionPlan, view: View) -> None:
         row["table"]: {**row, "first": _iso(row["first"]), "last": _iso(row["last"])}
         for row in held.to_dicts()
     }
-    _table_with_download(_holdings_frame(plan, tables), "dashboard_holdings")
+    _table_with_download(_holdings_frame(plan, tables, view.principal), "dashboard_holdings")
 
 
 def _iso(day: date | None) -> str | None:

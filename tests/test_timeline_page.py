@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -12,19 +13,20 @@ from streamlit.testing.v1 import AppTest
 from data_access import lake
 
 
-def page_script(lake_dir: str) -> None:
+def page_script(lake_dir: str, principal: str = "cbp") -> None:
     from pathlib import Path
 
-    from data_access.access import CBP
+    from data_access.access import Principal
     from data_access.filters import Filters
     from pages import timeline
     from ui.data import View
 
-    timeline.render(View(Path(lake_dir), "duckdb", CBP, Filters()))
+    timeline.render(View(Path(lake_dir), "duckdb", Principal.parse(principal), Filters()))
 
 
-def run_page(lake_dir: Path, as_of: str | None = None) -> AppTest:
-    at = AppTest.from_function(page_script, args=(str(lake_dir),), default_timeout=30)
+def run_page(lake_dir: Path, as_of: str | None = None, principal: str = "cbp") -> AppTest:
+    script_args = (str(lake_dir), principal)
+    at = AppTest.from_function(page_script, args=script_args, default_timeout=30)
     if as_of is not None:
         at.query_params["as_of"] = as_of
     return at.run()
@@ -116,6 +118,44 @@ def test_holdings_per_category_come_from_the_lake(tmp_path):
     exams = holdings[holdings["category"] == "Exams"].iloc[0].tolist()
     assert exams[1] == "No report (a known gap)"
     assert exams[3] == 0
+
+
+def test_a_broker_reads_bonds_are_not_available_to_brokers(tmp_path):
+    """Not "Bond, 0 rows, first date None": brokers never see bonds (a CBP rule)."""
+    entries = pl.DataFrame(
+        {
+            "entry_number": ["XYZ00000010"],
+            "entry_type": ["01"],
+            "importer_number": ["12-3456789AB"],
+            "filer_code": ["XYZ"],
+            "port_of_entry": ["2704"],
+            "entry_date": [date(2024, 5, 6)],
+            "entered_value": [100],
+        }
+    )
+    bonds = pl.DataFrame(
+        {
+            "bond_number": ["B1"],
+            "importer_number": ["12-3456789AB"],
+            "bond_type": ["8"],
+            "effective_date": [date(2020, 1, 2)],
+        }
+    )
+    with lake.transaction(tmp_path) as tx:
+        tx.write("entry_summaries", entries)
+        tx.write("bonds", bonds)
+        tx.record(file="both.csv", rows_loaded=2)
+    at = run_page(tmp_path, "2019-07-15", principal="broker:XYZ")
+    assert not at.exception
+    holdings = at.dataframe[3].value
+    bond_row = holdings[holdings["category"] == "Bond"].iloc[0].tolist()
+    assert bond_row[:3] == ["Bond", "Bond Details", "Bond Details"]
+    assert pd.isna(bond_row[3])
+    assert bond_row[4:] == ["not available to brokers", "not available to brokers"]
+    summaries = holdings[holdings["in this dashboard"] == "Entry Summary Header"].iloc[0].tolist()
+    assert summaries[3:] == [1, "2024-05-06", "2024-05-06"]
+    exams = holdings[holdings["category"] == "Exams"].iloc[0].tolist()
+    assert exams[3:] == [0, "no rows", "no rows"]
 
 
 def test_malformed_file_shows_the_message_without_a_traceback(tmp_path, monkeypatch):

@@ -34,6 +34,8 @@ AUTH_KEYS = ("redirect_uri", "cookie_secret")
 PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 Mode = Literal["oidc", "proxy", "demo", "none"]
 
+PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
+
 _log = logging.getLogger("itrac.identity")
 
 
@@ -131,9 +133,11 @@ def _oidc_principal() -> Principal:
 
 
 def _sign_in_page(providers: list[str | None], problem: str | None) -> NoReturn:
+    without_menu()
     st.title("ITRAC analytics")
     if problem:
-        _stop_with(f"Sign-in is configured but cannot start: {problem}. No data is served.")
+        st.error(f"Sign-in is configured but cannot start: {problem}. No data is served.")
+        st.stop()
     st.write("Sign in to see the trade activity your account may see.")
     for provider in providers:
         label = "Sign in" if provider is None else f"Sign in with {provider.title()}"
@@ -219,6 +223,7 @@ def _signed_in_as(identity: str, principal: Principal, *, sign_out: bool) -> Non
 
 
 def _no_access(identity: str | None, reason: str = "") -> NoReturn:
+    without_menu()
     st.title("No access")
     who = f"**{_escape(identity)}**" if identity else "this account"
     st.write(
@@ -232,9 +237,30 @@ def _no_access(identity: str | None, reason: str = "") -> NoReturn:
 
 
 def _stop_with(message: str) -> NoReturn:
+    without_menu()
     st.error(message)
     st.stop()
     raise AssertionError("unreachable")
+
+
+def without_menu() -> None:
+    """No page menu on a page that serves no data (sign-in, no access, not configured).
+
+    Until st.navigation runs, Streamlit lists the files of pages/ in the sidebar by their
+    raw names ("dashboard, bond, cargo release..."). Every page address is registered
+    here, hidden, so a deep link shows this notice rather than "Page not found".
+    """
+    names = sorted(p.stem for p in PAGES_DIR.glob("*.py") if not p.stem.startswith("_"))
+    pages = [st.Page(_no_page, title="ITRAC analytics", url_path="home", default=True)]
+    pages += [
+        st.Page(_no_page, title="ITRAC analytics", url_path=name, visibility="hidden")
+        for name in names
+    ]
+    st.navigation(pages, position="hidden")
+
+
+def _no_page() -> None:
+    """Never run: the page that registered it stops first."""
 
 
 def _escape(text: str) -> str:
