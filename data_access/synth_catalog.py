@@ -108,9 +108,9 @@ BROKERS: tuple[Broker, ...] = (
 
 PRODUCTS: dict[str, Product] = {
     # furniture and home
-    "9403608093": Product(0.0, "NO", 150, 120, agency="CPSC"),
-    "9401614011": Product(0.0, "NO", 180, 100, agency="CPSC"),
-    "9403409060": Product(0.0, "NO", 220, 80, adcvd="cabinets"),
+    "9403608093": Product(0.0, "NO", 150, 120, agency="CPSC", s232="timber"),
+    "9401614011": Product(0.0, "NO", 180, 100, agency="CPSC", s232="timber"),
+    "9403409060": Product(0.0, "NO", 220, 80, adcvd="cabinets", s232="timber"),
     "9403509045": Product(0.0, "NO", 250, 60, adcvd="bedroom"),
     "9404210013": Product(0.03, "NO", 160, 100, adcvd="mattresses"),
     "9405114010": Product(0.039, "NO", 35, 800, agency="CPSC"),
@@ -197,8 +197,10 @@ _ALUMINUM_DEALS = ("CA", "MX", "AU", "AR")
 _AUTOS = ("autos", "auto_parts")  # EO 14289: 232 autos first, then IEEPA CA/MX, then metals
 
 # The ordinal order on a line follows this tuple. Not filed: registry ranges whose rate
-# varies by country or product (country-specific reciprocal 9903.02.xx, timber 9903.76.xx,
-# trucks 9903.74.xx), for want of a rate; the demo has no vehicles (9903.94.01).
+# varies by country or product (country-specific reciprocal 9903.02.xx, the rest of timber
+# 9903.76.xx), for want of a rate; the demo has no vehicles (9903.94.01), trucks
+# (9903.74.xx) or lumber (9903.76.01). Its upholstered furniture and cabinets carry
+# 9903.76.02/.03 from 2025-10-14 (Proclamation 10976).
 FILINGS: tuple[Filing, ...] = (
     Filing("9903.88.01"),
     Filing("9903.88.02"),
@@ -215,6 +217,8 @@ FILINGS: tuple[Filing, ...] = (
     Filing("9903.85.01", displaced_by=_AUTOS, exempt_origins=_ALUMINUM_DEALS),
     Filing("9903.85.02", displaced_by=_AUTOS),
     Filing("9903.78.01"),
+    Filing("9903.76.02"),
+    Filing("9903.76.03"),
     Filing("9903.01.63", annex2_exempt=True, displaced_by=("section_232",)),
     Filing("9903.01.25", annex2_exempt=True, displaced_by=("9903.01.63",)),
     Filing("9903.03.01", annex2_exempt=True, usmca_exempt=True),
