@@ -14,6 +14,7 @@ from data_access.access import Principal
 from data_access.ingest.load import FileResult
 from data_access.ingest.uploads import ingested_files, rejected_rows
 from ui import load_jobs
+from ui.column_formats import column_config
 from ui.data import View
 from ui.widgets import export_buttons, intro
 
@@ -126,7 +127,8 @@ def _summary(view: View, results: list[FileResult]) -> None:
         }
         for r in results
     ]
-    st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
+    loaded = pl.DataFrame(rows)
+    st.dataframe(loaded, hide_index=True, width="stretch", column_config=column_config(loaded))
     for r in results:
         if r.status == "failed":
             st.error(plain("; ".join(r.errors)))
@@ -135,7 +137,8 @@ def _summary(view: View, results: list[FileResult]) -> None:
     rejected = rejected_rows(view.lake, results)
     if not rejected.is_empty():
         st.markdown(f"**Rejected rows** ({rejected.height:,} problems): fix and load again.")
-        st.dataframe(rejected.head(1000), hide_index=True, width="stretch")
+        shown = rejected.head(1000)
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config(shown))
         export_buttons(lambda: rejected, name="rejected-rows", formats=("csv",))
 
 
@@ -146,7 +149,7 @@ def _ingested(view: View) -> None:
     if files.is_empty():
         st.info("Nothing loaded yet: upload an export above.", icon="📂")
         return
-    st.dataframe(files, hide_index=True, width="stretch")
+    st.dataframe(files, hide_index=True, width="stretch", column_config=column_config(files))
 
 
 if __name__ == "__main__":  # run by the legacy pages/ runner: go through the frame

@@ -11,6 +11,7 @@ import streamlit as st
 
 from data_access import settings
 from ui import entry_summary_charts as charts
+from ui import labels
 from ui.data import View, run
 from ui.drill_down import hts_breadcrumb, hts_drill, narrowed
 from ui.paged_table import dashed_entry_numbers, detail_table
@@ -84,7 +85,7 @@ def _kpi_row(k: dict) -> None:
     kpi_row(
         [
             Kpi("Entries", count(k["entries"])),
-            Kpi("Lines", count(k["lines"]), "Entry summary lines (Chapter 99 numbers not counted)"),
+            Kpi(labels.LINES, count(k["lines"]), labels.LINES_HELP),
             Kpi("Entered value", money(k["entered_value"])),
             Kpi("Duties", money(k["duties"]), "Duty (Chapter 99 included) plus ADD and CVD"),
             Kpi("Taxes and fees", money(k["taxes"] + k["fees"]), "Taxes, MPF and HMF"),

@@ -6,6 +6,7 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
+from ui import labels
 from ui.data import View, run
 from ui.widgets import Kpi, chart_with_table, count, empty_state, intro, kpi_row, money, percent
 
@@ -32,7 +33,7 @@ def _kpi_row(k: dict) -> None:
     kpi_row(
         [
             Kpi("Entries", count(k["entries"])),
-            Kpi("Lines", count(k["lines"]), "Entry summary lines (Chapter 99 numbers not counted)"),
+            Kpi(labels.LINES, count(k["lines"]), labels.LINES_HELP),
             Kpi("Entered value", money(k["entered_value"])),
             Kpi("Duties", money(k["duties"]), "Duty plus antidumping and countervailing duty"),
             Kpi("Taxes and fees", money(k["taxes"] + k["fees"]), "Taxes, MPF and HMF"),

@@ -11,6 +11,8 @@ import polars as pl
 import streamlit as st
 
 from data_access import codes, tariff_layers
+from ui import labels
+from ui.column_formats import column_config
 from ui.data import View, run
 from ui.paged_table import ENTRY_NUMBERS_NOTE, paged_table
 from ui.widgets import (
@@ -25,38 +27,21 @@ from ui.widgets import (
     money,
 )
 
-# Storage name -> the header shown (ACE's words where ACE has the field).
-HEADERS = {
-    "entry_number": "Entry Summary Number",
-    "line_number": "Entry Summary Line Number",
-    "tariff_ordinal": "Tariff Ordinal Number",
-    "entry_date": "Entry Date",
-    "importer_number": "Importer Number",
-    "country_of_origin": "Country of Origin Code",
-    "country_of_origin_description": "Country of Origin",
-    "goods_hts_number": "HTS Number - Full",
-    "layer_number": "Chapter 99 HTS Number",
-    "hts_code": "HTS",
-    "description": "HTS Description",
-    "month": "Month of Entry",
-    "program_name": "Program",
-    "finding_name": "Finding",
-    "detail": "What the registry says",
-    "in_force": "In force on the entry date",
-    "refundable": "Refundable (2026 IEEPA ruling)",
-    "tariff_rows": "Chapter 99 tariff rows",
-    "entries": "Entries",
-    "lines": "Lines",
-    "entered_value": "Line Tariff Goods Value Amount",
-    "duties": "Line Tariff Duty Amount",
-    "goods_duties": "Duty on the goods rows",
-    "refundable_duties": "Refundable IEEPA duty",
-    "effective_duty_rate": "Effective duty rate",
-    "rate_without_layers": "Rate without layers",
-    **{f"{p}_duties": f"{name} duty" for p, name in tariff_layers.PROGRAM_NAMES_ALL.items()},
-}
+PAGE = "tariff_layers"  # its wording in ui/labels.py
+# Storage name -> the header shown and exported (ui/labels.py's words for this page).
+HEADERS = labels.labels(
+    [
+        "entry_number", "line_number", "tariff_ordinal", "entry_date", "importer_number",
+        "country_of_origin", "country_of_origin_description", "goods_hts_number",
+        "layer_number", "hts_code", "description", "month", "program_name", "finding_name",
+        "detail", "in_force", "refundable", "tariff_rows", "entries", "lines",
+        "entered_value", "duties", "goods_duties", "refundable_duties",
+        "effective_duty_rate", "rate_without_layers",
+        *(f"{p}_duties" for p in tariff_layers.PROGRAM_NAMES_ALL),
+    ],
+    PAGE,
+)  # fmt: skip
 HIDDEN = ("program", "finding", "against")  # codes whose names are shown beside them
-RATES = ("effective_duty_rate", "rate_without_layers")
 
 
 def render(view: View) -> None:
@@ -108,18 +93,6 @@ def ace(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.rename({c: HEADERS[c] for c in frame.columns if c in HEADERS})
 
 
-def _formats(frame: pl.DataFrame) -> dict[str, object]:
-    config: dict[str, object] = {}
-    for name, dtype in frame.schema.items():
-        if isinstance(dtype, pl.Decimal):
-            config[name] = st.column_config.NumberColumn(format="dollar")
-        elif name in (HEADERS[r] for r in RATES):
-            config[name] = st.column_config.NumberColumn(format="percent")
-        elif dtype == pl.Date:
-            config[name] = st.column_config.DateColumn(format="YYYY-MM-DD")
-    return config
-
-
 def _dashed(frame: pl.DataFrame) -> pl.DataFrame:
     column = HEADERS["entry_number"]
     if column not in frame.columns:
@@ -130,7 +103,8 @@ def _dashed(frame: pl.DataFrame) -> pl.DataFrame:
 def table(frame: pl.DataFrame, *, name: str) -> None:
     """A table with ACE's headers and formatted numbers; exports hold the same columns."""
     shown = ace(frame)
-    st.dataframe(_dashed(shown), hide_index=True, width="stretch", column_config=_formats(shown))
+    config = column_config(shown, PAGE)
+    st.dataframe(_dashed(shown), hide_index=True, width="stretch", column_config=config)
     export_buttons(lambda: shown, name=name)
 
 
@@ -156,6 +130,7 @@ def _over_time(view: View) -> None:
         f"The dashed line marks the IEEPA ruling ({registry.refunds.ruling_date}); the shaded "
         f"band is the Section 122 duty ({window[0]} to {window[1]}).",
         key="tariff-layers-by-month",
+        table=PAGE,
     )
     st.subheader("Chapter 99 duty by program")
     table(run(view, "layers.by_program"), name="tariff-layers-by-program")
@@ -193,6 +168,7 @@ def _by_country(view: View) -> None:
         alt="Horizontal stacked bars per country of origin: the goods rows' own duty and each "
         "program's Chapter 99 duty; the table adds value and the rates with and without layers.",
         key="tariff-layers-by-country",
+        table=PAGE,
     )
 
 
@@ -212,6 +188,7 @@ def _by_hts(view: View) -> None:
         alt=f"Horizontal stacked bars per HTS {level} of the goods: each line's own duty and "
         "the duty of the Chapter 99 layers filed with it, by program.",
         key=f"tariff-layers-by-{level}",
+        table=PAGE,
     )
 
 
@@ -234,8 +211,7 @@ def _entries(view: View) -> None:
     st.subheader("Entries and their layers")
     st.caption(ENTRY_NUMBERS_NOTE)
     paged_table(view, "layers.entries", count_report="layers.entries_count",
-                key="tariff-layers-entries", display=lambda rows: _dashed(ace(rows)),
-                column_config=_formats)  # fmt: skip
+                key="tariff-layers-entries", display=lambda rows: _dashed(ace(rows)))  # fmt: skip
     st.subheader("Layers of an entry's lines")
     typed = st.text_input("Entry Summary Number", key="layer_entry", bind="query-params",
                           placeholder="ABC-1234567-6")  # fmt: skip

@@ -23,6 +23,7 @@ from data_access.timeline import (
     default_path,
     load_phases,
 )
+from ui.column_formats import column_config
 from ui.data import View, held_by
 
 AVAILABILITY_LABELS = {
@@ -320,7 +321,7 @@ def _linked(text: str, url: str | None) -> str:
 
 
 def _table_with_download(frame: pl.DataFrame, name: str) -> None:
-    st.dataframe(frame, hide_index=True)
+    st.dataframe(frame, hide_index=True, column_config=column_config(frame))
     st.download_button(
         "Download CSV",
         export.to_bytes(frame, "csv"),  # the one export writer: safe to open in Excel

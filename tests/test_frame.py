@@ -95,7 +95,8 @@ def test_no_demo_and_no_sign_in_serves_no_data(frame: AppTest, monkeypatch) -> N
 
 def test_coverage_in_the_sidebar(frame: AppTest) -> None:
     at = frame.run()
-    assert any("entries 2024-01-05 to 2025-03-01 · 5 lines" in c.value for c in at.sidebar.caption)
+    shown = [c.value for c in at.sidebar.caption]
+    assert any("entries 2024-01-05 to 2025-03-01 · 5 tariff rows" in c for c in shown)  # 4 lines
 
 
 def test_importer_choices_follow_the_principal(frame: AppTest) -> None:

@@ -108,7 +108,7 @@ DERIVED: dict[str, str] = {
     "hts_chapter": "HTS Chapter",
     "goods_hts_number": "HTS Number - Full",
     "layer_number": "Chapter 99 HTS Number",
-    "description": "Description",
+    "description": "HTS Description",  # the HTS reports' text of each code
     "case_number": "AD/CVD Case Number",
     "duty": "Duty Type",
     "amount_band": "Amount Band",
@@ -131,6 +131,16 @@ DERIVED: dict[str, str] = {
     "file": "File",
     "tables": "Tables",
     "note": "Note",
+    "rows_read": "Rows Read",
+    "rows_loaded": "Rows Loaded",
+    "rows_rejected": "Rows Rejected",
+    "rows_replaced": "Rows Replaced",
+    "loaded_at": "Loaded At",
+    "loaded_by": "Loaded By",
+    "row": "Row",
+    "column": "Column",
+    "reason": "Reason",
+    "value": "Value",
     "category": "Category",
     "phase": "Phase",
     "milestone": "Milestone",
@@ -154,7 +164,6 @@ DESCRIPTIONS: dict[str, str] = {
 CONTEXTS: dict[str, dict[str, str]] = {
     "tariff_layers": {
         "hts_code": "HTS",
-        "description": "HTS Description",
         "month": "Month of Entry",
         "detail": "What the registry says",
         "in_force": "In force on the entry date",

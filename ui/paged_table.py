@@ -16,6 +16,7 @@ import streamlit as st
 from data_access import codes, export
 from data_access.engine import get_engine
 from data_access.reports import REPORTS, Scope
+from ui.column_formats import column_config as formatted_columns
 from ui.data import View, run
 from ui.widgets import empty_state, export_buttons
 
@@ -38,8 +39,9 @@ def paged_table(
 
     `key` names the widgets and the exported files (`<key>.csv`, `<key>.xlsx`, ...), so
     both stay stable for bookmarks and browser tests. `display` reshapes the visible page
-    only (exports keep the stored values, as ACE exports do); `column_config` gives the
-    visible page's column formats (st.column_config per column name).
+    only (exports keep the stored values, as ACE exports do). On screen the columns read
+    as ACE's headers (those of the report's first lake table first) with formatted
+    numbers; `column_config` adds to the visible page's (st.column_config per column).
     """
     options = dict(options or {})
     total = int(run(view, count_report, **options).item(0, "rows"))
@@ -54,7 +56,8 @@ def paged_table(
         page = st.pagination(pages, key=f"{key}-page") if pages > 1 else 1
     rows = run(view, report, offset=(page - 1) * page_size, limit=page_size, **options)
     shown = display(rows) if display else rows
-    config = column_config(shown) if column_config else None
+    headers = REPORTS[report].tables[0] if REPORTS[report].tables else None
+    config = formatted_columns(shown, headers, column_config(shown) if column_config else None)
     table.dataframe(shown, hide_index=True, width="stretch", column_config=config)
     first = (page - 1) * page_size + 1
     st.caption(f"Rows {first:,}–{first + rows.height - 1:,} of {total:,}.")

@@ -9,6 +9,7 @@ import polars as pl
 import streamlit as st
 
 from data_access import lake, lake_check
+from ui import labels
 from ui.data import View, held_by
 
 
@@ -20,7 +21,8 @@ def coverage_note(view: View) -> None:
     lines = held.row(0, named=True)
     written = lake.coverage(view.lake)["written_at"].replace("T", " ")[:16]
     span = f"entries {lines['first']} to {lines['last']} · " if lines["rows"] else ""
-    st.sidebar.caption(f"Data loaded {written} UTC · {span}{lines['rows']:,} lines")
+    rows = f"{lines['rows']:,} {labels.TARIFF_ROWS.lower()}"  # Chapter 99 rows included
+    st.sidebar.caption(f"Data loaded {written} UTC · {span}{rows}", help=labels.TARIFF_ROWS_HELP)
 
 
 def require_lake(where: Path) -> None:

@@ -12,6 +12,7 @@ import polars as pl
 import streamlit as st
 
 from data_access import export
+from ui.column_formats import column_config as formatted_columns
 
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
 # Where plotly finds map outlines: the app's own static/ (see .streamlit/config.toml),
@@ -74,8 +75,10 @@ def chart_with_table(
     alt: str,
     key: str,
     column_config: Mapping[str, object] | None = None,
+    table: str | None = None,
 ) -> None:
-    """A chart, its alt text, and the same numbers as a table with exports one click away."""
+    """A chart, its alt text, and the same numbers as a table with exports one click away
+    (`table`, `column_config`: as `table_with_export`)."""
     st.subheader(title)
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
@@ -83,7 +86,7 @@ def chart_with_table(
         st.plotly_chart(figure, key=f"{key}-chart", config=PLOTLY_CONFIG)
         st.caption(alt)
     with table_tab:
-        table_with_export(frame, name=key, column_config=column_config)
+        table_with_export(frame, name=key, column_config=column_config, table=table)
 
 
 def table_with_export(
@@ -93,21 +96,15 @@ def table_with_export(
     full: Callable[[], pl.DataFrame] | None = None,
     formats: Sequence[str] = EXPORT_FORMATS,
     column_config: Mapping[str, object] | None = None,
+    table: str | None = None,
 ) -> None:
-    """The table and download buttons; `full` gives the whole result when `frame` is a page;
-    `column_config` adds to the dates' (e.g. `money_columns`)."""
-    config = date_columns(frame) | dict(column_config or {})
+    """The table and download buttons; `full` gives the whole result when `frame` is a page.
+    On screen the columns read as ACE's headers with formatted numbers (`table`: the lake
+    table or page whose headers win, see ui/labels.py); `column_config` adds to them.
+    The exports keep the stored names and values."""
+    config = formatted_columns(frame, table, column_config)
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
     export_buttons(full or (lambda: frame), name=name, formats=formats)
-
-
-def date_columns(frame: pl.DataFrame) -> dict[str, object]:
-    """Dates shown as dates (st.dataframe would add a midnight time)."""
-    return {
-        name: st.column_config.DateColumn(format="YYYY-MM-DD")
-        for name, dtype in frame.schema.items()
-        if dtype == pl.Date
-    }
 
 
 def money_columns(*names: str) -> dict[str, object]:
