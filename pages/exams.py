@@ -6,8 +6,11 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
+from data_access.periods import mark_partial
+from ui import charts
 from ui.data import View, run
 from ui.entry_summary_charts import plottable
+from ui.labels import label
 from ui.paged_table import detail_table
 from ui.widgets import (
     Kpi,
@@ -26,7 +29,11 @@ RATES = (  # report (its export name with dashes), code column, title
     ("exams.rate_by_hts_chapter", "hts_chapter", "Exam rate by HTS chapter"),
     ("exams.rate_by_mode", "mode_of_transport", "Exam rate by mode of transport"),
 )
-RATE_LABELS = {"exam_rate": "Exams per entry", "month": "Month", "label": ""}
+SHOWN = 15  # bars per exam-rate chart: the highest rates, then the rest as one "Other"
+EXAM_RATE = "Exam Rate (exams per entry)"
+
+
+SERIES = {"exams": "Exams", "discrepancies": "Exams that found a discrepancy"}
 
 
 def render(view: View) -> None:
@@ -43,7 +50,7 @@ def render(view: View) -> None:
         [
             Kpi("Exams", count(k["exams"])),
             Kpi("Entries", count(k["entries"]), "Entry summaries in the same period and filters"),
-            Kpi("Exam rate", f"{k['exam_rate'] or 0:.3f}", "Exams per entry"),
+            Kpi("Exam rate", percent(k["exam_rate"]), "Exams per entry, as a percent"),
             Kpi("Discrepancies", count(k["discrepancies"]), "Exams whose result was a discrepancy"),
             Kpi("Discrepancy rate", percent(k["discrepancy_rate"]), "Discrepancies / exams"),
             Kpi("CF-28", count(k["cf28"]), "Entries with a request for information"),
@@ -54,15 +61,16 @@ def render(view: View) -> None:
 
 
 def _rates(view: View) -> None:
-    trend = run(view, "exams.rate_by_month")
-    figure = px.line(trend, x="month", y="exam_rate", markers=True, labels=RATE_LABELS)
-    chart_with_table(
-        figure,
-        trend,
+    charts.trend_with_table(
+        run(view, "exams.rate_by_month"),
         title="Exam rate over time",
-        alt="Line: exams per entry each month (exams by exam date, entries by entry date); "
-        "the table adds the exam and entry counts.",
+        alt="Line: exams per entry each month, as a percent (exams by exam date, entries by "
+        "entry date); the table adds the exam and entry counts.",
         key="exams-rate-by-month",
+        where=charts.span(view, "exams", "entry_summaries"),
+        y=["exam_rate"],
+        y_title=EXAM_RATE,
+        percent=True,
     )
     for (report, code, title), column in zip(RATES, st.columns(2) * 2, strict=True):
         with column:
@@ -70,17 +78,18 @@ def _rates(view: View) -> None:
 
 
 def _rate_bars(frame: pl.DataFrame, code: str, title: str, key: str) -> None:
-    plotted = plottable(frame.sort("exam_rate", code, descending=[True, False]).head(20), code)
-    figure = px.bar(
-        plotted.reverse(), x="exam_rate", y="label", orientation="h",
-        hover_data={"exams": ":,", "entries": ":,"}, labels=RATE_LABELS,
+    figure = charts.ranked_bars(
+        plottable(frame, code), value="exam_rate", n=SHOWN, sums=("exams", "entries"),
+        rate=("exams", "entries"), hover={"exams": ":,", "entries": ":,"}, x_title=EXAM_RATE,
+        percent=True,
     )  # fmt: skip
     chart_with_table(
         figure,
         frame,
         title=title,
-        alt=f"Horizontal bars: exams per entry, highest at the top ({title}); "
-        "an entry with goods from several countries or chapters counts under each.",
+        alt=f"Horizontal bars: exams per entry as a percent, highest at the top ({title}): "
+        f"the {SHOWN} highest by name, the rest together as Other; an entry with goods from "
+        "several countries or chapters counts under each.",
         key=key,
     )
 
@@ -89,10 +98,19 @@ def _types_and_results(view: View) -> None:
     types = run(view, "exams.types")
     if empty_state(types, "exams with these filters"):
         return
+    long = (
+        plottable(types, "exam_type")
+        .unpivot(
+            on=["exams", "discrepancies"], index="label", variable_name="series", value_name="value"
+        )
+        .with_columns(pl.col("series").replace_strict(SERIES))
+    )
     figure = px.bar(
-        plottable(types, "exam_type"), x="label", y=["exams", "discrepancies"],
-        barmode="group", labels={"label": "Exam type", "value": "Exams", "variable": ""},
+        long, x="label", y="value", color="series", barmode="group", text_auto=",",
+        color_discrete_map=charts.colours(long, "series"),
+        labels={"label": label("exam_type_description"), "value": "Exams", "series": ""},
     )  # fmt: skip
+    charts.category_ticks(figure)
     chart_with_table(
         figure,
         types,
@@ -106,7 +124,8 @@ def _types_and_results(view: View) -> None:
         .then(pl.col("result_description"))
         .otherwise(pl.col("label"))
     )
-    figure = px.pie(plotted, names="label", values="exams", hole=0.4)
+    figure = px.pie(plotted, names="label", values="exams", hole=0.4, color="label",
+                    color_discrete_map=charts.colours(plotted, "label"))  # fmt: skip
     chart_with_table(
         figure,
         results,
@@ -121,16 +140,18 @@ def _cf_forms(view: View) -> None:
     forms = run(view, "exams.cf28_cf29_by_month")
     if empty_state(forms):
         return
-    figure = px.bar(
-        forms, x="month", y=["cf28", "cf29"], barmode="group",
-        labels={"month": "Month of entry", "value": "Entries", "variable": "Form"},
-    )  # fmt: skip
+    where = charts.span(view, "entry_summaries")
+    figure = charts.month_bars(
+        forms, y=["cf28", "cf29"], where=where, barmode="group", y_title="Entries"
+    )
+    table = mark_partial(forms, where)
     chart_with_table(
         figure,
-        forms,
+        table,
         title="CF-28 and CF-29 over time",
         alt="Grouped bars: per month of entry, entries that drew a CF-28 (request for "
-        "information) and a CF-29 (notice of action); the table adds all entries.",
+        "information) and a CF-29 (notice of action); the table adds all entries."
+        + charts.partial_caption(table, where),
         key="exams-cf28-cf29",
     )
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from ui import labels
+from data_access.periods import mark_partial
+from ui import charts, labels
 from ui.data import View, run
 from ui.widgets import Kpi, chart_with_table, count, empty_state, intro, kpi_row, money, percent
+
+ALL = 1000  # rows asked of a top-N report: every one (the chart shows the top and Other)
+USD = "Entered Value (USD)"
 
 
 def render(view: View) -> None:
@@ -21,12 +24,13 @@ def render(view: View) -> None:
     if empty_state(kpis.filter(kpis.get_column("entries") > 0)):
         return
     _kpi_row(kpis.row(0, named=True))
-    _trend(run(view, "overview.monthly_trend"))
+    _trend(view, run(view, "overview.monthly_trend"))
     left, right = st.columns(2)
     with left:
-        _top(run(view, "overview.top_countries"), "country_of_origin", "Top countries of origin")
+        countries = run(view, "overview.top_countries", limit=ALL)
+        _top(countries, "country_of_origin", "Top countries of origin")
     with right:
-        _top(run(view, "overview.top_hts_chapters"), "hts_chapter", "Top HTS chapters")
+        _top(run(view, "overview.top_hts_chapters", limit=ALL), "hts_chapter", "Top HTS chapters")
 
 
 def _kpi_row(k: dict) -> None:
@@ -42,42 +46,34 @@ def _kpi_row(k: dict) -> None:
     )
 
 
-def _trend(trend: pl.DataFrame) -> None:
-    plotted = trend.with_columns(pl.col("entered_value", "duties").cast(pl.Float64))
-    figure = px.bar(
-        plotted,
-        x="month",
-        y="entered_value",
-        labels={"month": "Month of entry", "entered_value": "Entered value (USD)"},
-        hover_data={"duties": ":,.0f", "entries": ":,"},
-    )
+def _trend(view: View, trend: pl.DataFrame) -> None:
+    where = charts.span(view, "entry_lines")
+    figure = charts.month_bars(trend, y="entered_value", where=where, y_title=USD)
+    table = mark_partial(trend, where)
     chart_with_table(
         figure,
-        trend,
+        table,
         title="Monthly trend",
         alt="Bar chart of entered value per month of entry; the table adds entries, duties, "
-        "taxes, fees and the effective duty rate per month.",
+        "taxes, fees and the effective duty rate per month." + charts.partial_caption(table, where),
         key="overview-monthly-trend",
     )
 
 
 def _top(frame: pl.DataFrame, key: str, title: str) -> None:
     plotted = frame.with_columns(
-        pl.col("entered_value").cast(pl.Float64),
         label=pl.concat_str(pl.col(key), pl.lit(" "), pl.col(f"{key}_description")),
     )
-    figure = px.bar(
-        plotted.reverse(),
-        x="entered_value",
-        y="label",
-        orientation="h",
-        labels={"entered_value": "Entered value (USD)", "label": ""},
-    )
+    figure = charts.ranked_bars(
+        plotted, value="entered_value", sums=("entered_value", "duties", "lines"), money=True,
+        x_title=USD, hover={"duties": ":$,.2f", "lines": ":,"},
+    )  # fmt: skip
     chart_with_table(
         figure,
         frame,
         title=title,
-        alt=f"Horizontal bars: {title[0].lower()}{title[1:]} by entered value, largest first.",
+        alt=f"Horizontal bars: {title[0].lower()}{title[1:]} by entered value, largest first: "
+        f"the top {charts.TOP_N} by name and the rest as Other; the table lists every one.",
         key=f"overview-{key}",
     )
 

@@ -167,7 +167,7 @@ def test_exams_page_tabs(page_lake, tab) -> None:
 
 def test_exam_details_for_a_broker(page_lake) -> None:
     at = open_page(page_lake, "exams", principal="broker:XYZ", exam_tab="Exam details")
-    assert metrics(at)["Exam rate"] == "0.750"
+    assert metrics(at)["Exam rate"] == "75.00%"  # a rate is a percent (issue 16)
     assert at.dataframe[0].value["exam_id"].tolist() == ["X4", "X5", "X7"]
     assert "exams-details-parquet" in {b.key for b in at.download_button}
 

@@ -10,16 +10,20 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
+from data_access.periods import mark_partial
+from ui import charts
 from ui.data import View, run
 from ui.drill_down import clickable_bars, drill_to, next_level
+from ui.labels import label
 from ui.widgets import chart_with_table, empty_state
 
 MONEY_LABELS = {
-    "entered_value": "Entered value (USD)",
+    "entered_value": "Entered Value (USD)",
     "duties": "Duties (USD)",
     "amount": "Amount (USD)",
-    "month": "Month of entry",
+    "month": "Month of Entry",
 }
+MEASURES = ("entries", "lines", "entered_value", "duties")  # what adds up into "Other"
 
 
 def plottable(frame: pl.DataFrame, code: str) -> pl.DataFrame:
@@ -28,7 +32,11 @@ def plottable(frame: pl.DataFrame, code: str) -> pl.DataFrame:
     code_text = pl.col(code).cast(pl.String)
     label = code_text.fill_null("(none)")
     if description:  # a missing code reads as its description ("No special program")
-        named = pl.concat_str(code_text, pl.lit(" "), pl.col(description).fill_null(""))
+        said = pl.col(description).fill_null("")
+        same = said.str.to_lowercase() == code_text.str.to_lowercase()  # "Released Released"
+        named = pl.when(same | (said == "")).then(code_text).otherwise(
+            pl.concat_str(code_text, pl.lit(" "), said)
+        )  # fmt: skip
         label = named.fill_null(pl.col(description)).fill_null("(none)")
     label = label.str.strip_chars()
     return frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64), label=label)
@@ -39,33 +47,38 @@ def trends(view: View, recon: str) -> None:
     monthly = run(view, "entry_summary.monthly_by_entry_type", recon=recon)
     if empty_state(monthly):
         return
-    plotted = plottable(monthly, "entry_type")
+    where = charts.span(view, "entry_lines")
+    table = mark_partial(monthly, where)
+    order = charts.stable_order(view, "entry_type")
     for measure, what in (("entered_value", "Entered value"), ("duties", "Duties")):
-        figure = px.bar(
-            plotted, x="month", y=measure, color="label",
-            labels={**MONEY_LABELS, "label": "Entry type"},
+        plotted = charts.top_n(
+            plottable(monthly, "entry_type"), "label", measure, sums=MEASURES, by=("month",),
+            also=("entry_type",),
         )  # fmt: skip
+        figure = charts.month_bars(
+            plotted, y=measure, where=where, color="label", key="entry_type", order=order,
+            y_title=MONEY_LABELS[measure],
+        )  # fmt: skip
+        figure.update_layout(legend_title_text=label("entry_type_description"))
         chart_with_table(
             figure,
-            monthly,
+            table,
             title=f"{what} per month by entry type",
             alt=f"Stacked bars: {what.lower()} per month of entry, one colour per entry "
-            "type; the table lists month, entry type, entries, lines, value and duties.",
+            f"type (the {charts.TOP_N} largest, the rest as Other); the table lists month, "
+            "entry type, entries, lines, value and duties." + charts.partial_caption(table, where),
             key=f"entry-summary-monthly-{measure.replace('_', '-')}",
         )
-    rate = run(view, "entry_summary.duty_rate_trend", recon=recon)
-    figure = px.line(
-        plottable(rate, "month"), x="month", y="effective_duty_rate", markers=True,
-        labels={**MONEY_LABELS, "effective_duty_rate": "Duties / entered value"},
-    )  # fmt: skip
-    figure.update_yaxes(tickformat=".1%")
-    chart_with_table(
-        figure,
-        rate,
+    charts.trend_with_table(
+        run(view, "entry_summary.duty_rate_trend", recon=recon),
         title="Effective duty rate over time",
         alt="Line: duties (including antidumping, countervailing and Chapter 99 duties) "
-        "divided by entered value, per month of entry.",
+        "divided by entered value, per month of entry, as a percent.",
         key="entry-summary-duty-rate",
+        where=where,
+        y=["effective_duty_rate"],
+        y_title="Effective Duty Rate (duties / entered value)",
+        percent=True,
     )
 
 
@@ -75,7 +88,7 @@ def breakdowns(view: View, recon: str) -> None:
     countries = run(view, "entry_summary.countries", recon=recon)
     left, right = st.columns(2)
     with left:
-        _ranked(countries.head(15), "country_of_origin", "Countries of origin", "countries")
+        _ranked(countries, "country_of_origin", "Countries of origin", "countries")
     with right:
         figure = px.choropleth(
             plottable(countries, "country_of_origin"), locations="iso3", color="entered_value",
@@ -99,18 +112,19 @@ def breakdowns(view: View, recon: str) -> None:
 
 
 def _ranked(frame: pl.DataFrame, code: str, title: str, key: str) -> None:
-    figure = px.bar(
-        plottable(frame, code).reverse(), x="entered_value", y="label", orientation="h",
-        hover_data={"duties": ":,.2f", "entries": ":,"},
-        labels={**MONEY_LABELS, "label": ""},
+    sums = [c for c in MEASURES if c in frame.columns]
+    figure = charts.ranked_bars(
+        plottable(frame, code), value="entered_value", sums=sums, money=True,
+        hover={"duties": ":$,.2f", "entries": ":,"}, x_title=MONEY_LABELS["entered_value"],
     )  # fmt: skip
     chart_with_table(
         figure,
         frame,
         title=title,
         alt=f"Horizontal bars: {title[0].lower() + title[1:]} by entered value, largest at "
-        "the top; the "
-        "table adds entries, lines, duties, share of value and effective duty rate.",
+        f"the top: the {charts.TOP_N} largest by name, the rest together as Other; the "
+        "table lists every one with entries, lines, duties, share of value and effective "
+        "duty rate.",
         key=f"entry-summary-{key}",
     )
 
@@ -145,33 +159,58 @@ def trade_programs(view: View, recon: str) -> None:
     shares = run(view, "entry_summary.spi_share", recon=recon)
     if empty_state(shares):
         return
-    figure = px.area(
-        plottable(shares, "spi"), x="month", y="share", color="label",
-        labels={**MONEY_LABELS, "share": "Share of entered value", "label": "Program"},
+    title = "Share of value by special program (SPI)"
+    st.subheader(title)
+    where = charts.span(view, "entry_lines")
+    table = mark_partial(shares, where)
+    partial = bool(table.get_column("partial_month").any())
+    include = charts.partial_toggle("entry-summary-spi-share") if partial else False
+    plotted = charts.top_n(
+        plottable(shares, "spi"),
+        "label",
+        "entered_value",
+        sums=("entered_value", "share"),
+        by=("month",),
+        also=("spi",),
+    )
+    if not include:
+        plotted = mark_partial(plotted, where).filter(~pl.col("partial_month"))
+    figure = charts.month_bars(
+        plotted, y="share", where=where, color="label", key="spi",
+        order=charts.stable_order(view, "spi"), y_title="Share of Entered Value", percent=True,
     )  # fmt: skip
-    figure.update_yaxes(tickformat=".0%")
+    figure.update_layout(legend_title_text=label("spi_description"))
+    shown = charts.HATCHED if include else "left out"
     chart_with_table(
         figure,
-        shares,
-        title="Share of value by special program (SPI)",
-        alt="Stacked areas: each month's entered value split by special program indicator, "
-        "as shares adding up to 100%; 'No special program' is value claimed under none.",
+        table,
+        title=None,
+        alt="Stacked bars: each month's entered value split by special program indicator, "
+        "as shares adding up to 100%; 'No special program' is value claimed under none."
+        + charts.partial_caption(table, where, shown=shown),
         key="entry-summary-spi-share",
     )
     extra = run(view, "entry_summary.chapter99_duties", recon=recon)
     if extra.is_empty():
         st.info("No Chapter 99 additional duties (such as Section 301) for these filters.")
         return
-    figure = px.bar(
-        plottable(extra, "country_of_origin"), x="month", y="duties", color="label",
-        labels={**MONEY_LABELS, "label": "Country of origin"},
+    where = charts.span(view, "entry_lines")
+    sums = [c for c in extra.columns if c in ("duties", "tariff_rows", "entries")]
+    plotted = charts.top_n(plottable(extra, "country_of_origin"), "label", "duties", sums=sums,
+                           by=("month",), also=("country_of_origin",))  # fmt: skip
+    figure = charts.month_bars(
+        plotted, y="duties", where=where, color="label", key="country_of_origin",
+        order=charts.stable_order(view, "country_of_origin"), y_title=MONEY_LABELS["duties"],
     )  # fmt: skip
+    figure.update_layout(legend_title_text=label("country_of_origin_description"))
+    table = mark_partial(extra, where)
     chart_with_table(
         figure,
-        extra,
+        table,
         title="Chapter 99 additional duties by country",
         alt="Stacked bars: duty paid on Chapter 99 numbers (e.g. Section 301, 232) per "
-        "month of entry, one colour per country of origin.",
+        f"month of entry, one colour per country of origin (the {charts.TOP_N} largest, the "
+        "rest as Other)." + charts.partial_caption(table, where),
         key="entry-summary-chapter99",
     )
 
@@ -181,10 +220,13 @@ def adcvd(view: View, recon: str) -> None:
     if cases.is_empty():
         st.info("No antidumping or countervailing duty (type 03) entries for these filters.")
         return
+    plotted = plottable(cases, "case_number")
     figure = px.bar(
-        plottable(cases, "case_number"), x="label", y="amount", color="duty",
-        barmode="group", labels={**MONEY_LABELS, "label": "Case number", "duty": "Duty"},
+        plotted, x="label", y="amount", color="duty", barmode="group",
+        color_discrete_map=charts.colours(plotted, "duty"),
+        labels={**MONEY_LABELS, "label": label("case_number"), "duty": label("duty")},
     )  # fmt: skip
+    charts.category_ticks(figure)
     chart_with_table(
         figure,
         cases,

@@ -71,15 +71,17 @@ def chart_with_table(
     figure: go.Figure,
     frame: pl.DataFrame,
     *,
-    title: str,
+    title: str | None,
     alt: str,
     key: str,
     column_config: Mapping[str, object] | None = None,
     table: str | None = None,
 ) -> None:
     """A chart, its alt text, and the same numbers as a table with exports one click away
-    (`table`, `column_config`: as `table_with_export`)."""
-    st.subheader(title)
+    (`title` None: the caller drew the heading, and controls under it; `table`,
+    `column_config`: as `table_with_export`)."""
+    if title:
+        st.subheader(title)
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
         figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=None)
