@@ -13,9 +13,12 @@ import polars as pl
 import streamlit as st
 
 from data_access.reports import bond_sufficiency
+from ui import charts
 from ui.data import View, run
 from ui.entry_summary_charts import plottable
+from ui.labels import label
 from ui.paged_table import detail_table
+from ui.palette import PALETTE
 from ui.widgets import (
     Kpi,
     as_of_input,
@@ -165,14 +168,18 @@ def _single_transaction(view: View, _as_of: date) -> None:
     bonds = run(view, "bond.single_transaction")
     if empty_state(bonds, "single-transaction bonds in this period"):
         return
+    plotted = plottable(bonds, "surety_code")
     figure = px.bar(
-        plottable(bonds, "surety_code"),
+        plotted,
         x="label",
         y="bonds",
         color="amount_band",
-        hover_data={"total_amount": ":,.2f"},
-        labels={"label": "Surety", "bonds": "Bonds", "amount_band": "Amount"},
-    )
+        color_discrete_map=charts.colours(plotted, "amount_band"),
+        hover_data={"total_amount": ":$,.2f"},
+        labels={"label": "Surety", "bonds": "Bonds", "amount_band": "Amount",
+                "total_amount": label("total_amount")},
+    )  # fmt: skip
+    charts.category_ticks(figure)
     chart_with_table(
         figure,
         bonds,
@@ -192,8 +199,12 @@ def _activity_codes(view: View, as_of: date) -> None:
         x="label",
         y="amount_in_force",
         hover_data={"bonds": ":,", "in_force": ":,"},
-        labels={"label": "Activity code", "amount_in_force": "Amount in force (USD)"},
-    )
+        labels={"label": label("activity_code_description"),
+                "amount_in_force": "Amount in Force (USD)", "bonds": label("bonds"),
+                "in_force": label("in_force")},
+        color_discrete_sequence=PALETTE,
+    )  # fmt: skip
+    charts.category_ticks(figure)
     chart_with_table(
         figure,
         codes,

@@ -6,9 +6,13 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
+from data_access.periods import mark_partial
+from ui import charts
 from ui.data import View, run
 from ui.entry_summary_charts import plottable
+from ui.labels import label
 from ui.paged_table import detail_table
+from ui.palette import PALETTE
 from ui.widgets import (
     Kpi,
     chart_with_table,
@@ -19,7 +23,7 @@ from ui.widgets import (
     lazy_tabs,
 )
 
-DAYS = {"median_days": "Median days", "p90_days": "90th percentile days", "month": "Month"}
+DAYS = {"median_days": "Median days", "p90_days": "90th percentile days"}
 SLOWEST = 15  # bars shown; the table behind each chart keeps every port or mode
 
 
@@ -51,20 +55,26 @@ def _days(value: float | None) -> str:
 
 def _volumes(view: View) -> None:
     monthly = run(view, "cargo_release.monthly")
+    where = charts.span(view, "cargo_releases")
+    table = mark_partial(monthly, where)
     for code, what in (("port_of_entry", "port of entry"), ("mode_of_transport", "mode")):
-        figure = px.bar(
-            plottable(monthly, code),
-            x="month",
-            y="releases",
-            color="label",
-            labels={"month": "Month of arrival", "releases": "Releases", "label": what.title()},
-        )
+        per_code = monthly.group_by("month", code).agg(pl.col("releases").sum())
+        plotted = charts.top_n(
+            plottable(per_code, code), "label", "releases", sums=("releases",), by=("month",),
+            also=(code,),
+        )  # fmt: skip
+        figure = charts.month_bars(
+            plotted, y="releases", where=where, color="label", key=code,
+            order=charts.stable_order(view, code), y_title=label("releases"),
+        )  # fmt: skip
+        figure.update_layout(legend_title_text=label(f"{code}_description"))
         chart_with_table(
             figure,
-            monthly,
+            table,
             title=f"Releases per month by {what}",
-            alt=f"Stacked bars: releases per month of arrival, one colour per {what}; the "
-            "table lists month, port, mode and releases.",
+            alt=f"Stacked bars: releases per month of arrival, one colour per {what} (the "
+            f"{charts.TOP_N} busiest, the rest as Other); the table lists month, port, mode "
+            "and releases." + charts.partial_caption(table, where),
             key=f"cargo-release-monthly-{code.replace('_', '-')}",
         )
 
@@ -73,21 +83,15 @@ def _release_time(view: View) -> None:
     trend = run(view, "cargo_release.release_time_monthly")
     if empty_state(trend, "released shipments with these filters"):
         return
-    figure = px.line(
-        trend,
-        x="month",
-        y=["median_days", "p90_days"],
-        markers=True,
-        labels={**DAYS, "value": "Days, arrival to release", "variable": ""},
-    )
-    figure.for_each_trace(lambda trace: trace.update(name=DAYS[trace.name]))
-    chart_with_table(
-        figure,
+    charts.trend_with_table(
         trend,
         title="Release time per month",
         alt="Lines: median and 90th percentile days from arrival to release, per month of "
         "arrival; the table adds how many shipments were released.",
         key="cargo-release-time-monthly",
+        where=charts.span(view, "cargo_releases"),
+        y=["median_days", "p90_days"],
+        y_title="Days, arrival to release",
     )
     left, right = st.columns(2)
     slowest = (
@@ -109,8 +113,12 @@ def _slowest(frame: pl.DataFrame, code: str, title: str, key: str) -> None:
         barmode="group",
         labels={**DAYS, "value": "Days", "label": "", "variable": ""},
         hover_data={"released": ":,"},
+        text_auto=".1f",
+        color_discrete_sequence=PALETTE,
     )
     figure.for_each_trace(lambda trace: trace.update(name=DAYS[trace.name]))
+    charts.category_ticks(figure, "y")
+    figure.update_layout(height=max(260, 60 + 40 * plotted.height))
     chart_with_table(
         figure,
         frame,
@@ -125,9 +133,11 @@ def _status_and_holds(view: View) -> None:
     left, right = st.columns(2)
     with left:
         mix = run(view, "cargo_release.status_mix")
-        figure = px.pie(
-            plottable(mix, "release_status"), names="label", values="releases", hole=0.4
-        )
+        plotted = plottable(mix, "release_status")
+        order = charts.stable_order(view, "release_status")
+        colours = charts.colours(plotted, "label", key="release_status", order=order)
+        figure = px.pie(plotted, names="label", values="releases", hole=0.4, color="label",
+                        color_discrete_map=colours)  # fmt: skip
         chart_with_table(
             figure,
             mix,
@@ -144,8 +154,15 @@ def _status_and_holds(view: View) -> None:
             x="label",
             y="holds",
             hover_data={"median_days": ":.1f"},
-            labels={"label": "Agency", "holds": "Shipments held"},
+            labels={
+                "label": "Agency",
+                "holds": "Shipments held",
+                "median_days": DAYS["median_days"],
+            },
+            text_auto=",",
+            color_discrete_sequence=PALETTE,
         )
+        charts.category_ticks(figure)
         chart_with_table(
             figure,
             holds,

@@ -9,8 +9,11 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
+from data_access.periods import mark_partial
+from ui import charts
 from ui.data import View, run
 from ui.entry_summary_charts import plottable
+from ui.labels import label
 from ui.paged_table import detail_table
 from ui.widgets import (
     Kpi,
@@ -128,24 +131,20 @@ def _flags(view: View, _as_of: date) -> None:
     flags = run(view, "reconciliation.flags_monthly")
     if empty_state(flags):
         return
-    figure = px.bar(
-        plottable(flags, "flag_type"),
-        x="month",
-        y="flagged_entries",
-        color="label",
-        labels={
-            "month": "Month of entry summary",
-            "flagged_entries": "Flagged entries",
-            "label": "Flag",
-        },
-    )
+    where = charts.span(view, "reconciliations")
+    figure = charts.month_bars(
+        plottable(flags, "flag_type"), y="flagged_entries", where=where, color="label",
+        key="flag_type", order=charts.stable_order(view, "flag_type"),
+    )  # fmt: skip
+    figure.update_layout(legend_title_text=label("flag_type_description"))
+    table = mark_partial(flags, where)
     chart_with_table(
         figure,
-        flags,
+        table,
         title="Flagged entries by flag type",
         alt="Stacked bars: flagged entries per month of entry summary, one colour per "
         "reconciliation flag (value, classification, 9802 and their combinations); the "
-        "table adds how many also carry an FTA flag.",
+        "table adds how many also carry an FTA flag." + charts.partial_caption(table, where),
         key="reconciliation-flags-monthly",
     )
 
@@ -154,19 +153,18 @@ def _filed_vs_open(view: View, as_of: date) -> None:
     frame = run(view, "reconciliation.filed_vs_open", as_of=as_of)
     if empty_state(frame):
         return
-    figure = px.bar(
-        frame,
-        x="month",
-        y=["filed", "open"],
-        barmode="stack",
-        labels={"month": "Month flagged", "value": "Flagged entries", "variable": ""},
+    where = charts.span(view, "reconciliations")
+    figure = charts.month_bars(
+        frame, y=["filed", "open"], where=where, y_title=label("flagged_entries")
     )
+    table = mark_partial(frame, where)
     chart_with_table(
         figure,
-        frame,
+        table,
         title="Filed vs open",
         alt="Stacked bars: per month the entries were flagged, how many are reconciled and "
-        f"how many are still open; the table adds those overdue on {as_of:%d %b %Y}.",
+        f"how many are still open; the table adds those overdue on {as_of:%d %b %Y}."
+        + charts.partial_caption(table, where),
         key="reconciliation-filed-vs-open",
     )
 
@@ -175,14 +173,11 @@ def _adjustments(view: View, _as_of: date) -> None:
     frame = run(view, "reconciliation.adjustments")
     if empty_state(frame, "filed reconciliations with these filters"):
         return
-    plotted = frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
-    figure = px.bar(
-        plotted,
-        x="month",
-        y=["value_adjustment", "duty_adjustment"],
-        barmode="group",
-        labels={"month": "Month filed", "value": "USD (negative: refund)", "variable": ""},
-    )
+    figure = charts.month_bars(
+        frame, y=["value_adjustment", "duty_adjustment"], where=None, barmode="group",
+        y_title="USD (negative: refund)",
+    )  # fmt: skip
+    figure.update_xaxes(title="Month Filed")
     chart_with_table(
         figure,
         frame,

@@ -16,8 +16,10 @@ import streamlit as st
 from data_access import cape, refund_routes, settings
 from data_access.refund_routes import RefundRules
 from data_access.reports.refunds import ENTRY_HEADERS, NONE, NOT_ELIGIBLE, WEEKS
+from ui import charts
 from ui.data import View, run
 from ui.paged_table import detail_table
+from ui.palette import PALETTE
 from ui.widgets import (
     Kpi,
     as_of_input,
@@ -96,8 +98,9 @@ def _by_route(view: View, as_of: date) -> None:
     figure = px.bar(
         _plotted(summary), x="route_name", y="ieepa_duty", hover_data={"entries": ":,"},
         labels={"route_name": "Refund route", "ieepa_duty": "IEEPA duty (USD)",
-                "entries": "Entries"},
+                "entries": "Entries"}, text_auto="$,.3s", color_discrete_sequence=PALETTE,
     )  # fmt: skip
+    charts.category_ticks(figure)
     chart_with_table(
         figure,
         summary.select(list(BY_ROUTE)).rename(BY_ROUTE),
@@ -120,8 +123,11 @@ def _closing(view: View, as_of: date) -> None:
         f"loses its route in the next {WEEKS} weeks unless claimed.",
         icon=":material/hourglass_top:",
     )
+    plotted = _plotted(weeks)
     figure = px.bar(
-        _plotted(weeks), x="week_start", y="ieepa_duty", color="route_name",
+        plotted, x="week_start", y="ieepa_duty", color="route_name",
+        color_discrete_map=charts.colours(plotted, "route_name", key="route",
+                                          order=list(ROUTE_KPIS.values())),
         hover_data={"entries": ":,", "week_end": True},
         labels={"week_start": "Week starting", "ieepa_duty": "IEEPA duty (USD)",
                 "route_name": "Window closing", "entries": "Entries", "week_end": "Week ending"},

@@ -11,7 +11,8 @@ import polars as pl
 import streamlit as st
 
 from data_access import codes, tariff_layers
-from ui import labels
+from data_access.periods import mark_partial
+from ui import charts, labels
 from ui.column_formats import column_config
 from ui.data import View, run
 from ui.paged_table import ENTRY_NUMBERS_NOTE, paged_table
@@ -33,8 +34,8 @@ HEADERS = labels.labels(
     [
         "entry_number", "line_number", "tariff_ordinal", "entry_date", "importer_number",
         "country_of_origin", "country_of_origin_description", "goods_hts_number",
-        "layer_number", "hts_code", "description", "month", "program_name", "finding_name",
-        "detail", "in_force", "refundable", "tariff_rows", "entries", "lines",
+        "layer_number", "hts_code", "description", "month", "partial_month", "program_name",
+        "finding_name", "detail", "in_force", "refundable", "tariff_rows", "entries", "lines",
         "entered_value", "duties", "goods_duties", "refundable_duties",
         "effective_duty_rate", "rate_without_layers",
         *(f"{p}_duties" for p in tariff_layers.PROGRAM_NAMES_ALL),
@@ -112,23 +113,23 @@ def table(frame: pl.DataFrame, *, name: str) -> None:
 def _over_time(view: View) -> None:
     monthly = run(view, "layers.by_program_month")
     registry = tariff_layers.load()
-    plotted = monthly.with_columns(pl.col("duties").cast(pl.Float64))
-    figure = px.bar(
-        plotted,
-        x="month",
-        y="duties",
-        color="program_name",
-        labels={"month": "Month of entry", "duties": "Chapter 99 duty (USD)", "program_name": ""},
-    )
+    where = charts.span(view, "entry_lines")
+    figure = charts.month_bars(
+        monthly, y="duties", where=where, color="program_name", key="program",
+        order=list(tariff_layers.PROGRAM_NAMES_ALL), y_title="Chapter 99 Duty (USD)",
+    )  # fmt: skip
+    figure.update_layout(legend_title_text="")
     _mark_the_law(figure, registry)
     window = _section_122_window(registry)
+    flagged = mark_partial(monthly, where)
     chart_with_table(
         figure,
-        ace(monthly),
+        ace(flagged),
         title="Chapter 99 duty by program per month",
         alt="Stacked bars: the duty of the Chapter 99 layers per month of entry and program. "
         f"The dashed line marks the IEEPA ruling ({registry.refunds.ruling_date}); the shaded "
-        f"band is the Section 122 duty ({window[0]} to {window[1]}).",
+        f"band is the Section 122 duty ({window[0]} to {window[1]})."
+        + charts.partial_caption(flagged, where),
         key="tariff-layers-by-month",
         table=PAGE,
     )
@@ -159,8 +160,7 @@ def _mark_the_law(figure: go.Figure, registry: tariff_layers.Registry) -> None:
 def _by_country(view: View) -> None:
     frame = run(view, "layers.by_country", limit=30)
     stacked = _stacked(frame, "country_of_origin")
-    figure = px.bar(stacked, x="duty", y="label", color="layer", orientation="h",
-                    labels={"duty": "Duty (USD)", "label": "", "layer": ""})  # fmt: skip
+    figure = _layer_bars(stacked)
     chart_with_table(
         figure,
         ace(frame),
@@ -179,8 +179,7 @@ def _by_hts(view: View) -> None:
     )  # fmt: skip
     frame = run(view, "layers.by_hts", level=level or "chapter", limit=30)
     stacked = _stacked(frame, "hts_code")
-    figure = px.bar(stacked, x="duty", y="label", color="layer", orientation="h",
-                    labels={"duty": "Duty (USD)", "label": "", "layer": ""})  # fmt: skip
+    figure = _layer_bars(stacked)
     chart_with_table(
         figure,
         ace(frame),
@@ -190,6 +189,25 @@ def _by_hts(view: View) -> None:
         key=f"tariff-layers-by-{level}",
         table=PAGE,
     )
+
+
+def _layer_bars(stacked: pl.DataFrame) -> go.Figure:
+    """Horizontal stacked bars, one colour per layer (the same on every chart), every
+    name on the axis, largest at the top."""
+    layers = ["Goods rows", *tariff_layers.PROGRAM_NAMES_ALL.values()]
+    figure = px.bar(stacked, x="duty", y="label", color="layer", orientation="h",
+                    color_discrete_map=charts.colours(stacked, "layer", order=layers),
+                    category_orders={"label": _largest_first(stacked)},
+                    labels={"duty": "Duty (USD)", "label": "", "layer": ""})  # fmt: skip
+    charts.category_ticks(figure, "y")
+    figure.update_yaxes(autorange="reversed")
+    figure.update_layout(height=max(260, 60 + 24 * stacked.get_column("label").n_unique()))
+    return figure
+
+
+def _largest_first(stacked: pl.DataFrame) -> list[str]:
+    totals = stacked.group_by("label").agg(pl.col("duty").sum())
+    return totals.sort(["duty", "label"], descending=[True, False]).get_column("label").to_list()
 
 
 def _stacked(frame: pl.DataFrame, key: str) -> pl.DataFrame:

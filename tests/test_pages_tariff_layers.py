@@ -63,7 +63,7 @@ def test_page_opens_on_duty_by_program_over_time(page_lake) -> None:
     monthly = at.dataframe[0].value
     assert list(monthly.columns) == [
         "Month of Entry", "Program", "Chapter 99 tariff rows", "Line Tariff Duty Amount",
-        "Refundable (2026 IEEPA ruling)",
+        "Refundable (2026 IEEPA ruling)", "Partial Month",
     ]  # fmt: skip
     assert monthly.shape[0] == 12
     assert "2026-02-20" in at.caption[0].value  # the ruling is marked on the chart

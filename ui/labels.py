@@ -81,6 +81,7 @@ DERIVED: dict[str, str] = {
     **{f"{program}_duties": f"{name} duty" for program, name in PROGRAM_NAMES_ALL.items()},
     # dates and periods
     "month": "Month",
+    "partial_month": "Partial Month",  # a month the data does not cover whole (data_access.periods)
     "due_month": "Month Due",
     "week": "Week",
     "week_start": "Week Starting",
