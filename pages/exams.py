@@ -67,7 +67,7 @@ def _rates(view: View) -> None:
         alt="Line: exams per entry each month, as a percent (exams by exam date, entries by "
         "entry date); the table adds the exam and entry counts.",
         key="exams-rate-by-month",
-        where=charts.span(view, "exams", "entry_summaries"),
+        where=charts.span(view, "entry_summaries"),  # exams are events: entries say what is covered
         y=["exam_rate"],
         y_title=EXAM_RATE,
         percent=True,

@@ -45,15 +45,15 @@ CVD_MATRICES: dict[str, tuple[tuple[float, float, float], ...]] = {
 def colour_map(categories: Sequence[str], order: Sequence[str] = ()) -> dict[str, str]:
     """A colour per category, no two alike while there are at most 30: a category at
     position i of `order` (its dimension's stable order, so it keeps its colour from chart
-    to chart) gets PALETTE[i] when that is free in this chart; the rest take the free ones
-    in turn. A category starting with "Other" is grey."""
-    home = {name: i for i, name in enumerate(order)}
+    to chart) gets PALETTE[i % 30] when that is free in this chart; the rest take the free
+    ones in turn. A category starting with "Other" is grey."""
+    home = {name: i % len(PALETTE) for i, name in enumerate(order)}
     taken: dict[str, int] = {}
     used: set[int] = set()
     shown = [c for c in dict.fromkeys(categories) if not str(c).startswith("Other")]
     for name in shown:
         i = home.get(name)
-        if i is not None and i < len(PALETTE) and i not in used:
+        if i is not None and i not in used:
             taken[name] = i
             used.add(i)
     free = (i for i in range(len(PALETTE)) if i not in used)

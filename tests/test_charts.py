@@ -1,0 +1,293 @@
+"""Charts read at a glance (issue 16, items 1, 3, 4 and 5): partial months marked and left
+out of rate trends, rates as percents, Top N + Other, human legends, one palette.
+
+The lake below holds entries from 1 January to 14 March 2024: January and February are
+whole, March is partial. Ten entries in January, ten in February, two in March, and one
+exam a month, so the exam rate is 10%, 10% and (March, a fortnight) 50%: the spike the
+issue saw, which the trend must leave out unless asked.
+"""
+
+from __future__ import annotations
+
+import base64
+import tomllib
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import plotly.io as pio
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data_access import codes, lake
+from data_access.filters import Filters
+from data_access.periods import Span, data_span, mark_partial
+from ui import charts, palette
+from ui.labels import is_storage_name
+
+ROOT = Path(__file__).resolve().parents[1]
+ACME = "27-1234567AB"
+DAYS = (  # entry dates: 10 in January (from the 1st), 10 in February, 2 in March
+    [date(2024, 1, 1) + timedelta(days=3 * i) for i in range(10)]
+    + [date(2024, 2, 1) + timedelta(days=2 * i) for i in range(10)]
+    + [date(2024, 3, 5), date(2024, 3, 14)]
+)
+EXAM_DAYS = {0: date(2024, 1, 3), 10: date(2024, 2, 10), 20: date(2024, 3, 10)}  # entry -> day
+
+
+def entry(serial: int) -> str:
+    text = f"{serial:07d}"
+    return f"ABC{text}{codes.check_digit('ABC', text)}"
+
+
+def build(where: Path) -> Path:
+    n = len(DAYS)
+    common = {
+        "entry_number": [entry(i + 1) for i in range(n)],
+        "importer_number": [ACME] * n,
+        "filer_code": ["ABC"] * n,
+        "entry_type": ["01"] * n,
+        "port_of_entry": ["2704"] * n,
+        "mode_of_transport": ["11"] * n,
+        "entry_date": DAYS,
+        "entered_value": pl.Series([Decimal("1000.00")] * n, dtype=pl.Decimal(18, 2)),
+    }
+    summaries = pl.DataFrame(common)
+    lines = pl.DataFrame(common).with_columns(
+        line_number=pl.lit(1), tariff_ordinal=pl.lit(1), hts_number=pl.lit("8471300100"),
+        country_of_origin=pl.lit("CN"),
+        duty_amount=pl.lit(Decimal("50.00")).cast(pl.Decimal(18, 2)),
+    )  # fmt: skip
+    exams = pl.DataFrame(
+        {
+            "exam_id": [f"X{i}" for i in EXAM_DAYS],
+            "entry_number": [entry(i + 1) for i in EXAM_DAYS],
+            "importer_number": [ACME] * len(EXAM_DAYS),
+            "filer_code": ["ABC"] * len(EXAM_DAYS),
+            "exam_date": list(EXAM_DAYS.values()),
+            "exam_type": ["NII"] * len(EXAM_DAYS),
+            "result": ["NO_DISCREPANCY"] * len(EXAM_DAYS),
+        }
+    )
+    with lake.transaction(where, fresh=True) as tx:
+        tx.write("entry_summaries", summaries)
+        tx.write("entry_lines", lines)
+        tx.write("exams", exams)
+        tx.record(file="charts", rows_loaded=n)
+    return where
+
+
+@pytest.fixture(scope="module")
+def chart_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory.mktemp("charts") / "lake")
+
+
+def page_script(lake_dir: str, page: str) -> None:
+    import importlib
+    from pathlib import Path
+
+    from data_access.access import CBP
+    from data_access.filters import Filters
+    from ui.data import View
+
+    importlib.import_module(f"pages.{page}").render(View(Path(lake_dir), "duckdb", CBP, Filters()))
+
+
+def open_page(where: Path, page: str, **params: str) -> AppTest:
+    at = AppTest.from_function(page_script, args=(str(where), page), default_timeout=60)
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def figures(at: AppTest) -> list:
+    return [pio.from_json(e.proto.spec) for e in at.get("plotly_chart")]
+
+
+def months(trace) -> list[str]:
+    return [str(x)[:10] for x in trace.x]
+
+
+def numbers(values: object) -> list[float]:
+    """A figure's numbers (plotly ships them as base64 typed arrays)."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), values["dtype"]).tolist()
+    return list(values)  # type: ignore[call-overload]
+
+
+# --- partial months: the data's own first and last days decide --------------------------
+def holdings(**spans: tuple[date, date]) -> pl.DataFrame:
+    rows = [{"table": t, "rows": 5, "first": a, "last": b} for t, (a, b) in spans.items()]
+    return pl.DataFrame(rows, schema={"table": pl.String, "rows": pl.Int64, "first": pl.Date,
+                                      "last": pl.Date})  # fmt: skip
+
+
+MONTHS = pl.DataFrame({"month": [date(2024, m, 1) for m in (1, 2, 3)]})
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "filters", "partial"),
+    [
+        (date(2024, 1, 1), date(2024, 3, 14), Filters(), [False, False, True]),
+        (date(2024, 1, 5), date(2024, 3, 31), Filters(), [True, False, False]),
+        (date(2024, 1, 1), date(2024, 3, 31), Filters(), [False, False, False]),
+        (date(2023, 6, 1), date(2024, 6, 1), Filters(start=date(2024, 2, 10)), [True, True, False]),
+        (date(2023, 6, 1), date(2024, 6, 1), Filters(end=date(2024, 2, 29)), [False, False, True]),
+    ],
+)
+def test_a_month_is_partial_when_the_data_does_not_cover_it_whole(
+    first: date, last: date, filters: Filters, partial: list[bool]
+) -> None:
+    where = data_span(holdings(entry_lines=(first, last)), ["entry_lines"], filters)
+    assert mark_partial(MONTHS, where).get_column("partial_month").to_list() == partial
+
+
+def test_the_span_is_what_every_table_covers_and_none_without_data() -> None:
+    held = holdings(
+        entry_summaries=(date(2024, 1, 1), date(2024, 3, 14)),
+        cargo_releases=(date(2023, 12, 20), date(2024, 3, 31)),
+    )
+    both = data_span(held, ["entry_summaries", "cargo_releases"], Filters())
+    assert both == Span(date(2024, 1, 1), date(2024, 3, 14))
+    assert data_span(held, ["exams"], Filters()) is None
+    assert mark_partial(MONTHS, None).get_column("partial_month").to_list() == [False] * 3
+    assert data_span(held, ["entry_summaries"], Filters(start=date(2025, 1, 1))) is None
+
+
+# --- Top N + Other -------------------------------------------------------------------------
+def test_top_n_names_the_largest_and_sums_the_rest_into_other() -> None:
+    countries = [f"C{i:02d}" for i in range(14)]  # C00 is the largest: 14, 13, ... 1
+    frame = pl.DataFrame(
+        {
+            "month": [date(2024, 1, 1)] * 14 + [date(2024, 2, 1)] * 14,
+            "label": countries * 2,
+            "code": [c.lower() for c in countries] * 2,
+            "duties": [float(14 - i) for i in range(14)] * 2,
+            "rows": [1] * 28,
+        }
+    )
+    top = charts.top_n(frame, "label", "duties", sums=("duties", "rows"), n=10, by=("month",),
+                       also=("code",))  # fmt: skip
+    january = top.filter(pl.col("month") == date(2024, 1, 1))
+    assert january.get_column("label").to_list() == [*countries[:10], "Other (4 more)"]
+    assert january.get_column("code").to_list()[-1] == "Other (4 more)"
+    assert january.get_column("duties").to_list()[-1] == 4 + 3 + 2 + 1
+    assert january.get_column("rows").to_list()[-1] == 4
+    assert top.get_column("duties").sum() == frame.get_column("duties").sum() == 210
+    assert top.height == 22
+    small = charts.top_n(frame.head(11), "label", "duties", sums=("duties",), n=10)
+    assert small.height == 11  # an "Other" of one would hide a name for nothing
+
+
+def test_ranked_bars_add_the_rest_up_and_recompute_a_rate() -> None:
+    ports = pl.DataFrame(
+        {
+            "label": [f"P{i}" for i in range(5)],
+            "exams": [9, 4, 3, 1, 1],
+            "entries": [10, 10, 10, 10, 30],
+        }
+    ).with_columns(exam_rate=pl.col("exams") / pl.col("entries"))
+    figure = charts.ranked_bars(ports, value="exam_rate", n=3, sums=("exams", "entries"),
+                                rate=("exams", "entries"), percent=True)  # fmt: skip
+    bars = figure.data[0]
+    assert list(bars.y) == ["Other (2 more)", "P2", "P1", "P0"]  # largest at the top
+    assert list(bars.x) == pytest.approx([2 / 40, 0.3, 0.4, 0.9])
+    assert bars.texttemplate == "%{x:.2%}"  # each bar says its value, as a percent
+    assert figure.layout.xaxis.tickformat == ".2~%"
+    assert "%{x:.2%}" in bars.hovertemplate
+    assert list(figure.layout.yaxis.tickvals) == ["P0", "P1", "P2", "Other (2 more)"]
+
+
+# --- the palette ------------------------------------------------------------------------------
+def theme_backgrounds() -> list[str]:
+    theme = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]
+    return [theme["light"]["backgroundColor"], theme["dark"]["backgroundColor"]]
+
+
+def test_thirty_colours_stay_apart() -> None:
+    assert len(palette.PALETTE) == 30
+    assert len({c.lower() for c in palette.PALETTE} | {palette.OTHER_COLOUR}) == 31
+    closest = min(palette.delta_e(a, b) for a, b in combinations(palette.PALETTE, 2))
+    assert closest > 12  # CIE76: plainly different side by side
+
+
+def test_the_first_colours_stay_apart_for_colour_blind_viewers() -> None:
+    first = palette.PALETTE[: palette.CVD_SAFE]
+    for vision in palette.CVD_MATRICES:
+        closest = min(palette.delta_e(a, b, vision) for a, b in combinations(first, 2))
+        assert closest > 12, vision
+
+
+def test_every_colour_reads_on_the_light_and_the_dark_theme() -> None:
+    for background in theme_backgrounds():
+        for colour in (*palette.PALETTE, palette.OTHER_COLOUR):
+            assert palette.contrast(colour, background) >= 3, (colour, background)
+
+
+def test_thirty_countries_get_thirty_colours_and_keep_them() -> None:
+    order = sorted(codes.countries())  # a dimension's stable order
+    shown = ["CN", "CL", *[c for c in order if c not in ("CN", "CL")][:28]]
+    colours = palette.colour_map(shown, order)
+    assert len(set(colours.values())) == 30
+    assert colours["CN"] != colours["CL"]  # China and Chile are not the same blue
+    assert palette.colour_map(["CL", "DE", "Other (9 more)"], order)["CL"] == colours["CL"]
+    assert palette.colour_map(["Other (9 more)"], order) == {"Other (9 more)": "#8a8f98"}
+
+
+# --- the pages ------------------------------------------------------------------------------
+def test_exam_rate_trend_leaves_the_partial_month_out(chart_lake) -> None:
+    at = open_page(chart_lake, "exams")
+    assert {m.label: m.value for m in at.metric}["Exam rate"] == "13.64%"  # 3 / 22
+    trend = figures(at)[0]
+    assert [months(t) for t in trend.data] == [["2024-01-01", "2024-02-01"]]
+    assert numbers(trend.data[0].y) == pytest.approx([0.1, 0.1])  # not March's 50%
+    assert trend.layout.yaxis.tickformat == ".2~%"
+    assert "%{y:.2%}" in trend.data[0].hovertemplate
+    assert trend.data[0].name == "Exam Rate"
+    assert "Partial months (Mar 2024; data 01 Jan 2024 to 14 Mar 2024) are left out" in (
+        at.caption[0].value
+    )
+    table = at.dataframe[0].value
+    assert table.iloc[:, -1].tolist() == [False, False, True]  # the table flags March
+    assert at.toggle(key="exams-rate-by-month-partial").value is False
+
+
+def test_asked_for_the_partial_month_is_drawn_dotted(chart_lake) -> None:
+    at = open_page(chart_lake, "exams", **{"exams-rate-by-month-partial": "true"})
+    trend = figures(at)[0]
+    dotted, marker, whole = trend.data
+    assert months(dotted) == ["2024-01-01", "2024-02-01", "2024-03-01"]
+    assert dotted.line.dash == "dot"
+    assert months(marker) == ["2024-03-01"] and numbers(marker.y) == pytest.approx([0.5])
+    assert "partial month" in marker.hovertemplate
+    assert months(whole) == ["2024-01-01", "2024-02-01"]
+
+
+def test_monthly_bars_hatch_the_partial_month(chart_lake) -> None:
+    at = open_page(chart_lake, "overview")
+    bars = figures(at)[0].data[0]
+    assert months(bars) == ["2024-01-01", "2024-02-01", "2024-03-01"]
+    assert list(bars.marker.pattern.shape) == ["", "", "/"]
+    assert numbers(bars.marker.opacity) == [1.0, 1.0, 0.45]
+    assert bars.hovertemplate.endswith("%{customdata[0]}<extra></extra>")
+    assert [row[0] for row in bars.customdata][2].startswith("<br><b>partial month</b>")
+
+
+def test_legends_and_axes_read_as_words(chart_lake) -> None:
+    at = open_page(chart_lake, "exams", exam_tab="CF-28 / CF-29")
+    forms = figures(at)[0]
+    assert [t.name for t in forms.data] == [
+        "CF-28 (Request for Information)",
+        "CF-29 (Notice of Action)",
+    ]
+    for page, tab in (("exams", "Exam rate"), ("exams", "Types and results"), ("overview", "")):
+        for figure in figures(open_page(chart_lake, page, exam_tab=tab)):
+            words = [t.name for t in figure.data if t.name]
+            words += [figure.layout.xaxis.title.text or "", figure.layout.yaxis.title.text or ""]
+            words += [figure.layout.legend.title.text or ""]
+            assert not [w for w in words if w and is_storage_name(w)], (page, tab, words)
