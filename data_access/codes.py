@@ -282,6 +282,7 @@ HTS_LINES: dict[str, str] = {
     "4011101050": "New radial tires for motor cars, rim 40.64-43.18 cm (16-17 in)",
     "4202219000": "Handbags, outer surface of leather, valued over $20 each",
     "4202923120": "Backpacks, outer surface of man-made fibers",
+    "4407110042": "Lumber of pine, sawn lengthwise, over 6 mm thick, rough",
     "4412330670": "Plywood, outer ply of nonconiferous wood, birch face ply, other",
     "6109100012": "T-shirts of cotton, knitted, men's",
     "6203424511": "Men's trousers of cotton, blue denim",
@@ -345,6 +346,7 @@ HTS_LINES: dict[str, str] = {
 HTS_LINES_LATER: dict[str, str] = {
     "9903030100": "Section 122: products of any country",
     "9903780100": "Section 232: copper and copper derivatives",
+    "9903760100": "Section 232: softwood timber and lumber",
     "9903760200": "Section 232: upholstered wooden furniture",
     "9903760300": "Section 232: kitchen cabinets and vanities",
     "9903940500": "Section 232: automobile parts",

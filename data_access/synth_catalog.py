@@ -118,6 +118,7 @@ PRODUCTS: dict[str, Product] = {
     "7013491000": Product(0.125, "NO", 2.5, 6000),
     "6302600020": Product(0.091, "NO", 3, 8000),
     "4412330670": Product(0.0, "M3", 500, 60, adcvd="plywood"),
+    "4407110042": Product(0.0, "M3", 320, 80, s232="timber"),
     # toys, electronics
     "9503000090": Product(0.0, "NO", 8, 4000, agency="CPSC"),
     "9504500000": Product(0.0, "NO", 300, 300),
@@ -199,8 +200,8 @@ _AUTOS = ("autos", "auto_parts")  # EO 14289: 232 autos first, then IEEPA CA/MX,
 # The ordinal order on a line follows this tuple. Not filed: registry ranges whose rate
 # varies by country or product (country-specific reciprocal 9903.02.xx, the rest of timber
 # 9903.76.xx), for want of a rate; the demo has no vehicles (9903.94.01), trucks
-# (9903.74.xx) or lumber (9903.76.01). Its upholstered furniture and cabinets carry
-# 9903.76.02/.03 from 2025-10-14 (Proclamation 10976).
+# (9903.74.xx). From 2025-10-14 its pine lumber carries 9903.76.01 (10%), its upholstered
+# furniture and cabinets 9903.76.02/.03 (25%) (Proclamation 10976).
 FILINGS: tuple[Filing, ...] = (
     Filing("9903.88.01"),
     Filing("9903.88.02"),
@@ -217,6 +218,7 @@ FILINGS: tuple[Filing, ...] = (
     Filing("9903.85.01", displaced_by=_AUTOS, exempt_origins=_ALUMINUM_DEALS),
     Filing("9903.85.02", displaced_by=_AUTOS),
     Filing("9903.78.01"),
+    Filing("9903.76.01"),
     Filing("9903.76.02"),
     Filing("9903.76.03"),
     Filing("9903.01.63", annex2_exempt=True, displaced_by=("section_232",)),
@@ -330,7 +332,7 @@ IMPORTERS: tuple[Importer, ...] = (
                     4202923120 6109100012 4412330670
             VN 0.02 9403608093 9401614011 9403509045 6109100012 6203424511 6404119020 4202923120
             MX 0.10 8528726440 9403608093 9404210013
-            CA 0.10 9403608093 9401614011 9404210013
+            CA 0.10 9403608093 9401614011 9404210013 4407110042
             IN 0.14 6302600020 6109100012 6912004810
             BD 0.06 6109100012 6203424511
             TW 0.08 9506910030 8504409510

@@ -129,21 +129,22 @@ def test_232_steel_and_aluminum_at_their_dated_rates_for_all_countries(
     assert (copper.filter(pl.col("entry_date") >= date(2025, 8, 1))["duty_rate_layer"] == 0.5).all()
 
 
-def test_232_timber_on_upholstered_furniture_and_cabinets_from_october_2025(
+def test_232_timber_on_lumber_upholstered_furniture_and_cabinets_from_october_2025(
     lines: pl.DataFrame, layers: pl.DataFrame
 ) -> None:
     goods = _goods(lines, "timber")
-    assert set(goods["hts_number"]) == {"9401614011", "9403409060", "9403608093"}
-    for number, hts in (
-        ("9903760200", {"9401614011"}),
-        ("9903760300", {"9403409060", "9403608093"}),
+    assert set(goods["hts_number"]) == {"4407110042", "9401614011", "9403409060", "9403608093"}
+    for number, hts, rate in (
+        ("9903760100", {"4407110042"}, 0.10),
+        ("9903760200", {"9401614011"}, 0.25),
+        ("9903760300", {"9403409060", "9403608093"}, 0.25),
     ):
         filed = _carrying(lines, goods.filter(pl.col("hts_number").is_in(hts)), number)
         before = filed.filter(pl.col("entry_date") < date(2025, 10, 14))
-        assert before.height > 100 and before["duty_rate_layer"].is_null().all()
+        assert before.height > 20 and before["duty_rate_layer"].is_null().all()
         after = filed.filter(pl.col("entry_date") >= date(2025, 10, 14))
-        assert after.height > 20 and (after["duty_rate_layer"] == 0.25).all(), number
-    on_timber = layers.filter(pl.col("hts_number").is_in(["9903760200", "9903760300"]))
+        assert after.height > 5 and (after["duty_rate_layer"] == rate).all(), number
+    on_timber = layers.filter(pl.col("product") == "timber")
     assert set(on_timber["goods_hts"]) == set(goods["hts_number"])
     displaced = layers.join(
         on_timber.select("entry_number", "line_number"), on=["entry_number", "line_number"]
