@@ -161,7 +161,7 @@ def _ending_soon(view: View, as_of: date) -> None:
     if ending.is_empty():
         st.success(f"No bond ends between {as_of:%d %b %Y} and 90 days later.")
         return
-    table_with_export(ending, name="bond-ending-soon")
+    table_with_export(ending, name="bond-ending-soon", table="bonds")
 
 
 def _single_transaction(view: View, _as_of: date) -> None:

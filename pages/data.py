@@ -13,6 +13,7 @@ from data_access import rollups
 from data_access.access import Principal
 from data_access.ingest.load import FileResult
 from data_access.ingest.uploads import ingested_files, rejected_rows
+from data_access.schema import TABLES
 from ui import load_jobs
 from ui.column_formats import column_config
 from ui.data import View
@@ -107,6 +108,14 @@ def _outcome(view: View, job: load_jobs.LoadJob) -> None:
         _summary(view, job.results)
 
 
+TABLE_LABELS = {name: spec.label for name, spec in TABLES.items()}
+
+
+def table_label(name: str) -> str:
+    """A lake table as ACE names its report ("Entry Summary Line Tariff Details")."""
+    return TABLE_LABELS.get(name, name)
+
+
 def plain(text: str) -> str:
     """`text` shown as it is inside Markdown (file names, values, reasons)."""
     return MARKDOWN.sub(r"\\\1", text)
@@ -118,7 +127,7 @@ def _summary(view: View, results: list[FileResult]) -> None:
         {
             "file": r.file,
             "status": r.status,
-            "tables": ", ".join(f"{t} {n:,}" for t, n in r.tables.items()),
+            "tables": ", ".join(f"{table_label(t)} {n:,}" for t, n in r.tables.items()),
             "rows read": r.rows_read,
             "rows loaded": r.rows_loaded,
             "rows rejected": r.rows_rejected,
@@ -149,7 +158,11 @@ def _ingested(view: View) -> None:
     if files.is_empty():
         st.info("Nothing loaded yet: upload an export above.", icon="📂")
         return
-    st.dataframe(files, hide_index=True, width="stretch", column_config=column_config(files))
+    shown = files
+    if "tables" in files.columns:  # the reports' names, not the lake's
+        names = pl.col("tables").str.split(", ").list.eval(pl.element().replace(TABLE_LABELS))
+        shown = files.with_columns(names.list.join(", "))
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config(shown))
 
 
 if __name__ == "__main__":  # run by the legacy pages/ runner: go through the frame

@@ -101,7 +101,8 @@ def _deadlines(view: View, as_of: date) -> None:
     st.subheader("Open flags, overdue first")
     table = deadline_table(open_flags)
     first = ["deadline", "due_date", "days_left", "flagged_entry_number", "importer_number"]
-    table_with_export(table.select(*first, pl.exclude(first)), name="reconciliation-open-flags")
+    shown = table.select(*first, pl.exclude(first))
+    table_with_export(shown, name="reconciliation-open-flags", table="reconciliations")
     per_month = (
         table.filter(pl.col("due_date").is_not_null())
         .group_by(due_month=pl.col("due_date").dt.truncate("1mo"), overdue=pl.col("overdue"))

@@ -102,7 +102,7 @@ def test_the_file_list_shows_what_the_lake_manifest_holds(tmp_path):
     assert rollups.status(where).startswith("Monthly rollups: in use.")
     files = at.dataframe[0].value
     assert files[["file", "tables", "rows_loaded", "loaded_by"]].values.tolist() == [
-        ["one.csv", "entry_lines, entry_summaries", 1, "CBP"]
+        ["one.csv", "Entry Summary Line Tariff Details, Entry Summary Header", 1, "CBP"]
     ]
     # An importer sees only the files they loaded themselves.
     at = run_page(where, f"importer:{ACME}")

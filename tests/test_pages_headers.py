@@ -170,6 +170,8 @@ def test_cargo_and_bond_headers(lakes) -> None:
     assert series["month"] == ("Month", "MMM YYYY")
     details = open_page(lakes["cbr"], "bond", as_of="2024-04-15", bond_tab="Bond Details")
     assert headers(details, 0)["status"] == ("Bond Status", None)
+    ending = open_page(lakes["cbr"], "bond", as_of="2024-04-15", bond_tab="Ending soon")
+    assert headers(ending, 0)["status"] == ("Bond Status", None)
 
 
 def test_reconciliation_adjustments(lakes) -> None:
