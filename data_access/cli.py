@@ -10,7 +10,16 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from data_access import engine, entitlements, export, lake, settings, tariff_layers, timeline
+from data_access import (
+    audit_rules,
+    engine,
+    entitlements,
+    export,
+    lake,
+    settings,
+    tariff_layers,
+    timeline,
+)
 from data_access.access import CBP, Principal, Refused
 from data_access.filters import FilterError, Filters
 
@@ -82,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_export(commands)
     _add_timeline(commands)
     _add_layers(commands)
+    _add_audit(commands)
     for module in COMMAND_MODULES:
         importlib.import_module(module).add_command(commands)
     return parser
@@ -287,6 +297,13 @@ def _add_layers(commands: argparse._SubParsersAction) -> None:
     add_check_command(
         commands, "layers", "check the Chapter 99 tariff layer registry",
         "ITRAC_LAYERS or config/tariff_layers.yaml", tariff_layers.check,
+    )  # fmt: skip
+
+
+def _add_audit(commands: argparse._SubParsersAction) -> None:
+    add_check_command(
+        commands, "audit", "check the audit rules (MPF limits, HMF modes, SPI eligibility)",
+        "ITRAC_AUDIT_RULES or config/audit_rules.yaml", audit_rules.check,
     )  # fmt: skip
 
 

@@ -1,5 +1,6 @@
 """Report functions, one module per category; importing this registers them all."""
 
+import data_access.reports.audit
 import data_access.reports.bond
 import data_access.reports.bond_sufficiency
 import data_access.reports.cargo_release

@@ -1,0 +1,274 @@
+"""Checks that need only the lines: duplicates, one product under several HTS numbers,
+one HTS number at several duty rates, unit values far from the usual range."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+import polars as pl
+
+from data_access.reports.audit.checks import (
+    Context,
+    amount,
+    check,
+    goods,
+    joined,
+    shaped,
+    text,
+)
+from data_access.reports.base import line_duties, month
+
+ROW_KEY = ("entry_number", "line_number", "tariff_ordinal")
+
+
+# --- duplicates ------------------------------------------------------------------------
+@check(
+    "duplicate_line",
+    title="Line loaded twice",
+    explanation="The same entry, line and tariff ordinal is in the data more than once, so "
+    "its value and duty are counted twice in every total (a file loaded twice, or an "
+    "ITRAC CD and an ACE download of the same entries).",
+    severity="high",
+    dollars="value and duty of the extra copies",
+)
+def duplicate_line(ctx: Context) -> pl.DataFrame:
+    t = ctx.scope.table("entry_lines")
+    keys = list(ROW_KEY)
+    copies = t.group_by(keys).aggregate(copies=t.count())
+    rows = t.semi_join(copies.filter(copies.copies > 1), keys)
+    order = [rows.entered_value.desc(), line_duties(rows).desc(), rows.hts_number]
+    copy = ibis.row_number().over(group_by=[rows[k] for k in keys], order_by=order)
+    expr = rows.select(
+        finding=joined(*(rows[k] for k in keys)),
+        entry_number=rows.entry_number,
+        line_number=rows.line_number,
+        tariff_ordinal=rows.tariff_ordinal,
+        entry_date=rows.entry_date,
+        hts_number=rows.hts_number,
+        country_of_origin=rows.country_of_origin,
+        copy=copy,
+        dollars=ibis.ifelse(copy > 0, rows.entered_value + line_duties(rows), 0).cast(
+            "decimal(18, 2)"
+        ),
+    )
+    frame = ctx.scope.run(expr)
+    detail = pl.format("copy {} of this line", (pl.col("copy") + 1).cast(pl.String))
+    return shaped(frame.with_columns(detail=detail))
+
+
+@check(
+    "duplicate_entry",
+    title="Same goods, value and date on two entries",
+    explanation="Two entries of one importer on the same day carry the same goods (HTS "
+    "numbers and number of lines) at exactly the same value: one shipment may have been "
+    "entered, and paid, twice.",
+    severity="high",
+    dollars="entered value of each later entry",
+)
+def duplicate_entry(ctx: Context) -> pl.DataFrame:
+    g = goods(ctx.scope.table("entry_lines"))
+    entries = g.group_by("entry_number").aggregate(
+        importer_number=g.importer_number.min(),
+        entry_date=g.entry_date.min(),
+        value=g.entered_value.sum().cast("decimal(38, 2)"),
+        lines=g.count(),
+        first_hts=g.hts_number.min(),
+        last_hts=g.hts_number.max(),
+        origin=g.country_of_origin.min(),
+    )
+    signature = ["importer_number", "entry_date", "value", "lines", "first_hts", "last_hts"]
+    twins = entries.group_by(signature).aggregate(entries=entries.count())
+    rows = entries.semi_join(twins.filter(twins.entries > 1), signature)
+    later = ibis.row_number().over(
+        group_by=[rows[k] for k in signature], order_by=[rows.entry_number]
+    )
+    expr = rows.select(
+        finding=joined(rows.importer_number, rows.entry_date, rows.value, rows.first_hts),
+        entry_number=rows.entry_number,
+        entry_date=rows.entry_date,
+        hts_number=rows.first_hts,
+        country_of_origin=rows.origin,
+        lines=rows.lines,
+        value=rows.value,
+        dollars=ibis.ifelse(later > 0, rows.value, 0).cast("decimal(18, 2)"),
+    )
+    frame = ctx.scope.run(expr)
+    detail = pl.format(
+        "{} lines, {} entered value, same day and goods as another entry",
+        text(pl.col("lines")),
+        amount(pl.col("value")),
+    )
+    return shaped(frame.with_columns(detail=detail))
+
+
+# --- classification ----------------------------------------------------------------------
+def _per_value(
+    ctx: Context, g: ir.Table, group: list[str], value: str, finding: ir.Value
+) -> ir.Table:
+    """One row per group and `value` where a group has more than one `value`: its lines,
+    goods value, first entry and day."""
+    g = g.mutate(finding=finding)
+    spread = g.group_by(group).aggregate(values=g[value].nunique())
+    g = g.semi_join(spread.filter(spread.values > 1), group)
+    extra = {} if "hts_number" in group else {"hts_number": g.hts_number.min()}
+    return g.group_by(["finding", *group, value]).aggregate(
+        lines=g.count(),
+        dollars=g.entered_value.sum().cast("decimal(18, 2)"),
+        entry_number=g.entry_number.min(),
+        entry_date=g.entry_date.min(),
+        last_date=g.entry_date.max(),
+        **extra,
+    )
+
+
+@check(
+    "hts_differs",
+    title="One product under several HTS numbers",
+    explanation="Goods of one manufacturer (MID) in one HTS subheading were classified "
+    "under more than one 8-digit tariff number, so some lines may carry the wrong duty "
+    "rate (the lake holds no goods description or part number: product means manufacturer "
+    "and subheading).",
+    severity="medium",
+    dollars="goods value of the lines under each number",
+)
+def hts_differs(ctx: Context) -> pl.DataFrame:
+    g = goods(ctx.scope.table("entry_lines"))
+    g = g.filter(g.manufacturer_id.notnull() & (g.hts_number.length() == 10))
+    g = g.mutate(subheading=g.hts_number.substr(0, 6), tariff_line=g.hts_number.substr(0, 8))
+    finding = joined(g.manufacturer_id, g.subheading)
+    expr = _per_value(ctx, g, ["manufacturer_id", "subheading"], "tariff_line", finding)
+    expr = expr.mutate(country_of_origin=ibis.null("string"))
+    frame = ctx.scope.run(expr)
+    detail = pl.format(
+        "manufacturer {}, subheading {}: {} lines under {} ({} to {})",
+        text(pl.col("manufacturer_id")),
+        text(pl.col("subheading")),
+        text(pl.col("lines")),
+        text(pl.col("tariff_line")),
+        text(pl.col("entry_date")),
+        text(pl.col("last_date")),
+    )
+    return shaped(frame.with_columns(detail=detail))
+
+
+@check(
+    "rate_differs",
+    title="One HTS number at different duty rates",
+    explanation="Lines of one HTS number from one origin in one month, under the same "
+    "special program, were filed at different duty rates: at least one rate is likely "
+    "wrong.",
+    severity="medium",
+    dollars="goods value of the lines at each rate",
+)
+def rate_differs(ctx: Context) -> pl.DataFrame:
+    g = goods(ctx.scope.table("entry_lines"))
+    g = g.filter(g.duty_rate.notnull())
+    g = g.mutate(period=month(g.entry_date), program=g.spi.fill_null(""))
+    group = ["hts_number", "country_of_origin", "period", "program"]
+    finding = joined(g.hts_number, g.country_of_origin, g.period, g.program)
+    expr = _per_value(ctx, g, group, "duty_rate", finding)
+    frame = ctx.scope.run(expr)
+    detail = pl.format(
+        "{}, {}, program {}: {} lines at {}%",
+        pl.col("period").dt.strftime("%Y-%m"),
+        text(pl.col("country_of_origin")),
+        pl.when(pl.col("program") == "").then(pl.lit("none")).otherwise(pl.col("program")),
+        text(pl.col("lines")),
+        text((pl.col("duty_rate") * 100).round(4)),
+    )
+    return shaped(frame.with_columns(detail=detail))
+
+
+# --- unit values ---------------------------------------------------------------------------
+Z_FACTOR = 0.6745  # the MAD of a normal distribution is 0.6745 standard deviations
+
+
+def _unit_values(ctx: Context) -> ir.Table:
+    """Goods lines with quantity and value: unit value, its group's median and MAD (per
+    HTS number, origin and unit of measure), and the robust z-score."""
+    g = goods(ctx.scope.table("entry_lines"))
+    g = g.filter((g.quantity > 0) & (g.entered_value > 0))
+    g = g.mutate(unit_value=g.entered_value.cast("float64") / g.quantity.nullif(0))
+    group = ["hts_number", "country_of_origin", "unit_of_measure"]
+    stats = g.group_by(group).aggregate(group_lines=g.count(), median=g.unit_value.median())
+    stats = stats.filter(stats.group_lines >= ctx.rules.outliers.min_lines)
+    g = g.join(stats, [g[k].identical_to(stats[k]) for k in group]).select(
+        *(g[k] for k in ("entry_number", "line_number", "tariff_ordinal", "entry_date")),
+        *(g[k] for k in group), g.entered_value, g.quantity, g.unit_value, stats.median,
+        stats.group_lines,
+    )  # fmt: skip
+    g = g.mutate(deviation=(g.unit_value - g.median).abs())
+    mad = g.group_by(group).aggregate(mad=g.deviation.median())
+    g = g.join(mad, [g[k].identical_to(mad[k]) for k in group]).select(g, mad.mad)
+    return g.mutate(z=Z_FACTOR * (g.unit_value - g.median) / g.mad.nullif(0))
+
+
+def _outliers(ctx: Context, high: bool) -> pl.DataFrame:
+    limit = ctx.rules.outliers.z
+    t = _unit_values(ctx)
+    t = t.filter(t.z > limit) if high else t.filter(t.z < -limit)
+    expr = t.select(
+        finding=joined(t.entry_number, t.line_number),
+        entry_number=t.entry_number,
+        line_number=t.line_number,
+        tariff_ordinal=t.tariff_ordinal,
+        entry_date=t.entry_date,
+        hts_number=t.hts_number,
+        country_of_origin=t.country_of_origin,
+        unit_of_measure=t.unit_of_measure,
+        unit_value=t.unit_value,
+        median=t.median,
+        mad=t.mad,
+        z=t.z,
+        group_lines=t.group_lines,
+        dollars=t.entered_value,
+    )
+    frame = ctx.scope.run(expr)
+    per = (
+        pl.when(pl.col("unit_of_measure").is_null())
+        .then(pl.lit(""))
+        .otherwise(pl.concat_str(pl.lit(" per "), pl.col("unit_of_measure")))
+    )
+    detail = pl.format(
+        "unit value {}{}; usual {} (median of {} lines, MAD {}); robust z {}",
+        amount(pl.col("unit_value")),
+        per,
+        amount(pl.col("median")),
+        text(pl.col("group_lines")),
+        amount(pl.col("mad")),
+        text(pl.col("z").round(1)),
+    )
+    return shaped(frame.with_columns(detail=detail))
+
+
+OUTLIER_RULE = (
+    "its robust z-score, 0.6745 x (unit value - median) / MAD, is beyond 3.5 (median and "
+    "median absolute deviation of the HTS number, origin and unit of measure, over at "
+    "least 10 lines; config/audit_rules.yaml)"
+)
+
+
+@check(
+    "unit_value_low",
+    title="Unit value far below the usual range",
+    explanation="The entered value per unit of quantity is far below what the same HTS "
+    f"number and origin usually declare ({OUTLIER_RULE}): an undervaluation risk, or a "
+    "quantity typed wrong.",
+    severity="high",
+    dollars="entered value of the line",
+)
+def unit_value_low(ctx: Context) -> pl.DataFrame:
+    return _outliers(ctx, high=False)
+
+
+@check(
+    "unit_value_high",
+    title="Unit value far above the usual range",
+    explanation="The entered value per unit of quantity is far above what the same HTS "
+    f"number and origin usually declare ({OUTLIER_RULE}): a value or quantity typo, or "
+    "goods classified under the wrong number.",
+    severity="medium",
+    dollars="entered value of the line",
+)
+def unit_value_high(ctx: Context) -> pl.DataFrame:
+    return _outliers(ctx, high=True)
