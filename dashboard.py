@@ -36,6 +36,7 @@ PAGES = (
     ("reconciliation", "Reconciliation", ":material/event:", "reconciliation", "reconciliations"),
     ("tariff_layers", "Tariff layers", ":material/layers:", "tariff_layers", "entry_lines"),
     ("refunds", "IEEPA refunds", ":material/currency_exchange:", "refunds", "entry_summaries"),
+    ("audit", "Audit", ":material/fact_check:", "audit", "entry_lines"),
     ("timeline", "Transition timeline", ":material/timeline:", "timeline", None),
     ("data", "Data", ":material/upload_file:", "data", None),
 )

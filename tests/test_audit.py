@@ -5,10 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-import audit_lake
 import polars as pl
 import pytest
-from audit_lake import ACME, BAD_ENTRY, BOLT, USMCA_VN, P
 
 from data_access import audit_rules
 from data_access.access import CBP, Principal
@@ -16,6 +14,8 @@ from data_access.engine import DuckDBEngine
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
 from data_access.reports.audit import CHECKS
+from tests import audit_lake
+from tests.audit_lake import ACME, BAD_ENTRY, BOLT, USMCA_VN, P
 
 # check -> {(entry, line): dollars} of each proving row
 EXPECTED: dict[str, dict[tuple[str, int | None], str]] = {

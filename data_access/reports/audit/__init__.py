@@ -15,10 +15,15 @@ see. Options `rules` and `registry` name other rule files (default: the configur
 
 from __future__ import annotations
 
+import functools
+from datetime import date
+from pathlib import Path
+
 import polars as pl
 
+from data_access import audit_rules, settings, tariff_layers
 from data_access.reports.audit import fees, formats, lines, programs  # noqa: F401  (registers)
-from data_access.reports.audit.checks import CHECKS, ROW_SCHEMA, SEVERITIES, Context, context
+from data_access.reports.audit.checks import CHECKS, ROW_SCHEMA, SEVERITIES, Context
 from data_access.reports.base import Scope, report
 
 CATEGORY = "Audit"
@@ -39,18 +44,40 @@ def run_check(ctx: Context, check_id: str) -> pl.DataFrame:
     )
 
 
-def _checks(check: str) -> list[str]:
-    if not check:
-        return list(CHECKS)
-    if check not in CHECKS:
+def _check(check: str) -> str:
+    if check and check not in CHECKS:
         raise ValueError(f"check: {check!r} is not one of {', '.join(CHECKS)}")
-    return [check]
+    return check
 
 
-def all_findings(ctx: Context, check: str = "") -> pl.DataFrame:
-    """Every proving row, ordered: severity, the finding's dollars (largest first), check,
-    finding, then the row itself."""
-    frames = [run_check(ctx, c) for c in _checks(check)]
+def all_findings(
+    scope: Scope, rules: str | None = None, registry: str | None = None, check: str = ""
+) -> pl.DataFrame:
+    """Every proving row (of `check`, or of all), ordered: severity, the finding's dollars
+    (largest first), check, finding, then the row itself."""
+    rules_path = str(audit_rules.default_path() if rules is None else rules)
+    registry_path = str(tariff_layers.default_path() if registry is None else registry)
+    versions = (_version(rules_path), _version(registry_path), settings.today())
+    frame = _every_finding(scope, rules_path, registry, versions)
+    return frame.filter(pl.col("check") == check) if check else frame
+
+
+def _version(path: str) -> float:
+    """A rules file's modification time: an edit makes a new cache key."""
+    return Path(path).stat().st_mtime if Path(path).exists() else 0.0
+
+
+@functools.lru_cache(maxsize=64)
+def _every_finding(
+    scope: Scope, rules: str, registry: str | None, versions: tuple[float, float, date]
+) -> pl.DataFrame:
+    """Every check's rows, computed once per scope (engine snapshot, principal, filters),
+    rules files' versions and today (`versions`): the summary, a page of rows and their
+    count share one run. The key holds the principal: one principal's findings never
+    serve another."""
+    del versions  # part of the key only
+    ctx = Context(scope, audit_rules.load(rules), registry)
+    frames = [run_check(ctx, c) for c in CHECKS]
     frame = pl.concat(frames) if frames else pl.DataFrame(schema=dict.fromkeys(FINDING_COLUMNS))
     rank = pl.col("severity").replace_strict(SEVERITY_RANK, return_dtype=pl.Int8)
     finding_dollars = pl.col("dollars").sum().over("check", "finding")
@@ -85,8 +112,7 @@ def checks(scope: Scope) -> pl.DataFrame:
 def summary(scope: Scope, *, rules: str | None = None, registry: str | None = None) -> pl.DataFrame:
     """Per check: findings, proving rows, dollars involved; every check is listed (0 when
     clean), by severity, then dollars (largest first)."""
-    ctx = context(scope, rules, registry)
-    found = all_findings(ctx)
+    found = all_findings(scope, rules, registry)
     per = found.group_by("check").agg(
         findings=pl.col("finding").n_unique().cast(pl.Int64),
         rows=pl.len().cast(pl.Int64),
@@ -121,7 +147,7 @@ def findings(
 ) -> pl.DataFrame:
     """The rows that prove each finding (all checks, or `check`), most serious and costly
     first; `offset` and `limit` page them."""
-    frame = all_findings(context(scope, rules, registry), check)
+    frame = all_findings(scope, rules, registry, _check(check))
     if offset or limit is not None:
         frame = frame.slice(offset, limit)
     return frame.with_columns(filer_code=pl.col("entry_number").str.slice(0, 3))
@@ -131,5 +157,5 @@ def findings(
 def findings_count(
     scope: Scope, *, check: str = "", rules: str | None = None, registry: str | None = None
 ) -> pl.DataFrame:
-    frame = all_findings(context(scope, rules, registry), check)
+    frame = all_findings(scope, rules, registry, _check(check))
     return pl.DataFrame({"rows": [frame.height]}, schema={"rows": pl.Int64})

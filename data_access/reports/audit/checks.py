@@ -18,7 +18,6 @@ import ibis
 import ibis.expr.types as ir
 import polars as pl
 
-from data_access import audit_rules
 from data_access.audit_rules import AuditRules
 from data_access.reports.base import Scope
 
@@ -86,10 +85,6 @@ def check(
         return function
 
     return register
-
-
-def context(scope: Scope, rules: str | None = None, registry: str | None = None) -> Context:
-    return Context(scope, audit_rules.load(rules), registry)
 
 
 def shaped(frame: pl.DataFrame) -> pl.DataFrame:

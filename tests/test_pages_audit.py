@@ -1,0 +1,100 @@
+"""The Audit page, run headless through Streamlit's AppTest over tests/audit_lake.py (the
+figures are those of tests/test_audit.py), for each role."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data_access import codes
+from tests.audit_lake import BOLT, USMCA_VN, P, build
+
+MEDIA: list = []
+
+
+@pytest.fixture(scope="module")
+def audit_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory.mktemp("audit-page") / "lake")
+
+
+def page_script(lake_dir: str, principal: str) -> None:
+    from pathlib import Path
+
+    from streamlit.runtime import Runtime
+
+    from data_access.access import Principal
+    from data_access.filters import Filters
+    from pages import audit
+    from tests import test_pages_audit
+    from ui.data import View
+
+    audit.render(View(Path(lake_dir), "duckdb", Principal.parse(principal), Filters()))
+    test_pages_audit.MEDIA[:] = [Runtime.instance().media_file_mgr]
+
+
+def open_page(lake: Path, principal: str = "cbp", **params: str) -> AppTest:
+    at = AppTest.from_function(page_script, args=(str(lake), principal), default_timeout=120)
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def downloaded(at: AppTest, key: str) -> bytes:
+    (button,) = [b for b in at.download_button if b.key == key]
+    media = importlib.import_module("tests.test_pages_audit").MEDIA[0]
+    url = media.execute_deferred(button.proto.deferred_file_id)
+    return media.read_file(url.rsplit("/", 1)[1]).content
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_cbp_sees_every_finding_summed(audit_lake) -> None:
+    at = open_page(audit_lake)
+    # 19 findings besides the informational mpf_year_unknown; 9 high (duplicate line and
+    # entry, low unit value, 2 SPI, USMCA, 2 layers missing, layer outside its dates).
+    # Dollars: 1,201 + 1,055 + 131,688 (the product's lines under both numbers) + 129,282
+    # (the lines at both rates) + 50 + 100,000 + 2,419 + 1,205 + 107.32 + 1.51 + 2,421 +
+    # 1,216 + 150 = 370,795.83
+    assert metrics(at) == {
+        "Findings": "19",
+        "High severity": "9",
+        "Dollars involved": "$370.8K",
+        "Checks with findings": "15 of 16",
+    }
+    summary = at.dataframe[0].value
+    assert list(summary.columns) == [
+        "Check", "Severity", "Findings", "Rows", "Dollars Involved", "What It Means"
+    ]  # fmt: skip
+    assert summary["Severity"].tolist()[0] == "high"
+    assert summary["Severity"].tolist()[-1] == "info"
+    rows = at.dataframe[1].value
+    assert "Entry Summary Number" in rows.columns and "What Was Found" in rows.columns
+
+
+def test_one_check_shows_its_sentence_rows_and_export(audit_lake) -> None:
+    at = open_page(audit_lake, audit_check="MPF outside the fiscal year's minimum and maximum")
+    assert any("merchandise processing fee" in m.value for m in at.markdown)
+    rows = at.dataframe[1].value
+    assert rows["Entry Summary Number"].tolist() == [
+        codes.format_entry_number(P["mpf_over"]), codes.format_entry_number(P["mpf_under"])
+    ]  # fmt: skip
+    csv = downloaded(at, "audit-findings-mpf-outside-limits-csv")
+    exported = pl.read_csv(csv, infer_schema=False)
+    assert exported["entry_number"].to_list() == [P["mpf_over"], P["mpf_under"]]
+    assert exported["dollars"].to_list() == ["85.65", "21.67"]
+
+
+@pytest.mark.parametrize("principal", [f"importer:{BOLT}", "broker:XYZ"])
+def test_importer_and_broker_see_their_own_finding_only(audit_lake, principal: str) -> None:
+    at = open_page(audit_lake, principal)
+    assert metrics(at)["Findings"] == "1"
+    rows = at.dataframe[1].value
+    assert rows["Entry Summary Number"].tolist() == [codes.format_entry_number(USMCA_VN)]
