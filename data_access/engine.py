@@ -68,7 +68,7 @@ class DuckDBEngine:
         self.generation = lake_files.generation(self.lake)
         self._con = duckdb.connect(config={"threads": os.cpu_count() or 2})
         for spec in TABLES.values():
-            self._con.execute(_view_sql(self.lake, spec))
+            self._con.execute(_view_sql(self._con, self.lake, spec))
         self.rollups = _rollup_views(self._con, self.lake) if use_rollups else frozenset()
         self.rollup_dates = rollups.entry_dates(self.lake) if self.rollups else {}
         # Lake files never change in place (a write makes new files in a new snapshot), so
@@ -112,13 +112,22 @@ class _LockedBackend(ibis.backends.duckdb.Backend):
         self._record_batch_readers_consumed = {}
 
 
-def _view_sql(lake: Path, spec: Table) -> str:
+def _view_sql(con: duckdb.DuckDBPyConnection, lake: Path, spec: Table) -> str:
+    """The table's files as a view with every contract column: a column the contract
+    gained after the files were written reads as NULL (as Spark's schema-on-read does)."""
     if lake_files.table_files(lake, spec.name):
         glob = lake_files.table_glob(lake, spec.name).replace("'", "''")
-        return (
-            f"CREATE VIEW {spec.name} AS SELECT * FROM read_parquet('{glob}', "
-            "hive_partitioning = true, hive_types = {'year': INTEGER}, union_by_name = true)"
+        files = (
+            f"read_parquet('{glob}', hive_partitioning = true, "
+            "hive_types = {'year': INTEGER}, union_by_name = true)"
         )
+        present = {row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {files}").fetchall()}
+        added = "".join(
+            f", CAST(NULL AS {_duckdb_type(c.dtype)}) AS {c.name}"
+            for c in spec.columns
+            if c.name not in present
+        )
+        return f"CREATE VIEW {spec.name} AS SELECT *{added} FROM {files}"
     columns = ", ".join(f"CAST(NULL AS {_duckdb_type(c.dtype)}) AS {c.name}" for c in spec.columns)
     return f"CREATE VIEW {spec.name} AS SELECT {columns}, CAST(NULL AS INTEGER) AS year WHERE false"
 

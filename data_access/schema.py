@@ -93,6 +93,9 @@ ENTRY_SUMMARIES = Table(
         _c("surety_code", TEXT, "Surety Code"),
         _c("recon_flag", TEXT, "Reconciliation Issue Code"),
         _c("fta_recon_flag", FLAG, "FTA Reconciliation Indicator"),
+        # ES-003's Y/N: flagged for reconciliation, the issue not said (the Reconciliation
+        # report and Access CDs give the issue code, recon_flag).
+        _c("recon_indicator", FLAG, "Reconciliation Indicator"),
         _c("entered_value", MONEY, "Entered Value", required=True),
         _c("duty_amount", MONEY, "Duty Amount"),
         _c("tax_amount", MONEY, "Tax Amount"),

@@ -438,6 +438,7 @@ def _entry_summaries(world: World, e: Columns) -> pl.DataFrame:
             "surety_code": pick([None, *SURETIES], surety),
             "recon_flag": pick([None, *FLAG_TYPES], e["recon"] + 1),
             "fta_recon_flag": e["fta"],
+            "recon_indicator": e["recon"] >= 0,
             **{f"{name}_amount": money(e[name]) for name in ("duty", "tax", "fee")},
             "entered_value": money(e["value"]),
             "liquidation_date": dates(e["liquidation"], ~e["liquidated"]),

@@ -5,10 +5,9 @@ deadlines, days left, reasons and dollars, row for row.
 
 ES-003 cannot say everything refunds_lake.py says: it has no AD/CVD case number column
 (AD/CVD entries are told by their type, 03, so their routes do not change) and no
-Reconciliation Issue Code (its "Reconciliation Indicator" is not loaded), so entry 11,
-flagged for reconciliation, is left out of both lakes here. Today such an entry loaded from
-ES-003 alone is routed to CAPE, not "not eligible": an open gap (issue 15), closed once the
-indicator is loaded; then put entry 11 back.
+Reconciliation Issue Code: its "Reconciliation Indicator" (Y/N) says an entry is flagged,
+not for what. Entry 11, flagged, is "Y" in the download and has its issue code in the direct
+lake; both route it "not eligible".
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -37,7 +37,6 @@ from tests.ingest_files import (
 )
 from tests.refunds_lake import AS_OF, ENTRIES, E
 
-LEFT_OUT = {refunds_lake.E[11]}  # reconciliation flag: not in ES-003 (see the docstring)
 NAMES = {refunds_lake.ACME: "Acme, Inc.", refunds_lake.BOLT: "Bolt Hardware"}
 # Days to judge on: the boundaries of tests/test_refunds.py, a week on, before CAPE opened.
 DAYS = [AS_OF, date(2026, 11, 9), date(2026, 3, 1)]
@@ -53,15 +52,13 @@ def _dollars(amount: Decimal) -> str:
 
 
 def es003_rows() -> list[list[str]]:
-    """The entries of refunds_lake.py (LEFT_OUT aside) as one ES-003 download: per entry a
-    goods ordinal, then its Chapter 99 ordinals in ES-003's 8 digits."""
+    """The entries of refunds_lake.py as one ES-003 download: per entry a goods ordinal,
+    then its Chapter 99 ordinals in ES-003's 8 digits."""
     lines, heads = refunds_lake._rows()
     status = {h["entry_number"]: h for h in heads}
     rows = [ES003_HEADERS + LIQUIDATION_HEADERS]
     for line in lines:
         number = line["entry_number"]
-        if number in LEFT_OUT:
-            continue
         head, hts = status[number], line["hts_number"]
         liquidated = head["liquidation_date"]
         rows.append([
@@ -71,7 +68,7 @@ def es003_rows() -> list[list[str]]:
             line["country_of_origin"], "CNACMTOY1234SHA", "", "", str(line["tariff_ordinal"]),
             hts[:8] if hts.startswith("9903") else hts, _dollars(line["entered_value"]),
             _dollars(line["duty_amount"]), "10" if line["tariff_ordinal"] == 1 else "",
-            "NO" if line["tariff_ordinal"] == 1 else "", "", "BII Brokerage", "R07", "N", "N",
+            "NO" if line["tariff_ordinal"] == 1 else "", "", "BII Brokerage", "R07", "Y" if head["recon_flag"] else "N", "N",
             "N", us(liquidated) if liquidated else "", ace_status(head["liquidation_status"]),
         ])  # fmt: skip
     return rows
@@ -80,12 +77,7 @@ def es003_rows() -> list[list[str]]:
 def direct_lake(where: Path) -> Path:
     """The same entries written straight into a lake, as refunds_lake.build does."""
     lines, heads = refunds_lake._rows()
-    lines = [r for r in lines if r["entry_number"] not in LEFT_OUT]
-    heads = [
-        {**h, "liquidation_status": ace_status(h["liquidation_status"])}
-        for h in heads
-        if h["entry_number"] not in LEFT_OUT
-    ]
+    heads = [{**h, "liquidation_status": ace_status(h["liquidation_status"])} for h in heads]
     with lake.transaction(where, fresh=True) as tx:
         tx.write("entry_lines", pl.DataFrame(lines, infer_schema_length=None))
         tx.write("entry_summaries", pl.DataFrame(heads, infer_schema_length=None))
@@ -114,15 +106,16 @@ def test_an_es003_download_gives_the_routes_of_the_same_data(tmp_path, direct, n
     [result] = ingest(tmp_path / "lake", [path])
     assert (result.status, result.rows_loaded, result.rows_rejected) == (
         "loaded",
-        35,
+        37,
         0,
-    )  # 15 entries x 2 ordinals, entry 1 x 3, OUTSIDE x 2
+    )  # 16 entries x 2 ordinals, entry 1 x 3, OUTSIDE x 2
     for day in DAYS:
         loaded, expected = by_entry(tmp_path / "lake", day), by_entry(direct, day)
-        assert expected.height == len(ENTRIES) - len(LEFT_OUT)  # 16: the OUTSIDE entry is not
+        assert expected.height == len(ENTRIES) == 17  # the OUTSIDE entry is not among them
         assert_frame_equal(loaded, expected)
     routes = dict(by_entry(tmp_path / "lake", AS_OF).select("entry_number", "route").rows())
     assert (routes[E[6]], routes[E[7]], routes[E[12]]) == ("cape", "cape", "not_eligible")
+    assert routes[E[11]] == "not_eligible"  # flagged for reconciliation: "Y" in the download
     assert (routes[E[2]], routes[E[3]], routes[E[5]]) == ("cape", "protest", "final")
 
 
@@ -140,3 +133,22 @@ def test_the_download_holds_the_liquidation_columns_as_ace_writes_them() -> None
         ("2", "99030124", "$200.00"),  # ES-003's 8 digits; the lake stores 9903012400
         ("3", "99030125", "$100.00"),
     ]
+
+
+def test_a_lake_written_before_the_indicator_existed_reads_it_as_null(tmp_path: Path) -> None:
+    """entry_summaries files without recon_indicator (lakes from before it joined the
+    contract): the view still has the column, NULL, so the reports run on them."""
+    from data_access.engine import _view_sql
+    from data_access.schema import ENTRY_SUMMARIES
+
+    where = direct_lake(tmp_path / "lake")
+    for old in lake.table_files(where, "entry_summaries"):
+        frame = pl.read_parquet(old, hive_partitioning=False)
+        assert frame["recon_indicator"].null_count() == frame.height
+        frame.drop("recon_indicator").write_parquet(old)
+    con = duckdb.connect()
+    con.execute(_view_sql(con, where, ENTRY_SUMMARIES))
+    rows = con.sql(
+        "SELECT count(*), count(recon_indicator), count(recon_flag) FROM entry_summaries"
+    ).fetchall()
+    assert rows == [(18, 0, 1)]  # 17 entries and OUTSIDE; entry 11 has its issue code

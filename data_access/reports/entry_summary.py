@@ -76,8 +76,13 @@ def headers(scope: Scope, recon: str = "all") -> ir.Table:
 
 
 def recon_flagged(t: ir.Table) -> ir.BooleanValue:
-    """An entry flagged for reconciliation: an issue code, or the FTA indicator."""
-    return (t.recon_flag.fill_null("") != "") | t.fta_recon_flag.fill_null(False)
+    """An entry flagged for reconciliation: an issue code, ES-003's Reconciliation
+    Indicator, or the FTA indicator."""
+    return (
+        (t.recon_flag.fill_null("") != "")
+        | t.recon_indicator.fill_null(False)
+        | t.fta_recon_flag.fill_null(False)
+    )
 
 
 def lines(scope: Scope, recon: str = "all") -> ir.Table:

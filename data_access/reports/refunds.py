@@ -91,6 +91,7 @@ def _entry_facts(scope: Scope, registry: Registry) -> ir.Table:
         heads.entry_date,
         heads.recon_flag,
         heads.fta_recon_flag,
+        heads.recon_indicator,
         heads.liquidation_status,
         heads.liquidation_date,
         ieepa_duty=per_entry.ieepa_duty.coalesce(ibis.literal(0).cast(MONEY_TOTAL_SQL)),
