@@ -68,8 +68,9 @@ def es003_rows() -> list[list[str]]:
             line["country_of_origin"], "CNACMTOY1234SHA", "", "", str(line["tariff_ordinal"]),
             hts[:8] if hts.startswith("9903") else hts, _dollars(line["entered_value"]),
             _dollars(line["duty_amount"]), "10" if line["tariff_ordinal"] == 1 else "",
-            "NO" if line["tariff_ordinal"] == 1 else "", "", "BII Brokerage", "R07", "Y" if head["recon_flag"] else "N", "N",
-            "N", us(liquidated) if liquidated else "", ace_status(head["liquidation_status"]),
+            "NO" if line["tariff_ordinal"] == 1 else "", "", "BII Brokerage", "R07",
+            "Y" if head["recon_flag"] else "N", "N", "N", us(liquidated) if liquidated else "",
+            ace_status(head["liquidation_status"]),
         ])  # fmt: skip
     return rows
 
