@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from ui.column_formats import column_config, stored_name
+from ui.column_formats import column_config, on_screen, stored_name
 
 FRAME = pl.DataFrame(
     {
@@ -68,3 +68,10 @@ def test_a_frame_already_in_headers_keeps_them_and_gets_formats() -> None:
     assert config["Effective duty rate"]["type_config"]["format"] == "percent"
     assert config["Month of Entry"]["type_config"]["format"] == "MMM YYYY"
     assert stored_name("Effective duty rate", "tariff_layers") == "effective_duty_rate"
+
+
+def test_entry_numbers_show_as_ace_shows_them_and_only_on_screen() -> None:
+    frame = pl.DataFrame({"flagged_entry_number": ["ABC12345676", None], "n": [1, 2]})
+    assert on_screen(frame)["flagged_entry_number"].to_list() == ["ABC-1234567-6", None]
+    assert frame["flagged_entry_number"][0] == "ABC12345676"  # the frame exported as stored
+    assert on_screen(on_screen(frame)).equals(on_screen(frame))

@@ -37,7 +37,8 @@ from ui import labels
         ("section_301_duties", None, "Section 301 duty"),
         ("tariff_rows", "tariff_layers", "Chapter 99 tariff rows"),
         ("Entry Summary Number", None, "Entry Summary Number"),  # already a header
-        ("first date", None, "first date"),
+        ("first date", None, "First Date"),
+        ("Country of Origin", None, "Country of Origin"),
     ],
 )
 def test_label(column: str, table: str | None, header: str) -> None:

@@ -183,3 +183,11 @@ def test_reconciliation_adjustments(lakes) -> None:
     deadlines = open_page(lakes["cbr"], "reconciliation", as_of="2024-04-15")
     assert headers(deadlines, 0)["flagged_entry_number"] == ("Entry Summary Number", None)
     assert headers(deadlines, 0)["days_left"] == ("Days Left", "%,d")
+    flagged = deadlines.dataframe[0].value["flagged_entry_number"].tolist()
+    assert flagged and all(len(n) == 13 and n[3] == n[11] == "-" for n in flagged)  # as ACE shows
+
+
+def test_holdings_read_in_title_case(lakes) -> None:
+    at = open_page(lakes["es"], "timeline")
+    shown = [h for table in shown_columns(at) for _c, h, _config in table]
+    assert {"Category", "In ACE Reports", "Rows", "First Date", "Last Date"} <= set(shown)

@@ -15,7 +15,7 @@ from functools import cache
 import polars as pl
 import streamlit as st
 
-from data_access import schema
+from data_access import codes, schema
 from ui import labels
 
 MONEY = "dollar"  # $1,234.57
@@ -39,6 +39,14 @@ RATES = frozenset(
 DAY_COUNTS = frozenset({"median_days", "p90_days", "within_days", "days_left", "release_days"})
 MONTHS = frozenset({"month", "due_month"})
 NUMBERS_NOT_COUNTS = frozenset({"line_number", "tariff_ordinal", "week"})  # no separators
+ENTRY_NUMBERS = ("entry_number", "flagged_entry_number", "recon_entry_number")
+
+
+def on_screen(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with its entry numbers as ACE shows them (XXX-NNNNNNN-C): the stored
+    11 characters stay in the exports."""
+    present = [c for c in ENTRY_NUMBERS if c in frame.columns]
+    return frame.with_columns(codes.format_entry_numbers(c) for c in present) if present else frame
 
 
 def column_config(

@@ -149,6 +149,11 @@ DERIVED: dict[str, str] = {
     "table": "Table",
     "first": "First Date",
     "last": "Last Date",
+    "first date": "First Date",
+    "last date": "Last Date",
+    "in ACE Reports": "In ACE Reports",
+    "in this dashboard": "In This Dashboard",
+    "what it is": "What It Is",
 }
 
 # Descriptions whose header is not the code's header without "Code".

@@ -13,6 +13,7 @@ import streamlit as st
 
 from data_access import export
 from ui.column_formats import column_config as formatted_columns
+from ui.column_formats import on_screen
 
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
 # Where plotly finds map outlines: the app's own static/ (see .streamlit/config.toml),
@@ -103,9 +104,9 @@ def table_with_export(
     """The table and download buttons; `full` gives the whole result when `frame` is a page.
     On screen the columns read as ACE's headers with formatted numbers (`table`: the lake
     table or page whose headers win, see ui/labels.py); `column_config` adds to them.
-    The exports keep the stored names and values."""
+    Entry numbers show as XXX-NNNNNNN-C. The exports keep the stored names and values."""
     config = formatted_columns(frame, table, column_config)
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+    st.dataframe(on_screen(frame), hide_index=True, width="stretch", column_config=config)
     export_buttons(full or (lambda: frame), name=name, formats=formats)
 
 
