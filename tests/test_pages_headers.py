@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests import cbr_lake, entry_summary_lake, layers_lake, refunds_lake
+from tests import audit_lake, cbr_lake, entry_summary_lake, layers_lake, refunds_lake
 from ui import labels
 
 PAGES = {  # page -> (lake, URL key of its tabs, tabs, other URL parameters)
@@ -36,6 +36,7 @@ PAGES = {  # page -> (lake, URL key of its tabs, tabs, other URL parameters)
                       "Entries", "Audit"), {}),
     "refunds": ("refunds", "refunds_tab", ("By route", "Closing by week", "Entries"),
                 {"as_of": str(refunds_lake.AS_OF)}),
+    "audit": ("audit", "audit_tab", ("Findings",), {}),
     "timeline": ("es", "", ("",), {}),
     "data": ("es", "", ("",), {}),
 }  # fmt: skip
@@ -44,6 +45,7 @@ BUILDERS = {
     "cbr": cbr_lake.build,
     "layers": layers_lake.build,
     "refunds": refunds_lake.build,
+    "audit": audit_lake.build,
 }
 
 
