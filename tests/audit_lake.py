@@ -165,11 +165,47 @@ def _headers(lines: pl.DataFrame) -> pl.DataFrame:
     ).sort("entry_number")
 
 
+def _with_forms(heads: pl.DataFrame) -> pl.DataFrame:
+    """A CF-28 on every 6th entry (in entry number order), a CF-29 on every 9th."""
+    i = pl.int_range(pl.len())
+    return heads.with_columns(cf28_issued=i % 6 == 0, cf29_issued=i % 9 == 4)
+
+
+def _releases(heads: pl.DataFrame) -> pl.DataFrame:
+    """A release per entry: 0, 1 or 2 days after arrival (the entry date), every 5th held
+    by FDA, the 7th still waiting."""
+    i = pl.int_range(pl.len())
+    keep = ["entry_number", "importer_number", "filer_code", "port_of_entry", "mode_of_transport"]
+    return heads.select(*keep, arrival_date="entry_date").with_columns(
+        release_date=pl.when(i != 7).then(pl.col("arrival_date") + pl.duration(days=i % 3)),
+        release_status=pl.when(i != 7).then(pl.lit("Released")).otherwise(pl.lit("CBP Review")),
+        hold_agency=pl.when(i % 5 == 0).then(pl.lit("FDA")),
+    )
+
+
+def _exams(heads: pl.DataFrame) -> pl.DataFrame:
+    """An exam on every 4th entry, every other one finding a discrepancy."""
+    keep = ["entry_number", "importer_number", "filer_code", "port_of_entry", "mode_of_transport",
+            "entry_type"]  # fmt: skip
+    examined = heads.filter(pl.int_range(pl.len()) % 4 == 1).select(*keep, exam_date="entry_date")
+    i = pl.int_range(pl.len())
+    found = i % 2 == 0
+    return examined.with_columns(
+        exam_id=pl.format("EX{}", i),
+        exam_type=pl.lit("NII"),
+        result=pl.when(found).then(pl.lit("DISCREPANCY")).otherwise(pl.lit("NO_DISCREPANCY")),
+        discrepancy_type=pl.when(found).then(pl.lit("VALUE")),
+    )
+
+
 def build(where: Path, *, planted: bool = True) -> Path:
     rows = _clean_lines() + (_planted_lines() if planted else [])
     lines = _frame(rows)
+    heads = _with_forms(_headers(lines))
     with lake.transaction(where, fresh=True) as tx:
-        tx.write("entry_summaries", _headers(lines))
+        tx.write("entry_summaries", heads)
         tx.write("entry_lines", lines)
+        tx.write("cargo_releases", _releases(heads))
+        tx.write("exams", _exams(heads))
         tx.record(file="audit_lake", rows_loaded=lines.height)
     return where

@@ -1,0 +1,117 @@
+"""The broker scorecard's figures equal independent DuckDB queries over the same Parquet
+files (tests/audit_lake.py), and a broker sees only its own card."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from data_access import lake
+from data_access.access import CBP, Principal
+from data_access.engine import DuckDBEngine
+from data_access.filters import Filters
+from data_access.reports import REPORTS, Scope
+from tests import audit_lake
+from tests.audit_lake import ACME, BOLT
+
+SQL = """
+WITH s AS (SELECT * FROM read_parquet('{entry_summaries}')),
+l AS (SELECT * FROM read_parquet('{entry_lines}') WHERE tariff_ordinal = 1),
+x AS (SELECT * FROM read_parquet('{exams}')),
+r AS (SELECT * FROM read_parquet('{cargo_releases}')),
+se AS (SELECT filer_code, count(*) AS entries, sum(cf28_issued::INT)::BIGINT AS cf28,
+           sum(cf29_issued::INT)::BIGINT AS cf29 FROM s GROUP BY 1),
+le AS (SELECT filer_code, sum(entered_value) AS entered_value, count(*) AS lines
+       FROM l GROUP BY 1),
+xe AS (SELECT filer_code, count(*) AS exams,
+           count(*) FILTER (WHERE result = 'DISCREPANCY') AS discrepancies FROM x GROUP BY 1),
+re AS (SELECT filer_code, count(*) AS releases,
+           count(*) FILTER (WHERE hold_agency IS NOT NULL) AS held,
+           median(date_diff('day', arrival_date, release_date)) AS median_days
+       FROM r GROUP BY 1)
+SELECT se.filer_code, entries, entered_value, lines, coalesce(exams, 0) AS exams,
+       coalesce(discrepancies, 0) AS discrepancies, releases, held, median_days, cf28, cf29
+FROM se LEFT JOIN le USING (filer_code) LEFT JOIN xe USING (filer_code)
+LEFT JOIN re USING (filer_code) ORDER BY entries DESC, filer_code
+"""
+FIGURES = ("filer_code", "entries", "entered_value", "lines", "exams", "discrepancies",
+           "releases", "held", "median_days", "cf28", "cf29")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def where(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return audit_lake.build(tmp_path_factory.mktemp("filers") / "lake")
+
+
+@pytest.fixture(scope="module")
+def engine(where: Path) -> DuckDBEngine:
+    return DuckDBEngine(where)
+
+
+def independent(where: Path) -> pl.DataFrame:
+    globs = {n: lake.table_glob(where, n) for n in ("entry_summaries", "entry_lines", "exams",
+                                                    "cargo_releases")}  # fmt: skip
+    return duckdb.sql(SQL.format(**globs)).pl()
+
+
+def test_scorecard_equals_independent_queries(where, engine) -> None:
+    card = REPORTS["filers.scorecard"](Scope(engine, CBP))
+    expected = independent(where)
+    got = card.select(FIGURES)
+    for column in FIGURES:
+        assert got[column].to_list() == expected[column].to_list(), column
+    assert card["filer_name"].to_list() == ["ABC (name unknown)", "XYZ (name unknown)"]
+    rates = card.select("exam_rate", "cf28_rate", "cf29_rate", "hold_rate")
+    assert rates.row(0) == pytest.approx(
+        (
+            expected["exams"][0] / expected["entries"][0],
+            expected["cf28"][0] / expected["entries"][0],
+            expected["cf29"][0] / expected["entries"][0],
+            expected["held"][0] / expected["releases"][0],
+        )
+    )
+
+
+def test_audit_findings_per_thousand_lines(engine) -> None:
+    """Every planted finding but USMCA (XYZ's) is ABC's: 18 of the 19 judged findings."""
+    card = REPORTS["filers.scorecard"](Scope(engine, CBP))
+    by = {r["filer_code"]: r for r in card.iter_rows(named=True)}
+    assert (by["ABC"]["findings"], by["XYZ"]["findings"]) == (18, 1)
+    assert by["ABC"]["findings_per_1000_lines"] == pytest.approx(18_000 / by["ABC"]["lines"])
+    assert by["XYZ"]["findings_per_1000_lines"] == pytest.approx(1_000 / 4)
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [Principal("broker", filer_codes=("XYZ",)), Principal("importer", importer_numbers=(BOLT,))],
+)
+def test_a_broker_sees_only_its_own_card(engine, principal) -> None:
+    card = REPORTS["filers.scorecard"](Scope(engine, principal))
+    assert card["filer_code"].to_list() == ["XYZ"]
+    whole = REPORTS["filers.scorecard"](Scope(engine, CBP)).filter(pl.col("filer_code") == "XYZ")
+    assert card.equals(whole)
+
+
+def test_importer_sees_the_cards_of_its_filers_for_its_rows(engine) -> None:
+    card = REPORTS["filers.scorecard"](
+        Scope(engine, Principal("importer", importer_numbers=(ACME,)))
+    )
+    assert card["filer_code"].to_list() == ["ABC"]
+
+
+def test_trend_adds_up_to_the_card(engine) -> None:
+    scope = Scope(engine, CBP, Filters())
+    card = REPORTS["filers.scorecard"](scope)
+    trend = REPORTS["filers.trend"](scope)
+    summed = trend.group_by("filer_code").agg(
+        pl.col("entries", "lines", "exams", "cf28", "cf29", "findings").sum()
+    )
+    joined = card.join(summed, on="filer_code", suffix="_trend")
+    for column in ("entries", "lines", "exams", "cf28", "cf29", "findings"):
+        assert joined[column].to_list() == joined[f"{column}_trend"].to_list(), column
+    assert trend.filter(pl.col("filer_code") == "ABC")["month"].dt.strftime("%Y-%m").to_list() == [
+        "2024-03", "2025-09", "2026-11"
+    ]  # fmt: skip
