@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import plotly.express as px
 import polars as pl
 import streamlit as st
 
@@ -18,6 +19,7 @@ from ui.labels import label
 from ui.paged_table import ENTRY_NUMBERS_NOTE, paged_table
 from ui.widgets import (
     Kpi,
+    chart_with_table,
     count,
     empty_state,
     intro,
@@ -28,7 +30,7 @@ from ui.widgets import (
     table_with_export,
 )
 
-HEADERS = {  # the audit's own columns (the rest: ui.labels)
+HEADERS = {  # the audit's, scorecard's and CF forms' own columns (the rest: ui.labels)
     "check": "Check Code",
     "check_title": "Check",
     "title": "Check",
@@ -40,6 +42,29 @@ HEADERS = {  # the audit's own columns (the rest: ui.labels)
     "dollars_are": "Dollars Are",
     "finding": "Finding",
     "detail": "What Was Found",
+    "filer_name": "Filer",
+    "hold_rate": "Hold Rate",
+    "cf28_rate": "CF-28 Rate",
+    "cf29_rate": "CF-29 Rate",
+    "findings_per_1000_lines": "Audit Findings per 1,000 Lines",
+    "finding_dollars": "Audit Dollars Involved",
+    "entered_value": "Entered Value",
+    "form": "Form",
+    "form_name": "Form Name",
+    "hts_numbers": "HTS Numbers",
+    "first_hts_number": "First HTS Number",
+    "status": "Status",
+    "held": "Held",
+    "releases": "Releases",
+}
+RATE_COLUMNS = ("exam_rate", "discrepancy_rate", "hold_rate", "cf28_rate", "cf29_rate")
+TREND_MEASURES = {  # what the trend chart can show -> column
+    "Exam rate": "exam_rate",
+    "CF-28 rate": "cf28_rate",
+    "CF-29 rate": "cf29_rate",
+    "Audit findings per 1,000 lines": "findings_per_1000_lines",
+    "Entries": "entries",
+    "Median days to release": "median_days",
 }
 SUMMARY_COLUMNS = ("title", "severity", "findings", "rows", "dollars", "explanation")
 ROW_COLUMNS = (
@@ -140,8 +165,101 @@ def _display(frame: pl.DataFrame) -> pl.DataFrame:
     return headed(shown)
 
 
+def _formats(frame: pl.DataFrame) -> dict[str, object]:
+    """Money as dollars, rates as percents (headers as shown)."""
+    money_names = [header(c) for c in ("entered_value", "finding_dollars", "duties", "dollars")]
+    config = money_columns(*(n for n in money_names if n in frame.columns))
+    for column in RATE_COLUMNS:
+        if header(column) in frame.columns:
+            config[header(column)] = st.column_config.NumberColumn(format="percent")
+    return config
+
+
+def _scorecard(view: View) -> None:
+    card = run(view, "filers.scorecard")
+    if empty_state(card, "filers with these filters"):
+        return
+    if view.principal.role == "broker":
+        st.caption("Your own card: a broker sees only the entries it filed.")
+    st.subheader("Broker scorecard")
+    st.caption(
+        "Per filer: exam rate = exams per entry; hold rate = releases held by an agency; "
+        "CF-28 and CF-29 rates = entries that drew one, per entry; audit findings per 1,000 "
+        "goods lines (informational checks left out). Post-summary corrections are not in "
+        "the data. The lake holds no filer names: a filer shows its code."
+    )
+    shown = headed(card)
+    table_with_export(shown, name="filers-scorecard", full=lambda: card,
+                      column_config=_formats(shown))  # fmt: skip
+    _trend(view)
+
+
+def _trend(view: View) -> None:
+    trend = run(view, "filers.trend")
+    if trend.is_empty():
+        return
+    chosen = st.selectbox("Trend of", list(TREND_MEASURES), key="filer_trend")
+    measure = TREND_MEASURES[chosen or "Exam rate"]
+    plotted = trend.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
+    figure = px.line(
+        plotted, x="month", y=measure, color="filer_name", markers=True,
+        labels={"month": "Month", measure: chosen, "filer_name": "Filer"},
+    )  # fmt: skip
+    if measure in RATE_COLUMNS:
+        figure.update_yaxes(tickformat=".1%")
+    columns = ["filer_code", "filer_name", "month", measure]
+    table = headed(trend.select(columns).with_columns(pl.col("month").dt.to_string("%Y-%m")))
+    chart_with_table(
+        figure,
+        table,
+        title=f"{chosen} per filer, by month",
+        alt=f"Lines: {chosen.lower()} per filer each month (entries by entry date, exams by "
+        "exam date, releases by arrival date); the table has the same figures.",
+        key="filers-trend",
+        column_config=_formats(table),
+    )
+
+
+def _cf_forms(view: View) -> None:
+    st.subheader("CF-28 requests for information and CF-29 notices of action")
+    st.info(
+        "ITRAC and ACE entry data say whether CBP issued a CF-28 or CF-29 on an entry, not "
+        "when, nor whether it was answered: issue dates, the response due date (30 days "
+        "after a CF-28 is issued) and open or answered cannot be read from this data, so "
+        "every form shows as issued. Each is listed with its entry's lines.",
+        icon=":material/info:",
+    )
+    paged_table(
+        view,
+        "cf_forms.requests",
+        count_report="cf_forms.requests_count",
+        key="cf-forms",
+        display=_dashed,
+        column_config=_formats,
+    )
+    st.subheader("Their lines")
+    paged_table(
+        view,
+        "cf_forms.lines",
+        count_report="cf_forms.lines_count",
+        key="cf-forms-lines",
+        display=_dashed,
+        column_config=_formats,
+    )
+
+
+def _dashed(frame: pl.DataFrame) -> pl.DataFrame:
+    return headed(
+        frame.with_columns(
+            codes.format_entry_numbers("entry_number"), pl.col(pl.Date).dt.to_string("%Y-%m-%d")
+        )
+    )
+
+
 TABS: dict[str, Callable[[View], None]] = {
     "Findings": _findings,
+    "Broker scorecard": _scorecard,
+    "CF-28 / CF-29": _cf_forms,
 }
 
 

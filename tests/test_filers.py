@@ -115,3 +115,38 @@ def test_trend_adds_up_to_the_card(engine) -> None:
     assert trend.filter(pl.col("filer_code") == "ABC")["month"].dt.strftime("%Y-%m").to_list() == [
         "2024-03", "2025-09", "2026-11"
     ]  # fmt: skip
+
+
+def test_cf_forms_are_the_flagged_entries_with_their_lines(where, engine) -> None:
+    heads = lake.table_glob(where, "entry_summaries")
+    lines = lake.table_glob(where, "entry_lines")
+    expected = duckdb.sql(
+        f"""SELECT form, entry_number FROM (
+              SELECT 'CF-28' AS form, entry_number, entry_date FROM read_parquet('{heads}')
+              WHERE cf28_issued
+              UNION ALL
+              SELECT 'CF-29', entry_number, entry_date FROM read_parquet('{heads}')
+              WHERE cf29_issued) ORDER BY entry_date, entry_number, form"""
+    ).fetchall()
+    scope = Scope(engine, CBP)
+    forms = REPORTS["cf_forms.requests"](scope)
+    assert forms.select("form", "entry_number").rows() == expected
+    assert REPORTS["cf_forms.requests_count"](scope).item() == len(expected)
+    ((rows,),) = duckdb.sql(
+        f"""SELECT count(*) FROM read_parquet('{lines}') l JOIN (
+              SELECT entry_number FROM read_parquet('{heads}') WHERE cf28_issued
+              UNION ALL
+              SELECT entry_number FROM read_parquet('{heads}') WHERE cf29_issued) f
+            USING (entry_number)"""
+    ).fetchall()
+    assert REPORTS["cf_forms.lines_count"](scope).item() == rows
+    assert REPORTS["cf_forms.lines"](scope).height == rows
+    first = forms.row(0, named=True)
+    value = duckdb.sql(
+        f"SELECT sum(entered_value), count(*) FILTER (WHERE tariff_ordinal = 1) "
+        f"FROM read_parquet('{lines}') WHERE entry_number = '{first['entry_number']}'"
+    ).fetchall()[0]
+    assert (first["entered_value"], first["lines"]) == value
+    broker = REPORTS["cf_forms.requests"](Scope(engine, Principal("broker", filer_codes=("XYZ",))))
+    assert set(broker["filer_code"]) <= {"XYZ"}
+    assert broker.height == sum(1 for _, e in expected if e.startswith("XYZ"))

@@ -98,3 +98,27 @@ def test_importer_and_broker_see_their_own_finding_only(audit_lake, principal: s
     assert metrics(at)["Findings"] == "1"
     rows = at.dataframe[1].value
     assert rows["Entry Summary Number"].tolist() == [codes.format_entry_number(USMCA_VN)]
+
+
+def test_scorecard_tab_for_cbp_lists_each_filer(audit_lake) -> None:
+    at = open_page(audit_lake, audit_tab="Broker scorecard")
+    card = at.dataframe[0].value
+    assert card["Filer Code"].tolist() == ["ABC", "XYZ"]
+    assert card["Filer"].tolist() == ["ABC (name unknown)", "XYZ (name unknown)"]
+    assert card["Audit Findings per 1,000 Lines"].tolist()[1] == 250.0
+    assert [c.key for c in at.selectbox] == ["filer_trend"]
+
+
+def test_a_broker_sees_only_its_own_card_on_the_page(audit_lake) -> None:
+    at = open_page(audit_lake, "broker:XYZ", audit_tab="Broker scorecard")
+    assert at.dataframe[0].value["Filer Code"].tolist() == ["XYZ"]
+    assert any("Your own card" in c.value for c in at.caption)
+
+
+def test_cf_forms_tab_lists_each_form_with_its_lines(audit_lake) -> None:
+    at = open_page(audit_lake, audit_tab="CF-28 / CF-29")
+    forms = at.dataframe[0].value
+    assert set(forms["Form"]) == {"CF-28", "CF-29"}
+    assert forms["Status"].str.startswith("issued").all()
+    lines = at.dataframe[1].value
+    assert set(lines["Entry Summary Number"]) == set(forms["Entry Summary Number"])
