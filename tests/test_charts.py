@@ -270,21 +270,27 @@ def test_asked_for_the_partial_month_is_drawn_dotted(chart_lake) -> None:
 
 def test_monthly_bars_hatch_the_partial_month(chart_lake) -> None:
     at = open_page(chart_lake, "overview")
-    bars = figures(at)[0].data[0]
-    assert months(bars) == ["2024-01-01", "2024-02-01", "2024-03-01"]
-    assert list(bars.marker.pattern.shape) == ["", "", "/"]
-    assert numbers(bars.marker.opacity) == [1.0, 1.0, 0.45]
-    assert bars.hovertemplate.endswith("%{customdata[0]}<extra></extra>")
-    assert [row[0] for row in bars.customdata][2].startswith("<br><b>partial month</b>")
+    whole, partial = figures(at)[0].data
+    assert months(whole) == ["2024-01-01", "2024-02-01"]
+    assert months(partial) == ["2024-03-01"]
+    assert numbers(partial.y) == [2000.0]  # the two March entries' value
+    assert (partial.marker.pattern.shape, partial.marker.opacity) == ("/", 0.45)
+    assert not whole.marker.pattern.shape and whole.marker.opacity is None
+    assert partial.showlegend is False and partial.legendgroup == whole.legendgroup
+    assert partial.hovertemplate.endswith("%{customdata[0]}<extra></extra>")
+    assert partial.customdata[0][0].startswith("<br><b>partial month</b>: data 01 Jan 2024")
 
 
 def test_legends_and_axes_read_as_words(chart_lake) -> None:
     at = open_page(chart_lake, "exams", exam_tab="CF-28 / CF-29")
     forms = figures(at)[0]
-    assert [t.name for t in forms.data] == [
+    assert [t.name for t in forms.data if t.showlegend is not False] == [
         "CF-28 (Request for Information)",
         "CF-29 (Notice of Action)",
     ]
+    assert {t.offsetgroup for t in forms.data} == {
+        t.name for t in forms.data if t.showlegend is not False
+    }
     for page, tab in (("exams", "Exam rate"), ("exams", "Types and results"), ("overview", "")):
         for figure in figures(open_page(chart_lake, page, exam_tab=tab)):
             words = [t.name for t in figure.data if t.name]

@@ -162,17 +162,42 @@ def month_bars(
         labels={"month": label("month"), value: y_title or label(value), **legend},
     )  # fmt: skip
     for trace in figure.data:
-        _hatch_partial(trace, percent)
+        _hover(trace, percent)
+    grouped = barmode == "group"
+    parts = [part for t in figure.data for part in _split_partial(t, grouped)]
+    figure = go.Figure(data=parts, layout=figure.layout)
     figure.update_xaxes(tickformat=MONTHS)
     if percent:
         figure.update_yaxes(tickformat=PERCENT_TICKS)
     return figure
 
 
-def _hatch_partial(trace: go.Bar, percent: bool) -> None:
+def _split_partial(trace: go.Bar, grouped: bool) -> list[go.Bar]:
+    """The trace's whole months, and beside it (same legend entry, not listed twice; in
+    grouped bars the same slot) its partial months, hatched and lighter: so a legend
+    swatch is never hatched."""
     flags = [bool(row[1]) for row in trace.customdata]
-    trace.marker.pattern = {"shape": ["/" if f else "" for f in flags], "solidity": 0.4}
-    trace.marker.opacity = [0.45 if f else 1.0 for f in flags]
+    if not any(flags):
+        return [trace]
+    group = trace.legendgroup or trace.name
+    parts = []
+    for partial in (False, True):
+        keep = [i for i, flag in enumerate(flags) if flag == partial]
+        if not keep:
+            continue
+        part = go.Bar(trace)
+        part.update(x=[trace.x[i] for i in keep], y=[trace.y[i] for i in keep],
+                    customdata=[trace.customdata[i] for i in keep], legendgroup=group,
+                    offsetgroup=group if grouped else None)  # fmt: skip
+        if partial:
+            hatched = {"shape": "/", "solidity": 0.4}
+            part.update(showlegend=False, name=f"{trace.name} ({PARTIAL_NOTE})",
+                        marker_pattern=hatched, marker_opacity=0.45)  # fmt: skip
+        parts.append(part)
+    return parts
+
+
+def _hover(trace: go.Bar, percent: bool) -> None:
     template = trace.hovertemplate.replace("%{x}", f"%{{x|{MONTHS}}}")
     if percent:
         template = template.replace("%{y}", f"%{{y:{PERCENT}}}")
@@ -305,6 +330,7 @@ def ranked_bars(
         for trace in figure.data:
             trace.hovertemplate = trace.hovertemplate.replace("%{x}", f"%{{x:{PERCENT}}}")
     figure.update_yaxes(title=None, tickmode="array", tickvals=names, ticktext=names)
+    room_for_labels(figure, plotted.get_column(value).max())
     figure.update_layout(height=max(260, 60 + 26 * len(names)))
     return figure
 
@@ -336,6 +362,13 @@ def money_text(value: pl.Expr) -> pl.Expr:
         scaled = pl.format("${}{}", (size / limit).round(1), pl.lit(suffix))
         text = pl.when(size >= limit).then(scaled).otherwise(text)
     return pl.when(value < 0).then(pl.lit("-") + text).otherwise(text)
+
+
+def room_for_labels(figure: go.Figure, largest: object, axis: str = "x") -> None:
+    """Widen the value axis so the label past the longest bar is not cut off."""
+    if isinstance(largest, int | float) and largest > 0:
+        update = figure.update_xaxes if axis == "x" else figure.update_yaxes
+        update(range=[0, largest * 1.2])
 
 
 def category_ticks(figure: go.Figure, axis: str = "x") -> go.Figure:

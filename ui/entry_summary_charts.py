@@ -135,11 +135,17 @@ def _hts(view: View, recon: str) -> None:
     frame = run(view, "entry_summary.hts", recon=recon, level=level, prefix=prefix)
     if empty_state(frame):
         return
+    plotted = plottable(frame.rename({"description": "hts_code_description"}), "hts_code")
+    plotted = plotted.with_columns(_text=charts.money_text(pl.col("entered_value")))
     figure = px.bar(
-        plottable(frame.rename({"description": "hts_code_description"}), "hts_code").reverse(),
-        x="entered_value", y="label", orientation="h", custom_data=["hts_code"],
-        hover_data={"duties": ":,.2f", "lines": ":,"}, labels={**MONEY_LABELS, "label": ""},
+        plotted.reverse(), x="entered_value", y="label", orientation="h", text="_text",
+        custom_data=["hts_code"], hover_data={"duties": ":$,.2f", "lines": ":,", "_text": False},
+        labels={**MONEY_LABELS, "label": "", "duties": label("duties"), "lines": label("lines")},
     )  # fmt: skip
+    figure.update_traces(textposition="outside", cliponaxis=False)
+    charts.category_ticks(figure, "y")  # every chapter named, not every other one
+    charts.room_for_labels(figure, plotted.get_column("entered_value").max())
+    figure.update_layout(height=max(260, 60 + 24 * plotted.height))
     picked = clickable_bars(
         figure,
         frame,
