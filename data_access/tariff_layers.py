@@ -194,6 +194,18 @@ class Registry(_Model):
             seen.setdefault((layer.number, layer.last_number), layer.program)
         return [(a, b, p) for (a, b), p in seen.items()]
 
+    @cached_property
+    def refunded_ranges(self) -> list[tuple[str, str]]:
+        """The refunded 9903 numbers (programs of `refunds`) as few ranges as possible."""
+        merged: list[tuple[str, str]] = []
+        chosen = {(a, b) for a, b, p in self.ranges if p in self.refunds.programs}
+        for first, last in sorted(chosen):
+            if merged and int(first) <= int(merged[-1][1]) + 1:
+                merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
+            else:
+                merged.append((first, last))
+        return merged
+
 
 def default_path() -> Path:
     """The registry file: $ITRAC_LAYERS if set, else config/tariff_layers.yaml."""

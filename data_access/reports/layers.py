@@ -137,6 +137,20 @@ def _refundable(registry: Registry, column: str = "program") -> pl.Expr:
     return pl.col(column).is_in(list(registry.refunds.programs))
 
 
+# --- IEEPA duty: the one definition (the refunds reports use it too) -------------------------
+def is_refunded(t: ir.Table, registry: Registry) -> ir.BooleanValue:
+    """A tariff row filed under a 9903 number the 2026 IEEPA ruling refunds, whatever its
+    date (duty paid under a layer filed outside its era is still refunded duty)."""
+    heading = t.hts_number.substr(0, 8)
+    tests = [heading.between(first, last) for first, last in registry.refunded_ranges]
+    return t.hts_number.startswith("9903") & ibis.or_(*tests)
+
+
+def refunded_duties(t: ir.Table, registry: Registry) -> ir.Value:
+    """IEEPA duty: the duties (`line_duties`) of the refunded rows, summed."""
+    return money_sum(ibis.ifelse(is_refunded(t, registry), line_duties(t), 0))
+
+
 # --- duty by program ------------------------------------------------------------------------
 @report(
     "layers.by_program_month",
@@ -225,12 +239,11 @@ def _entries(scope: Scope, registry: Registry) -> ir.Table:
     t = layer_rows(scope, registry, goods=False)
     lines_with_layers = t.filter(t.layer).select("entry_number").distinct()
     t = t.filter(t.entry_number.isin(lines_with_layers.entry_number))
-    refunded = t.layer & t.program.isin(list(registry.refunds.programs))
     return t.group_by("entry_number").aggregate(
         entry_date=t.entry_date.min(),
         importer_number=t.importer_number.min(),
         **_split(t),
-        refundable_duties=money_sum(ibis.ifelse(refunded, t.row_duties, 0)),
+        refundable_duties=refunded_duties(t, registry),
     )
 
 

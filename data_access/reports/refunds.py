@@ -31,6 +31,7 @@ from data_access.refund_routes import RefundRules
 from data_access.reports.base import Scope, money_sum, report, with_descriptions
 from data_access.reports.cargo_release import count_rows, page_rows
 from data_access.reports.entry_summary import recon_flagged
+from data_access.reports.layers import is_refunded, refunded_duties
 from data_access.schema import MONEY_TOTAL, MONEY_TOTAL_SQL
 from data_access.tariff_layers import Registry
 
@@ -47,36 +48,18 @@ def ieepa_period(registry: Registry) -> tuple[date, date]:
     return min(layer.effective_from for layer in refunded), registry.refunds.last_day
 
 
-def is_ieepa(t: ir.Table, registry: Registry) -> ir.BooleanValue:
-    """A tariff row filed under a refunded (IEEPA) 9903 number of the registry."""
-    heading = t.hts_number.substr(0, 8)
-    tests = [heading.between(first, last) for first, last in _refunded_ranges(registry)]
-    return t.hts_number.startswith("9903") & ibis.or_(*tests)
-
-
-def _refunded_ranges(registry: Registry) -> list[tuple[str, str]]:
-    """The refunded 9903 numbers as few ranges as possible (adjacent ranges merged)."""
-    merged: list[tuple[str, str]] = []
-    for first, last in sorted({(a.number, a.last_number) for a in registry.layers if a.refundable}):
-        if merged and int(first) <= int(merged[-1][1]) + 1:
-            merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
-        else:
-            merged.append((first, last))
-    return merged
-
-
 def _entry_facts(scope: Scope, registry: Registry) -> ir.Table:
     """Per entry of the IEEPA period: its header fields, IEEPA duty and AD/CVD lines."""
     first, last = ieepa_period(registry)
     lines = scope.table("entry_lines")
     lines = lines.filter(lines.entry_date.between(first, last))
-    ieepa = is_ieepa(lines, registry)
+    ieepa = is_refunded(lines, registry)
     adcvd = lines.add_case_number.notnull() | lines.cvd_case_number.notnull()
     lines = lines.filter(ieepa | adcvd)  # only the rows that matter: a small share of lines
-    ieepa = is_ieepa(lines, registry)
+    ieepa = is_refunded(lines, registry)
     adcvd = lines.add_case_number.notnull() | lines.cvd_case_number.notnull()
     per_entry = lines.group_by("entry_number").aggregate(
-        ieepa_duty=money_sum(ibis.ifelse(ieepa, lines.duty_amount.fill_null(0), 0)),
+        ieepa_duty=refunded_duties(lines, registry),
         ieepa_layers=ieepa.sum().coalesce(0),
         adcvd_lines=adcvd.sum().coalesce(0),
     )
