@@ -42,7 +42,7 @@ ifeq ($(DEMO_END),)
 else
 	$(BIN)/itrac demo --lake $(LAKE) --end $(DEMO_END) --if-changed
 endif
-	ITRAC_DEMO=1 ITRAC_LAKE=$(LAKE) $(BIN)/streamlit run dashboard.py \
+	ITRAC_DEMO=1 ITRAC_LAKE=$(LAKE) $(if $(DEMO_END),ITRAC_TODAY=$(DEMO_END)) $(BIN)/streamlit run dashboard.py \
 		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 test: $(BIN)/.installed-spark system-packages $(TOPOJSON)

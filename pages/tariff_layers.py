@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from data_access import codes, tariff_layers
+from data_access import codes, settings, tariff_layers
 from data_access.periods import mark_partial
 from ui import charts, labels
 from ui.column_formats import column_config
@@ -140,7 +140,7 @@ def _over_time(view: View) -> None:
 def _section_122_window(registry: tariff_layers.Registry) -> tuple[date, date]:
     spans = [x for x in registry.layers if x.program == "section_122" and x.kind == "duty"]
     start = min((x.effective_from for x in spans), default=registry.refunds.last_day)
-    end = max((x.effective_to or date.today() for x in spans), default=start)
+    end = max((x.effective_to or settings.today() for x in spans), default=start)
     return start, end
 
 

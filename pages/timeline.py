@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from data_access import export, lake
+from data_access import export, lake, settings
 from data_access.access import Principal
 from data_access.schema import TABLES
 from data_access.timeline import (
@@ -59,7 +59,7 @@ def render(view: View) -> None:
 
 
 def _as_of_input(plan: TransitionPlan) -> date:
-    today = date.today()
+    today = settings.today()
     latest = max(today, plan.phases[-1].end)
     chosen = st.date_input(
         "As of",

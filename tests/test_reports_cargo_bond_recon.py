@@ -438,3 +438,15 @@ def test_adjustments_of_filed_reconciliations(run) -> None:
     ]  # fmt: skip
     broker = run("reconciliation.adjustments", Principal("broker", filer_codes=("ABC",)))
     assert rows(broker, "month", "value_adjustment") == [(date(2024, 4, 1), D("1000.00"))]
+
+
+@pytest.mark.parametrize(
+    "name", ["bond.ending_soon", "bond.activity_codes", "reconciliation.deadlines"]
+)
+def test_as_of_defaults_to_the_configured_today(run, monkeypatch, name: str) -> None:
+    """ITRAC_TODAY (`make run DEMO_END=...` sets it): a webinar's figures hold every day."""
+    monkeypatch.setenv("ITRAC_TODAY", AS_OF.isoformat())
+    configured = run(name)
+    assert configured.height > 0 and configured.equals(run(name, as_of=AS_OF))
+    monkeypatch.setenv("ITRAC_TODAY", "2031-01-01")  # every bond and flag of the lake is over
+    assert not run(name).equals(configured)

@@ -7,6 +7,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
+from data_access import settings
 from data_access.filters import PERIODS, FilterError, Filters, period_range
 from ui.data import View, run
 
@@ -23,7 +24,7 @@ CHOICES = (
 
 def global_filters(base: View, *, today: date | None = None) -> Filters:
     """Draw the filter bar for `base` (whose filters are empty) and return the choice."""
-    today = today or date.today()
+    today = today or settings.today()
     sidebar = st.sidebar
     sidebar.header("Filters")
     start, end = _date_range(today)

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from data_access import export
+from data_access import export, settings
 from ui.column_formats import column_config as formatted_columns
 from ui.column_formats import on_screen
 
@@ -144,10 +144,10 @@ def as_of_input(help_text: str, default: date | None = None) -> date:
     """The page's "As of" day (`default`, else today), kept in the page's address."""
     chosen = st.date_input(
         "As of",
-        value=default or "today",
+        value=default or settings.today(),
         key="as_of",
         bind="query-params",
         help=help_text,
         width=220,
     )
-    return chosen if isinstance(chosen, date) else default or date.today()
+    return chosen if isinstance(chosen, date) else default or settings.today()

@@ -17,6 +17,7 @@ import ibis
 import ibis.expr.types as ir
 import polars as pl
 
+from data_access import settings
 from data_access.filters import Filters
 from data_access.reports.base import Scope, money_sum, report, with_descriptions
 from data_access.reports.cargo_release import count_rows, page_rows
@@ -99,7 +100,7 @@ def single_transaction(scope: Scope) -> pl.DataFrame:
 def activity_codes(scope: Scope, *, as_of: date | None = None) -> pl.DataFrame:
     """Continuous bonds per activity code: all of them, those in force on `as_of` (default
     today) and the amount in force."""
-    as_of = as_of or date.today()
+    as_of = as_of or settings.today()
     t = in_force_scope(scope).table("bonds")
     t = t.filter(t.bond_type == CONTINUOUS)
     now = in_force(t, ibis.literal(as_of))
@@ -118,7 +119,7 @@ def ending_soon(
 ) -> pl.DataFrame:
     """Bonds whose termination date falls from `as_of` (default today) to `days` later,
     both included, soonest first, with the days left."""
-    as_of = as_of or date.today()
+    as_of = as_of or settings.today()
     t = in_force_scope(scope).table("bonds")
     until = as_of + timedelta(days=days)
     t = t.filter(t.termination_date >= ibis.literal(as_of), t.termination_date <= until)

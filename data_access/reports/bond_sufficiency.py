@@ -21,7 +21,7 @@ import ibis
 import ibis.expr.types as ir
 import polars as pl
 
-from data_access import rules
+from data_access import rules, settings
 from data_access.filters import Filters
 from data_access.reports.base import Scope, money_sum, report
 from data_access.reports.bond import CATEGORY, CONTINUOUS, in_force, in_force_scope
@@ -195,7 +195,7 @@ def sufficiency(scope: Scope, *, as_of: date | None = None) -> pl.DataFrame:
     """Per importer and month: the activity-1 continuous bond in force (largest on the
     month's last day, or on `as_of` in its month), the DTF of the 12 full months before,
     the required amount, whether the bond sufficed, and the amount to raise it to if not."""
-    as_of = as_of or date.today()
+    as_of = as_of or settings.today()
     return _judge(scope, _judged_months(scope, as_of), as_of)
 
 
@@ -208,7 +208,7 @@ def sufficiency(scope: Scope, *, as_of: date | None = None) -> pl.DataFrame:
 def sufficiency_now(scope: Scope, *, as_of: date | None = None) -> pl.DataFrame:
     """Per importer, the judgement of `as_of`'s month (default today), whatever the date
     filters: insufficient bonds first, each with the amount to raise it to."""
-    as_of = as_of or date.today()
+    as_of = as_of or settings.today()
     frame = _judge(scope, [rules.month_start(as_of)], as_of)
     return frame.sort(["sufficient", "importer_number"], nulls_last=True)
 

@@ -18,7 +18,7 @@ import ibis
 import ibis.expr.types as ir
 import polars as pl
 
-from data_access import rules
+from data_access import rules, settings
 from data_access.reports.base import Scope, money_sum, month, report, with_descriptions
 from data_access.reports.cargo_release import count_rows, page_rows
 from data_access.schema import RECONCILIATIONS
@@ -120,7 +120,7 @@ def flags_monthly(scope: Scope) -> pl.DataFrame:
 def filed_vs_open(scope: Scope, *, as_of: date | None = None) -> pl.DataFrame:
     """Per month the entries were flagged: flagged, filed, still open, and open past their
     due date on `as_of` (default today)."""
-    as_of = as_of or date.today()
+    as_of = as_of or settings.today()
     t = _flags(scope)
     open_ = ~t.filed
     expr = t.group_by(month=month(t.flagged_date)).aggregate(
@@ -172,7 +172,7 @@ def undated(scope: Scope) -> Scope:
 def deadlines(scope: Scope, *, as_of: date | None = None) -> pl.DataFrame:
     """Every open flag, whatever the period: due date, days left on `as_of` (default
     today; negative when overdue), overdue ones first, then by due date."""
-    as_of = as_of or date.today()
+    as_of = as_of or settings.today()
     t = _flags(undated(scope))
     t = t.filter(~t.filed)
     days = t.due_date.delta(ibis.literal(as_of), unit="day")
