@@ -58,7 +58,8 @@ def _volumes(view: View) -> None:
     where = charts.span(view, "cargo_releases")
     table = mark_partial(monthly, where)
     for code, what in (("port_of_entry", "port of entry"), ("mode_of_transport", "mode")):
-        per_code = monthly.group_by("month", code).agg(pl.col("releases").sum())
+        named = [c for c in (code, f"{code}_description") if c in monthly.columns]
+        per_code = monthly.group_by("month", *named).agg(pl.col("releases").sum()).sort("month")
         plotted = charts.top_n(
             plottable(per_code, code), "label", "releases", sums=("releases",), by=("month",),
             also=(code,),

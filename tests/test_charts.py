@@ -26,7 +26,7 @@ from data_access import codes, lake
 from data_access.filters import Filters
 from data_access.periods import Span, data_span, mark_partial
 from ui import charts, palette
-from ui.labels import is_storage_name
+from ui.labels import is_storage_name, label
 
 ROOT = Path(__file__).resolve().parents[1]
 ACME = "27-1234567AB"
@@ -253,7 +253,8 @@ def test_exam_rate_trend_leaves_the_partial_month_out(chart_lake) -> None:
         at.caption[0].value
     )
     table = at.dataframe[0].value
-    assert table.iloc[:, -1].tolist() == [False, False, True]  # the table flags March
+    assert table["partial_month"].tolist() == [False, False, True]  # the table flags March
+    assert label("partial_month") == "Partial Month"  # its header on screen
     assert at.toggle(key="exams-rate-by-month-partial").value is False
 
 
@@ -297,3 +298,34 @@ def test_legends_and_axes_read_as_words(chart_lake) -> None:
             words += [figure.layout.xaxis.title.text or "", figure.layout.yaxis.title.text or ""]
             words += [figure.layout.legend.title.text or ""]
             assert not [w for w in words if w and is_storage_name(w)], (page, tab, words)
+
+
+def test_a_code_that_is_its_own_description_is_said_once() -> None:
+    from ui.entry_summary_charts import plottable
+
+    mix = pl.DataFrame(
+        {
+            "release_status": ["RELEASED", "HOLD", None, "X9"],
+            "release_status_description": ["Released", "On hold", "Not released", ""],
+        }
+    )
+    assert plottable(mix, "release_status").get_column("label").to_list() == [
+        "Released",  # not "Released Released"
+        "HOLD On hold",
+        "Not released",
+        "X9",
+    ]
+
+
+def test_cargo_volumes_name_each_port_and_mode(tmp_path) -> None:
+    from tests.cbr_lake import build as build_cbr
+
+    at = open_page(build_cbr(tmp_path / "lake"), "cargo_release")
+    ports, modes = figures(at)[:2]
+    assert ports.layout.legend.title.text == "Port of Entry"  # not "Port Of Entry"
+    ports_named = codes.CODE_LISTS["port_of_entry"]
+    assert [t.name for t in ports.data if t.showlegend is not False] == [
+        f"{code} {ports_named[code]}" for code in ("2704", "1001", "2304")
+    ]  # largest first, each with its name (not the bare code)
+    assert modes.layout.legend.title.text == "Mode of Transportation"
+    assert "11 Vessel, container" in {t.name for t in modes.data}

@@ -191,8 +191,9 @@ def _split_partial(trace: go.Bar, grouped: bool) -> list[go.Bar]:
                     offsetgroup=group if grouped else None)  # fmt: skip
         if partial:
             hatched = {"shape": "/", "solidity": 0.4}
-            part.update(showlegend=False, name=f"{trace.name} ({PARTIAL_NOTE})",
-                        marker_pattern=hatched, marker_opacity=0.45)  # fmt: skip
+            part.update(marker_pattern=hatched, marker_opacity=0.45)
+            if parts:  # listed once, under the whole months' swatch
+                part.update(showlegend=False, name=f"{trace.name} ({PARTIAL_NOTE})")
         parts.append(part)
     return parts
 

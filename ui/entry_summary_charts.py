@@ -34,8 +34,9 @@ def plottable(frame: pl.DataFrame, code: str) -> pl.DataFrame:
     if description:  # a missing code reads as its description ("No special program")
         said = pl.col(description).fill_null("")
         same = said.str.to_lowercase() == code_text.str.to_lowercase()  # "Released Released"
-        named = pl.when(same | (said == "")).then(code_text).otherwise(
-            pl.concat_str(code_text, pl.lit(" "), said)
+        named = (
+            pl.when(said == "").then(code_text).when(same).then(said)
+            .otherwise(pl.concat_str(code_text, pl.lit(" "), said))
         )  # fmt: skip
         label = named.fill_null(pl.col(description)).fill_null("(none)")
     label = label.str.strip_chars()
