@@ -74,7 +74,7 @@ def _volumes(view: View) -> None:
             table,
             title=f"Releases per month by {what}",
             alt=f"Stacked bars: releases per month of arrival, one colour per {what} (the "
-            f"{charts.TOP_N} busiest, the rest as Other); the table lists month, port, mode "
+            f"{charts.shown()} busiest, the rest as Other); the table lists month, port, mode "
             "and releases." + charts.partial_caption(table, where),
             key=f"cargo-release-monthly-{code.replace('_', '-')}",
         )

@@ -73,7 +73,7 @@ def _top(frame: pl.DataFrame, key: str, title: str) -> None:
         frame,
         title=title,
         alt=f"Horizontal bars: {title[0].lower()}{title[1:]} by entered value, largest first: "
-        f"the top {charts.TOP_N} by name and the rest as Other; the table lists every one.",
+        f"the top {charts.shown()} by name and the rest as Other; the table lists every one.",
         key=f"overview-{key}",
     )
 

@@ -329,3 +329,18 @@ def test_cargo_volumes_name_each_port_and_mode(tmp_path) -> None:
     ]  # largest first, each with its name (not the bare code)
     assert modes.layout.legend.title.text == "Mode of Transportation"
     assert "11 Vessel, container" in {t.name for t in modes.data}
+
+
+def test_the_address_says_how_many_categories_are_named(tmp_path) -> None:
+    from tests.entry_summary_lake import build as build_es
+
+    where = build_es(tmp_path / "lake")
+    countries = figures(open_page(where, "overview"))[1].data[0]
+    assert len(countries.y) == 5  # five countries: all named, no Other
+    assert not [y for y in countries.y if y.startswith("Other")]
+    at = open_page(where, "overview", top="3")
+    three = figures(at)[1].data[0]
+    assert three.y[0] == "Other (2 more)" and len(three.y) == 4
+    smallest = sorted(numbers(countries.x))[:2]
+    assert numbers(three.x)[0] == pytest.approx(sum(smallest))  # Other adds up the rest
+    assert "the top 3 by name" in at.caption[1].value

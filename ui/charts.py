@@ -30,6 +30,7 @@ from ui.palette import PALETTE, colour_map
 from ui.widgets import chart_with_table
 
 TOP_N = 10  # categories shown by name; the rest are summed into "Other"
+TOP_RANGE = (3, 30)  # what `?top=` may ask for (30: the palette's distinct colours)
 PERCENT = ".2%"  # a rate's value in hovers and on bars: 2 decimals, as widgets.percent
 PERCENT_TICKS = ".2~%"  # axis ticks: the same, trailing zeros dropped (2%, 2.5%, 2.65%)
 MONTHS = "%b %Y"
@@ -70,19 +71,28 @@ def partial_caption(frame: pl.DataFrame, where: Span | None, *, shown: str = HAT
 
 
 # --- shaping ----------------------------------------------------------------------------
+def shown() -> int:
+    """How many categories a chart names: `TOP_N`, or the address's `?top=N` (3 to 30),
+    so a presenter can share a view with more or fewer."""
+    asked = str(st.query_params.get("top", ""))
+    low, high = TOP_RANGE
+    return min(high, max(low, int(asked))) if asked.isdigit() else TOP_N
+
+
 def top_n(
     frame: pl.DataFrame,
     category: str,
     value: str,
     *,
     sums: Sequence[str],
-    n: int = TOP_N,
+    n: int | None = None,
     by: Sequence[str] = (),
     also: Sequence[str] = (),
 ) -> pl.DataFrame:
-    """The `n` categories with the largest total `value` by name, the rest summed into one
-    "Other (k more)" per `by` group (`sums` are the columns added up; `also` are columns
-    that follow the category, such as its code, and read "Other" too)."""
+    """The `n` (default `shown()`) categories with the largest total `value` by name, the
+    rest summed into one "Other (k more)" per `by` group (`sums` are the columns added up;
+    `also` are columns that follow the category, such as its code, and read "Other" too)."""
+    n = n or shown()
     totals = frame.group_by(category).agg(pl.col(value).sum())
     if totals.height <= n + 1:  # an "Other" of one would hide a name for nothing
         return frame
@@ -292,7 +302,7 @@ def ranked_bars(
     *,
     value: str,
     name: str = "label",
-    n: int = TOP_N,
+    n: int | None = None,
     sums: Sequence[str] = (),
     rate: tuple[str, str] | None = None,
     hover: Mapping[str, str] | None = None,
@@ -303,6 +313,7 @@ def ranked_bars(
     """Horizontal bars, largest first: the `n` largest by name and (when `sums` can add
     the rest up) "Other (k more)" last; `rate` (numerator, denominator) recomputes
     `value` for Other. Each bar carries its value; every name is on the axis."""
+    n = n or shown()
     plotted = frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64)).sort(
         [value, name], descending=[True, False], nulls_last=True
     )

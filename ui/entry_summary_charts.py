@@ -66,7 +66,7 @@ def trends(view: View, recon: str) -> None:
             table,
             title=f"{what} per month by entry type",
             alt=f"Stacked bars: {what.lower()} per month of entry, one colour per entry "
-            f"type (the {charts.TOP_N} largest, the rest as Other); the table lists month, "
+            f"type (the {charts.shown()} largest, the rest as Other); the table lists month, "
             "entry type, entries, lines, value and duties." + charts.partial_caption(table, where),
             key=f"entry-summary-monthly-{measure.replace('_', '-')}",
         )
@@ -123,7 +123,7 @@ def _ranked(frame: pl.DataFrame, code: str, title: str, key: str) -> None:
         frame,
         title=title,
         alt=f"Horizontal bars: {title[0].lower() + title[1:]} by entered value, largest at "
-        f"the top: the {charts.TOP_N} largest by name, the rest together as Other; the "
+        f"the top: the {charts.shown()} largest by name, the rest together as Other; the "
         "table lists every one with entries, lines, duties, share of value and effective "
         "duty rate.",
         key=f"entry-summary-{key}",
@@ -216,7 +216,7 @@ def trade_programs(view: View, recon: str) -> None:
         table,
         title="Chapter 99 additional duties by country",
         alt="Stacked bars: duty paid on Chapter 99 numbers (e.g. Section 301, 232) per "
-        f"month of entry, one colour per country of origin (the {charts.TOP_N} largest, the "
+        f"month of entry, one colour per country of origin (the {charts.shown()} largest, the "
         "rest as Other)." + charts.partial_caption(table, where),
         key="entry-summary-chapter99",
     )
