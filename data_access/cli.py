@@ -41,6 +41,7 @@ FILTER_OPTIONS = {  # CLI option -> Filters field
 # Modules that add a subcommand through `add_command(subparsers)`; the rest live here.
 COMMAND_MODULES: tuple[str, ...] = (
     "data_access.ingest.command",
+    "data_access.ingest.watch",
     "data_access.bench_command",
     "data_access.check_command",
     "data_access.refunds_command",
