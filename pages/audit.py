@@ -14,6 +14,8 @@ import polars as pl
 import streamlit as st
 
 from data_access import codes
+from data_access.periods import PARTIAL, mark_partial
+from ui import charts
 from ui.data import View, run
 from ui.labels import label
 from ui.paged_table import ENTRY_NUMBERS_NOTE, paged_table
@@ -200,21 +202,37 @@ def _trend(view: View) -> None:
         return
     chosen = st.selectbox("Trend of", list(TREND_MEASURES), key="filer_trend")
     measure = TREND_MEASURES[chosen or "Exam rate"]
-    plotted = trend.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
+    title = f"{chosen} per filer, by month"
+    st.subheader(title)
+    where = charts.span(view, "entry_summaries")  # a partial month's rate is a few days'
+    plotted = mark_partial(trend.with_columns(pl.col(pl.Decimal).cast(pl.Float64)), where)
+    include = charts.partial_toggle("filers-trend") if plotted[PARTIAL].any() else False
+    shown_months = "included" if include else "left out"
+    if not include:
+        plotted = plotted.filter(~pl.col(PARTIAL))
+    order = charts.stable_order(view, "filer_code")
     figure = px.line(
         plotted, x="month", y=measure, color="filer_name", markers=True,
+        color_discrete_map=charts.colours(plotted, "filer_name", key="filer_code", order=order),
         labels={"month": "Month", measure: chosen, "filer_name": "Filer"},
     )  # fmt: skip
     if measure in RATE_COLUMNS:
-        figure.update_yaxes(tickformat=".1%")
-    columns = ["filer_code", "filer_name", "month", measure]
-    table = headed(trend.select(columns).with_columns(pl.col("month").dt.to_string("%Y-%m")))
+        figure.update_yaxes(tickformat=charts.PERCENT_TICKS)
+        for line in figure.data:
+            line.hovertemplate = (
+                f"{line.name}<br>%{{x|{charts.MONTHS}}}<br>{chosen}: %{{y:{charts.PERCENT}}}"
+                "<extra></extra>"
+            )
+    columns = ["filer_code", "filer_name", "month", measure, PARTIAL]
+    flagged = mark_partial(trend, where)
+    table = headed(flagged.select(columns).with_columns(pl.col("month").dt.to_string("%Y-%m")))
     chart_with_table(
         figure,
         table,
-        title=f"{chosen} per filer, by month",
+        title=None,
         alt=f"Lines: {chosen.lower()} per filer each month (entries by entry date, exams by "
-        "exam date, releases by arrival date); the table has the same figures.",
+        "exam date, releases by arrival date); the table has the same figures."
+        + charts.partial_caption(flagged, where, shown=shown_months),
         key="filers-trend",
         column_config=_formats(table),
     )

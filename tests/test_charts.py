@@ -344,3 +344,12 @@ def test_the_address_says_how_many_categories_are_named(tmp_path) -> None:
     smallest = sorted(numbers(countries.x))[:2]
     assert numbers(three.x)[0] == pytest.approx(sum(smallest))  # Other adds up the rest
     assert "the top 3 by name" in at.caption[1].value
+
+
+def test_the_audit_trend_per_filer_leaves_the_partial_month_out(chart_lake) -> None:
+    at = open_page(chart_lake, "audit", audit_tab="Broker scorecard")
+    trend = figures(at)[-1]
+    assert [months(t) for t in trend.data] == [["2024-01-01", "2024-02-01"]]  # not March
+    assert numbers(trend.data[0].y) == pytest.approx([0.1, 0.1])
+    assert trend.layout.yaxis.tickformat == ".2~%"
+    assert "%{y:.2%}" in trend.data[0].hovertemplate
