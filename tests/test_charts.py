@@ -353,3 +353,16 @@ def test_the_audit_trend_per_filer_leaves_the_partial_month_out(chart_lake) -> N
     assert numbers(trend.data[0].y) == pytest.approx([0.1, 0.1])
     assert trend.layout.yaxis.tickformat == ".2~%"
     assert "%{y:.2%}" in trend.data[0].hovertemplate
+
+
+def test_duty_rate_and_program_shares_leave_the_partial_month_out(chart_lake) -> None:
+    trends = figures(open_page(chart_lake, "entry_summary", es_tab="Trends"))
+    value, _duties, rate = trends
+    assert {months(t)[-1] for t in value.data} == {"2024-02-01", "2024-03-01"}  # bars: all
+    assert [months(t) for t in rate.data] == [["2024-01-01", "2024-02-01"]]
+    assert numbers(rate.data[0].y) == pytest.approx([0.05, 0.05])  # 50 / 1,000
+    assert rate.layout.yaxis.tickformat == ".2~%"
+    shares = figures(open_page(chart_lake, "entry_summary", es_tab="Trade programs"))[0]
+    assert sorted({m for t in shares.data for m in months(t)}) == ["2024-01-01", "2024-02-01"]
+    assert shares.layout.yaxis.tickformat == ".2~%"
+    assert "%{y:.2%}" in shares.data[0].hovertemplate
