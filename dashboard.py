@@ -9,6 +9,7 @@ from data_access.filters import Filters
 from ui.data import View
 from ui.filter_bar import global_filters
 from ui.identity import current_principal
+from ui.look import apply_stylesheet
 from ui.status import coverage_note, require_intact_lake, require_lake
 
 # (module in pages/, title, icon, url path, lake table the page needs or None).
@@ -48,6 +49,7 @@ NO_LAKE_NEEDED = {url for _m, _t, _i, url, table in PAGES if table is None}
 
 def main() -> None:
     st.set_page_config(page_title="ITRAC analytics", page_icon="📦", layout="wide")
+    apply_stylesheet()
     principal = current_principal()
     where = settings.lake_path()
     base = View(where, settings.engine_name(), principal, Filters())

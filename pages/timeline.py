@@ -25,6 +25,7 @@ from data_access.timeline import (
 )
 from ui.column_formats import column_config
 from ui.data import View, held_by
+from ui.look import readable
 
 AVAILABILITY_LABELS = {
     "available": "Available",
@@ -206,7 +207,7 @@ def _timeline(plan: TransitionPlan, as_of: date) -> None:
     chart, table = st.tabs(["Chart", "Table"])
     alt = _alt_text(plan, as_of)
     with chart:
-        st.plotly_chart(_timeline_figure(plan, as_of), alt=alt)
+        st.plotly_chart(readable(_timeline_figure(plan, as_of)), alt=alt)
         st.caption(alt)
     with table:
         _table_with_download(_phase_frame(plan), "transition_phases")

@@ -15,7 +15,8 @@ import streamlit as st
 
 from data_access.filters import FilterError
 from ui.data import View
-from ui.widgets import table_with_export
+from ui.look import readable
+from ui.widgets import PLOTLY_CONFIG, table_with_export
 
 HTS_PARAM = "hts_drill"
 HTS_STEPS = ((2, "chapter"), (4, "heading"), (10, "line"))
@@ -38,11 +39,11 @@ def clickable_bars(
     with chart_tab:
         figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=None)
         event = st.plotly_chart(
-            figure,
+            readable(figure),
             key=chart_key,
             on_select="rerun",
             selection_mode="points",
-            config={"displaylogo": False},
+            config=PLOTLY_CONFIG,
         )
         st.caption(alt)
     with table_tab:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -14,6 +15,7 @@ import streamlit as st
 from data_access import export, settings
 from ui.column_formats import column_config as formatted_columns
 from ui.column_formats import on_screen
+from ui.look import readable
 
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
 # Where plotly finds map outlines: the app's own static/ (see .streamlit/config.toml),
@@ -45,8 +47,12 @@ def empty_state(frame: pl.DataFrame, what: str = "these filters") -> bool:
 
 
 def kpi_row(kpis: Sequence[Kpi]) -> None:
-    for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
-        column.metric(kpi.label, kpi.value, help=kpi.help or None)
+    """The headline figures in a grid that wraps (ui/look.css): one row on a wide screen,
+    two or three a row on a phone."""
+    labels = "|".join(kpi.label for kpi in kpis)
+    with st.container(key=f"kpis-{hashlib.blake2s(labels.encode(), digest_size=4).hexdigest()}"):
+        for kpi in kpis:
+            st.metric(kpi.label, kpi.value, help=kpi.help or None)
 
 
 def money(value: Decimal | float | int | None) -> str:
@@ -86,7 +92,7 @@ def chart_with_table(
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
         figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=None)
-        st.plotly_chart(figure, key=f"{key}-chart", config=PLOTLY_CONFIG)
+        st.plotly_chart(readable(figure), key=f"{key}-chart", config=PLOTLY_CONFIG)
         st.caption(alt)
     with table_tab:
         table_with_export(frame, name=key, column_config=column_config, table=table)
