@@ -7,12 +7,16 @@ PORT   ?= 8501
 # A fixed last day for the demo lake (YYYY-MM-DD), e.g. `make run DEMO_END=2026-06-30`: the
 # same figures on every day. Empty: the lake ends today and is built only when missing.
 DEMO_END ?=
+# The theme to start in, whatever the browser prefers: `make run THEME=dark` (or light).
+# Empty: the browser's setting, and the menu's choice (which Streamlit forgets on a reload
+# of another page; see scripts/theme_flags.py).
+THEME ?=
 
 # Files from the npm registry (package.json, locked): the world map's outlines, served by
 # Streamlit from static/ so the map draws without internet, and axe-core for the tests.
 TOPOJSON = static/topojson/world_110m.json
 
-.PHONY: run test lint bench system-packages clean-lake assets
+.PHONY: run test lint bench system-packages clean-lake assets screenshots
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,14 +46,22 @@ ifeq ($(DEMO_END),)
 else
 	$(BIN)/itrac demo --lake $(LAKE) --end $(DEMO_END) --if-changed
 endif
+	themed="$$($(BIN)/python scripts/theme_flags.py $(THEME))" && \
 	ITRAC_DEMO=1 ITRAC_LAKE=$(LAKE) $(if $(DEMO_END),ITRAC_TODAY=$(DEMO_END)) $(BIN)/streamlit run dashboard.py \
-		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false $$themed
 
 test: $(BIN)/.installed-spark system-packages $(TOPOJSON)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 system-packages:
 	@bash scripts/system_packages.sh
+
+# Every page light and dark, 1440 and 390 px wide, into build/screenshots/ (the browser
+# test that also runs axe-core on each), then the README's two into docs/.
+screenshots: $(BIN)/.installed system-packages $(TOPOJSON)
+	$(BIN)/python -m pytest tests/browser/test_look_pages_browser.py -k every_page -q
+	cp build/screenshots/overview-light-1440.png docs/screenshot-light.png
+	cp build/screenshots/overview-dark-1440.png docs/screenshot-dark.png
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

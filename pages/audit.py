@@ -117,7 +117,7 @@ def _kpis(summary: pl.DataFrame) -> None:
 # --- tabs ---------------------------------------------------------------------------------
 def _findings(view: View) -> None:
     summary = run(view, "audit.summary")
-    st.subheader("Findings by check")
+    st.header("Findings by check")
     st.caption(
         "Most serious first, then by dollars. A check with no finding is listed with 0, so "
         "you can see what was checked."

@@ -157,7 +157,7 @@ def _sufficiency(view: View, as_of: date) -> None:
 
 def _ending_soon(view: View, as_of: date) -> None:
     ending = run(view, "bond.ending_soon", as_of=as_of)
-    st.subheader("Bonds ending in the next 90 days")
+    st.header("Bonds ending in the next 90 days")
     if ending.is_empty():
         st.success(f"No bond ends between {as_of:%d %b %Y} and 90 days later.")
         return

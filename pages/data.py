@@ -122,7 +122,7 @@ def plain(text: str) -> str:
 
 
 def _summary(view: View, results: list[FileResult]) -> None:
-    st.subheader("This load")
+    st.header("This load")
     rows = [
         {
             "file": r.file,
@@ -152,7 +152,7 @@ def _summary(view: View, results: list[FileResult]) -> None:
 
 
 def _ingested(view: View) -> None:
-    st.subheader("Files loaded")
+    st.header("Files loaded")
     st.caption(rollups.status(view.lake))
     files = ingested_files(view.lake, view.principal)
     if files.is_empty():

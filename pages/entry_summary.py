@@ -126,7 +126,7 @@ def _liquidation(view: View, recon: str) -> None:
 
 
 def _due(view: View, recon: str, as_of: date) -> None:
-    st.subheader("Expected to liquidate soon")
+    st.header("Expected to liquidate soon")
     summary = run(view, "entry_summary.liquidation_due_summary", recon=recon, as_of=as_of)
     kpi_row(
         [
@@ -156,7 +156,7 @@ def _due(view: View, recon: str, as_of: date) -> None:
 
 
 def _protests(view: View, recon: str, as_of: date) -> None:
-    st.subheader("Protest windows open")
+    st.header("Protest windows open")
     protests = run(view, "entry_summary.protest_windows", recon=recon, as_of=as_of)
     if protests.is_empty():
         st.info(f"No entry liquidated in the 180 days up to {as_of:%d %b %Y}.")

@@ -18,7 +18,7 @@ def render(view: View) -> None:
     intro(
         "Overview",
         "How much did we import, what did it cost in duties, taxes and fees, "
-        "and where did it come from, for the period and filters on the left?",
+        "and where did it come from, for the period and filters chosen in the sidebar?",
     )
     kpis = run(view, "overview.kpis")
     if empty_state(kpis.filter(kpis.get_column("entries") > 0)):

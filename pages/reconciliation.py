@@ -98,7 +98,7 @@ def _deadlines(view: View, as_of: date) -> None:
     if open_flags.is_empty():
         st.success("No open flags: every flagged entry in scope has been reconciled.")
         return
-    st.subheader("Open flags, overdue first")
+    st.header("Open flags, overdue first")
     table = deadline_table(open_flags)
     first = ["deadline", "due_date", "days_left", "flagged_entry_number", "importer_number"]
     shown = table.select(*first, pl.exclude(first))

@@ -204,7 +204,7 @@ def _checks(rules: RefundRules) -> None:
 def _declaration_files(
     found: list[cape.Declaration], rules: RefundRules, importer: str, as_of: date
 ) -> None:
-    st.subheader(f"CAPE Declaration files of {importer}")
+    st.header(f"CAPE Declaration files of {importer}")
     entries = sum(len(d.entries) for d in found)
     duty = sum(d.ieepa_duty for d in found)
     st.markdown(

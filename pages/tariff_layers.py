@@ -133,7 +133,7 @@ def _over_time(view: View) -> None:
         key="tariff-layers-by-month",
         table=PAGE,
     )
-    st.subheader("Chapter 99 duty by program")
+    st.header("Chapter 99 duty by program")
     table(run(view, "layers.by_program"), name="tariff-layers-by-program")
 
 
@@ -226,11 +226,11 @@ def _stacked(frame: pl.DataFrame, key: str) -> pl.DataFrame:
 
 
 def _entries(view: View) -> None:
-    st.subheader("Entries and their layers")
+    st.header("Entries and their layers")
     st.caption(ENTRY_NUMBERS_NOTE)
     paged_table(view, "layers.entries", count_report="layers.entries_count",
                 key="tariff-layers-entries", display=lambda rows: _dashed(ace(rows)))  # fmt: skip
-    st.subheader("Layers of an entry's lines")
+    st.header("Layers of an entry's lines")
     typed = st.text_input("Entry Summary Number", key="layer_entry", bind="query-params",
                           placeholder="ABC-1234567-6")  # fmt: skip
     if not typed:
@@ -257,9 +257,9 @@ def _audit(view: View) -> None:
         .agg(lines=pl.len(), duties=pl.col("duties").sum())
         .sort("lines", "finding_name", descending=[True, False])
     )
-    st.subheader("Findings")
+    st.header("Findings")
     table(summary, name="tariff-layers-audit-summary")
-    st.subheader("Every finding")
+    st.header("Every finding")
     st.caption(
         "From the registry (config/tariff_layers.yaml): layers filed outside their effective "
         "dates, IEEPA filed after 2026-02-23, numbers the registry does not know, layers "

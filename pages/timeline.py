@@ -76,7 +76,7 @@ def _as_of_input(plan: TransitionPlan) -> date:
 
 
 def _phase_in_force(plan: TransitionPlan, position: Position) -> None:
-    st.subheader(f"As of {position.as_of.isoformat()}")
+    st.header(f"As of {position.as_of.isoformat()}")
     if position.phase is not None:
         st.success(_md(f"Phase in force: {position.describe()}"))
         st.markdown(_md("\n".join(f"- {line}" for line in position.phase.status)))
@@ -203,7 +203,7 @@ def _mark_as_of(figure: go.Figure, as_of: date, low: date, high: date) -> None:
 
 
 def _timeline(plan: TransitionPlan, as_of: date) -> None:
-    st.subheader("Phases and milestones")
+    st.header("Phases and milestones")
     chart, table = st.tabs(["Chart", "Table"])
     alt = _alt_text(plan, as_of)
     with chart:
@@ -227,7 +227,7 @@ def _availability_frame(plan: TransitionPlan, position: Position) -> pl.DataFram
 
 
 def _availability(plan: TransitionPlan, position: Position) -> None:
-    st.subheader("Where ITRAC data could be had, phase by phase")
+    st.header("Where ITRAC data could be had, phase by phase")
     st.caption(
         "One row per channel, one column per phase; each cell says whether the channel "
         "gave ITRAC data in that phase."
@@ -266,7 +266,7 @@ def _holdings_frame(
 
 
 def _holdings(plan: TransitionPlan, view: View) -> None:
-    st.subheader("What this dashboard holds")
+    st.header("What this dashboard holds")
     held = held_by(view)
     if held.is_empty() or not held.get_column("rows").sum():
         st.info(
@@ -291,17 +291,17 @@ def _iso(day: date | None) -> str | None:
 
 def _gaps_and_questions(plan: TransitionPlan) -> None:
     if plan.gaps:
-        st.subheader("Known gaps in ACE Reports")
+        st.header("Known gaps in ACE Reports")
         st.markdown(_md("\n".join(f"- **{gap.title}**: {gap.detail}" for gap in plan.gaps)))
     if plan.questions:
-        st.subheader("Questions and answers")
+        st.header("Questions and answers")
         for item in plan.questions:
             with st.expander(_md(item.question)):
                 st.markdown(_md(item.answer))
 
 
 def _help(plan: TransitionPlan) -> None:
-    st.subheader("Training and contact")
+    st.header("Training and contact")
     lines = [f"- {_linked(r.title, r.url)}: {r.detail}" for r in plan.training]
     lines.append(
         f"- Questions: {_linked(plan.contact.title, plan.contact.url)}. {plan.contact.detail}"

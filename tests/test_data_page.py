@@ -130,17 +130,17 @@ def test_a_running_load_shows_progress_then_its_result_to_its_session_only(tmp_p
         assert shown(bar.proto.text) == "Loading **bold** name.csv: 0% of 1 file(s)…"
         assert r"\*\*bold\*\*" in bar.proto.text  # escaped: shown as typed, not bold
         assert at.button(key="data-load").disabled  # one load at a time
-        assert [s.value for s in at.subheader] == ["Files loaded"]
+        assert [s.value for s in at.header] == ["Files loaded"]
         fcntl.flock(lock, fcntl.LOCK_UN)
     assert load_jobs.wait_all()
     at.run()
     assert not at.exception
     assert at.get("progress") == []
-    assert [s.value for s in at.subheader] == ["This load", "Files loaded"]
+    assert [s.value for s in at.header] == ["This load", "Files loaded"]
     summary = at.dataframe[0].value
     assert summary[["file", "status", "rows loaded"]].values.tolist() == [
         ["**bold** name.csv", "loaded", 1]
     ]
     # AppTest has one session id: another principal of it stands for another session.
     other = run_page(where, f"importer:{ACME}")
-    assert [s.value for s in other.subheader] == ["Files loaded"]
+    assert [s.value for s in other.header] == ["Files loaded"]

@@ -63,7 +63,7 @@ def test_cargo_release_page_opens_on_volumes(page_lake) -> None:
         "90th percentile days": "7.0",
         "Holds": "3",
     }
-    assert texts(at, "subheader") == [
+    assert texts(at, "header") == [
         "Releases per month by port of entry",
         "Releases per month by mode",
     ]
@@ -79,7 +79,7 @@ def test_cargo_release_page_opens_on_volumes(page_lake) -> None:
 )
 def test_cargo_release_chart_tabs(page_lake, tab: str, subheaders: list[str]) -> None:
     at = open_page(page_lake, "cargo_release", cargo_release_tab=tab)
-    assert texts(at, "subheader") == subheaders
+    assert texts(at, "header") == subheaders
     assert len(at.caption) == len(subheaders)  # alt text under every chart
 
 
@@ -114,7 +114,7 @@ def test_bond_page_marks_the_insufficient_bond(page_lake) -> None:
         "**\\$200,000.00**."
     ]
     assert at.selectbox(key="bond_importer").value == BOLT  # opens on the insufficient one
-    assert texts(at, "subheader") == [f"Continuous bond sufficiency, {BOLT}"]
+    assert texts(at, "header") == [f"Continuous bond sufficiency, {BOLT}"]
     series = at.dataframe[0].value
     assert series.shape[0] == 11  # June 2023 to April 2024
     assert series["raise_to"].tolist()[-1] == 200000

@@ -107,7 +107,7 @@ def test_pager_shows_one_page_of_the_filtered_rows(page_lake) -> None:
 @pytest.mark.parametrize("tab", ["Trends", "Breakdowns", "Trade programs", "AD/CVD", "Liquidation"])
 def test_every_chart_tab_draws_without_error(page_lake, tab) -> None:
     at = open_page(page_lake, es_tab=tab, as_of="2024-06-30")
-    assert at.subheader, f"{tab} drew no chart"
+    assert at.header, f"{tab} drew no chart"
     assert len(at.caption) >= 1  # the alt text under each chart
 
 
@@ -130,7 +130,7 @@ def test_hts_drill_in_the_url_narrows_the_whole_page(page_lake) -> None:
     at = open_page(page_lake, es_tab="Breakdowns", hts_drill="84")
     assert metrics(at)["Entered value"] == "$60.0K"
     assert at.info[0].value.startswith("Narrowed to HTS 84")
-    assert at.subheader[0].value == "HTS drill-down: headings under 84"
+    assert at.header[0].value == "HTS drill-down: headings under 84"
     assert at.dataframe[0].value["hts_code"].tolist() == ["8471"]
     assert [b.label for b in at.button] == ["↑ All HTS"]
 

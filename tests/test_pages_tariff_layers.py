@@ -56,7 +56,7 @@ def test_page_opens_on_duty_by_program_over_time(page_lake) -> None:
         "Section 122": "$800.00",
         "Entries with layers": "6",
     }
-    assert [s.value for s in at.subheader] == [
+    assert [s.value for s in at.header] == [
         "Chapter 99 duty by program per month",
         "Chapter 99 duty by program",
     ]

@@ -286,7 +286,7 @@ def trend_with_table(
 ) -> None:
     """`trend` under its heading and the "Include partial months" toggle (shown when there
     are partial months), with the table (every month, flagged) one click away."""
-    st.subheader(title)
+    st.header(title)
     table = mark_partial(frame, where)
     include = partial_toggle(key) if table.get_column(PARTIAL).any() else False
     figure = trend(frame, y=y, where=where, include_partial=include, y_title=y_title,

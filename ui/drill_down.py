@@ -34,7 +34,7 @@ def clickable_bars(
     """`chart_with_table`'s layout, but a clicked bar's code (its first customdata
     value) is returned. `chart_key` should change with the drill level, so a click made
     at one level is not read again at the next."""
-    st.subheader(title)
+    st.header(title)
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
         figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=None)

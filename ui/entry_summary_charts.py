@@ -167,7 +167,7 @@ def trade_programs(view: View, recon: str) -> None:
     if empty_state(shares):
         return
     title = "Share of value by special program (SPI)"
-    st.subheader(title)
+    st.header(title)
     where = charts.span(view, "entry_lines")
     table = mark_partial(shares, where)
     partial = bool(table.get_column("partial_month").any())

@@ -88,7 +88,7 @@ def chart_with_table(
     (`title` None: the caller drew the heading, and controls under it; `table`,
     `column_config`: as `table_with_export`)."""
     if title:
-        st.subheader(title)
+        st.header(title)
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
         figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=None)

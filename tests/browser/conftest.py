@@ -9,8 +9,8 @@ Fixtures (see helpers.py for waiting on runs and reading the page):
 - `demo_principals` (session): user id -> Principal, from that file, in file order.
 - `server_env` (session): the environment every server gets: ITRAC_DEMO=1, ITRAC_LAKE,
   ITRAC_USERS (the two above) and ITRAC_ENGINE=duckdb.
-- `start_dashboard(env=None) -> ServerHandle` (per test): a FRESH server, stopped after
-  the test; `env` adds to / overrides `server_env`.
+- `start_dashboard(env=None, args=()) -> ServerHandle` (per test): a FRESH server, stopped
+  after the test; `env` adds to / overrides `server_env`, `args` are more flags.
 - `shared_dashboard` (per module): one shared server, for tests where freshness does not matter.
 - `browser` (session), `page` (per test: a new context with the run counter installed).
 
@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -121,8 +121,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def launch(env: dict[str, str], logs: Path) -> ServerHandle:
-    """Start `streamlit run dashboard.py` from the checkout; return once it is healthy."""
+def launch(env: dict[str, str], logs: Path, args: Sequence[str] = ()) -> ServerHandle:
+    """Start `streamlit run dashboard.py` from the checkout (`args`: more flags, e.g.
+    scripts/theme_flags.py's); return once it is healthy."""
     port = _free_port()
     command = [
         *(sys.executable, "-m", "streamlit", "run", "dashboard.py"),
@@ -132,6 +133,7 @@ def launch(env: dict[str, str], logs: Path) -> ServerHandle:
         # .venv) only overflows inotify and costs CPU.
         *("--server.fileWatcherType", "none"),
         *("--logger.enableRich", "false"),  # plain tracebacks in the log
+        *args,
     ]
     log = logs / f"streamlit-{port}.log"
     with log.open("wb") as output:  # stdout and stderr: tracebacks go to either
@@ -180,8 +182,8 @@ def start_dashboard(
 ) -> Iterator[StartDashboard]:
     started: list[ServerHandle] = []
 
-    def start(env: dict[str, str] | None = None) -> ServerHandle:
-        server = launch({**server_env, **(env or {})}, tmp_path_factory.mktemp("server"))
+    def start(env: dict[str, str] | None = None, args: Sequence[str] = ()) -> ServerHandle:
+        server = launch({**server_env, **(env or {})}, tmp_path_factory.mktemp("server"), args)
         started.append(server)
         return server
 

@@ -24,6 +24,7 @@ THEMES = ("light", "dark")  # the browser's colour scheme: the app follows it (S
 WIDE, NARROW = 1440, 390  # a laptop, a phone (iPhone 12-15)
 HEIGHT = {WIDE: 900, NARROW: 844}
 BLOCKING = ("serious", "critical")
+ALSO_BLOCKING = ("heading-order",)  # moderate, but a skipped level misleads screen readers
 
 # Drawn: no skeleton left (Streamlit shows one while an element's code loads, after the
 # run finished) and every plotly chart in an open tab has its SVG.
@@ -62,11 +63,13 @@ def open_drawn(page: Page, url: str) -> None:
 
 
 def axe_violations(page: Page) -> list[dict]:
-    """axe-core's serious and critical violations on the page as it is now."""
+    """axe-core's serious and critical violations (and skipped heading levels) on the page
+    as it is now."""
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `make assets` (npm ci)")
     page.add_script_tag(path=str(AXE))
-    return [v for v in page.evaluate(AXE_RUN) if v["impact"] in BLOCKING]
+    found = page.evaluate(AXE_RUN)
+    return [v for v in found if v["impact"] in BLOCKING or v["id"] in ALSO_BLOCKING]
 
 
 def luminance(rgb: tuple[float, float, float]) -> float:
@@ -91,3 +94,27 @@ def rgb(css: str) -> tuple[float, float, float]:
     inside = css[css.index("(") + 1 : css.index(")")].replace("/", ",").split(",")
     r, g, b = (float(part) for part in inside[:3])
     return (r, g, b)
+
+
+def shoot(page: Page, path: Path) -> Path:
+    """A screenshot of the whole page: Streamlit scrolls inside its main area, so the
+    window is made as tall as what the main area and the sidebar hold, then put back."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size or {"width": WIDE, "height": HEIGHT[WIDE]}
+    tall = page.evaluate(TALLEST)
+    page.set_viewport_size({"width": size["width"], "height": max(tall, size["height"])})
+    try:
+        page.wait_for_function(QUIET, arg=QUIET_MS, polling=100, timeout=RUN_TIMEOUT_MS)
+        page.wait_for_function(DRAWN, polling=100, timeout=RUN_TIMEOUT_MS)
+        page.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(size)
+    return path
+
+
+TALLEST = """() => Math.ceil(Math.max(...['stMain', 'stSidebarContent']
+  .map(id => document.querySelector(`[data-testid="${id}"]`))
+  .filter(part => part && part.getBoundingClientRect().right > 0)  // a closed sidebar: no
+  .map(part => part.scrollHeight)))"""
+QUIET = "quietMs => performance.now() - window.__itracChanged > quietMs"
+QUIET_MS = 400  # plotly redraws its charts a moment after the window grew

@@ -1,0 +1,96 @@
+"""Every page as people see it, in a real browser: light and dark, wide and narrow.
+
+The first test takes the screenshots (build/screenshots/<page>-<theme>-<width>.png; the
+README's two come from there, `make screenshots`) and runs axe-core (from npm, see
+tests/browser/look.py) on each wide page: no serious or critical violation and no
+skipped heading level. The others hold what axe does not judge: chart text (inside SVG)
+large with AA contrast, and the headline figures in a grid that wraps on a phone.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.helpers import ServerHandle, assert_healthy
+from tests.browser.look import (
+    NARROW,
+    PAGES,
+    ROOT,
+    THEMES,
+    WIDE,
+    axe_violations,
+    contrast,
+    open_drawn,
+    rgb,
+    shoot,
+    themed_page,
+)
+
+pytestmark = pytest.mark.browser
+
+SHOTS = ROOT / "build" / "screenshots"
+BACKGROUND = {"light": (255, 255, 255), "dark": (14, 17, 23)}  # .streamlit/config.toml
+CHART_TEXT = '[data-testid="stPlotlyChart"] :is(.xtick, .ytick, .g-xtitle, .g-ytitle) text'
+KPI = '[data-testid="stMain"] [data-testid="stMetric"]'
+
+
+def app_background(page: Page) -> tuple[float, float, float]:
+    script = "getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor"
+    return rgb(page.evaluate(script))
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_every_page_wide_and_narrow_shot_and_axe_clean(
+    browser: Browser, shared_dashboard: ServerHandle, theme: str
+) -> None:
+    found: dict[str, list[dict]] = {}
+    for width in (WIDE, NARROW):
+        with themed_page(browser, theme, width) as page:
+            for path in PAGES:
+                open_drawn(page, f"{shared_dashboard.url}/{path}")
+                assert_healthy(page, shared_dashboard)
+                assert app_background(page) == BACKGROUND[theme], f"{path}: not {theme}"
+                assert shoot(page, SHOTS / f"{path}-{theme}-{width}.png").stat().st_size
+                if width == WIDE and (violations := axe_violations(page)):
+                    found[path] = violations
+    assert found == {}, "\n".join(
+        f"{path}: {v['id']} ({v['impact']}) {v['help']}: {v['nodes'][:3]}"
+        for path, violations in found.items()
+        for v in violations
+    )
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_chart_text_is_large_and_has_aa_contrast(
+    browser: Browser, shared_dashboard: ServerHandle, theme: str
+) -> None:
+    with themed_page(browser, theme) as page:
+        open_drawn(page, f"{shared_dashboard.url}/overview")
+        texts = page.locator(CHART_TEXT)
+        assert texts.count() > 10  # three charts' ticks and axis titles
+        styles = texts.evaluate_all(
+            "texts => texts.map(t => [getComputedStyle(t).fontSize, getComputedStyle(t).fill])"
+        )
+        background = app_background(page)
+    sizes = {float(size.removesuffix("px")) for size, _fill in styles}
+    ratios = {round(contrast(rgb(fill), background), 2) for _size, fill in styles}
+    assert min(sizes) >= 14, f"chart text sizes {sorted(sizes)} px"
+    assert min(ratios) >= 4.5, f"chart text contrast {sorted(ratios)} against {background}"
+
+
+@pytest.mark.parametrize(("width", "rows", "per_row"), [(WIDE, 1, 6), (NARROW, 3, 2)])
+def test_headline_figures_wrap_in_a_grid(
+    browser: Browser, shared_dashboard: ServerHandle, width: int, rows: int, per_row: int
+) -> None:
+    with themed_page(browser, "light", width) as page:
+        open_drawn(page, f"{shared_dashboard.url}/overview")
+        expect(page.locator(KPI)).to_have_count(6)
+        boxes = [kpi.bounding_box() for kpi in page.locator(KPI).all()]
+        intro = page.locator('[data-testid="stMain"] [data-testid="stMarkdown"]').first
+        expect(intro).to_contain_text("filters chosen in the sidebar")
+    tops = sorted({round(box["y"]) for box in boxes if box})
+    lefts = sorted({round(box["x"]) for box in boxes if box})
+    assert (len(tops), len(lefts)) == (rows, per_row), f"KPI rows at {tops}, columns at {lefts}"
+    if width == NARROW:  # the six fit in the phone's first screen, under the title
+        assert max(box["y"] + box["height"] for box in boxes if box) < 844
