@@ -183,7 +183,7 @@ def _scorecard(view: View) -> None:
         return
     if view.principal.role == "broker":
         st.caption("Your own card: a broker sees only the entries it filed.")
-    st.subheader("Broker scorecard")
+    st.header("Broker scorecard")
     st.caption(
         "Per filer: exam rate = exams per entry; hold rate = releases held by an agency; "
         "CF-28 and CF-29 rates = entries that drew one, per entry; audit findings per 1,000 "
@@ -203,7 +203,7 @@ def _trend(view: View) -> None:
     chosen = st.selectbox("Trend of", list(TREND_MEASURES), key="filer_trend")
     measure = TREND_MEASURES[chosen or "Exam rate"]
     title = f"{chosen} per filer, by month"
-    st.subheader(title)
+    st.header(title)
     where = charts.span(view, "entry_summaries")  # a partial month's rate is a few days'
     plotted = mark_partial(trend.with_columns(pl.col(pl.Decimal).cast(pl.Float64)), where)
     include = charts.partial_toggle("filers-trend") if plotted[PARTIAL].any() else False
@@ -239,7 +239,7 @@ def _trend(view: View) -> None:
 
 
 def _cf_forms(view: View) -> None:
-    st.subheader("CF-28 requests for information and CF-29 notices of action")
+    st.header("CF-28 requests for information and CF-29 notices of action")
     st.info(
         "ITRAC and ACE entry data say whether CBP issued a CF-28 or CF-29 on an entry, not "
         "when, nor whether it was answered: issue dates, the response due date (30 days "
@@ -255,7 +255,7 @@ def _cf_forms(view: View) -> None:
         display=_dashed,
         column_config=_formats,
     )
-    st.subheader("Their lines")
+    st.header("Their lines")
     paged_table(
         view,
         "cf_forms.lines",
