@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import itertools
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from data_access import (
     audit_rules,
@@ -22,6 +24,9 @@ from data_access import (
 )
 from data_access.access import CBP, Principal, Refused
 from data_access.filters import FilterError, Filters
+
+if TYPE_CHECKING:
+    from data_access.reports import Report, Scope
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -207,6 +212,13 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
     )
     out.add_argument("--format", choices=export.FORMATS, default="csv")
     out.add_argument(
+        "--headers",
+        choices=export.HEADERS,
+        default="stable",
+        help="column names: stable storage names (entry_number, the default) or ACE's "
+        "headers (Entry Summary Number)",
+    )
+    out.add_argument(
         "--out",
         type=Path,
         help="output file (default: standard output; xlsx and parquet need --out)",
@@ -238,15 +250,38 @@ def _export(args: argparse.Namespace) -> int:
     where = existing_lake(args)
     if where is None:
         return EXIT_FAILED
+    scope = Scope(engine.get_engine(where), principal, filters)
     try:
-        frame = REPORTS[args.report](Scope(engine.get_engine(where), principal, filters))
+        rows = _export_rows(REPORTS, args, scope)
     except Refused as error:
         print(f"itrac: refused: {error}", file=sys.stderr)
         return EXIT_FAILED
-    export.write(frame, args.out or sys.stdout.buffer, args.format)
     if args.out:
-        print(f"{args.report}: {frame.height:,} rows -> {args.out}", file=sys.stderr)
+        print(f"{args.report}: {rows:,} rows -> {args.out}", file=sys.stderr)
     return EXIT_OK
+
+
+def _export_rows(reports: Mapping[str, Report], args: argparse.Namespace, scope: Scope) -> int:
+    """Write the report in batches (memory does not grow with rows), with a progress bar
+    on a terminal; returns the rows written."""
+    from tqdm import tqdm
+
+    report = reports[args.report]
+    batches = report.batches(scope, export.BATCH_ROWS)
+    first = next(batches)  # the columns (and for a report that does not stream, its rows)
+    counter = reports.get(f"{args.report}_count")
+    total = int(counter(scope).item(0, "rows")) if counter and report.streams else first.height
+    if args.format == "xlsx" and (reason := export.excel_refusal(total, first.width)):
+        print(f"itrac: note: {reason} Writing it anyway, with its progress.", file=sys.stderr)
+    names = export.header_names(first.columns, args.headers, tables=report.tables)
+    with tqdm(total=total, unit=" rows", unit_scale=True, desc=args.report, disable=None) as bar:
+        return export.write_batches(
+            itertools.chain([first], batches),
+            args.out or sys.stdout.buffer,
+            args.format,
+            headers=names,
+            progress=lambda done: bar.update(done - bar.n),
+        )
 
 
 def export_principal(text: str) -> Principal:

@@ -11,6 +11,7 @@ import gc
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -19,6 +20,7 @@ import duckdb
 import ibis
 import ibis.backends.duckdb
 import polars as pl
+import pyarrow as pa
 
 from data_access import lake as lake_files
 from data_access import lake_check, rollups
@@ -103,6 +105,37 @@ class DuckDBEngine:
 
     def to_polars(self, expr: ir.Table) -> pl.DataFrame:
         return self._backend().to_polars(expr)
+
+    def to_batches(self, expr: ir.Table, rows: int) -> Iterator[pl.DataFrame]:
+        """`expr`'s rows in order, `rows` at a time, with `to_polars`'s types.
+
+        One query on a cursor of its own (queries on this thread's cursor would end the
+        stream), read as Arrow record batches: only DuckDB's buffers (DUCKDB_MEMORY_LIMIT,
+        a sort spills beyond it) and one batch are in memory, however many rows there are.
+        """
+        from ibis.backends.duckdb.converter import DuckDBPyArrowData
+
+        backend = _LockedBackend.from_connection(self._con.cursor())
+        try:
+            backend._run_pre_execute_hooks(expr)  # e.g. registers in-memory tables
+            relation = backend.con.sql(backend.compile(expr.as_table()))
+            for batch in relation.to_arrow_reader(rows):
+                table = expr.__pyarrow_result__(
+                    pa.Table.from_batches([batch]), data_mapper=DuckDBPyArrowData
+                )
+                yield expr.__polars_result__(pl.from_arrow(table))
+        finally:
+            backend.con.close()
+
+
+def result_batches(engine: Engine, expr: ir.Table, rows: int) -> Iterator[pl.DataFrame]:
+    """`expr`'s rows, `rows` at a time: streamed where the engine can (DuckDB), else its
+    whole result cut in slices (Spark collects to the driver anyway)."""
+    stream = getattr(engine, "to_batches", None)
+    if stream is not None:
+        yield from stream(expr, rows)
+        return
+    yield from engine.to_polars(expr).iter_slices(rows)
 
 
 class _LockedBackend(ibis.backends.duckdb.Backend):

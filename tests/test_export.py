@@ -34,7 +34,7 @@ def test_sheets_needed_at_the_excel_row_limit() -> None:
 
 def test_a_large_excel_export_splits_across_main_report_sheets(tmp_path) -> None:
     target = tmp_path / "out.xlsx"
-    export._write_excel(FRAME, target, per_sheet=3)
+    export.write(FRAME, target, "xlsx", per_sheet=3)
     book = fastexcel.read_excel(target)
     assert book.sheet_names == ["Main Report", "Main Report (2)", "Main Report (3)"]
     parts = [book.load_sheet(name).to_polars() for name in book.sheet_names]
@@ -96,32 +96,41 @@ def csv_rows(data: bytes) -> list[list[str]]:
 
 
 def xlsx_sheets(data: bytes) -> dict[str, str]:
-    """Each worksheet's XML, and the shared strings under "strings"."""
+    """Each worksheet's XML, and the shared strings (if any) under "strings"."""
     with zipfile.ZipFile(io.BytesIO(data)) as book:
         names = [n for n in book.namelist() if n.startswith("xl/worksheets/sheet")]
         sheets = {n: book.read(n).decode() for n in names}
-        sheets["strings"] = book.read("xl/sharedStrings.xml").decode()
+        if "xl/sharedStrings.xml" in book.namelist():
+            sheets["strings"] = book.read("xl/sharedStrings.xml").decode()
     return sheets
 
 
+def _ooxml_text(element: ElementTree.Element) -> str:
+    """An element's text; OOXML writes control characters as _xHHHH_."""
+    text = "".join(element.itertext())
+    return re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m[1], 16)), text)
+
+
 def xlsx_rows(data: bytes) -> list[list[object]]:
-    """The first sheet's cells as written: shared strings as text, numbers as floats,
-    None where no value was written."""
+    """The first sheet's cells as written: shared or inline strings as text, numbers as
+    floats, None where no value was written."""
     x = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     sheets = xlsx_sheets(data)
-    strings = [  # OOXML writes control characters as _xHHHH_
-        re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m[1], 16)), "".join(si.itertext()))
-        for si in ElementTree.fromstring(sheets["strings"]).iter(f"{x}si")
+    strings = [
+        _ooxml_text(si)
+        for si in ElementTree.fromstring(sheets.get("strings", "<sst/>")).iter(f"{x}si")
     ]
     rows = []
     for row in ElementTree.fromstring(sheets["xl/worksheets/sheet1.xml"]).iter(f"{x}row"):
         cells: dict[int, object] = {}
         for cell in row.iter(f"{x}c"):
             column = ord(str(cell.get("r"))[0]) - ord("A")  # A..Z is enough here
-            value, kind = cell.find(f"{x}v"), cell.get("t")
-            if value is None:
+            value, kind, inline = cell.find(f"{x}v"), cell.get("t"), cell.find(f"{x}is")
+            if kind == "inlineStr" and inline is not None:  # constant memory's strings
+                cells[column] = _ooxml_text(inline)
+            elif value is None:
                 continue
-            if kind == "s":
+            elif kind == "s":
                 cells[column] = strings[int(str(value.text))]
             else:
                 assert kind is None, ElementTree.tostring(cell)  # a number, nothing else

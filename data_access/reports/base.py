@@ -7,7 +7,8 @@ filters, so a report cannot forget either.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 import ibis
@@ -16,7 +17,7 @@ import polars as pl
 
 from data_access import access, attribution, codes
 from data_access.access import Principal
-from data_access.engine import Engine
+from data_access.engine import Engine, result_batches
 from data_access.filters import Filters
 from data_access.schema import MONEY_TOTAL_SQL
 from data_access.schema import table as table_spec
@@ -77,6 +78,48 @@ class Report:
                     f"{table_spec(name).label} data is not available to brokers (a CBP rule)"
                 )
         return self.function(scope, **options)
+
+    @property
+    def streams(self) -> bool:
+        """A paged report (it takes `limit`) gives rows k..k+n of its whole result as its
+        page: it runs one ordered query and shapes its rows one by one (codes described,
+        counts cast), so its whole result can be read in batches."""
+        return "limit" in inspect.signature(self.function).parameters
+
+    def batches(self, scope: Scope, rows: int, **options: object) -> Iterator[pl.DataFrame]:
+        """The whole result, `rows` at a time (exports: memory does not grow with rows).
+
+        The function runs once on a scope that records its query, then once per batch of
+        that query's rows, each time on a scope whose `run` hands it the batch: the same
+        principal and filters (Scope.table), the same shaping as one whole run. A report
+        that does not stream (or runs more than one query) gives its result as one batch.
+        """
+        recorder = _Replay(scope.engine, scope.principal, scope.filters)
+        first = self(recorder, **options)
+        if not self.streams or len(recorder.queries) != 1:
+            yield self(scope, **options)
+            return
+        (query,) = recorder.queries
+        yield first  # no rows: the columns, even for an empty result
+        for batch in result_batches(scope.engine, query, rows):
+            replay = _Replay(scope.engine, scope.principal, scope.filters, batch)
+            shaped = self(replay, **options)
+            if len(replay.queries) != 1 or not replay.queries[0].equals(query):
+                raise RuntimeError(f"report {self.name} asked for other rows on its replay")
+            yield shaped
+
+
+@dataclass(frozen=True)
+class _Replay(Scope):
+    """A scope whose `run` records the query and returns `rows` (a batch of that query's
+    result) or, with no rows given, the query's columns without rows."""
+
+    rows: pl.DataFrame | None = None
+    queries: list[ir.Table] = field(default_factory=list)
+
+    def run(self, expr: ir.Table) -> pl.DataFrame:
+        self.queries.append(expr)
+        return self.engine.to_polars(expr.limit(0)) if self.rows is None else self.rows
 
 
 REPORTS: dict[str, Report] = {}
