@@ -81,10 +81,10 @@ class Report:
 
     @property
     def streams(self) -> bool:
-        """A paged report (it takes `limit`) gives rows k..k+n of its whole result as its
-        page: it runs one ordered query and shapes its rows one by one (codes described,
-        counts cast), so its whole result can be read in batches."""
-        return "limit" in inspect.signature(self.function).parameters
+        """A paged report (it takes `offset` and `limit`) gives rows k..k+n of its whole
+        result as its page: it runs one ordered query and shapes its rows one by one
+        (codes described, counts cast), so its whole result can be read in batches."""
+        return "offset" in inspect.signature(self.function).parameters
 
     def batches(self, scope: Scope, rows: int, **options: object) -> Iterator[pl.DataFrame]:
         """The whole result, `rows` at a time (exports: memory does not grow with rows).
