@@ -95,8 +95,8 @@ class Report:
         that does not stream (or runs more than one query) gives its result as one batch.
         """
         recorder = _Replay(scope.engine, scope.principal, scope.filters)
-        first = self(recorder, **options)
-        if not self.streams or len(recorder.queries) != 1:
+        first = self(recorder, **options) if self.streams else None
+        if first is None or len(recorder.queries) != 1:
             yield self(scope, **options)
             return
         (query,) = recorder.queries
@@ -114,8 +114,8 @@ class _Replay(Scope):
     """A scope whose `run` records the query and returns `rows` (a batch of that query's
     result) or, with no rows given, the query's columns without rows."""
 
-    rows: pl.DataFrame | None = None
-    queries: list[ir.Table] = field(default_factory=list)
+    rows: pl.DataFrame | None = field(default=None, compare=False)
+    queries: list[ir.Table] = field(default_factory=list, compare=False)
 
     def run(self, expr: ir.Table) -> pl.DataFrame:
         self.queries.append(expr)
