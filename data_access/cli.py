@@ -272,7 +272,7 @@ def _export_rows(reports: Mapping[str, Report], args: argparse.Namespace, scope:
     counter = reports.get(f"{args.report}_count")
     total = int(counter(scope).item(0, "rows")) if counter and report.streams else first.height
     if args.format == "xlsx" and (reason := export.excel_refusal(total, first.width)):
-        print(f"itrac: note: {reason} Writing it anyway, with its progress.", file=sys.stderr)
+        print(f"itrac: note: {reason} Writing the Excel file all the same.", file=sys.stderr)
     names = export.header_names(first.columns, args.headers, tables=report.tables)
     with tqdm(total=total, unit=" rows", unit_scale=True, desc=args.report, disable=None) as bar:
         return export.write_batches(

@@ -107,17 +107,16 @@ def excel_refusal(rows: int, columns: int) -> str | None:
     words the page shows; None when an Excel file of that size is offered."""
     if rows > EXCEL_MAX_ROWS:
         return (
-            f"Excel is not offered for {rows:,} rows: a sheet stops at "
-            f"{EXCEL_MAX_ROWS + 1:,} rows (the header included). CSV and Parquet hold "
-            "every row in one table and take seconds."
+            f"{rows:,} rows do not fit one Excel sheet ({EXCEL_MAX_ROWS + 1:,} rows, the "
+            "header included). CSV and Parquet hold every row in one table and take seconds."
         )
     if rows * columns > EXCEL_OFFER_CELLS:
         minutes = rows * columns / EXCEL_CELLS_PER_SECOND / 60
         return (
-            f"Excel is not offered for {rows:,} rows of {columns} columns: building it would "
-            f"take about {minutes:.0f} minutes, past the {EXCEL_TIME_BUDGET_S // 60}-minute "
-            f"budget of a download (Excel is offered up to {EXCEL_OFFER_CELLS:,} cells). CSV "
-            "and Parquet take seconds; narrow the filters for an Excel file."
+            f"An Excel file of {rows:,} rows of {columns} columns takes about {minutes:.0f} "
+            f"minutes to build, past the {EXCEL_TIME_BUDGET_S // 60}-minute budget of a "
+            f"download (Excel is offered up to {EXCEL_OFFER_CELLS:,} cells). CSV and Parquet "
+            "take seconds; narrow the filters for an Excel file."
         )
     return None
 
