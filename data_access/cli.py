@@ -47,6 +47,7 @@ FILTER_OPTIONS = {  # CLI option -> Filters field
 COMMAND_MODULES: tuple[str, ...] = (
     "data_access.ingest.command",
     "data_access.ingest.watch",
+    "data_access.digest_command",
     "data_access.bench_command",
     "data_access.check_command",
     "data_access.refunds_command",
