@@ -24,6 +24,13 @@ def engine_name() -> str:
     return name
 
 
+def watch_dir() -> Path | None:
+    """ITRAC_WATCH_DIR: the folder `itrac watch` loads from, whose recent results the Data
+    page shows (unset: no watched folder)."""
+    text = os.environ.get("ITRAC_WATCH_DIR", "").strip()
+    return Path(text).resolve() if text else None
+
+
 def demo_mode() -> bool:
     """ITRAC_DEMO: the demo lake with a 'View as' switcher (off unless turned on)."""
     return os.environ.get("ITRAC_DEMO", "").strip().lower() in TRUE

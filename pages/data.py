@@ -9,10 +9,11 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-from data_access import rollups
+from data_access import rollups, settings
 from data_access.access import Principal
 from data_access.ingest.load import FileResult
 from data_access.ingest.uploads import ingested_files, rejected_rows
+from data_access.ingest.watch import recent_results, waiting
 from data_access.schema import TABLES
 from ui import load_jobs
 from ui.column_formats import column_config
@@ -40,6 +41,7 @@ def render(view: View) -> None:
         _progress(key)
     elif job is not None:
         _outcome(view, job)
+    _watched(view)
     _ingested(view)
 
 
@@ -149,6 +151,37 @@ def _summary(view: View, results: list[FileResult]) -> None:
         shown = rejected.head(1000)
         st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config(shown))
         export_buttons(lambda: rejected, name="rejected-rows", formats=("csv",))
+
+
+WATCH_HEADERS = {
+    "file": "File",
+    "status": "Status",
+    "moved_to": "Moved to",
+    "rows_loaded": "Rows loaded",
+    "rows_rejected": "Rows rejected",
+    "finished_at": "Finished (UTC)",
+    "problem": "Note or first error",
+}
+
+
+def _watched(view: View) -> None:
+    """The watched folder's latest results (`itrac watch`), when one is configured."""
+    folder = settings.watch_dir()
+    if folder is None:
+        return
+    st.header("Watched folder")
+    st.caption(
+        plain(
+            f"`itrac watch` loads what appears in {folder.name}; {waiting(folder):,} file(s) "
+            "waiting. Each result file is beside its file in loaded/ or rejected/."
+        )
+    )
+    results = recent_results(folder, view.principal)
+    if results.is_empty():
+        st.info("No file from the watched folder has been loaded yet.", icon="📂")
+        return
+    shown = results.rename(WATCH_HEADERS)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config(shown))
 
 
 def _ingested(view: View) -> None:

@@ -172,6 +172,7 @@ class Watcher:
 
     def one(self, path: Path) -> dict:
         sha = sha256_of(path)
+        self.claims.mkdir(parents=True, exist_ok=True)
         claim = self.claims / f"{path.name}.json"
         earlier = _read_json(claim)
         if earlier.get("sha256") == sha and (row := self._committed(sha, earlier)):
@@ -279,3 +280,45 @@ def _write_json(path: Path, content: dict) -> None:
     partial = path.with_name(f".{path.name}.tmp")
     partial.write_text(json.dumps(content, indent=2, default=str))
     os.replace(partial, path)
+
+
+RECENT_SCHEMA = {
+    "file": pl.String,
+    "status": pl.String,
+    "moved_to": pl.String,
+    "rows_loaded": pl.Int64,
+    "rows_rejected": pl.Int64,
+    "finished_at": pl.String,
+    "problem": pl.String,
+}
+
+
+def recent_results(folder: Path, principal: Principal, limit: int = 50) -> pl.DataFrame:
+    """The latest `limit` result files of a watched folder, newest first: those of loads
+    made for `principal` (CBP: all), since a file's name is its loader's to see."""
+    found = [p for where in (LOADED, REJECTED) for p in (folder / where).glob(f"*{RESULT_SUFFIX}")]
+    found.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    rows = []
+    for path in found:
+        report = _read_json(path)
+        if not report or (principal.role != "cbp" and report.get("loaded_for") != principal.key):
+            continue
+        counts = report.get("rows") or {}
+        errors = report.get("errors") or []
+        rows.append({
+            "file": str(report.get("file", "")),
+            "status": str(report.get("status", "")),
+            "moved_to": str(report.get("moved_to", "")),
+            "rows_loaded": int(counts.get("loaded") or 0),
+            "rows_rejected": int(counts.get("rejected") or 0),
+            "finished_at": str(report.get("finished_at", "")),
+            "problem": str(errors[0]["reason"]) if errors else str(report.get("note") or ""),
+        })  # fmt: skip
+        if len(rows) == limit:
+            break
+    return pl.DataFrame(rows, schema=RECENT_SCHEMA)
+
+
+def waiting(folder: Path) -> int:
+    """How many files wait in the folder (not yet loaded, or still being written)."""
+    return sum(1 for p in folder.iterdir() if p.is_file()) if folder.is_dir() else 0
