@@ -181,8 +181,9 @@ def _demo(args: argparse.Namespace) -> int:
                 bar.set_description("demo lake: building monthly rollups")
 
         rows = synth.build_demo_lake(
-            where, lines=args.lines, seed=args.seed, end=end, progress=progress
-        )
+            where, lines=args.lines, seed=args.seed, end=end, progress=progress,
+            plant_findings=True,
+        )  # fmt: skip
     for name, count in rows.items():
         print(f"{name}: {count:,} rows")
     return EXIT_OK

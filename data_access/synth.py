@@ -43,7 +43,7 @@ import numpy as np
 import polars as pl
 
 from data_access import lake as lake_store
-from data_access import settings
+from data_access import settings, synth_audit
 from data_access.schema import TABLES, conform
 from data_access.synth_bonds import chunk_obligations, continuous_bonds
 from data_access.synth_catalog import (
@@ -127,6 +127,7 @@ def build_demo_lake(
     end: date | None = None,
     years: int = 5,
     progress: Callable[[int, int], None] | None = None,
+    plant_findings: bool = False,
 ) -> dict[str, int]:
     """Write a fresh demo lake of about `lines` entry-line rows; returns rows per table.
 
@@ -135,6 +136,8 @@ def build_demo_lake(
     the lake depends on the day it is built (the manifest's loaded_at and the coverage's
     written_at say when, as metadata). `progress(done, total)` is called after
     each chunk of months with the entry-line rows planned so far and `lines`.
+    `plant_findings` adds the audit findings of `synth_audit.PLANTED` (what `itrac demo`
+    builds; the invariants above hold for the lake without them).
     """
     end = end or settings.today()
     start = _years_before(end, years) + timedelta(days=1)
@@ -167,6 +170,10 @@ def build_demo_lake(
             done += sum(m.rows for m in chunk)
             if progress:
                 progress(done, lines)
+        if plant_findings:  # on copies of the latest chunk's entries
+            latest = dict(frames)
+            for name, frame in synth_audit.plant(latest["entry_lines"], latest["entry_summaries"]):
+                counts[name] += tx.write(name, frame)
         held["bonds"].append(continuous_bonds(ledger))
         for name, parts in held.items():
             counts[name] += tx.write(name, pl.concat([conform(name, p) for p in parts]))

@@ -60,8 +60,8 @@ def duplicate_line(ctx: Context) -> pl.DataFrame:
     "duplicate_entry",
     title="Same goods, value and date on two entries",
     explanation="Two entries of one importer on the same day carry the same goods (HTS "
-    "numbers and number of lines) at exactly the same value: one shipment may have been "
-    "entered, and paid, twice.",
+    "numbers, number of lines and quantity) at exactly the same value: one shipment may "
+    "have been entered, and paid, twice.",
     severity="high",
     dollars="entered value of each later entry",
 )
@@ -72,13 +72,17 @@ def duplicate_entry(ctx: Context) -> pl.DataFrame:
         entry_date=g.entry_date.min(),
         value=g.entered_value.sum().cast("decimal(38, 2)"),
         lines=g.count(),
+        quantity=g.quantity.sum().round(3),
         first_hts=g.hts_number.min(),
         last_hts=g.hts_number.max(),
         origin=g.country_of_origin.min(),
     )
-    signature = ["importer_number", "entry_date", "value", "lines", "first_hts", "last_hts"]
+    signature = ["importer_number", "entry_date", "value", "lines", "quantity", "first_hts",
+                 "last_hts"]  # fmt: skip
     twins = entries.group_by(signature).aggregate(entries=entries.count())
-    rows = entries.semi_join(twins.filter(twins.entries > 1), signature)
+    rows = entries.join(
+        twins.filter(twins.entries > 1), [entries[k].identical_to(twins[k]) for k in signature]
+    ).select(entries)
     later = ibis.row_number().over(
         group_by=[rows[k] for k in signature], order_by=[rows.entry_number]
     )

@@ -1,0 +1,53 @@
+"""The demo's planted audit findings: exactly `synth_audit.PLANTED` more than the same demo
+without them, each on a planted row."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from data_access import synth
+from data_access.access import CBP
+from data_access.engine import DuckDBEngine
+from data_access.reports import REPORTS, Scope
+from data_access.reports.audit import CHECKS
+from data_access.synth_audit import FIRST_SERIAL, PLANTED
+
+END = date(2026, 6, 30)
+
+
+def _summary(where: Path, plant: bool) -> tuple[DuckDBEngine, pl.DataFrame]:
+    synth.build_demo_lake(where, lines=20_000, seed=11, end=END, plant_findings=plant)
+    engine = DuckDBEngine(where)
+    return engine, REPORTS["audit.summary"](Scope(engine, CBP))
+
+
+@pytest.fixture(scope="module")
+def demos(tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    root = tmp_path_factory.mktemp("synth-audit")
+    return _summary(root / "planted", True), _summary(root / "plain", False)
+
+
+def test_the_demo_holds_exactly_the_planted_findings(demos) -> None:
+    (_, planted), (_, plain) = demos
+    found = dict(zip(planted["check"], planted["findings"], strict=True))
+    before = dict(zip(plain["check"], plain["findings"], strict=True))
+    added = {c: found[c] - before[c] for c in CHECKS}
+    assert added == {c: PLANTED.get(c, 0) for c in CHECKS}
+    assert set(PLANTED) == set(CHECKS) - {"mpf_year_unknown"}  # every judged kind is planted
+
+
+def test_planted_findings_sit_on_planted_rows(demos) -> None:
+    (engine, _), (plain_engine, _) = demos
+    rows = REPORTS["audit.findings"](Scope(engine, CBP))
+    plain = REPORTS["audit.findings"](Scope(plain_engine, CBP))
+    new = rows.join(plain, on=rows.columns, how="anti")
+    serial = new["entry_number"].str.slice(3, 7).cast(pl.Int64)
+    copies = new.filter(serial <= FIRST_SERIAL)
+    # rows of clean entries: the originals of the twins, the copied lines, the other
+    # tariff number and rate of the same product and group
+    assert set(copies["check"]) <= {"duplicate_line", "duplicate_entry", "hts_differs",
+                                    "rate_differs"}  # fmt: skip
