@@ -8,12 +8,12 @@ big to keep in the shared cache).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import polars as pl
 import streamlit as st
 
-from data_access import codes, export
+from data_access import codes, export, lake
 from data_access.engine import get_engine
 from data_access.reports import REPORTS, Scope
 from ui.column_formats import column_config as formatted_columns
@@ -21,8 +21,6 @@ from ui.data import View, run
 from ui.widgets import empty_state, export_buttons
 
 PAGE_SIZES = (10, 100, 1000)
-SLOW_EXCEL_ROWS = 100_000
-EXCEL_ROWS = export.EXCEL_MAX_ROWS + 1  # the number users know (the header row included)
 
 
 def paged_table(
@@ -61,7 +59,10 @@ def paged_table(
     table.dataframe(shown, hide_index=True, width="stretch", column_config=config)
     first = (page - 1) * page_size + 1
     st.caption(f"Rows {first:,}–{first + rows.height - 1:,} of {total:,}.")
-    export_buttons(lambda: whole_result(view, report, options), name=key)
+    export_buttons(
+        lambda: whole_batches(view, report, options), name=key, total=total, width=rows.width,
+        table=headers, version=repr((view, lake.generation(view.lake), report, options)),
+    )  # fmt: skip
     st.caption(excel_note(total))
     return total
 
@@ -72,18 +73,17 @@ def whole_result(view: View, report: str, options: Mapping[str, object]) -> pl.D
     return REPORTS[report](scope, **options)
 
 
+def whole_batches(view: View, report: str, options: Mapping[str, object]) -> Iterator[pl.DataFrame]:
+    """Every row of `report` for this view, export.BATCH_ROWS at a time (the downloads:
+    memory does not grow with the rows)."""
+    scope = Scope(get_engine(view.lake, view.engine), view.principal, view.filters)
+    return REPORTS[report].batches(scope, export.BATCH_ROWS, **options)
+
+
 def excel_note(total: int) -> str:
-    """What the export buttons will give for `total` rows, said before anyone clicks."""
-    note = f"Exports hold all {total:,} filtered rows, not only this page."
-    if total > export.EXCEL_MAX_ROWS:
-        note = (
-            f"Exports hold all {total:,} filtered rows. Excel stops at {EXCEL_ROWS:,} rows a "
-            f"sheet, so the XLSX file splits them across {export.excel_sheets(total)} sheets "
-            "(Main Report, Main Report (2), ...); CSV and Parquet keep them in one table."
-        )
-    if total > SLOW_EXCEL_ROWS:  # measured: about 2.5 minutes for 340,000 rows
-        note += " An Excel file this large takes minutes to build; CSV and Parquet take seconds."
-    return note
+    """What the export buttons will give for `total` rows, said before anyone clicks
+    (when Excel is not offered, the buttons say why: export.excel_refusal)."""
+    return f"Exports hold all {total:,} filtered rows, not only this page."
 
 
 def dashed_entry_numbers(*columns: str) -> Callable[[pl.DataFrame], pl.DataFrame]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -12,7 +12,8 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from data_access import export, settings
+from data_access import settings
+from ui import exports
 from ui.column_formats import column_config as formatted_columns
 from ui.column_formats import on_screen
 from ui.look import readable
@@ -113,7 +114,10 @@ def table_with_export(
     Entry numbers show as XXX-NNNNNNN-C. The exports keep the stored names and values."""
     config = formatted_columns(frame, table, column_config)
     st.dataframe(on_screen(frame), hide_index=True, width="stretch", column_config=config)
-    export_buttons(full or (lambda: frame), name=name, formats=formats)
+    export_buttons(
+        full or (lambda: frame), name=name, formats=formats, table=table,
+        total=None if full else frame.height, width=frame.width,
+    )  # fmt: skip
 
 
 def money_columns(*names: str) -> dict[str, object]:
@@ -122,18 +126,22 @@ def money_columns(*names: str) -> dict[str, object]:
 
 
 def export_buttons(
-    rows: Callable[[], pl.DataFrame], *, name: str, formats: Sequence[str] = EXPORT_FORMATS
+    rows: Callable[[], pl.DataFrame | Iterable[pl.DataFrame]],
+    *,
+    name: str,
+    formats: Sequence[str] = EXPORT_FORMATS,
+    total: int | None = None,
+    width: int | None = None,
+    table: str | None = None,
+    version: str = "",
 ) -> None:
-    """Download buttons that build the file only when clicked."""
-    for column, fmt in zip(st.columns(len(formats) + 2)[: len(formats)], formats, strict=True):
-        column.download_button(
-            f"⬇ {fmt.upper()}",
-            data=lambda fmt=fmt: export.to_bytes(rows(), fmt),
-            file_name=f"{name}.{fmt}",
-            mime=export.MEDIA_TYPES[fmt],
-            key=f"{name}-{fmt}",
-            on_click="ignore",
-        )
+    """Download buttons that build the file only when clicked, with stable or ACE column
+    names; Excel in bounded memory, in the background with its progress when large, and
+    not offered (the page says why) past the sheet limit or the time budget. See
+    ui/exports.py for `total`, `width`, `table` and `version`."""
+    exports.export_buttons(
+        rows, name=name, formats=formats, total=total, width=width, table=table, version=version
+    )
 
 
 def lazy_tabs(tabs: dict[str, Callable[..., None]], *, key: str, args: tuple = ()) -> None:
