@@ -41,7 +41,7 @@ def _recording_runner(
     return REPORTS[report_name](scope, **dict(options))
 
 
-def _page_script(lake_dir: str, page: str, principal: str, filters: dict) -> None:
+def _page_script(lake_dir: str, page: str, principal: object, filters: dict) -> None:
     import importlib
     from pathlib import Path
 
@@ -49,12 +49,15 @@ def _page_script(lake_dir: str, page: str, principal: str, filters: dict) -> Non
     from data_access.filters import Filters
     from ui.data import View
 
-    view = View(Path(lake_dir), "duckdb", Principal.parse(principal), Filters.parse(filters))
+    who = principal if isinstance(principal, Principal) else Principal.parse(str(principal))
+    view = View(Path(lake_dir), "duckdb", who, Filters.parse(filters))
     importlib.import_module(f"pages.{page}").render(view)
 
 
-def record(lake: Path, page: str, principal: str, filters: dict) -> list[Call]:
-    """The distinct (report, options) calls of one render of `page` (its default tab)."""
+def record(lake: Path, page: str, principal: str | Principal, filters: dict) -> list[Call]:
+    """The distinct (report, options) calls of one render of `page` (its default tab),
+    signed in as `principal` (text as `Principal.parse` reads it, or a Principal) under
+    `filters` (as `Filters.parse` reads them)."""
     from streamlit.testing.v1 import AppTest
 
     import ui.data

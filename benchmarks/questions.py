@@ -20,6 +20,10 @@ import polars as pl
 
 from benchmarks import pandas_answers as pa
 from data_access import rules
+from data_access.access import Principal
+from data_access.attribution import GOODS_HTS_SQL
+from data_access.filters import Filters
+from data_access.schema import TABLES, Table
 
 SCOPE_KEYS = ("importer", "start", "end")
 
@@ -30,7 +34,7 @@ class Question:
     report: str
     options: dict[str, object]
     sql: Callable[[Path, dict], tuple[str, dict]]
-    pandas: Callable[[dict[str, pd.DataFrame], dict], pd.DataFrame]
+    pandas: Callable[[dict[str, pd.DataFrame], dict], pd.DataFrame] | None  # None: no pandas twin
     columns: tuple[str, ...]
     tables: tuple[str, ...]
 
@@ -40,15 +44,103 @@ def _src(lake: Path, table: str) -> str:
     return f"read_parquet('{glob}', hive_partitioning = true, hive_types = {{'year': INTEGER}})"
 
 
-def _where(scope: dict, date_column: str | None, *, dated: bool = True) -> tuple[str, dict]:
-    clauses, params = ["true"], {}
-    if dated and date_column:
-        clauses.append(f"{date_column} BETWEEN $start AND $end")
-        params |= {"start": scope["start"], "end": scope["end"]}
-    if scope.get("importer"):
-        clauses.append("importer_number = $importer")
-        params["importer"] = scope["importer"]
-    return " AND ".join(clauses), params
+class _Params:
+    """Bound parameters of one query: every value a `$name`, never text in the SQL."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, object] = {}
+
+    def bind(self, value: object) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = list(value) if isinstance(value, tuple) else value
+        return f"${name}"
+
+
+def _rows(
+    lake: Path,
+    table: str,
+    scope: dict,
+    params: _Params,
+    *,
+    dated: bool = True,
+    only: tuple[str, ...] | None = None,
+) -> str:
+    """The rows of `table` the scope asks about, as a FROM item: the principal's rows
+    (scope["principal"], or scope["importer"]) and every filter of scope["filters"] on the
+    table's own columns, the line-level ones through the lines (header tables) and the
+    HTS prefix with a line's Chapter 99 layers under its goods (data_access.attribution).
+    The period comes from scope["start"]/["end"] unless `dated` is false; `only` keeps just
+    those filter fields (the bond judgement ignores the rest)."""
+    spec = TABLES[table]
+    filters = scope.get("filters") or Filters()
+    if only is not None:
+        filters = Filters(**{f: getattr(filters, f) for f in only})
+    columns = set(spec.column_names)
+    clauses = _principal(scope, spec, params)
+    if dated:
+        for bound, op in (("start", ">="), ("end", "<=")):
+            if scope.get(bound):
+                clauses.append(f"{spec.date_column} {op} {params.bind(scope[bound])}")
+    pairs = (
+        ("importer_numbers", spec.importer_column),
+        ("filer_codes", spec.filer_column),
+        ("ports", "port_of_entry"),
+        ("countries", "country_of_origin"),
+        ("entry_types", "entry_type"),
+        ("modes", "mode_of_transport"),
+    )
+    for field_name, column in pairs:
+        values = getattr(filters, field_name)
+        if values and column in columns:
+            clauses.append(f"{column} IN (SELECT unnest({params.bind(values)}))")
+    prefix = filters.hts_prefix
+    if prefix and "hts_number" in columns and "tariff_ordinal" not in columns:
+        clauses.append(f"starts_with(hts_number, {params.bind(prefix)})")
+    where = " AND ".join(clauses) or "true"
+    if prefix and "tariff_ordinal" in columns:
+        return _attributed_lines(lake, where, params.bind(prefix))
+    if filters.countries or prefix:
+        key = "flagged_entry_number" if table == "reconciliations" else "entry_number"
+        if "country_of_origin" not in columns and key in columns:
+            # Scope._through_lines: the lines of the same scope (period included)
+            lines = _rows(lake, "entry_lines", {**scope, "filters": filters}, params, dated=dated)
+            where += f" AND {key} IN (SELECT entry_number FROM {lines})"
+    return f"(SELECT * FROM {_src(lake, table)} WHERE {where})"
+
+
+def _principal(scope: dict, spec: Table, params: _Params) -> list[str]:
+    principal: Principal | None = scope.get("principal")
+    if principal is None:
+        if scope.get("importer"):
+            return [f"{spec.importer_column} = {params.bind(scope['importer'])}"]
+        return []
+    if principal.role == "cbp":
+        return []
+    if principal.role == "importer":
+        return [
+            f"{spec.importer_column} IN (SELECT unnest({params.bind(principal.importer_numbers)}))"
+        ]
+    if spec.filer_column is None:
+        return ["false"]
+    out = [f"{spec.filer_column} IN (SELECT unnest({params.bind(principal.filer_codes)}))"]
+    if principal.importer_numbers:
+        numbers = params.bind(principal.importer_numbers)
+        out.append(f"{spec.importer_column} IN (SELECT unnest({numbers}))")
+    return out
+
+
+def _attributed_lines(lake: Path, where: str, prefix: str) -> str:
+    """Lines under an HTS prefix: the rows whose own number starts with it, and the
+    Chapter 99 layers of a line whose goods number does (the window of GOODS_HTS_SQL)."""
+    layer = "(tariff_ordinal > 1 AND starts_with(hts_number, '9903'))"
+    near = (
+        f"SELECT *, {GOODS_HTS_SQL} AS _goods FROM {_src(lake, 'entry_lines')} "
+        f"WHERE {where} AND (starts_with(hts_number, {prefix}) OR {layer})"
+    )
+    return (
+        f"(SELECT * EXCLUDE (_goods) FROM ({near}) "
+        f"WHERE starts_with(hts_number, {prefix}) OR starts_with(_goods, {prefix}))"
+    )
 
 
 def _money(expr: str) -> str:
@@ -65,109 +157,138 @@ LINE_MEASURES = f"""count(DISTINCT entry_number) AS entries,
 
 
 def kpis_sql(lake: Path, scope: dict) -> tuple[str, dict]:
-    where, params = _where(scope, "entry_date")
-    return f"SELECT {LINE_MEASURES} FROM {_src(lake, 'entry_lines')} WHERE {where}", params
+    params = _Params()
+    rows = _rows(lake, "entry_lines", scope, params)
+    return f"SELECT {LINE_MEASURES} FROM {rows}", params.values
 
 
 def trend_sql(lake: Path, scope: dict) -> tuple[str, dict]:
-    where, params = _where(scope, "entry_date")
+    params = _Params()
+    rows = _rows(lake, "entry_lines", scope, params)
     return (
         f"SELECT date_trunc('month', entry_date)::DATE AS month, {LINE_MEASURES} "
-        f"FROM {_src(lake, 'entry_lines')} WHERE {where} GROUP BY 1 ORDER BY 1",
-        params,
+        f"FROM {rows} GROUP BY 1 ORDER BY 1",
+        params.values,
     )
 
 
+LINE_DUTIES = "coalesce(duty_amount, 0) + coalesce(add_amount, 0) + coalesce(cvd_amount, 0)"
+
+
 def countries_sql(lake: Path, scope: dict) -> tuple[str, dict]:
-    where, params = _where(scope, "entry_date")
-    duties = "coalesce(duty_amount, 0) + coalesce(add_amount, 0) + coalesce(cvd_amount, 0)"
+    params = _Params()
+    rows = _rows(lake, "entry_lines", scope, params)
     return (
         f"SELECT country_of_origin, {_money('entered_value')} AS entered_value, "
-        f"{_money(duties)} AS duties, count(*) FILTER (WHERE tariff_ordinal = 1) AS lines "
-        f"FROM {_src(lake, 'entry_lines')} WHERE {where} GROUP BY 1 "
+        f"{_money(LINE_DUTIES)} AS duties, count(*) FILTER (WHERE tariff_ordinal = 1) AS lines "
+        f"FROM {rows} GROUP BY 1 "
         "ORDER BY entered_value DESC, country_of_origin NULLS FIRST LIMIT 10",
-        params,
+        params.values,
+    )
+
+
+def chapters_sql(lake: Path, scope: dict) -> tuple[str, dict]:
+    """Top chapters: a layer counts under its goods' chapter (GOODS_HTS_SQL)."""
+    params = _Params()
+    rows = _rows(lake, "entry_lines", scope, params)
+    return (
+        f"SELECT hts_chapter, {_money('entered_value')} AS entered_value, "
+        f"{_money(LINE_DUTIES)} AS duties, count(*) FILTER (WHERE tariff_ordinal = 1) AS lines "
+        f"FROM (SELECT *, substring({GOODS_HTS_SQL}, 1, 2) AS hts_chapter FROM {rows}) "
+        "GROUP BY 1 ORDER BY entered_value DESC, hts_chapter NULLS FIRST LIMIT 10",
+        params.values,
     )
 
 
 def header_count_sql(lake: Path, scope: dict) -> tuple[str, dict]:
-    where, params = _where(scope, "entry_date")
-    return f"SELECT count(*) AS rows FROM {_src(lake, 'entry_summaries')} WHERE {where}", params
+    params = _Params()
+    rows = _rows(lake, "entry_summaries", scope, params)
+    return f"SELECT count(*) AS rows FROM {rows}", params.values
 
 
 def header_page_sql(lake: Path, scope: dict) -> tuple[str, dict]:
-    where, params = _where(scope, "entry_date")
+    params = _Params()
+    rows = _rows(lake, "entry_summaries", scope, params)
     return (
-        f"SELECT entry_number, entry_date, entered_value FROM {_src(lake, 'entry_summaries')} "
-        f"WHERE {where} ORDER BY entry_date, entry_number LIMIT 100",
-        params,
+        f"SELECT entry_number, entry_date, entered_value FROM {rows} "
+        "ORDER BY entry_date, entry_number LIMIT 100",
+        params.values,
     )
 
 
 def exam_rate_sql(lake: Path, scope: dict) -> tuple[str, dict]:
-    xw, params = _where(scope, "exam_date")
-    ew, _ = _where(scope, "entry_date")
+    params = _Params()
+    exams, entries = (
+        _rows(lake, "exams", scope, params),
+        _rows(lake, "entry_summaries", scope, params),
+    )
     return (
         f"WITH x AS (SELECT date_trunc('month', exam_date)::DATE AS month, count(*) AS exams "
-        f"FROM {_src(lake, 'exams')} WHERE {xw} GROUP BY 1), "
+        f"FROM {exams} GROUP BY 1), "
         f"e AS (SELECT date_trunc('month', entry_date)::DATE AS month, count(*) AS entries "
-        f"FROM {_src(lake, 'entry_summaries')} WHERE {ew} GROUP BY 1) "
+        f"FROM {entries} GROUP BY 1) "
         "SELECT month, coalesce(exams, 0) AS exams, coalesce(entries, 0) AS entries "
         "FROM x FULL JOIN e USING (month) ORDER BY month",
-        params,
+        params.values,
     )
 
 
 def release_time_sql(lake: Path, scope: dict) -> tuple[str, dict]:
-    where, params = _where(scope, "arrival_date")
+    params = _Params()
+    rows = _rows(lake, "cargo_releases", scope, params)
     days = "date_diff('day', arrival_date, release_date)"
     return (
         f"SELECT date_trunc('month', arrival_date)::DATE AS month, count(*) AS released, "
         f"round(quantile_cont({days}, 0.5), 2) AS median_days, "
         f"round(quantile_cont({days}, 0.9), 2) AS p90_days "
-        f"FROM {_src(lake, 'cargo_releases')} WHERE {where} AND release_date IS NOT NULL "
+        f"FROM {rows} WHERE release_date IS NOT NULL "
         "GROUP BY 1 ORDER BY 1",
-        params,
+        params.values,
     )
 
 
 def trailing_dtf_sql(lake: Path, scope: dict) -> tuple[str, dict]:
     """Per importer and judged month, the DTF of the 12 full months before the month
-    (the input of the bond sufficiency judgement); every importer, every month."""
+    (the input of the bond sufficiency judgement); every importer, every month. The
+    judgement keeps only the importer filter (reports.bond.in_force_scope)."""
     first = rules.month_start(scope["start"])
     last = rules.month_start(scope["as_of"])
-    where, params = _where(scope, None)
-    params |= {"first": first, "last": last, "window": rules.trailing_window(first)[0]}
+    params = _Params()
+    rows = _rows(lake, "entry_summaries", scope, params, dated=False, only=("importer_numbers",))
+    window, first_p, last_p = (
+        params.bind(v) for v in (rules.trailing_window(first)[0], first, last)
+    )
     dtf = "coalesce(duty_amount, 0) + coalesce(tax_amount, 0) + coalesce(fee_amount, 0)"
     return (
         f"WITH m AS (SELECT importer_number, date_trunc('month', entry_date)::DATE AS e_month, "
-        f"sum({dtf}) AS dtf FROM {_src(lake, 'entry_summaries')} "
-        f"WHERE {where} AND entry_date >= $window GROUP BY 1, 2), "
+        f"sum({dtf}) AS dtf FROM {rows} "
+        f"WHERE entry_date >= {window} GROUP BY 1, 2), "
         "spine AS (SELECT generate_series::DATE AS month "
-        "FROM generate_series($first::DATE, $last::DATE, INTERVAL 1 MONTH)) "
+        f"FROM generate_series({first_p}::DATE, {last_p}::DATE, INTERVAL 1 MONTH)) "
         "SELECT importer_number, month, sum(dtf)::DECIMAL(18, 2) AS dtf_trailing_12m "
         "FROM spine JOIN m ON m.e_month >= month - INTERVAL 12 MONTH AND m.e_month < month "
         "GROUP BY 1, 2",
-        params,
+        params.values,
     )
 
 
 def open_flags_sql(lake: Path, scope: dict) -> tuple[str, dict]:
-    where, params = _where(scope, None)
-    params["as_of"] = scope["as_of"]
+    params = _Params()
+    rows = _rows(lake, "reconciliations", scope, params, dated=False)
+    as_of = params.bind(scope["as_of"])
     due = (
         f"coalesce(CASE WHEN coalesce(fta_flag, false) "
         f"THEN entry_date + INTERVAL {rules.FTA_RECON_MONTHS} MONTH "
         f"ELSE flagged_date + INTERVAL {rules.RECON_MONTHS} MONTH END, due_date)::DATE"
     )
-    days = "date_diff('day', $as_of::DATE, due_date)"
+    days = f"date_diff('day', {as_of}::DATE, due_date)"
     return (
         f"WITH f AS (SELECT flagged_entry_number, {due} AS due_date, filed_date, status "
-        f"FROM {_src(lake, 'reconciliations')} WHERE {where}) "
+        f"FROM {rows}) "
         f"SELECT flagged_entry_number, due_date, {days} AS days_left FROM f "
         "WHERE NOT (filed_date IS NOT NULL OR coalesce(status = 'FILED', false)) "
         f"ORDER BY coalesce({days} < 0, false) DESC, due_date NULLS LAST, flagged_entry_number",
-        params,
+        params.values,
     )
 
 
@@ -180,6 +301,8 @@ def questions(as_of: date) -> list[Question]:
                  ("month", "entries", "lines", *money_cols), ("entry_lines",)),
         Question("overview", "overview.top_countries", {}, countries_sql, pa.countries,
                  ("country_of_origin", "entered_value", "duties", "lines"), ("entry_lines",)),
+        Question("overview", "overview.top_hts_chapters", {}, chapters_sql, None,
+                 ("hts_chapter", "entered_value", "duties", "lines"), ("entry_lines",)),
         Question("entry_summary", "entry_summary.header_count", {"recon": "all"},
                  header_count_sql, pa.header_count, ("rows",), ("entry_summaries",)),
         Question("entry_summary", "entry_summary.header",

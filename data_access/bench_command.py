@@ -7,6 +7,8 @@ import importlib
 import sys
 from pathlib import Path
 
+from data_access.filters import FilterError, Filters
+
 # benchmarks/ sits beside data_access/ in the checkout. `make` installs the package
 # editable, so this file's grandparent is the checkout whatever the working directory;
 # a regular install falls back to the working directory (run it from the checkout).
@@ -50,6 +52,30 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         choices=PAGES,
         help="only this page (repeatable; default: every page)",
     )
+    parser.add_argument(
+        "--pages",
+        action="append",
+        metavar="PAGE,PAGE",
+        help=f"only these pages, comma-separated ({','.join(PAGES)})",
+    )
+    parser.add_argument(
+        "--as",
+        dest="principal",
+        default=None,
+        help="measure exactly this scope: who, as `itrac export --as` reads it (cbp, "
+        "importer:<number>, broker:<filer code>, user:<id>), or `largest` (the lake's "
+        "largest importer); with the filter options below. Default: the two page scopes",
+    )
+    from data_access.cli import FILTER_OPTIONS
+
+    for option, field in FILTER_OPTIONS.items():
+        parser.add_argument(
+            f"--{option.replace('_', '-')}",
+            dest=option,
+            help=f"filter: {field} (as `itrac export`); "
+            "the period defaults to the lake's first to last entry date",
+        )
+    parser.add_argument("--cold", type=int, default=5, help="cold runs (fresh processes) per page")
     parser.add_argument("--repeat", type=int, default=10, help="warm runs per measurement")
     parser.add_argument(
         "--quick", action="store_true", help="few repeats, one cold run, small ingest file"
@@ -61,13 +87,32 @@ def add_command(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from data_access.cli import EXIT_FAILED, lake_of
+    from data_access.cli import EXIT_FAILED, UsageError, lake_of
 
     root = checkout()
     if root is None:
         print(f"itrac: no benchmarks/ in {CHECKOUT}; run from the source checkout", file=sys.stderr)
         return EXIT_FAILED
+    try:
+        args.bench_scope = _given_scope(args)
+    except (ValueError, FilterError) as error:
+        raise UsageError(str(error)) from None
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     harness = importlib.import_module("benchmarks.harness")
-    return int(harness.main(lake_of(args), args))
+    try:
+        return int(harness.main(lake_of(args), args))
+    except ValueError as error:  # an unknown page name
+        raise UsageError(str(error)) from None
+
+
+def _given_scope(args: argparse.Namespace) -> tuple[object, Filters] | None:
+    """(principal, filters) when `--as` or a filter option was given, else None."""
+    from data_access.cli import FILTER_OPTIONS, export_principal
+
+    raw = {FILTER_OPTIONS[k]: getattr(args, k, None) for k in FILTER_OPTIONS}
+    if args.principal is None and not any(raw.values()):
+        return None
+    text = args.principal or "cbp"
+    principal = "largest" if text == "largest" else export_principal(text)
+    return principal, Filters.parse(raw)

@@ -86,3 +86,106 @@ def test_ingest_against_duckdb_copy_on_a_small_file(tmp_path: Path) -> None:
     assert row["bench"] == "ingest"
     assert float(row["ingest_peak_rss_mib"]) > 0 and float(row["copy_s"]) > 0
     assert not (tmp_path / "ingest-lake").exists()  # the measured lake is removed
+
+
+# --- `itrac bench` with a scope: --as and the filter options of `itrac export` ----------
+def _top(lake: Path, column: str, where: str = "true") -> str:
+    import duckdb
+
+    glob = str(lake / "entry_lines" / "year=*" / "*.parquet")
+    return duckdb.sql(
+        f"SELECT {column} FROM read_parquet('{glob}') WHERE {where} "
+        f"GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+    ).fetchall()[0][0]
+
+
+@pytest.mark.parametrize(
+    "who, raw",
+    [
+        ("cbp", {"hts_prefix": "4digits"}),
+        ("cbp", {"countries": "top", "hts_prefix": "chapter"}),
+        ("largest", {"countries": "top2", "ports": "top2", "hts_prefix": "10digits"}),
+        ("largest", {"entry_types": ["01"], "modes": ["11", "40"], "hts_prefix": "99"}),
+        ("broker", {"filer_codes": "top", "start": "2023-02-11", "end": "2024-08-20"}),
+    ],
+)
+def test_a_filtered_scope_equals_its_floor_on_every_page(small_lake: Path, who, raw) -> None:
+    """The floor (plain DuckDB over the raw Parquet, the same predicates) answers every
+    question of every page exactly as the project does, whatever the filters: `check`
+    raises Mismatch otherwise."""
+    from data_access.access import Principal
+    from data_access.filters import Filters
+
+    country = _top(small_lake, "country_of_origin")
+    goods = _top(small_lake, "hts_number", f"country_of_origin = '{country}' AND tariff_ordinal = 1")
+    filer = _top(small_lake, "filer_code")
+    ports = ["2704", "1001"]
+    picked = {
+        "4digits": goods[:4], "chapter": goods[:2], "10digits": goods, "99": "99",
+        "top": [country], "top2": [country, "MX"],
+    }  # fmt: skip
+    values = {k: picked.get(v, v) if isinstance(v, str) else v for k, v in raw.items()}
+    if "filer_codes" in values:
+        values["filer_codes"] = [filer]
+    if "ports" in values:
+        values["ports"] = ports
+    principal = Principal.parse(f"broker:{filer}") if who == "broker" else who
+    scope = harness.filtered_scope(small_lake, principal, Filters.parse(values))
+    printed: list[str] = []
+    harness.check_floors(small_lake, scope, out=printed.append)
+    answered = [parse(line) for line in printed]
+    asked = {q.report for q in questions.questions(date.today())}
+    if who == "broker":
+        asked.discard("bond.sufficiency")  # brokers never see bonds
+    assert {r["report"] for r in answered} == asked
+    assert all(r["equal"] == "yes" and r["scope"] == "filtered" for r in answered)
+
+
+def test_the_floor_follows_the_filters(small_lake: Path) -> None:
+    """The filtered floor is not the unfiltered one: the predicates reach its SQL, and a
+    layer (Chapter 99 row) counts under its goods' HTS number."""
+    import duckdb
+
+    from data_access.access import CBP
+    from data_access.filters import Filters
+
+    goods = _top(small_lake, "hts_number", "tariff_ordinal = 1")
+    wide = harness.filtered_scope(small_lake, CBP, Filters())
+    narrow = harness.filtered_scope(small_lake, CBP, Filters(hts_prefix=goods[:4]))
+    question = questions.questions(date.today())[0]  # overview.kpis
+    with duckdb.connect() as con:
+        answers = [con.sql(*question.sql(small_lake, s.as_dict(date.today()))[:1],
+                           params=question.sql(small_lake, s.as_dict(date.today()))[1]).pl()
+                   for s in (wide, narrow)]  # fmt: skip
+        glob = str(small_lake / "entry_lines" / "year=*" / "*.parquet")
+        own = con.sql(
+            f"SELECT count(*) FILTER (WHERE tariff_ordinal = 1) FROM read_parquet('{glob}') "
+            f"WHERE starts_with(hts_number, '{goods[:4]}')"
+        ).fetchall()[0][0]
+    assert answers[1]["lines"][0] == own < answers[0]["lines"][0]
+
+
+def test_itrac_bench_with_filters_prints_that_scope(small_lake: Path, capsys) -> None:
+    """The options reach the scope: every page line names it, the reports ran in it."""
+    argv = ["bench", "--lake", str(small_lake), "--repeat", "1", "--cold", "0", "--as", "largest",
+            "--country", "CN,VN", "--hts", "85", "--pages", "overview,entry_summary"]  # fmt: skip
+    assert cli.main(argv) == 0
+    rows = [parse(line) for line in capsys.readouterr().out.splitlines() if "=" in line]
+    page_rows = [r for r in rows if r["bench"] == "page"]
+    assert [(r["page"], r["kind"]) for r in page_rows] == [
+        ("overview", "warm"), ("entry_summary", "warm")
+    ]  # fmt: skip
+    for row in page_rows:
+        assert row["countries"] == "CN,VN" and row["hts_prefix"] == "85"
+        assert row["as"].startswith("importer:") and row["target_ms"] == "300.0"
+        assert {"p50_ms", "p95_ms", "floor_ms", "ratio_to_floor"} <= row.keys()
+    countries = [r for r in rows if r.get("report") == "overview.top_countries"]
+    assert 1 <= int(countries[0]["rows"]) <= 2  # the project's answer: CN and VN at most
+
+
+def test_itrac_bench_refuses_a_bad_filter_or_page(small_lake: Path, capsys) -> None:
+    assert cli.main(["bench", "--lake", str(small_lake), "--hts", "84x"]) == cli.EXIT_USAGE
+    assert "hts_prefix" in capsys.readouterr().err
+    argv = ["bench", "--lake", str(small_lake), "--country", "CN", "--pages", "overview,nope"]
+    assert cli.main(argv) == cli.EXIT_USAGE
+    assert "no page 'nope'" in capsys.readouterr().err
