@@ -117,7 +117,8 @@ def test_a_filtered_scope_equals_its_floor_on_every_page(small_lake: Path, who, 
     from data_access.filters import Filters
 
     country = _top(small_lake, "country_of_origin")
-    goods = _top(small_lake, "hts_number", f"country_of_origin = '{country}' AND tariff_ordinal = 1")
+    first = f"country_of_origin = '{country}' AND tariff_ordinal = 1"
+    goods = _top(small_lake, "hts_number", first)
     filer = _top(small_lake, "filer_code")
     ports = ["2704", "1001"]
     picked = {
