@@ -52,6 +52,7 @@ def test_recorded_overview_render(small_lake: Path) -> None:
     assert [name for name, _ in calls] == [
         "overview.kpis",
         "overview.monthly_trend",
+        "overview.holdings",  # the partial months (data_access.periods) follow the holdings
         "overview.top_countries",
         "overview.top_hts_chapters",
     ]
