@@ -15,6 +15,7 @@ from ui import charts
 from ui.data import View, run
 from ui.drill_down import clickable_bars, drill_to, next_level
 from ui.labels import label
+from ui.look import world_map
 from ui.widgets import chart_with_table, empty_state
 
 MONEY_LABELS = {
@@ -96,7 +97,7 @@ def breakdowns(view: View, recon: str) -> None:
             hover_name="label", labels=MONEY_LABELS, color_continuous_scale="Blues",
         )  # fmt: skip
         chart_with_table(
-            figure,
+            world_map(figure),
             countries,
             title="World map of origins",
             alt="World map shaded by entered value per country of origin; darker is more. "

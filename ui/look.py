@@ -31,6 +31,29 @@ def readable(figure: go.Figure) -> go.Figure:
         legend_title_font_size=TICK_PX,
         hoverlabel_font_size=TICK_PX,
     )
-    if "coloraxis" in figure.layout and figure.layout.coloraxis.colorscale:
+    if figure.layout.coloraxis.colorscale and figure.layout.coloraxis.colorscale:
         figure.update_coloraxes(colorbar_tickfont_size=TICK_PX)
+    return figure
+
+
+def world_map(figure: go.Figure) -> go.Figure:
+    """A map that sits on either theme: no white box or frame, land and coastlines in the
+    page's text colour, faint (ui/look.css), the colour bar under the map so the map
+    gets the chart's whole width."""
+    figure.update_geos(
+        bgcolor="rgba(0,0,0,0)",
+        showframe=False,
+        showland=True,
+        showcountries=False,
+        projection_type="natural earth",
+    )
+    figure.update_coloraxes(
+        colorbar={
+            "orientation": "h",
+            "thickness": 12,
+            "y": -0.02,
+            "yanchor": "top",
+            "title": {"side": "top"},
+        }
+    )
     return figure
