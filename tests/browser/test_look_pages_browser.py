@@ -32,6 +32,8 @@ pytestmark = pytest.mark.browser
 SHOTS = ROOT / "build" / "screenshots"
 BACKGROUND = {"light": (255, 255, 255), "dark": (14, 17, 23)}  # .streamlit/config.toml
 CHART_TEXT = '[data-testid="stPlotlyChart"] :is(.xtick, .ytick, .g-xtitle, .g-ytitle) text'
+BAR_LABEL = '[data-testid="stPlotlyChart"] text.bartext-outside'  # a value beside its bar
+STYLE = "texts => texts.map(t => [getComputedStyle(t).fontSize, getComputedStyle(t).fill])"
 KPI = '[data-testid="stMain"] [data-testid="stMetric"]'
 
 
@@ -69,14 +71,17 @@ def test_chart_text_is_large_and_has_aa_contrast(
         open_drawn(page, f"{shared_dashboard.url}/overview")
         texts = page.locator(CHART_TEXT)
         assert texts.count() > 10  # three charts' ticks and axis titles
-        styles = texts.evaluate_all(
-            "texts => texts.map(t => [getComputedStyle(t).fontSize, getComputedStyle(t).fill])"
-        )
+        styles = texts.evaluate_all(STYLE)
+        labels = page.locator(BAR_LABEL)
+        assert labels.count() >= 20  # two top-10-and-Other charts label every bar
+        label_fills = {fill for _size, fill in labels.evaluate_all(STYLE)}
         background = app_background(page)
     sizes = {float(size.removesuffix("px")) for size, _fill in styles}
     ratios = {round(contrast(rgb(fill), background), 2) for _size, fill in styles}
     assert min(sizes) >= 14, f"chart text sizes {sorted(sizes)} px"
     assert min(ratios) >= 4.5, f"chart text contrast {sorted(ratios)} against {background}"
+    label_ratios = {round(contrast(rgb(fill), background), 2) for fill in label_fills}
+    assert min(label_ratios) >= 4.5, f"bar label contrast {sorted(label_ratios)}"
 
 
 @pytest.mark.parametrize(("width", "rows", "per_row"), [(WIDE, 1, 6), (NARROW, 3, 2)])
