@@ -346,4 +346,8 @@ def _add_audit(commands: argparse._SubParsersAction) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m data_access.cli` runs this file as __main__; the subcommand modules raise
+    # data_access.cli's UsageError, so run that module's main, which catches it.
+    from data_access.cli import main as module_main
+
+    sys.exit(module_main())

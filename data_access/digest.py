@@ -18,6 +18,7 @@ finding is new.
 from __future__ import annotations
 
 import html as markup
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -26,7 +27,7 @@ from pathlib import Path
 import polars as pl
 
 from data_access import engine, lake, rules
-from data_access.access import Principal
+from data_access.access import Principal, Refused
 from data_access.reports import Scope, bond_sufficiency, exams, reconciliation, refunds
 from data_access.reports import entry_summary_duties as duties
 
@@ -64,15 +65,21 @@ def build(
     since = previous.get("generated_at") or (now - FIRST_LOOKBACK).isoformat(timespec="seconds")
     scope = Scope(engine.get_engine(where), principal)
     seen = {tuple(k) for k in previous.get("findings", [])}
-    audit_section, findings = _audit(scope, seen)
+    findings: set[tuple[str, ...]] = set()
+
+    def audit_section() -> Section:
+        section, found = _audit(scope, seen)
+        findings.update(found)
+        return section
+
     sections = [
         _loaded(where, principal, since, bool(previous.get("generated_at"))),
-        _liquidation(scope, as_of),
-        _refunds(scope, as_of),
-        _bonds(scope, as_of),
-        _reconciliation(scope, as_of),
-        _exams(scope, as_of),
-        audit_section,
+        _guarded("liquidation", lambda: _liquidation(scope, as_of)),
+        _guarded("refunds", lambda: _refunds(scope, as_of)),
+        _guarded("bonds", lambda: _bonds(scope, as_of)),
+        _guarded("reconciliation", lambda: _reconciliation(scope, as_of)),
+        _guarded("exams", lambda: _exams(scope, as_of)),
+        _guarded("audit", audit_section),
     ]
     return Digest(
         principal.name or principal.key,
@@ -90,6 +97,24 @@ def state(digest: Digest) -> dict:
 
 
 # --- sections --------------------------------------------------------------------------
+SECTIONS = {
+    "liquidation": f"Entries expected to liquidate in the next {WEEKS} weeks",
+    "refunds": f"IEEPA refund windows closing in the next {WEEKS} weeks",
+    "bonds": "Continuous bonds near their limit: required amount at or above 90% of the bond",
+    "reconciliation": f"Reconciliation flags due within {RECON_DAYS} days or overdue",
+    "exams": "Exam rate: this month against the 12 months before",
+    "audit": "New audit findings",
+}
+
+
+def _guarded(key: str, make: Callable[[], Section]) -> Section:
+    """The section, or one line saying the principal may not see what it reads."""
+    try:
+        return make()
+    except Refused as error:
+        return Section(key, SECTIONS[key], [], [], f"Not available to you: {error}.")
+
+
 def _loaded(where: Path, principal: Principal, since: str, had_previous: bool) -> Section:
     rows = lake.manifest(where)
     wanted = {"file", "loaded_at", "loaded_for", "rows_loaded", "rows_rejected"}
@@ -125,7 +150,7 @@ def _liquidation(scope: Scope, as_of: date) -> Section:
     )
     return Section(
         "liquidation",
-        f"Entries expected to liquidate in the next {WEEKS} weeks",
+        SECTIONS["liquidation"],
         ["Entry Summary Number", "Importer Number", "Entry Date", "Expected Liquidation",
          "Days Left", "Entered Value", "Duty"],
         rows,
@@ -145,7 +170,7 @@ def _refunds(scope: Scope, as_of: date) -> Section:
     ]  # fmt: skip
     return Section(
         "refunds",
-        f"IEEPA refund windows closing in the next {WEEKS} weeks",
+        SECTIONS["refunds"],
         ["Entry Summary Number", "Importer Number", "Refund Route", "Deadline", "Days Left",
          "IEEPA Duty"],
         rows,
@@ -165,7 +190,7 @@ def _bonds(scope: Scope, as_of: date) -> Section:
     ]  # fmt: skip
     return Section(
         "bonds",
-        "Continuous bonds near their limit: required amount at or above 90% of the bond",
+        SECTIONS["bonds"],
         ["Importer Number", "Bond Number", "Bond Amount", "Required Amount",
          "Required / Bond", "Sufficient"],
         rows,
@@ -183,7 +208,7 @@ def _reconciliation(scope: Scope, as_of: date) -> Section:
     ]  # fmt: skip
     return Section(
         "reconciliation",
-        f"Reconciliation flags due within {RECON_DAYS} days or overdue",
+        SECTIONS["reconciliation"],
         ["Flagged Entry Number", "Importer Number", "Flag Type", "Due Date", "Days Left"],
         rows,
         f"No reconciliation flag is due within {RECON_DAYS} days or overdue.",
@@ -205,7 +230,7 @@ def _exams(scope: Scope, as_of: date) -> Section:
         rows = []
     return Section(
         "exams",
-        "Exam rate: this month against the 12 months before",
+        SECTIONS["exams"],
         ["Period", "Exams", "Entries", "Exam Rate"],
         rows,
         "No entries this month or in the 12 months before.",
@@ -244,7 +269,7 @@ def _audit(scope: Scope, seen: set[tuple[str, ...]]) -> tuple[Section, set[tuple
     ]  # fmt: skip
     section = Section(
         "audit",
-        "New audit findings",
+        SECTIONS["audit"],
         ["Check", "Severity", "New Findings", "Rows", "Dollars Involved"],
         rows,
         "No new audit findings since the last digest.",

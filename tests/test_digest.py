@@ -138,3 +138,13 @@ def test_new_audit_findings_and_the_exam_rate(tmp_path):
     assert len(rows) == 16
     again = _digest(where, "cbp", date(2024, 3, 20), "--state", str(state))
     assert again["audit"]["rows"] == []
+
+
+def test_a_broker_reads_its_importers_and_is_told_what_it_may_not_see(cbr):
+    sections = _digest(cbr, "broker:XYZ", cbr_lake.AS_OF)
+    assert sections["bonds"]["empty"] == (
+        "Not available to you: Bond Details data is not available to brokers (a CBP rule)."
+    )
+    assert _rows(sections["reconciliation"]) == [
+        [cbr_lake.entry("XYZ", 203), cbr_lake.BOLT, "001", "2024-05-01", "16"]
+    ]

@@ -225,3 +225,13 @@ def test_usage_errors(tmp_path, bad, capsys):
 
     assert main(["watch", str(tmp_path), "--once", *bad]) == 2
     assert capsys.readouterr().err.startswith("itrac: ")
+
+
+def test_a_usage_error_through_python_m_is_one_line_exit_2(tmp_path):
+    """`python -m data_access.cli` (as systemd and cron run it without the script) says
+    a subcommand's usage error in one line, as `itrac` does, not with a traceback."""
+    done = subprocess.run(
+        [sys.executable, "-m", "data_access.cli", "watch", str(tmp_path / "none"), "--once"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (2, f"itrac: no such folder: {tmp_path / 'none'}\n")
