@@ -35,6 +35,7 @@ WEEKS = 4
 RECON_DAYS = 90
 BOND_NEAR = Decimal("0.90")
 FIRST_LOOKBACK = timedelta(days=7)
+ROWS_SHOWN = 50  # per section in the page: a mail, not a report (JSON holds every row)
 
 
 @dataclass
@@ -346,6 +347,9 @@ def html(digest: Digest) -> str:
             parts.append(f"<p>{e(section.empty)}</p>")
         else:
             parts.append(_table(section))
+        if len(section.rows) > ROWS_SHOWN:
+            more = len(section.rows) - ROWS_SHOWN
+            parts.append(f"<p>{more:,} more not shown here (--format json lists them all).</p>")
         parts += [f"<p>{e(note)}</p>" for note in section.notes]
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -355,7 +359,7 @@ def _table(section: Section) -> str:
     e = markup.escape
     head = "".join(f'<th scope="col">{e(h)}</th>' for h in section.headers)
     body = []
-    for row in section.rows:
+    for row in section.rows[:ROWS_SHOWN]:
         cells = "".join(
             f'<td class="n">{e(str(v))}</td>' if _numeric(v) else f"<td>{e(str(v))}</td>"
             for v in row

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from data_access import digest
 from data_access.cli import main
 from data_access.ingest import ingest
 from tests import audit_lake, cbr_lake, refunds_lake
@@ -148,3 +149,14 @@ def test_a_broker_reads_its_importers_and_is_told_what_it_may_not_see(cbr):
     assert _rows(sections["reconciliation"]) == [
         [cbr_lake.entry("XYZ", 203), cbr_lake.BOLT, "001", "2024-05-01", "16"]
     ]
+
+
+def test_a_long_section_shows_its_first_rows_and_says_how_many_more():
+    rows = [[f"E{n:03d}", f"${n:,}.00"] for n in range(1, 64)]
+    section = digest.Section("liquidation", "Due", ["Entry", "Duty"], rows, "None.")
+    made = digest.Digest("CBP", date(2024, 4, 15), "2024-04-15T00:00:00+00:00", "", [section], [])
+    page = digest.html(made)
+    assert page.count("<tr><td>") == digest.ROWS_SHOWN == 50
+    assert "<td>E050</td>" in page and "E051" not in page
+    assert "<p>13 more not shown here (--format json lists them all).</p>" in page
+    assert len(digest.as_json(made)["sections"][0]["rows"]) == 63
