@@ -67,13 +67,8 @@ def _line_tests(t: ir.Table) -> list[tuple[ir.BooleanValue, str, str]]:
     )
     return [
         (bad_hts, "hts_number", hts_pattern[1]),
-        (_bad_format(t.importer_number, "importer_number"), "importer_number",
-         validate.FORMATS["importer_number"][1]),
-        (_bad_format(t.filer_code, "filer_code"), "filer_code", validate.FORMATS["filer_code"][1]),
         (t.filer_code.notnull() & (t.filer_code != t.entry_number.substr(0, 3)), "filer_code",
          "not the entry number's first three characters"),
-        (_bad_format(t.port_of_entry, "port_of_entry"), "port_of_entry",
-         validate.FORMATS["port_of_entry"][1]),
         (t.country_of_origin.notnull() & ~t.country_of_origin.isin(countries),
          "country_of_origin", "not an ISO 3166 country code"),
         (t.manufacturer_id.notnull() & ~t.manufacturer_id.re_search(codes.MANUFACTURER_ID.pattern),
@@ -86,6 +81,8 @@ def _header_tests(t: ir.Table) -> list[tuple[ir.BooleanValue, str, str]]:
         (_bad_format(t.importer_number, "importer_number"), "importer_number",
          validate.FORMATS["importer_number"][1]),
         (_bad_format(t.filer_code, "filer_code"), "filer_code", validate.FORMATS["filer_code"][1]),
+        (_bad_format(t.port_of_entry, "port_of_entry"), "port_of_entry",
+         validate.FORMATS["port_of_entry"][1]),
         (t.country_of_export.notnull() & ~t.country_of_export.isin(list(codes.countries())),
          "country_of_export", "not an ISO 3166 country code"),
     ]  # fmt: skip
@@ -111,10 +108,10 @@ def _found(ctx: Context, t: ir.Table, tests: list, line: bool) -> pl.DataFrame:
 def _entry_numbers(ctx: Context) -> pl.DataFrame:
     """Entry numbers of the lines whose check digit does not add up (once per entry)."""
     t = ctx.scope.table("entry_lines")
-    t = t.filter(~entry_number_ok(t.entry_number))
     entries = t.group_by("entry_number").aggregate(
         entry_date=t.entry_date.min(), value=t.entered_value.sum().cast("decimal(18, 2)")
-    )
+    )  # once per entry, not per line: the check digit is ten CASEs a row
+    entries = entries.filter(~entry_number_ok(entries.entry_number))
     expr = entries.select(
         finding=joined(entries.entry_number, "", "entry_number"),
         entry_number=entries.entry_number,
