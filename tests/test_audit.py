@@ -159,3 +159,24 @@ def test_fee_table_matches_the_demo_generator() -> None:
     by_start = {y.starts: (y.minimum, y.maximum, y.informal) for y in years}
     for start, low, high, informal in MPF_LIMITS[1:]:
         assert by_start[start] == (low, high, informal)
+
+
+def test_twins_need_the_same_quantity_too(tmp_path: Path) -> None:
+    """Two entries of one importer, one day, one HTS number and one value are twins only
+    when their quantities match as well (the demo has same-priced lots of other sizes)."""
+    from data_access import lake
+
+    a, b, c = (audit_lake.entry("ABC", n) for n in (1, 2, 3))
+    rows = [
+        audit_lake.line(a, entered_value="1200.00", quantity=10.0),
+        audit_lake.line(b, entered_value="1200.00", quantity=12.0),
+        audit_lake.line(c, entered_value="1200.00", quantity=10.0),
+    ]
+    lines = audit_lake._frame(rows)
+    with lake.transaction(tmp_path / "lake", fresh=True) as tx:
+        tx.write("entry_lines", lines)
+        tx.write("entry_summaries", audit_lake._headers(lines))
+    engine = DuckDBEngine(tmp_path / "lake")
+    found = REPORTS["audit.findings"](Scope(engine, CBP), check="duplicate_entry")
+    assert sorted(found["entry_number"]) == [a, c]
+    assert b not in found["entry_number"].to_list()
