@@ -3,6 +3,7 @@ headers stable or ACE's, and Excel refused (with the reason) above the stated si
 
 from __future__ import annotations
 
+import io
 import tracemalloc
 import zipfile
 from datetime import date, timedelta
@@ -197,3 +198,26 @@ def test_excel_memory_does_not_grow_with_rows(tmp_path: Path) -> None:
     large = excel_peak(80_000, tmp_path / "large.xlsx")
     assert large < small * 1.5 + 1_000_000, (small, large)  # 4x the rows, not 4x the memory
     assert large < 8_000_000, large
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
+def test_a_file_written_in_batches_is_the_file_of_the_whole_frame(fmt: str) -> None:
+    frame = pl.DataFrame(
+        {
+            "entry_number": [f"ABC{n:07d}0" for n in range(8)],
+            "value": [Decimal(n) / 4 for n in range(8)],
+            "name": ["=1+1", "ok", None, "", "-5", "@x", "a;=1", "z"],
+        },
+        schema_overrides={"value": pl.Decimal(18, 2)},
+    )
+    whole, parts = io.BytesIO(), io.BytesIO()
+    assert export.write_batches([frame], whole, fmt) == 8
+    assert export.write_batches([frame.head(0), *frame.iter_slices(3)], parts, fmt) == 8
+    if fmt == "parquet":  # the same rows (row groups differ)
+        back = pl.read_parquet(io.BytesIO(parts.getvalue()))
+        assert_frame_equal(back, pl.read_parquet(io.BytesIO(whole.getvalue())))
+        assert_frame_equal(back, frame)
+    else:  # byte for byte
+        assert parts.getvalue() == whole.getvalue()
+    if fmt == "json":  # what one DataFrame.write_json writes
+        assert whole.getvalue() == frame.write_json().encode()
