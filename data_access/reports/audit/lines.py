@@ -208,9 +208,16 @@ def _unit_values(ctx: Context) -> ir.Table:
 
 
 def _outliers(ctx: Context, high: bool) -> pl.DataFrame:
+    """The lines beyond the threshold above (`high`) or below the usual unit value; both
+    directions come from one query, shared by the two checks of one audit run."""
+    frame = ctx.once("unit_values", lambda: _beyond(ctx))
+    return shaped(frame.filter((pl.col("z") > 0) if high else (pl.col("z") < 0)))
+
+
+def _beyond(ctx: Context) -> pl.DataFrame:
     limit = ctx.rules.outliers.z
     t = _unit_values(ctx)
-    t = t.filter(t.z > limit) if high else t.filter(t.z < -limit)
+    t = t.filter(t.z.abs() > limit)
     expr = t.select(
         finding=joined(t.entry_number, t.line_number),
         entry_number=t.entry_number,
@@ -242,7 +249,7 @@ def _outliers(ctx: Context, high: bool) -> pl.DataFrame:
         amount(pl.col("mad")),
         text(pl.col("z").round(1)),
     )
-    return shaped(frame.with_columns(detail=detail))
+    return frame.with_columns(detail=detail)
 
 
 OUTLIER_RULE = (
