@@ -27,6 +27,7 @@ from data_access.filters import Filters
 from data_access.periods import Span, data_span, mark_partial
 from ui import charts, palette
 from ui.labels import is_storage_name, label
+from ui.look import framed
 
 ROOT = Path(__file__).resolve().parents[1]
 ACME = "27-1234567AB"
@@ -201,6 +202,19 @@ def test_ranked_bars_add_the_rest_up_and_recompute_a_rate() -> None:
     assert figure.layout.xaxis.tickformat == ".2~%"
     assert "%{x:.2%}" in bars.hovertemplate
     assert list(figure.layout.yaxis.tickvals) == ["P0", "P1", "P2", "Other (2 more)"]
+
+
+def test_money_bars_leave_room_for_the_label_past_the_longest() -> None:
+    """The label past the longest bar ("$309.4M") is drawn whole on a narrow chart."""
+    ports = pl.DataFrame(
+        {"label": ["A", "B"], "entered_value": [Decimal("309400000.00"), Decimal("1.00")]},
+        schema_overrides={"entered_value": pl.Decimal(38, 2)},
+    )
+    figure = charts.ranked_bars(ports, value="entered_value", n=5)
+    assert list(figure.layout.xaxis.range) == pytest.approx([0, 309_400_000 * 1.2])
+    assert figure.data[0].cliponaxis is False  # the label may draw into the margin
+    assert figure.layout.margin.r == charts.LABEL_MARGIN
+    assert framed(figure).layout.margin.r == charts.LABEL_MARGIN  # chart_with_table keeps it
 
 
 # --- the palette ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from decimal import Decimal
 
 import plotly.express as px
 import plotly.graph_objects as go
@@ -376,11 +377,18 @@ def money_text(value: pl.Expr) -> pl.Expr:
     return pl.when(value < 0).then(pl.lit("-") + text).otherwise(text)
 
 
+LABEL_MARGIN = 72  # px: "$309.4M" at the chart font's size
+
+
 def room_for_labels(figure: go.Figure, largest: object, axis: str = "x") -> None:
-    """Widen the value axis so the label past the longest bar is not cut off."""
-    if isinstance(largest, int | float) and largest > 0:
+    """Widen the value axis so the label past the longest bar is not cut off, and let
+    labels draw into a right margin kept for them (a narrow chart has too little axis)."""
+    if isinstance(largest, int | float | Decimal) and largest > 0:
         update = figure.update_xaxes if axis == "x" else figure.update_yaxes
-        update(range=[0, largest * 1.2])
+        update(range=[0, float(largest) * 1.2])
+    figure.update_traces(cliponaxis=False, selector={"type": "bar"})
+    if axis == "x":
+        figure.update_layout(margin={"r": max(figure.layout.margin.r or 0, LABEL_MARGIN)})
 
 
 def category_ticks(figure: go.Figure, axis: str = "x") -> go.Figure:

@@ -15,7 +15,7 @@ import streamlit as st
 
 from data_access.filters import FilterError
 from ui.data import View
-from ui.look import readable
+from ui.look import framed, readable
 from ui.widgets import PLOTLY_CONFIG, table_with_export
 
 HTS_PARAM = "hts_drill"
@@ -37,7 +37,7 @@ def clickable_bars(
     st.header(title)
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
-        figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=None)
+        framed(figure)
         event = st.plotly_chart(
             readable(figure),
             key=chart_key,

@@ -22,6 +22,13 @@ def apply_stylesheet() -> None:
     st.html(STYLESHEET)
 
 
+def framed(figure: go.Figure) -> go.Figure:
+    """Tight margins for a chart under its heading (no title); a right margin the chart
+    kept for the labels past its bars (charts.room_for_labels) stays."""
+    right = max(10, figure.layout.margin.r or 0)
+    return figure.update_layout(margin={"l": 10, "r": right, "t": 30, "b": 10}, title=None)
+
+
 def readable(figure: go.Figure) -> go.Figure:
     """Ticks, axis titles, legend and hover text at sizes a room can read."""
     figure.update_xaxes(tickfont_size=TICK_PX, title_font_size=TITLE_PX)

@@ -16,7 +16,7 @@ from data_access import settings
 from ui import exports
 from ui.column_formats import column_config as formatted_columns
 from ui.column_formats import on_screen
-from ui.look import readable
+from ui.look import framed, readable
 
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
 # Where plotly finds map outlines: the app's own static/ (see .streamlit/config.toml),
@@ -92,7 +92,7 @@ def chart_with_table(
         st.header(title)
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
-        figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=None)
+        framed(figure)
         st.plotly_chart(readable(figure), key=f"{key}-chart", config=PLOTLY_CONFIG)
         st.caption(alt)
     with table_tab:
