@@ -27,6 +27,17 @@ GOODS_HTS_SQL = (
     "OVER (PARTITION BY entry_number, line_number), hts_number) ELSE hts_number END"
 )
 
+# The country of origin of the goods row a layer is attributed to (the layer's own for
+# every other row, and for a layer without a goods row): a country filter that leaves that
+# goods row out leaves the layer under its own number (tests/test_rollups.py).
+GOODS_COUNTRY_SQL = (
+    f"CASE WHEN tariff_ordinal > 1 AND starts_with(hts_number, '{LAYER_PREFIX}') AND "
+    "max(CASE WHEN tariff_ordinal = 1 THEN hts_number END) "
+    "OVER (PARTITION BY entry_number, line_number) IS NOT NULL THEN "
+    "max(CASE WHEN tariff_ordinal = 1 THEN country_of_origin END) "
+    "OVER (PARTITION BY entry_number, line_number) ELSE country_of_origin END"
+)
+
 
 def is_layer(t: ir.Table) -> ir.BooleanValue:
     """A Chapter 99 layer row: a further ordinal whose number starts with 9903."""

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from data_access.attribution import GOODS_HTS_SQL
+from data_access.attribution import GOODS_COUNTRY_SQL, GOODS_HTS_SQL
 from data_access.schema import (
     CARGO_RELEASES,
     ENTRY_LINES,
@@ -47,7 +47,7 @@ from data_access.schema import (
 if TYPE_CHECKING:
     from data_access.lake import Transaction
 
-VERSION = 5  # bump when a rollup's columns change: every year is rebuilt
+VERSION = 6  # bump when a rollup's columns change: every year is rebuilt
 ROLLUPS_DIR = "_rollups"
 SOURCES = "sources.json"
 HEADER_DIMS = ("importer_number", "filer_code", "port_of_entry", "entry_type", "mode_of_transport")
@@ -57,6 +57,8 @@ BUILD_CONFIG = {"memory_limit": "1GB", "threads": os.cpu_count() or 2}
 RELEASE_KEYS = ("importer_number", "filer_code", "port_of_entry", "mode_of_transport")
 _DIM_SQL = {
     "hts_chapter": "substring(goods_hts_number, 1, 2)",  # a layer counts under its goods
+    "goods_hts": "goods_hts_number",  # the full number a row's duty is attributed to
+    "goods_country": "goods_country",  # the country of that goods row (see GOODS_COUNTRY_SQL)
     "release_days": "date_diff('day', arrival_date, release_date)",
     "held": "hold_agency IS NOT NULL",
 }
@@ -102,6 +104,12 @@ ROLLUPS: dict[str, Rollup] = {
     "lines_by_month": Rollup(ENTRY_LINES.name, (), _LINE_MEASURES),
     "lines_by_country": Rollup(ENTRY_LINES.name, ("country_of_origin",), _LINE_MEASURES),
     "lines_by_chapter": Rollup(ENTRY_LINES.name, ("hts_chapter",), _LINE_MEASURES),
+    # Any HTS prefix and any countries: the full goods number and, beside the row's own
+    # country, its goods row's (a layer counts under its goods only where a country filter
+    # keeps that goods row too: `reports.line_totals` reads both).
+    "lines_by_hts": Rollup(
+        ENTRY_LINES.name, ("country_of_origin", "goods_country", "goods_hts"), _LINE_MEASURES
+    ),
     "summaries_by_month": Rollup(ENTRY_SUMMARIES.name, (), _SUMMARY_MEASURES),
     # Days to release as a key: a histogram, from which exact quantiles follow.
     "releases_by_month": Rollup(
@@ -201,8 +209,11 @@ def _write_year(
     sources = [str(tx.path(rollup.source) / f"year={year}" / n) for n in names]
     target = folder / f"part-{tx.id}.parquet"
     rows = "read_parquet($files)"
-    if "hts_chapter" in rollup.dims:  # an entry's lines share its year: the window is whole
-        rows = f"(SELECT *, {GOODS_HTS_SQL} AS goods_hts_number FROM {rows})"
+    if {"hts_chapter", "goods_hts"} & set(rollup.dims):  # an entry's lines share its year
+        goods = f"{GOODS_HTS_SQL} AS goods_hts_number"
+        if "goods_country" in rollup.dims:
+            goods += f", {GOODS_COUNTRY_SQL} AS goods_country"
+        rows = f"(SELECT *, {goods} FROM {rows})"
     con.execute(
         f"COPY (SELECT {', '.join(keys)}, {', '.join(measures)} FROM {rows} "
         f"GROUP BY ALL ORDER BY importer_number, month) TO '{_quoted(target)}' "

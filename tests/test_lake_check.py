@@ -144,7 +144,7 @@ def test_rollups_that_disagree_with_the_lines_are_named_and_rebuilt(capsys, wher
     assert lines == [
         f"itrac check: {where}/_rollups/{name}/year=2025: entered_value is 500.50 in the "
         f"rollup and 600.50 in entry_lines. Fix: {fix}"
-        for name in ("lines_by_month", "lines_by_country", "lines_by_chapter")
+        for name in ("lines_by_month", "lines_by_country", "lines_by_chapter", "lines_by_hts")
     ]
     code, lines = check(capsys, where, "--repair")
     assert code == 0

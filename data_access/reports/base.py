@@ -33,11 +33,16 @@ class Scope:
     principal: Principal
     filters: Filters = field(default_factory=Filters)
 
-    def table(self, name: str) -> ir.Table:
-        """Table `name` with the principal's rows and the filters applied (or Refused)."""
+    def table(self, name: str, *, own_numbers: bool = False) -> ir.Table:
+        """Table `name` with the principal's rows and the filters applied (or Refused).
+
+        `own_numbers`: an HTS prefix matches each tariff row's own number only, leaving
+        out the Chapter 99 layers filed under a matching goods number (whose entries are
+        those of their goods rows: `line_totals` counts distinct entries on these)."""
         spec = table_spec(name)
         t = access.restrict(self.principal, self.engine.table(name), spec)
-        prefix = self.filters.hts_prefix if "tariff_ordinal" in t.columns else ""
+        layered = "tariff_ordinal" in t.columns and not own_numbers
+        prefix = self.filters.hts_prefix if layered else ""
         filters = replace(self.filters, hts_prefix="") if prefix else self.filters
         predicates = filters.predicates(t, spec)
         if predicates:

@@ -27,11 +27,13 @@ import ibis
 import ibis.expr.types as ir
 
 from data_access import access, attribution, rollups
+from data_access.filters import Filters
 from data_access.reports.base import Scope, line_duties, line_fees, money_sum, month
 from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, MONEY_TOTAL_SQL
 from data_access.schema import table as table_spec
 
 LINE_KEYS = {"country_of_origin", "hts_chapter"}
+LAYER_CHAPTER = attribution.LAYER_PREFIX[:2]  # a layer's own number: 9903...
 ROLLUP_KEYS = {*rollups.HEADER_DIMS, "month", *LINE_KEYS}
 MONEY_MEASURES = rollups.MONEY
 MONEY = MONEY_TOTAL_SQL
@@ -82,6 +84,10 @@ def line_totals(
     """
     _known(ENTRY_LINES.name, measures)
     rollup = None if narrowed is not None else plan(scope, by, measures, goods_only=goods_only)
+    if rollup is None and narrowed is None:
+        split = _entries_apart(scope, by, measures, goods_only)
+        if split is not None:
+            return split
     if rollup is None:
         t = narrowed if narrowed is not None else scope.table(ENTRY_LINES.name)
         if goods_only:
@@ -89,6 +95,38 @@ def line_totals(
         t = _attributed(t, by)
         return _aggregate(t, _keys(t, by), {m: _LINE_MEASURES[m](t) for m in measures})
     return _from_rollup(scope, rollup, by, measures, goods_only)
+
+
+def _entries_apart(
+    scope: Scope, by: tuple[str, ...], measures: tuple[str, ...], goods_only: bool
+) -> ir.Table | None:
+    """Sums from a rollup, distinct entries from the lines, where no rollup counts the
+    entries exactly but one has the sums: the entries then need only each row's own HTS
+    number and no Chapter 99 layer. A layer is in scope only with its goods row (same
+    entry, same header fields and month: what makes the rollups usable), so its entry is
+    already counted. Keys of the entry only (`by` without line fields); not for a "99"
+    prefix (layers match it by their own numbers)."""
+    if "entries" not in measures or set(by) & LINE_KEYS:
+        return None
+    if scope.filters.hts_prefix.startswith("99"):
+        return None
+    rest = tuple(m for m in measures if m != "entries")
+    rollup = plan(scope, by, rest, goods_only=goods_only) if rest else None
+    if rollup is None:
+        return None
+    sums = _from_rollup(scope, rollup, by, rest, goods_only)
+    t = scope.table(ENTRY_LINES.name, own_numbers=True)
+    if goods_only:
+        t = t.filter(t.tariff_ordinal == 1)
+    entries = _aggregate(t, _keys(t, by), {"entries": _typed("entries", t.entry_number.nunique())})
+    if not by:
+        joined = sums.cross_join(entries)
+    else:
+        entries = entries.rename({f"_{k}": k for k in by})
+        joined = sums.left_join(entries, [sums[k] == entries[f"_{k}"] for k in by])
+    values = {m: joined[m] for m in measures if m != "entries"}
+    values["entries"] = joined.entries.fill_null(0)
+    return joined.select(*[joined[k] for k in by], **{m: values[m] for m in measures})
 
 
 def summary_totals(scope: Scope, by: tuple[str, ...], measures: tuple[str, ...]) -> ir.Table:
@@ -130,29 +168,45 @@ def _known(table: str, measures: tuple[str, ...]) -> None:
 def plan(
     scope: Scope, by: tuple[str, ...], measures: tuple[str, ...], *, goods_only: bool = False
 ) -> str | None:
-    """The rollup that answers exactly like the lines, or None (read the lines)."""
+    """The rollup that answers exactly like the lines, or None (read the lines): the first
+    of `rollups.ROLLUPS` (smallest first) that has every key and filter the question
+    needs, and, when it asks for distinct entries, no line-level key the question leaves
+    free (an entry counted in two rollup rows of one answer row would count twice)."""
     filters = scope.filters
     if not set(by) <= ROLLUP_KEYS or (goods_only and not set(measures) <= {"entries", "lines"}):
         return None
-    needed, pinned = set(by) & LINE_KEYS, set()
+    prefix = filters.hts_prefix
+    if prefix.startswith("99"):
+        return None  # layers match a "99..." prefix by their own number too: read the lines
+    needed, pinned = set(by) & LINE_KEYS, set(by) & LINE_KEYS
     if filters.countries:
         needed.add("country_of_origin")
-        if len(filters.countries) == 1:
-            pinned.add("country_of_origin")
-    if filters.hts_prefix:
-        # The chapter rollup keys layers by their goods' chapter; a "99" filter also
-        # matches layers by their own number (attribution.under_prefix): read the lines.
-        if len(filters.hts_prefix) != 2 or filters.hts_prefix == "99":
-            return None
+        if len(filters.countries) == 1:  # the goods row a layer counts under is pinned too
+            pinned |= {"country_of_origin", "goods_country"}
+    if len(prefix) == 2:
         needed.add("hts_chapter")
         pinned.add("hts_chapter")
+    elif prefix:
+        needed.add("goods_hts")
+        if len(prefix) == 10:
+            pinned.add("goods_hts")
     for name, rollup in rollups.ROLLUPS.items():
         if rollup.source != ENTRY_LINES.name or name not in scope.engine.rollups:
             continue
-        if set(rollup.dims) == needed:
-            exact = "entries" not in measures or set(rollup.dims) <= set(by) | pinned
-            return name if exact else None
+        if needed <= _answers(rollup.dims):
+            exact = "entries" not in measures or set(rollup.dims) <= pinned
+            if exact:
+                return name
     return None
+
+
+def _answers(dims: tuple[str, ...]) -> set[str]:
+    """The line-level keys and filters a rollup with `dims` answers: a chapter from the
+    goods number; the goods row's country goes with the row's own."""
+    out = set(dims)
+    if "goods_hts" in out:
+        out.add("hts_chapter")
+    return out
 
 
 def _from_rollup(
@@ -189,7 +243,9 @@ def _rollup_part(
     t = access.restrict(scope.principal, t, spec)
     filters = scope.filters
     predicates = replace(filters, start=None, end=None, hts_prefix="").predicates(t, spec)
-    if filters.hts_prefix:
+    if "goods_hts" in t.columns:
+        t, predicates = _by_goods(t, filters, predicates)
+    elif filters.hts_prefix:
         predicates.append(t.hts_chapter == ibis.literal(filters.hts_prefix))
     if first is not None:
         predicates += [t.month >= ibis.literal(first), t.year >= ibis.literal(first.year)]
@@ -204,6 +260,23 @@ def _rollup_part(
         columns = {m: "goods_entries" if goods_only and m == "entries" else m for m in measures}
     sums = {m: _typed(m, t[column].sum()) for m, column in columns.items()}
     return _aggregate(t, {k: t[k] for k in by}, sums)
+
+
+def _by_goods(
+    t: ir.Table, filters: Filters, predicates: list[ir.BooleanValue]
+) -> tuple[ir.Table, list[ir.BooleanValue]]:
+    """The HTS rollup read as the lines would be (attribution.under_prefix, _attributed):
+    a layer counts under its goods row's number only where the country filter keeps that
+    goods row (goods_country); otherwise under its own 9903 number (chapter 99)."""
+    kept = t.goods_country.isin(list(filters.countries)) if filters.countries else None
+    if filters.hts_prefix:  # a "99" prefix never comes here (plan): own numbers are 9903
+        predicates.append(t.goods_hts.startswith(ibis.literal(filters.hts_prefix)))
+        if kept is not None:
+            predicates.append(kept)
+    chapter = t.goods_hts.substr(0, 2)
+    if kept is not None and not filters.hts_prefix:
+        chapter = ibis.ifelse(kept.fill_null(False), chapter, ibis.literal(LAYER_CHAPTER))
+    return t.mutate(hts_chapter=chapter), predicates
 
 
 def _source_part(
