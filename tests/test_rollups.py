@@ -406,3 +406,19 @@ def test_a_layer_of_another_country_than_its_goods_counts_as_the_lines_say(
     vn = Scope(fast, cbp, Filters(countries=("VN",)))
     chapters = vn.run(line_totals(vn, ("hts_chapter",), ("duties",)))
     assert "99" in chapters.get_column("hts_chapter").to_list()  # the moved layer, on its own
+
+
+def test_an_hts_filter_reads_sums_from_the_hts_rollup_and_entries_without_layers(
+    engines: tuple[DuckDBEngine, DuckDBEngine],
+) -> None:
+    """Under a 4-digit HTS filter the sums come from lines_by_hts and the distinct entries
+    from each line's own number: no window over the Chapter 99 layers; the same frames."""
+    with_rollups, lines_only = engines
+    cbp = Principal.parse("cbp")
+    for filters in (Filters(hts_prefix="9403"), Filters(hts_prefix="8471", countries=("CN",))):
+        fast, slow = Scope(with_rollups, cbp, filters), Scope(lines_only, cbp, filters)
+        expr = line_totals(fast, ("month",), ("entries", "lines", "duties"))
+        sql = with_rollups._backend().compile(expr)
+        assert "rollup_lines_by_hts" in sql and " OVER " not in sql.upper()
+        expected = slow.run(line_totals(slow, ("month",), ("entries", "lines", "duties")))
+        assert_frame_equal(fast.run(expr).sort("month"), expected.sort("month"))
