@@ -85,6 +85,17 @@ SURETY_SPECIAL: dict[str, str] = {
     "998": "Cash or government securities in lieu of surety",
     "999": "Bond waived",
 }
+# Any other code names a corporate surety in CBP's list of sureties; the lake holds no
+# surety names, so the description says what the code is rather than inventing one.
+SURETY_COMPANY = "Corporate surety, CBP surety code"
+
+
+def surety_description(code: pl.Expr) -> pl.Expr:
+    """`describe("surety_code", ...)` as a native expression (nulls read "")."""
+    company = pl.concat_str(pl.lit(f"{SURETY_COMPANY} "), code)
+    special = code.replace_strict(SURETY_SPECIAL, default=None, return_dtype=pl.String)
+    return pl.coalesce(special, company).fill_null("")
+
 
 BOND_ACTIVITY_CODES: dict[str, str] = {
     "1": "Importer or broker",
@@ -228,39 +239,166 @@ PORTS: dict[str, str] = {
     "5501": "Dallas/Ft. Worth, TX",
 }
 
+# Every chapter of the HTS, by its short title (the USITC export has no chapter rows: these
+# are the schedule's chapter titles, abridged). Chapter 77 is reserved in the Harmonized
+# System: no goods are classified there.
 HTS_CHAPTERS: dict[str, str] = {
+    "01": "Live animals",
+    "02": "Meat and edible meat offal",
     "03": "Fish and crustaceans",
+    "04": "Dairy produce; eggs; natural honey",
+    "05": "Products of animal origin, not elsewhere specified",
+    "06": "Live plants and cut flowers",
     "07": "Edible vegetables",
     "08": "Edible fruit and nuts",
     "09": "Coffee, tea, mate and spices",
+    "10": "Cereals",
+    "11": "Milling products; malt; starches",
+    "12": "Oil seeds; grains, seeds and fruit; industrial or medicinal plants",
+    "13": "Lac; gums, resins and other vegetable saps and extracts",
+    "14": "Vegetable plaiting materials",
+    "15": "Animal or vegetable fats and oils; waxes",
+    "16": "Preparations of meat or fish",
+    "17": "Sugars and sugar confectionery",
+    "18": "Cocoa and cocoa preparations",
+    "19": "Preparations of cereals, flour, starch or milk; bakers' wares",
+    "20": "Preparations of vegetables, fruit or nuts",
+    "21": "Miscellaneous edible preparations",
     "22": "Beverages, spirits and vinegar",
+    "23": "Food industry residues; prepared animal feed",
+    "24": "Tobacco and manufactured tobacco substitutes",
+    "25": "Salt; sulfur; earths and stone; lime and cement",
+    "26": "Ores, slag and ash",
     "27": "Mineral fuels and oils",
+    "28": "Inorganic chemicals",
     "29": "Organic chemicals",
     "30": "Pharmaceutical products",
+    "31": "Fertilizers",
+    "32": "Tanning or dyeing extracts; dyes, pigments, paints and inks",
     "33": "Essential oils, perfumery, cosmetics",
+    "34": "Soap, washing and lubricating preparations, waxes, candles",
+    "35": "Albuminoidal substances; modified starches; glues; enzymes",
+    "36": "Explosives; pyrotechnics; matches",
+    "37": "Photographic or cinematographic goods",
+    "38": "Miscellaneous chemical products",
     "39": "Plastics and articles thereof",
     "40": "Rubber and articles thereof",
+    "41": "Raw hides and skins and leather",
     "42": "Leather articles, handbags, travel goods",
+    "43": "Furskins and artificial fur",
     "44": "Wood and articles of wood",
+    "45": "Cork and articles of cork",
+    "46": "Basketware and wickerwork",
+    "47": "Wood pulp; recovered paper",
     "48": "Paper and paperboard",
+    "49": "Printed books, newspapers and other printed products",
+    "50": "Silk",
+    "51": "Wool and animal hair; horsehair yarn and fabric",
+    "52": "Cotton",
+    "53": "Other vegetable textile fibers; paper yarn",
+    "54": "Man-made filaments",
+    "55": "Man-made staple fibers",
+    "56": "Wadding, felt and nonwovens; twine, cordage and ropes",
+    "57": "Carpets and other textile floor coverings",
+    "58": "Special woven fabrics; lace; tapestries; embroidery",
+    "59": "Impregnated, coated or laminated textile fabrics",
+    "60": "Knitted or crocheted fabrics",
     "61": "Apparel, knitted or crocheted",
     "62": "Apparel, not knitted or crocheted",
     "63": "Other made-up textile articles",
     "64": "Footwear",
+    "65": "Headgear",
+    "66": "Umbrellas, walking sticks, whips",
+    "67": "Prepared feathers; artificial flowers; articles of human hair",
+    "68": "Articles of stone, plaster, cement, asbestos or mica",
     "69": "Ceramic products",
     "70": "Glass and glassware",
+    "71": "Pearls, precious stones and metals; jewelry; coin",
     "72": "Iron and steel",
     "73": "Articles of iron or steel",
+    "74": "Copper and articles thereof",
+    "75": "Nickel and articles thereof",
     "76": "Aluminum and articles thereof",
+    "77": "Reserved for possible future use (no goods are classified here)",
+    "78": "Lead and articles thereof",
+    "79": "Zinc and articles thereof",
+    "80": "Tin and articles thereof",
+    "81": "Other base metals; cermets",
+    "82": "Tools, cutlery, spoons and forks, of base metal",
+    "83": "Miscellaneous articles of base metal",
     "84": "Machinery and mechanical appliances",
     "85": "Electrical machinery and equipment",
+    "86": "Railway locomotives, rolling stock and track fixtures",
     "87": "Vehicles and parts",
+    "88": "Aircraft, spacecraft and parts",
+    "89": "Ships, boats and floating structures",
     "90": "Optical, medical and measuring instruments",
+    "91": "Clocks and watches",
+    "92": "Musical instruments",
+    "93": "Arms and ammunition",
     "94": "Furniture, bedding, lamps",
     "95": "Toys, games and sports equipment",
     "96": "Miscellaneous manufactured articles",
+    "97": "Works of art, collectors' pieces and antiques",
     "98": "Special classification provisions",
     "99": "Temporary legislation; additional duties (e.g. Section 301)",
+}
+
+# Curated headings of the demo's goods (abridged from the USITC 2025 export, whose full
+# text the app uses when ITRAC_HTS_CSV names it: `data_access.hts`).
+HTS_HEADINGS: dict[str, str] = {
+    "0304": "Fish fillets and other fish meat, fresh, chilled or frozen",
+    "0306": "Crustaceans, live, fresh, chilled, frozen, dried, salted or in brine",
+    "0409": "Natural honey",
+    "0702": "Tomatoes, fresh or chilled",
+    "0804": "Dates, figs, pineapples, avocados, guavas and mangoes, fresh or dried",
+    "0901": "Coffee, whether or not roasted or decaffeinated",
+    "2203": "Beer made from malt",
+    "2204": "Wine of fresh grapes, including fortified wines",
+    "2208": "Undenatured ethyl alcohol under 80% vol.; spirits, liqueurs",
+    "2941": "Antibiotics",
+    "3002": "Human and animal blood; antisera; vaccines; immunological products",
+    "3004": "Medicaments in measured doses or retail packings",
+    "3304": "Beauty or make-up preparations; skin care, sunscreen",
+    "4011": "New pneumatic tires, of rubber",
+    "4202": "Trunks, suitcases, handbags, backpacks and similar containers",
+    "4412": "Plywood, veneered panels and similar laminated wood",
+    "6109": "T-shirts, singlets, tank tops and similar garments, knitted or crocheted",
+    "6203": "Men's or boys' suits, jackets, trousers and shorts, not knitted",
+    "6302": "Bed linen, table linen, toilet linen and kitchen linen",
+    "6306": "Tarpaulins, awnings, tents, sails and camping goods",
+    "6404": "Footwear with rubber or plastic soles and textile uppers",
+    "6912": "Ceramic tableware and kitchenware, other than porcelain or china",
+    "7013": "Glassware for table, kitchen, toilet, office or decoration",
+    "7208": "Flat-rolled iron or nonalloy steel, 600 mm or wider, hot-rolled",
+    "7210": "Flat-rolled iron or nonalloy steel, 600 mm or wider, clad, plated or coated",
+    "7304": "Tubes, pipes and hollow profiles, seamless, of iron or steel",
+    "7306": "Other tubes, pipes and hollow profiles, of iron or steel",
+    "7317": "Nails, tacks, staples and similar articles, of iron or steel",
+    "7407": "Copper bars, rods and profiles",
+    "7604": "Aluminum bars, rods and profiles",
+    "8409": "Parts for the engines of heading 8407 or 8408",
+    "8413": "Pumps for liquids",
+    "8431": "Parts for the machinery of headings 8425 to 8430",
+    "8471": "Automatic data processing machines and units thereof",
+    "8501": "Electric motors and generators",
+    "8504": "Electrical transformers, static converters and inductors",
+    "8517": "Telephone sets, including smartphones; other apparatus for voice or data",
+    "8528": "Monitors, projectors and television receivers",
+    "8542": "Electronic integrated circuits",
+    "8544": "Insulated wire, cable and other insulated electric conductors",
+    "8708": "Parts and accessories of the motor vehicles of headings 8701 to 8705",
+    "8712": "Bicycles and other cycles, not motorized",
+    "9018": "Medical, surgical, dental or veterinary instruments and appliances",
+    "9021": "Orthopedic appliances; splints; artificial body parts",
+    "9401": "Seats and parts thereof",
+    "9403": "Other furniture and parts thereof",
+    "9404": "Mattress supports; mattresses, quilts and cushions",
+    "9405": "Luminaires and lighting fittings",
+    "9503": "Toys, scale models and puzzles",
+    "9504": "Video game consoles, table or parlor games",
+    "9506": "Articles and equipment for exercise, sports or outdoor games",
+    "9903": "Additional duties (Chapter 99, subchapter III: Sections 232 and 301, IEEPA)",
 }
 
 # Curated 10-digit HTS lines (descriptions abridged from the USITC 2025 export): the goods
@@ -393,10 +531,12 @@ def describe(list_name: str, code: str | None) -> str:
         return ""
     if list_name in ("country_of_origin", "country_of_export", "country"):
         return country_name(code)
-    if list_name == "hts_number":
-        return HTS_DESCRIPTIONS.get(code, "") or HTS_CHAPTERS.get(code[:2], "")
+    if list_name in ("hts_number", "hts_code", "hts_chapter"):
+        from data_access import hts  # it builds on these lists
+
+        return hts.describe_one(code)
     if list_name == "surety_code":
-        return SURETY_SPECIAL.get(code, "")
+        return SURETY_SPECIAL.get(code) or (f"{SURETY_COMPANY} {code}" if code else "")
     return CODE_LISTS.get(list_name, {}).get(code, "")
 
 

@@ -80,6 +80,7 @@ ENTRY_SUMMARIES = Table(
         _c("importer_number", TEXT, "Importer Number", required=True),
         _c("importer_name", TEXT, "Importer Name"),
         _c("filer_code", TEXT, "Filer Code", required=True),
+        _c("filer_name", TEXT, "Filer Name"),
         _c("port_of_entry", TEXT, "Port of Entry Code", required=True),
         _c("entry_date", DATE, "Entry Date", required=True),
         _c("entry_summary_date", DATE, "Entry Summary Date"),

@@ -19,6 +19,7 @@ import polars as pl
 
 from data_access import codes, liquidation
 from data_access.synth_catalog import (
+    BROKERS,
     DE_MINIMIS_LIMIT,
     ENTRY_TYPES,
     IMPORTERS,
@@ -427,6 +428,7 @@ def _entry_summaries(world: World, e: Columns) -> pl.DataFrame:
         {
             **columns,
             "importer_name": pick([i.name for i in IMPORTERS], e["importer"]),
+            "filer_name": pick([b.name for b in BROKERS], e["filer"]),  # FILERS' order
             "entry_date": dates(e["day"]),
             "entry_summary_date": dates(e["summary"]),
             "country_of_export": pick(world.country_codes, e["country"]),

@@ -101,6 +101,10 @@ def test_coverage_in_the_sidebar(frame: AppTest) -> None:
 
 def test_importer_choices_follow_the_principal(frame: AppTest) -> None:
     at = frame.run()
-    assert at.multiselect(key="importer").options == [ACME, BOLT]
+    # named as the lake's entry summaries name them (Importer Name), not numbers only
+    assert at.multiselect(key="importer").options == [
+        f"{ACME} Acme Imports",
+        f"{BOLT} Bolt Hardware",
+    ]
     at.selectbox(key="view_as").select("acme").run()
-    assert at.multiselect(key="importer").options == [ACME]
+    assert at.multiselect(key="importer").options == [f"{ACME} Acme Imports"]

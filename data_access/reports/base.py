@@ -15,7 +15,7 @@ import ibis
 import ibis.expr.types as ir
 import polars as pl
 
-from data_access import access, attribution, codes
+from data_access import access, attribution, codes, hts
 from data_access.access import Principal
 from data_access.engine import Engine, result_batches
 from data_access.filters import Filters
@@ -171,27 +171,64 @@ def line_fees(t: ir.Table) -> ir.Value:
 
 
 def with_descriptions(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
-    """Add `<column>_description` beside each code column (the descriptions ACE lacks)."""
+    """Add `<column>_description` beside each code column (the descriptions ACE lacks);
+    an HTS column also gets `<column>_description_full`, its whole indent chain."""
     for column in columns:
         position = frame.columns.index(column) + 1
-        frame = frame.insert_column(position, _describe(frame.get_column(column), column))
+        described = frame.select(_describe(column))
+        for offset, name in enumerate(described.columns):
+            frame = frame.insert_column(position + offset, described.get_column(name))
     return frame
 
 
-def _describe(values: pl.Series, column: str) -> pl.Series:
+def _describe(column: str) -> list[pl.Expr]:
+    """Native expressions describing the codes of `column` (no Python per row)."""
     name = f"{column}_description"
-    text = values.cast(pl.String)
-    if column == "hts_number":
-        chapters = text.str.slice(0, 2).replace_strict(codes.HTS_CHAPTERS, default="")
-        lines = text.replace_strict(codes.HTS_DESCRIPTIONS, default=None, return_dtype=pl.String)
-        return lines.fill_null(chapters).alias(name)
+    text = pl.col(column).cast(pl.String)
+    if column in ("hts_number", "hts_code", "hts_chapter"):
+        return hts.describe(column, full=column != "hts_chapter")  # a chapter is one text
+    if column == "surety_code":
+        return [codes.surety_description(text).alias(name)]
     if column in ("country_of_origin", "country_of_export", "country"):
         mapping = codes.countries()
-    elif column == "surety_code":
-        mapping = codes.SURETY_SPECIAL
     else:
         mapping = codes.CODE_LISTS.get(column, {})
-    return text.replace_strict(mapping, default="", return_dtype=pl.String).alias(name)
+    return [text.replace_strict(mapping, default="", return_dtype=pl.String).alias(name)]
+
+
+# Codes whose names are in the data: the names the lake holds (ACE's Importer Name and
+# Filer Name on the entry summaries), not a list of the project's.
+NAMED = {"importer_number": "importer_name", "filer_code": "filer_name"}
+
+
+def held_names(scope: Scope, column: str) -> ir.Table | None:
+    """(code, name) per importer number or filer code in scope: the name on its latest
+    entry summary that has one (blank is none); None when the lake has no such column (a
+    lake written before the contract had it)."""
+    t = scope.table("entry_summaries")
+    name = NAMED[column]
+    if name not in t.columns:
+        return None
+    held = t.filter(t[name].notnull() & (t[name].strip() != ""))
+    return held.group_by(code=held[column]).aggregate(
+        name=held[name].argmax(held.entry_date).strip()
+    )
+
+
+def with_names(scope: Scope, frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """`frame` with `<column>_description`: the name the lake holds for each code."""
+    names = held_names(scope, column)
+    found = scope.run(names) if names is not None else None
+    described = pl.col(column).cast(pl.String)
+    if found is not None and found.height:
+        keys, values = found.get_column("code"), found.get_column("name")
+        described = described.replace_strict(keys, values, default="", return_dtype=pl.String)
+    else:
+        described = pl.lit("", pl.String)
+    at = frame.columns.index(column) + 1
+    name = f"{column}_description"
+    order = [*frame.columns[:at], name, *frame.columns[at:]]
+    return frame.with_columns(described.alias(name)).select(order)
 
 
 def safe_ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:

@@ -4,7 +4,9 @@ Each judged month: the activity-code-1 continuous bond in force on the month's l
 (on `as_of` in `as_of`'s month), the duties, taxes and fees (DTF: duty_amount + tax_amount
 + fee_amount of entry_summaries, by entry date) of the 12 full calendar months before the
 month, the required amount, whether the bond sufficed, and the amount to raise it to if
-not. An importer is judged from the month its first such bond took effect to the month
+not. A month whose window starts before the lake's first entry date is "insufficient
+history" (`history_start`): not judged, neither sufficient nor insufficient. An importer
+is judged from the month its first such bond took effect to the month
 its last one terminated. The judgement counts all of an importer's entries whatever the
 port, mode, filer or line filters (the bond covers them all); the date filters choose the
 months shown. The windows and judgement days come from `rules`, so the engine does only
@@ -16,12 +18,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
 import polars as pl
 
-from data_access import rules, settings
+from data_access import lake, rules, settings
 from data_access.filters import Filters
 from data_access.reports.base import Scope, money_sum, report
 from data_access.reports.bond import CATEGORY, CONTINUOUS, in_force, in_force_scope
@@ -42,10 +45,13 @@ SUFFICIENCY_SCHEMA = pl.Schema(
         "bond_amount": MONEY,
         "dtf_trailing_12m": MONEY_TOTAL,
         "required_amount": MONEY,
-        "sufficient": pl.Boolean,
+        "sufficient": pl.Boolean,  # null: insufficient history, not judged
+        "judgement": pl.String,
         "raise_to": MONEY,
+        "history_start": pl.Date,  # the lake's first entry date
     }
 )
+SUFFICIENT, INSUFFICIENT, NO_HISTORY = "sufficient", "insufficient", "insufficient history"
 
 
 def required_amount(dtf: ir.NumericValue) -> ir.NumericValue:
@@ -124,14 +130,37 @@ def _judge(scope: Scope, months: list[date], as_of: date) -> pl.DataFrame:
     )
     required = required_amount(frame.dtf_trailing_12m)
     sufficient = frame.bond_amount.notnull() & (frame.bond_amount >= required)
+    first = history_start(scope)
+    whole = frame.window_start >= ibis.literal(first) if first else ibis.literal(False)
+    judged = ibis.ifelse(whole, sufficient, ibis.null("boolean"))
     frame = frame.mutate(
         dtf_trailing_12m=frame.dtf_trailing_12m.fill_null(0).cast(MONEY_TOTAL_SQL),
         required_amount=required,
-        sufficient=sufficient,
-        raise_to=ibis.ifelse(sufficient, ibis.null("decimal(18, 2)"), required),
+        sufficient=judged,
+        judgement=ibis.cases((~whole, NO_HISTORY), (sufficient, SUFFICIENT), else_=INSUFFICIENT),
+        raise_to=ibis.ifelse(whole & ~sufficient, required, ibis.null("decimal(18, 2)")),
+        history_start=ibis.literal(first, "date"),
     )
     out = scope.run(frame.order_by(keys))
     return out.select(pl.col(c).cast(t) for c, t in SUFFICIENCY_SCHEMA.items())
+
+
+def history_start(scope: Scope) -> date | None:
+    """The lake's first entry date (None: it holds no entries). A month whose 12-month
+    window starts before it counts a partial year of duties, taxes and fees, so it is
+    "insufficient history", not judged: on a lake starting in 2022 the required amount
+    would ramp up from $0 and call every early bond sufficient.
+
+    The lake's coverage says it for every principal alike (it is the lake's, not a row's);
+    without a coverage file, the first entry date the principal may see."""
+    where = scope.engine.lake
+    if isinstance(where, Path):
+        tables = lake.coverage(where).get("tables") or {}
+        if "entry_summaries" in tables:
+            first = tables["entry_summaries"].get("first")
+            return date.fromisoformat(first) if first else None
+    t = Scope(scope.engine, scope.principal).table("entry_summaries")
+    return scope.run(t.aggregate(first=t.entry_date.min())).item()
 
 
 def _best_bonds(grid: ir.Table, bonds: ir.Table) -> ir.Table:

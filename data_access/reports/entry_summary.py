@@ -18,7 +18,8 @@ import ibis.expr.types as ir
 import polars as pl
 import pycountry
 
-from data_access import attribution, codes
+from data_access import attribution
+from data_access.hts import with_hts_descriptions
 from data_access.reports.base import (
     Scope,
     line_duties,
@@ -26,6 +27,7 @@ from data_access.reports.base import (
     report,
     safe_ratio,
     with_descriptions,
+    with_names,
 )
 from data_access.reports.line_totals import line_totals
 from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES
@@ -134,7 +136,9 @@ def kpis(scope: Scope, *, recon: str = "all") -> pl.DataFrame:
 
 # --- the three ACE reports --------------------------------------------------------------
 def _header_rows(scope: Scope, recon: str) -> ir.Table:
-    return headers(scope, recon).select(*ENTRY_SUMMARIES.column_names)
+    t = headers(scope, recon)
+    # A lake written before a column joined the contract (filer_name) lacks it: not an error.
+    return t.select(*(c for c in ENTRY_SUMMARIES.column_names if c in t.columns))
 
 
 @report("entry_summary.header", title="Entry Summary Header", category=CATEGORY, tables=HEADERS)
@@ -294,8 +298,7 @@ def hts(
         t = t.mutate(hts_code=attribution.goods_hts(t).substr(0, HTS_LEVELS[level]))
         expr = line_totals(scope, ("hts_code",), MEASURES, narrowed=t)
     frame = _breakdown(expr, scope, "hts_code", limit)
-    described = [codes.describe("hts_number", code) for code in frame.get_column("hts_code")]
-    return frame.insert_column(1, pl.Series("description", described, dtype=pl.String))
+    return with_hts_descriptions(frame)
 
 
 @cache
@@ -326,7 +329,13 @@ def manufacturers(scope: Scope, *, recon: str = "all", limit: int = 30) -> pl.Da
     return _breakdown(expr, scope, "manufacturer_id", limit)
 
 
-@report("entry_summary.filers", title="Filers (brokers)", category=CATEGORY, tables=LINES)
+@report(
+    "entry_summary.filers",
+    title="Filers (brokers)",
+    category=CATEGORY,
+    tables=(*LINES, "entry_summaries"),
+)
 def filers(scope: Scope, *, recon: str = "all", limit: int = 30) -> pl.DataFrame:
     """Filer codes (the broker who filed) by entered value."""
-    return _breakdown(totals(scope, recon, ("filer_code",)), scope, "filer_code", limit)
+    frame = _breakdown(totals(scope, recon, ("filer_code",)), scope, "filer_code", limit)
+    return with_names(scope, frame, "filer_code")  # the Filer Name the lake holds

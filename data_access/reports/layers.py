@@ -20,7 +20,7 @@ import ibis.expr.types as ir
 import polars as pl
 import pyarrow as pa
 
-from data_access import codes, tariff_layers
+from data_access import hts, tariff_layers
 from data_access.attribution import goods_hts, is_layer
 from data_access.reports.base import (
     Scope,
@@ -202,8 +202,7 @@ def by_hts(
     t = layer_rows(scope, _registry(registry))
     t = t.mutate(hts_code=t.goods_hts_number.substr(0, LEVELS[level]))
     frame = _ranked(scope.run(t.group_by("hts_code").aggregate(**_split(t))), "hts_code", limit)
-    described = [codes.describe("hts_number", code) for code in frame.get_column("hts_code")]
-    return frame.insert_column(1, pl.Series("description", described, dtype=pl.String))
+    return hts.with_hts_descriptions(frame)
 
 
 @report(

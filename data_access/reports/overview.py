@@ -9,7 +9,14 @@ from __future__ import annotations
 import ibis
 import polars as pl
 
-from data_access.reports.base import Scope, report, safe_ratio, with_descriptions
+from data_access.reports.base import (
+    NAMED,
+    Scope,
+    held_names,
+    report,
+    safe_ratio,
+    with_descriptions,
+)
 from data_access.reports.line_totals import line_totals
 from data_access.schema import TABLES
 
@@ -102,7 +109,7 @@ FILTER_DIMENSIONS = (
     "overview.filter_options",
     title="Values to filter on",
     category=CATEGORY,
-    tables=("entry_lines",),
+    tables=("entry_lines", "entry_summaries"),
 )
 def filter_options(scope: Scope) -> pl.DataFrame:
     """(dimension, code, description, lines): the values the global filters can pick."""
@@ -120,7 +127,29 @@ def filter_options(scope: Scope) -> pl.DataFrame:
         for (dimension,), rows in options.group_by("dimension")
     ]
     frames = [f.select(list(OPTIONS)).cast(OPTIONS) for f in described]  # type: ignore[arg-type]
-    return pl.concat([pl.DataFrame(schema=OPTIONS), *frames]).sort(["dimension", "code"])
+    options = pl.concat([pl.DataFrame(schema=OPTIONS), *frames])
+    named = options.join(names(scope), on=["dimension", "code"], how="left", maintain_order="left")
+    return (
+        named.with_columns(description=pl.coalesce("name", "description"))
+        .select(list(OPTIONS))
+        .sort(["dimension", "code"])
+    )
+
+
+NAMES = {"dimension": pl.String, "code": pl.String, "name": pl.String}
+
+
+def names(scope: Scope) -> pl.DataFrame:
+    """(dimension, code, name) of the importers and filers in scope, as the lake names them."""
+    parts = [
+        expr.mutate(dimension=ibis.literal(column)).select("dimension", "code", "name")
+        for column in NAMED
+        if (expr := held_names(scope, column)) is not None
+    ]
+    if not parts:
+        return pl.DataFrame(schema=NAMES)
+    both = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    return scope.run(both).cast(NAMES)  # type: ignore[arg-type]
 
 
 @report("overview.holdings", title="Data held", category=CATEGORY, tables=())
