@@ -33,6 +33,28 @@ from ui.widgets import (
 
 BROKER_NOTICE = "Bond data is not available to brokers (a CBP rule)."
 AMOUNTS = {"bond_amount": "Bond in force", "required_amount": "Required amount"}
+# Which global filters each part follows (data_access.reports.bond says why).
+IN_FORCE = (
+    "Follows the importer filter only: what is in force on the as-of day, whatever the "
+    "period, port, filer, entry type, mode, country or HTS filters."
+)
+FILTERS_APPLY = (
+    "Which filters apply: the judgement, Ending soon and Activity codes follow the importer "
+    "filter only (what is in force on the as-of day, judged on all the importer's entries); "
+    "the Sufficiency series also follows the period (the months shown); Bonds in the period, "
+    "Single-transaction bonds and Bond Details follow the period and the importer filter. "
+    "Port, filer, entry type and mode filters do not apply to bonds."
+)
+FOLLOWS = {
+    "sufficiency": "Follows the importer filter and the period (the months shown); each "
+    "month is judged on all the importer's entries of the 12 months before, whatever the "
+    "port, filer, entry type, mode, country or HTS filters.",
+    "ending": IN_FORCE,
+    "activity": IN_FORCE,
+    "posted": "Follows the period (by effective date) and the importer filter; a country or "
+    "HTS filter keeps the single-transaction bonds of matching entries. Port, filer, entry "
+    "type and mode filters do not apply: bonds have no such fields.",
+}
 
 
 def render(view: View) -> None:
@@ -53,15 +75,19 @@ def render(view: View) -> None:
     if now.is_empty() and ending.is_empty() and posted == 0:
         empty_state(pl.DataFrame(), "bonds with these filters")
         return
-    short = now.filter(~pl.col("sufficient"))
+    short = now.filter(~pl.col("sufficient"))  # null (insufficient history) is neither
+    judged = now.filter(pl.col("sufficient").is_not_null())
     kpi_row(
         [
-            Kpi("Continuous bonds judged", count(now.height), "Importers with an activity-1 bond"),
+            Kpi("Continuous bonds judged", count(judged.height), "Importers with an activity-1 "
+                "bond and 12 months of data before this month"),
             Kpi("Insufficient now", count(short.height), f"Judged on {as_of:%d %b %Y}"),
             Kpi("Ending in 90 days", count(ending.height), "Termination date within 90 days"),
             Kpi("Bonds in the period", count(posted), "Bonds taking effect in the period"),
         ]
-    )
+    )  # fmt: skip
+    st.caption(FILTERS_APPLY)
+    _insufficient_history(now)
     _insufficient_now(short)
     lazy_tabs(
         TABS,
@@ -101,6 +127,26 @@ def _insufficient_now(short: pl.DataFrame) -> None:
         )
 
 
+def history_note(frame: pl.DataFrame) -> str | None:
+    """What the page says of the months left unjudged (None when there are none)."""
+    unjudged = frame.filter(pl.col("judgement") == bond_sufficiency.NO_HISTORY)
+    if unjudged.is_empty():
+        return None
+    first = frame.get_column("history_start").drop_nulls()
+    since = f"the lake's first entry ({first[0]:%d %b %Y})" if first.len() else "any entry"
+    return (
+        f"{count(unjudged.height)} importer-month(s) read **insufficient history**: their "
+        f"12-month window starts before {since}, so their duties, taxes and fees cover part "
+        "of a year only. They are neither sufficient nor insufficient."
+    )
+
+
+def _insufficient_history(now: pl.DataFrame) -> None:
+    note = history_note(now)
+    if note:
+        st.info(note.replace("importer-month(s)", "importer(s) this month"), icon="⏳")
+
+
 def _usd(amount: object) -> str:
     """An exact amount for markdown ($ escaped: two of them would start LaTeX)."""
     return f"\\${amount:,.2f}"
@@ -120,11 +166,11 @@ def _sufficiency(view: View, as_of: date) -> None:
         key="bond_importer",
         bind="query-params",
     )
-    mine = series.filter(pl.col("importer_number") == importer).with_columns(
-        judgement=pl.when(pl.col("sufficient"))
-        .then(pl.lit("sufficient"))
-        .otherwise(pl.lit("INSUFFICIENT"))
-    )
+    st.caption(FOLLOWS["sufficiency"])
+    note = history_note(series)
+    if note:
+        st.info(note, icon="⏳")
+    mine = series.filter(pl.col("importer_number") == importer)
     plotted = mine.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
     figure = px.line(
         plotted,
@@ -149,8 +195,9 @@ def _sufficiency(view: View, as_of: date) -> None:
         title=f"Continuous bond sufficiency, {importer}",
         alt="Step lines: the bond in force and the required amount (10% of the duties, taxes "
         "and fees of the 12 full months before, at least \\$50,000, rounded up) per month; red "
-        "crosses mark months the bond was insufficient. The table adds the window, the DTF "
-        "and the amount to raise the bond to.",
+        "crosses mark months the bond was insufficient. The table adds the window, the DTF, "
+        "the judgement (insufficient history where the window starts before the lake's "
+        "data) and the amount to raise the bond to.",
         key="bond-sufficiency",
     )
 
@@ -158,6 +205,7 @@ def _sufficiency(view: View, as_of: date) -> None:
 def _ending_soon(view: View, as_of: date) -> None:
     ending = run(view, "bond.ending_soon", as_of=as_of)
     st.header("Bonds ending in the next 90 days")
+    st.caption(FOLLOWS["ending"])
     if ending.is_empty():
         st.success(f"No bond ends between {as_of:%d %b %Y} and 90 days later.")
         return
@@ -166,6 +214,7 @@ def _ending_soon(view: View, as_of: date) -> None:
 
 def _single_transaction(view: View, _as_of: date) -> None:
     bonds = run(view, "bond.single_transaction")
+    st.caption(FOLLOWS["posted"])
     if empty_state(bonds, "single-transaction bonds in this period"):
         return
     plotted = plottable(bonds, "surety_code")
@@ -192,6 +241,7 @@ def _single_transaction(view: View, _as_of: date) -> None:
 
 def _activity_codes(view: View, as_of: date) -> None:
     codes = run(view, "bond.activity_codes", as_of=as_of)
+    st.caption(FOLLOWS["activity"])
     if empty_state(codes, "continuous bonds"):
         return
     figure = px.bar(
@@ -216,6 +266,7 @@ def _activity_codes(view: View, as_of: date) -> None:
 
 
 def _details(view: View, _as_of: date) -> None:
+    st.caption(FOLLOWS["posted"])
     detail_table(view, "bond.details", key="bond-details", entry_columns=())
 
 

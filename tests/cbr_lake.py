@@ -101,8 +101,10 @@ def bonds() -> pl.DataFrame:
 def entry_summaries() -> pl.DataFrame:
     """The duties, taxes and fees behind the sufficiency figures (per month):
     ACME 2023-03 300,000.00; 2023-06 250,000.00; 2024-01 100,000.01; 2024-02 0.
-    BOLT 2023-09 1,000,000.00; 2023-11 0.01."""
+    BOLT 2023-09 1,000,000.00; 2023-11 0.01. The lake's data starts on 1 Jan 2021 (an entry
+    without duties), so every month from Jan 2022 on has 12 full months of history."""
     rows = [
+        (entry("ABC", 100), ACME, "ABC", date(2021, 1, 1), None, None, None),
         (entry("ABC", 101), ACME, "ABC", date(2023, 3, 10), "200000.00", "50000.00", "50000.00"),
         (entry("ABC", 102), ACME, "ABC", date(2023, 6, 20), "250000.00", None, None),
         (entry("ABC", 103), ACME, "ABC", date(2024, 1, 5), "100000.00", "0.00", "0.01"),

@@ -51,7 +51,7 @@ SUFFICIENCY_SCHEMA = pl.Schema(
         "history_start": pl.Date,  # the lake's first entry date
     }
 )
-SUFFICIENT, INSUFFICIENT, NO_HISTORY = "sufficient", "insufficient", "insufficient history"
+SUFFICIENT, INSUFFICIENT, NO_HISTORY = "sufficient", "INSUFFICIENT", "insufficient history"
 
 
 def required_amount(dtf: ir.NumericValue) -> ir.NumericValue:
