@@ -362,6 +362,7 @@ HTS_HEADINGS: dict[str, str] = {
     "3304": "Beauty or make-up preparations; skin care, sunscreen",
     "4011": "New pneumatic tires, of rubber",
     "4202": "Trunks, suitcases, handbags, backpacks and similar containers",
+    "4407": "Wood sawn or chipped lengthwise, sliced or peeled, over 6 mm thick",
     "4412": "Plywood, veneered panels and similar laminated wood",
     "6109": "T-shirts, singlets, tank tops and similar garments, knitted or crocheted",
     "6203": "Men's or boys' suits, jackets, trousers and shorts, not knitted",

@@ -136,9 +136,7 @@ def kpis(scope: Scope, *, recon: str = "all") -> pl.DataFrame:
 
 # --- the three ACE reports --------------------------------------------------------------
 def _header_rows(scope: Scope, recon: str) -> ir.Table:
-    t = headers(scope, recon)
-    # A lake written before a column joined the contract (filer_name) lacks it: not an error.
-    return t.select(*(c for c in ENTRY_SUMMARIES.column_names if c in t.columns))
+    return headers(scope, recon).select(*ENTRY_SUMMARIES.column_names)
 
 
 @report("entry_summary.header", title="Entry Summary Header", category=CATEGORY, tables=HEADERS)
