@@ -11,6 +11,9 @@ DEMO_END ?=
 # Empty: the browser's setting, and the menu's choice (which Streamlit forgets on a reload
 # of another page; see scripts/theme_flags.py).
 THEME ?=
+# The USITC HTS CSV export, for HTS descriptions from its indent chain (see README), e.g.
+# `make run HTS_CSV=~/Downloads/htsdata.csv`. Empty: the curated lists of data_access/codes.py.
+HTS_CSV ?=
 
 # Files from the npm registry (package.json, locked): the world map's outlines, served by
 # Streamlit from static/ so the map draws without internet, and axe-core for the tests.
@@ -47,7 +50,8 @@ else
 	$(BIN)/itrac demo --lake $(LAKE) --end $(DEMO_END) --if-changed
 endif
 	themed="$$($(BIN)/python scripts/theme_flags.py $(THEME))" && \
-	ITRAC_DEMO=1 ITRAC_LAKE=$(LAKE) $(if $(DEMO_END),ITRAC_TODAY=$(DEMO_END)) $(BIN)/streamlit run dashboard.py \
+	ITRAC_DEMO=1 ITRAC_LAKE=$(LAKE) $(if $(DEMO_END),ITRAC_TODAY=$(DEMO_END)) \
+	$(if $(HTS_CSV),ITRAC_HTS_CSV=$(abspath $(HTS_CSV))) $(BIN)/streamlit run dashboard.py \
 		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false $$themed
 
 test: $(BIN)/.installed-spark system-packages $(TOPOJSON)

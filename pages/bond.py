@@ -159,10 +159,12 @@ def _sufficiency(view: View, as_of: date) -> None:
     importers = series.get_column("importer_number").unique(maintain_order=True).to_list()
     now = _now(view, as_of)  # insufficient first: open on those
     first = next((i for i in now.get_column("importer_number") if i in importers), importers[0])
+    names = dict(run(view, "overview.importers").select("importer_number", "importer_name").rows())
     importer = st.selectbox(
         "Importer",
         importers,
         index=importers.index(first),
+        format_func=lambda number: f"{number} {names.get(number) or ''}".strip(),
         key="bond_importer",
         bind="query-params",
     )

@@ -48,6 +48,7 @@ def build(where: Path) -> Path:
             "entry_number": [_entry("ABC", n) for n in (1, 2, 3)] + [_entry("XYZ", 1)],
             "entry_type": ["01"] * 4,
             "importer_number": [ACME, ACME, ACME, BOLT],
+            "importer_name": ["Acme Imports"] * 3 + ["Bolt Hardware"],
             "filer_code": ["ABC", "ABC", "ABC", "XYZ"],
             "port_of_entry": ["2704"] * 4,
             "entry_date": [date(2022, 3, 15), date(2023, 4, 20), date(2023, 5, 2),
@@ -178,3 +179,16 @@ def test_the_page_says_which_months_are_not_judged_and_what_follows_the_filters(
     assert any(c.startswith("Which filters apply: the judgement, Ending soon") for c in captions)
     assert any(c.startswith("Follows the importer filter and the period") for c in captions)
     assert at.error == []  # no bond is called insufficient on a partial window
+
+
+def test_the_importer_choice_names_each_importer_as_the_lake_does(history_lake) -> None:
+    at = open_bond_page(history_lake, "2023-06-15")
+    assert at.selectbox(key="bond_importer").options == [
+        f"{ACME} Acme Imports",
+        f"{BOLT} Bolt Hardware",
+    ]
+    assert [e.value for e in at.error] == [
+        f"**{ACME}**: bond CA1 of \\$50,000.00, but 10% of the duties, taxes and fees of "
+        "Jun 2022 to May 2023 (\\$650,000.00) requires \\$70,000.00. Raise the bond to "
+        "**\\$70,000.00**."
+    ]
