@@ -115,8 +115,11 @@ def entry_summaries() -> pl.DataFrame:
     columns = ["entry_number", "importer_number", "filer_code", "entry_date", "duty_amount",
                "tax_amount", "fee_amount"]  # fmt: skip
     frame = pl.DataFrame(rows, schema=columns, orient="row")
+    first = pl.col("entry_date") == date(2021, 1, 1)  # liquidated long ago: no item due
     return frame.with_columns(
         *(_money(frame.get_column(c).to_list()).alias(c) for c in columns[4:]),
+        liquidation_date=pl.when(first).then(pl.lit(date(2021, 11, 12))),
+        liquidation_status=pl.when(first).then(pl.lit("LIQUIDATED")),
         entry_type=pl.lit("01"),
         port_of_entry=pl.lit("2704"),
         entered_value=pl.lit(Decimal("1000.00"), pl.Decimal(18, 2)),

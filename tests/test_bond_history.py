@@ -9,6 +9,7 @@ The lake (built below): data from 15 Mar 2022. ACME's bond CA1 ($50,000) is in f
 Jan 2022, BOLT's CB1 ($50,000) from Jun 2022; as of 15 Jun 2023.
 - ACME DTF: Mar 2022 600,000.01 (would require $70,000); Apr 2023 550,000; May 2023 100,000.
 - BOLT DTF: Jan 2023 10.00 (BOLT's own first entry is later than the lake's first data).
+The first date is that of the rows the principal may see (CBP: the whole lake's).
 Months up to Mar 2023 have a window starting on or before 1 Mar 2022: insufficient
 history. Apr 2023: window Apr 2022-Mar 2023, DTF 0 -> $50,000, sufficient. May 2023: May
 2022-Apr 2023, 550,000 -> $60,000, insufficient. Jun 2023: + 100,000 = 650,000 -> $70,000.
@@ -117,15 +118,19 @@ def test_months_before_a_full_window_read_insufficient_history(history_lake) -> 
     assert set(series.get_column("history_start")) == {date(2022, 3, 15)}
 
 
-def test_the_history_is_the_lakes_not_the_importers(history_lake) -> None:
-    """BOLT's own entries start in 2023; the lake's in Mar 2022: BOLT's Apr 2023 window
-    (Apr 2022-Mar 2023) is whole, for BOLT itself too."""
-    bolt = Principal.parse(f"importer:{BOLT}")
-    series = run(history_lake, "bond.sufficiency", bolt, as_of=AS_OF)
-    assert series.group_by("judgement").len().sort("judgement").rows() == [
+def test_the_history_is_what_the_principal_may_see(history_lake) -> None:
+    """CBP's rows start in Mar 2022: BOLT's Apr 2023 window (Apr 2022-Mar 2023) is whole.
+    BOLT's own rows start on 10 Jan 2023: for BOLT no window through Jun 2023 is whole (its
+    answers never depend on rows it may not see)."""
+    cbp = run(history_lake, "bond.sufficiency", as_of=AS_OF)
+    bolt_by_cbp = cbp.filter(pl.col("importer_number") == BOLT)
+    assert bolt_by_cbp.group_by("judgement").len().sort("judgement").rows() == [
         (NO_HISTORY, 10),  # Jun 2022 to Mar 2023
         ("sufficient", 3),  # Apr to Jun 2023: DTF 10.00 -> $50,000
     ]
+    bolt = run(history_lake, "bond.sufficiency", Principal.parse(f"importer:{BOLT}"), as_of=AS_OF)
+    assert bolt.group_by("judgement").len().rows() == [(NO_HISTORY, 13)]
+    assert set(bolt.get_column("history_start")) == {date(2023, 1, 10)}
 
 
 def test_now_counts_no_partial_window_as_sufficient(history_lake) -> None:

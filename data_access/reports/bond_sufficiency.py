@@ -4,10 +4,10 @@ Each judged month: the activity-code-1 continuous bond in force on the month's l
 (on `as_of` in `as_of`'s month), the duties, taxes and fees (DTF: duty_amount + tax_amount
 + fee_amount of entry_summaries, by entry date) of the 12 full calendar months before the
 month, the required amount, whether the bond sufficed, and the amount to raise it to if
-not. A month whose window starts before the lake's first entry date is "insufficient
-history" (`history_start`): not judged, neither sufficient nor insufficient. An importer
-is judged from the month its first such bond took effect to the month
-its last one terminated. The judgement counts all of an importer's entries whatever the
+not. A month whose window starts before the lake's first entry date (of the principal's
+rows) is "insufficient history" (`history_start`): not judged, neither sufficient nor
+insufficient. An importer is judged from the month its first such bond took effect to
+the month its last one terminated. The judgement counts all of an importer's entries whatever the
 port, mode, filer or line filters (the bond covers them all); the date filters choose the
 months shown. The windows and judgement days come from `rules`, so the engine does only
 joins and sums; the required amount is computed in Ibis form and tested against
@@ -18,13 +18,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
 import polars as pl
 
-from data_access import lake, rules, settings
+from data_access import rules, settings
 from data_access.filters import Filters
 from data_access.reports.base import Scope, money_sum, report
 from data_access.reports.bond import CATEGORY, CONTINUOUS, in_force, in_force_scope
@@ -146,19 +145,14 @@ def _judge(scope: Scope, months: list[date], as_of: date) -> pl.DataFrame:
 
 
 def history_start(scope: Scope) -> date | None:
-    """The lake's first entry date (None: it holds no entries). A month whose 12-month
-    window starts before it counts a partial year of duties, taxes and fees, so it is
-    "insufficient history", not judged: on a lake starting in 2022 the required amount
-    would ramp up from $0 and call every early bond sufficient.
+    """The first entry date the lake holds for this principal (None: none). A month whose
+    12-month window starts before it counts a partial year of duties, taxes and fees, so
+    it is "insufficient history", not judged: on a lake starting in 2022 the required
+    amount would ramp up from $0 and call every early bond sufficient.
 
-    The lake's coverage says it for every principal alike (it is the lake's, not a row's);
-    without a coverage file, the first entry date the principal may see."""
-    where = scope.engine.lake
-    if isinstance(where, Path):
-        tables = lake.coverage(where).get("tables") or {}
-        if "entry_summaries" in tables:
-            first = tables["entry_summaries"].get("first")
-            return date.fromisoformat(first) if first else None
+    The principal's rows only, whatever the filters: an answer never depends on rows the
+    principal may not see (tests/test_security_properties.py), so an importer whose rows
+    start later than the lake's is judged from its own first entry on."""
     t = Scope(scope.engine, scope.principal).table("entry_summaries")
     return scope.run(t.aggregate(first=t.entry_date.min())).item()
 
