@@ -78,14 +78,14 @@ def test_signed_in_importer_sees_their_rows_only(app: AppTest) -> None:
     assert "Signed in as Maria@Acme\\.example (importer)" in at.sidebar.caption[0].value
     assert [b.label for b in at.sidebar.button] == ["Sign out"]
     assert not [s for s in at.selectbox if s.key == "view_as"]
-    # The coverage note counts this importer's lines only, not the lake's 5.
-    assert any("· 4 lines" in c.value for c in at.sidebar.caption)
+    # The coverage note counts this importer's tariff rows only, not the lake's 5.
+    assert any("· 4 tariff rows" in c.value for c in at.sidebar.caption)
     assert not any("· 5 lines" in c.value for c in at.sidebar.caption)
 
 
 def test_cbp_sees_the_lake_wide_coverage(app: AppTest) -> None:
     at = signed_in(app, "analyst@cbp.example").run()
-    assert any("5 lines" in c.value for c in at.sidebar.caption)
+    assert any("5 tariff rows" in c.value for c in at.sidebar.caption)
 
 
 def test_url_cannot_switch_a_signed_in_user(app: AppTest) -> None:
