@@ -12,8 +12,9 @@ DEMO_END ?=
 # of another page; see scripts/theme_flags.py).
 THEME ?=
 # The USITC HTS CSV export, for HTS descriptions from its indent chain (see README), e.g.
-# `make run HTS_CSV=~/Downloads/htsdata.csv`. Empty: the curated lists of data_access/codes.py.
-HTS_CSV ?=
+# `make run HTS_CSV=~/Downloads/htsdata.csv`. Default: the 2025 export of ../shared beside a
+# checkout, when there; else empty, and the curated lists of data_access/codes.py.
+HTS_CSV ?= $(wildcard ../shared/data/reference/hts_usitc_2025.csv)
 
 # Files from the npm registry (package.json, locked): the world map's outlines, served by
 # Streamlit from static/ so the map draws without internet, and axe-core for the tests.

@@ -69,3 +69,11 @@ def test_no_label_is_a_storage_name() -> None:
     assert [h for h in every.values() if labels.is_storage_name(h)] == []
     assert labels.is_storage_name("entry_type_description") and labels.is_storage_name("entries")
     assert not labels.is_storage_name("Entry Type") and not labels.is_storage_name("first date")
+
+
+def test_a_full_description_and_the_bond_history_start_read_as_words() -> None:
+    """data_access.hts adds `<code>_description_full` (the indent chain); bond sufficiency
+    says from which day it judges (`history_start`)."""
+    assert labels.label("hts_number_description_full") == "HTS Description (Full Text)"
+    assert labels.known("hts_number_description_full")
+    assert labels.label("history_start") == "First Entry Date Held"

@@ -27,6 +27,7 @@ TARIFF_ROWS_HELP = (
 )
 
 DESCRIPTION = "_description"
+FULL = "_full"
 
 # Columns the reports make (no lake table stores them), and columns whose header on a
 # report differs from the stored one. ACE's words where ACE has the field.
@@ -74,6 +75,7 @@ DERIVED: dict[str, str] = {
     "required_amount": "Required Bond Amount",
     "raise_to": "Raise Bond To",
     "dtf_trailing_12m": "Duties, Taxes and Fees (12 Months)",
+    "history_start": "First Entry Date Held",  # a bond month before it: insufficient history
     "amount_in_force": "Amount in Force",
     "total_amount": "Total Amount",
     "value_adjustment": "Value Adjustment",
@@ -200,6 +202,8 @@ def label(column: str, table: str | None = None) -> str:
         return DERIVED[column]
     if column.endswith(DESCRIPTION) and column != DESCRIPTION:
         return _description(column.removesuffix(DESCRIPTION), table)
+    if column.endswith(DESCRIPTION + FULL):  # data_access.hts: the whole indent chain
+        return f"{label(column.removesuffix(FULL), table)} (Full Text)"
     stored = _contract_label(column)
     if stored is not None:
         return stored
@@ -218,6 +222,8 @@ def known(column: str) -> bool:
     if column.endswith(DESCRIPTION) and column != DESCRIPTION:
         column = column.removesuffix(DESCRIPTION)
         return column in DESCRIPTIONS or known(column)
+    if column.endswith(DESCRIPTION + FULL):
+        return known(column.removesuffix(FULL))
     return column in DERIVED or _contract_label(column) is not None or not is_storage_name(column)
 
 
