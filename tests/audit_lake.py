@@ -198,10 +198,14 @@ def _exams(heads: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def build(where: Path, *, planted: bool = True) -> Path:
+def build(where: Path, *, planted: bool = True, filer_names: dict[str, str] | None = None) -> Path:
+    """The audit lake; `filer_names`: ES-003's Filer Name on the entries of those codes."""
     rows = _clean_lines() + (_planted_lines() if planted else [])
     lines = _frame(rows)
     heads = _with_forms(_headers(lines))
+    if filer_names:
+        named = pl.col("filer_code").replace_strict(filer_names, default=None)
+        heads = heads.with_columns(filer_name=named)
     with lake.transaction(where, fresh=True) as tx:
         tx.write("entry_summaries", heads)
         tx.write("entry_lines", lines)

@@ -150,3 +150,11 @@ def test_cf_forms_are_the_flagged_entries_with_their_lines(where, engine) -> Non
     broker = REPORTS["cf_forms.requests"](Scope(engine, Principal("broker", filer_codes=("XYZ",))))
     assert set(broker["filer_code"]) <= {"XYZ"}
     assert broker.height == sum(1 for _, e in expected if e.startswith("XYZ"))
+
+
+def test_a_filer_is_named_as_the_data_names_it(tmp_path: Path) -> None:
+    where = audit_lake.build(tmp_path / "lake", filer_names={"ABC": "Acme Customs Brokers"})
+    card = REPORTS["filers.scorecard"](Scope(DuckDBEngine(where), CBP, Filters()))
+    assert card["filer_name"].to_list() == ["Acme Customs Brokers", "XYZ (name unknown)"]
+    trend = REPORTS["filers.trend"](Scope(DuckDBEngine(where), CBP, Filters()))
+    assert set(trend["filer_name"]) == {"Acme Customs Brokers", "XYZ (name unknown)"}

@@ -8,9 +8,10 @@ ones left out) per 1,000 goods lines. Post-summary corrections are not in the la
 carries an indicator the lake contract does not hold yet), so the card does not claim
 them.
 
-A filer is named from the data where the data names it; the lake holds no filer name
-today, so a card reads "ABC (name unknown)". Everything is read through `Scope.table`:
-a broker's scope holds only its own filer codes, so a broker sees only its own card.
+A filer is named from the data where the data names it (ES-003's Filer Name, kept on the
+entry summaries); a code the data never names reads "ABC (name unknown)". Everything is
+read through `Scope.table`: a broker's scope holds only its own filer codes, so a broker
+sees only its own card.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import ibis.expr.types as ir
 import polars as pl
 
 from data_access.reports import audit
-from data_access.reports.base import Scope, month, report, safe_ratio
+from data_access.reports.base import Scope, month, report, safe_ratio, with_names
 from data_access.reports.cargo_release import release_times
 from data_access.reports.line_totals import line_totals, release_totals, summary_totals
 
@@ -101,9 +102,13 @@ def _rates(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def filer_names(codes: pl.Series) -> pl.Series:
-    """'ABC (name unknown)': the lake holds no filer name yet."""
-    return (codes.fill_null("") + f" ({NAME_UNKNOWN})").alias("filer_name")
+def _named(scope: Scope, frame: pl.DataFrame) -> pl.DataFrame:
+    """`filer_name`: the Filer Name the lake holds for the code (ES-003's, on the latest
+    entry summary that has one), else 'ABC (name unknown)'."""
+    held = pl.col(f"{KEY}_description")
+    unknown = pl.col(KEY).fill_null("") + f" ({NAME_UNKNOWN})"
+    name = pl.when(held != "").then(held).otherwise(unknown).alias("filer_name")
+    return with_names(scope, frame, KEY).with_columns(name)
 
 
 @report("filers.scorecard", title="Broker scorecard", category=CATEGORY, tables=TABLES)
@@ -113,8 +118,7 @@ def scorecard(scope: Scope) -> pl.DataFrame:
     1,000 goods lines and their dollars; the largest filer (entries) first."""
     by = (KEY,)
     frame = _figures(scope, by).join(_findings(scope, by), on=KEY, how="left")
-    frame = _rates(frame.filter(pl.col(KEY).is_not_null()))
-    frame = frame.with_columns(filer_names(frame.get_column(KEY)))
+    frame = _named(scope, _rates(frame.filter(pl.col(KEY).is_not_null())))
     return frame.select(CARD).sort(["entries", KEY], descending=[True, False])
 
 
@@ -126,6 +130,6 @@ def trend(scope: Scope) -> pl.DataFrame:
     frame = _figures(scope, by).join(_findings(scope, by), on=list(by), how="full",
                                      coalesce=True)  # fmt: skip
     frame = _rates(frame.filter(pl.col(KEY).is_not_null() & pl.col("month").is_not_null()))
-    frame = frame.with_columns(filer_names(frame.get_column(KEY)))
+    frame = _named(scope, frame)
     columns = [KEY, "month", *(c for c in CARD if c not in (KEY,))]
     return frame.select(columns).sort([KEY, "month"])
