@@ -13,6 +13,7 @@ from data_access import lake
 
 ACME = "27-1234567AB"
 BOLT = "30-7654321CD"
+IMPORTER_NAMES = {ACME: "Acme Imports", BOLT: "Bolt Hardware"}  # ACE's Importer Name
 
 
 def _lines() -> pl.DataFrame:
@@ -127,7 +128,7 @@ def _lines() -> pl.DataFrame:
 
 
 def _summaries(lines: pl.DataFrame) -> pl.DataFrame:
-    names = {ACME: "Acme Imports", BOLT: "Bolt Hardware"}
+    names = IMPORTER_NAMES
     return (
         lines.group_by("entry_number")
         .agg(

@@ -30,7 +30,7 @@ from tests.browser.helpers import (
     widget,
 )
 from tests.browser.proxy import sign_in_proxy
-from tests.conftest import ACME, BOLT
+from tests.conftest import ACME, BOLT, IMPORTER_NAMES
 from ui import identity
 
 pytestmark = pytest.mark.browser
@@ -167,7 +167,7 @@ def test_two_proxy_sessions_never_see_each_others_rows(
         ):
             open_app(page, f"{url}/?period=Last+5+years")
             expect_count_metric(page, "Entries", entries)
-            assert importer_choices(page) == [own]
+            assert importer_choices(page) == [f"{own} {IMPORTER_NAMES[own]}"]
             assert other not in page.content()
             expect(page.locator(SIDEBAR).get_by_text("DEMO DATA")).to_have_count(0)
             assert page.locator(EXCEPTION).count() == 0, server.log_tail()
