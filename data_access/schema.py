@@ -253,7 +253,8 @@ def column_labels(*tables: str) -> dict[str, str]:
         )
         for name, label in labels.items()
     }
-    return labels | described
+    full = {f"{name}_full": f"{label} (Full Text)" for name, label in described.items()}
+    return labels | described | full  # `_full`: data_access.hts's whole indent chain
 
 
 def table(name: str) -> Table:
