@@ -97,10 +97,10 @@ def test_page_files_keep_stable_names_unless_ace_headers_are_picked(
 def test_past_the_excel_budget_the_page_says_why_and_offers_csv_and_parquet(
     page_lake: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(export, "EXCEL_OFFER_CELLS", 100)  # 7 rows x 32 columns is past it
+    monkeypatch.setattr(export, "EXCEL_OFFER_CELLS", 100)  # 7 rows x 33 columns is past it
     at = page(page_lake)
-    reason = export.excel_refusal(7, 32)
-    assert reason is not None and reason.startswith("An Excel file of 7 rows of 32 columns")
+    reason = export.excel_refusal(7, 33)  # ES-003 with the full HTS description
+    assert reason is not None and reason.startswith("An Excel file of 7 rows of 33 columns")
     (xlsx,) = [b for b in at.button if b.key == "es003-xlsx"]
     assert xlsx.proto.disabled and xlsx.proto.help == reason  # type: ignore[attr-defined]
     assert "es003-xlsx" not in [b.key for b in at.download_button]
