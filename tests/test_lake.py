@@ -170,11 +170,14 @@ def test_a_write_killed_midway_changes_nothing(two_bond_lake: Path) -> None:
 # after the rename that commits it. The writer runs the CLI's SIGTERM handling.
 INTERRUPTED_WRITER = textwrap.dedent(
     """
-    import os, sys, time
+    import os, signal, sys, time
     from datetime import date
     from pathlib import Path
     import polars as pl
     from data_access import cli, lake, rollups
+    # Ctrl-C as a terminal gives it, even when this test runs in the background (a shell
+    # starts background jobs with SIGINT ignored, and Python then keeps it ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     cli.terminate_like_interrupt()
     moment = sys.argv[2]
     rebuild, replace = rollups.rebuild, os.replace
