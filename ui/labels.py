@@ -75,8 +75,8 @@ DERIVED: dict[str, str] = {
     "required_amount": "Required Bond Amount",
     "raise_to": "Raise Bond To",
     "dtf_trailing_12m": "Duties, Taxes and Fees (12 Months)",
-    "history_start": "First Entry Date Held",
-    "description_full": "HTS Description (Full Text)",  # data_access.hts: the whole chain  # a bond month before it: insufficient history
+    "history_start": "First Entry Date Held",  # a bond month before it: insufficient history
+    "description_full": "HTS Description (Full Text)",  # data_access.hts: the whole chain
     "amount_in_force": "Amount in Force",
     "total_amount": "Total Amount",
     "value_adjustment": "Value Adjustment",
