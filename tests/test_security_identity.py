@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ACME, BOLT
+from tests.conftest import ACME, BOLT, IMPORTER_NAMES
 from tests.test_frame import launcher, metric
 from ui import identity
 
@@ -74,7 +74,7 @@ def test_signed_in_importer_sees_their_rows_only(app: AppTest) -> None:
     at = signed_in(app, "Maria@Acme.example", email_verified=True).run()
     assert not at.exception
     assert metric(at, "Entries") == "2"
-    assert at.multiselect(key="importer").options == [ACME]
+    assert at.multiselect(key="importer").options == [f"{ACME} {IMPORTER_NAMES[ACME]}"]
     assert "Signed in as Maria@Acme\\.example (importer)" in at.sidebar.caption[0].value
     assert [b.label for b in at.sidebar.button] == ["Sign out"]
     assert not [s for s in at.selectbox if s.key == "view_as"]
