@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -180,3 +182,35 @@ def test_twins_need_the_same_quantity_too(tmp_path: Path) -> None:
     found = REPORTS["audit.findings"](Scope(engine, CBP), check="duplicate_entry")
     assert sorted(found["entry_number"]) == [a, c]
     assert b not in found["entry_number"].to_list()
+
+
+def _shaping_calls(path: Path) -> list[str]:
+    """'function: what' for each place a check module shapes proving rows itself: a call to
+    `shaped`, or a select naming a `finding` column (checks.finding does both, once)."""
+    found = []
+    for function in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(function, ast.FunctionDef):
+            continue
+        for call in ast.walk(function):
+            if not isinstance(call, ast.Call):
+                continue
+            name = getattr(call.func, "id", getattr(call.func, "attr", ""))
+            if name == "shaped" or (name == "select" and any(
+                k.arg == "finding" for k in call.keywords
+            )):  # fmt: skip
+                found.append(f"{path.name}:{function.name}: {name}")
+    return found
+
+
+def test_checks_shape_their_rows_through_one_helper() -> None:
+    """lines, fees, programs and formats build the proving rows with checks.finding, not
+    each with its own select of the row columns: only the layer checks, which reshape a
+    report's polars frame (not a query), shape it themselves."""
+    checks = importlib.import_module("data_access.reports.audit.checks")  # the package's
+    folder = Path(str(checks.__file__)).parent  # `checks` attribute is the report
+    found = [
+        call
+        for module in ("lines.py", "fees.py", "programs.py", "formats.py")
+        for call in _shaping_calls(folder / module)
+    ]
+    assert found == ["programs.py:_layer_audit: select", "programs.py:_layer_audit: shaped"]

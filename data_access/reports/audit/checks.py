@@ -10,7 +10,7 @@ run of the audit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,13 +87,41 @@ def check(
     return register
 
 
-def shaped(frame: pl.DataFrame) -> pl.DataFrame:
-    """`frame` with exactly ROW_SCHEMA's columns (missing ones empty), typed."""
+def shaped(frame: pl.DataFrame, *also: str) -> pl.DataFrame:
+    """`frame` with exactly ROW_SCHEMA's columns (missing ones empty), typed, then `also`."""
     columns = [
         (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
         for name, dtype in ROW_SCHEMA.items()
     ]
-    return frame.select(columns)
+    return frame.select(*columns, *also)
+
+
+LINE_ROW = ("entry_number", "line_number", "tariff_ordinal", "entry_date", "hts_number",
+            "country_of_origin")  # fmt: skip
+HEADER_ROW = ("entry_number", "entry_date")
+
+
+def finding(
+    ctx: Context,
+    t: ir.Table,
+    key: Sequence[str | ir.Value],
+    *,
+    dollars: ir.Value,
+    detail: pl.Expr,
+    keep: Sequence[str] = LINE_ROW,
+    also: Sequence[str] = (),
+    **columns: ir.Value,
+) -> pl.DataFrame:
+    """The rows proving a check's findings, in ROW_SCHEMA: each row of `t` with the key of
+    the finding it proves (`key` joined), the columns of `t` in `keep` as they are,
+    `dollars`, and the `detail` sentence (native polars, after the one query) from those
+    and the extra `columns` it reads. `columns` may also fill a row column `t` holds under
+    another name (`hts_number=t.first_hts`); ROW_SCHEMA columns given neither way stay
+    empty. `also`: columns kept after ROW_SCHEMA's, for a caller that splits on them."""
+    expr = t.select(
+        finding=joined(*key), **{name: t[name] for name in keep}, **columns, dollars=dollars
+    )
+    return shaped(ctx.scope.run(expr).with_columns(detail=detail), *also)
 
 
 def money(value: ir.Value) -> ir.Value:

@@ -16,12 +16,12 @@ import pyarrow as pa
 
 from data_access.audit_rules import AuditRules
 from data_access.reports.audit.checks import (
+    HEADER_ROW,
     Context,
     amount,
     check,
-    joined,
+    finding,
     money,
-    shaped,
     text,
 )
 
@@ -87,17 +87,6 @@ def mpf_outside_limits(ctx: Context) -> pl.DataFrame:
     over = e.mpf > e.fy_max + CENT
     under = (e.payable > 0) & (e.mpf < floor - 2 * CENT)
     e = e.filter(over | under)
-    expr = e.select(
-        finding=joined(e.entry_number),
-        entry_number=e.entry_number,
-        entry_date=e.entry_date,
-        fy=e.fy,
-        mpf=money(e.mpf),
-        limit=money(ibis.ifelse(e.mpf > e.fy_max, e.fy_max, floor)),
-        above=e.mpf > e.fy_max,
-        dollars=money(ibis.ifelse(e.mpf > e.fy_max, e.mpf - e.fy_max, floor - e.mpf)),
-    )
-    frame = ctx.scope.run(expr)
     side = (
         pl.when(pl.col("above"))
         .then(pl.lit("above the maximum"))
@@ -110,7 +99,16 @@ def mpf_outside_limits(ctx: Context) -> pl.DataFrame:
         amount(pl.col("limit")),
         text(pl.col("fy")),
     )
-    return shaped(frame.with_columns(detail=detail))
+    above = e.mpf > e.fy_max
+    return finding(
+        ctx, e, [e.entry_number],
+        keep=(*HEADER_ROW, "fy"),
+        mpf=money(e.mpf),
+        limit=money(ibis.ifelse(above, e.fy_max, floor)),
+        above=above,
+        dollars=money(ibis.ifelse(above, e.mpf - e.fy_max, floor - e.mpf)),
+        detail=detail,
+    )  # fmt: skip
 
 
 @check(
@@ -127,16 +125,10 @@ def mpf_year_unknown(ctx: Context) -> pl.DataFrame:
     years = _years(ctx.rules)
     known = e.join(years, [e.entry_date >= years.fy_from, e.entry_date <= years.fy_to])
     e = e.anti_join(known.select("entry_number"), "entry_number")
-    expr = e.select(
-        finding=joined(e.entry_number),
-        entry_number=e.entry_number,
-        entry_date=e.entry_date,
-        dollars=money(e.mpf),
-    )
     last = ctx.rules.mpf.last_day
     first = ctx.rules.mpf.fiscal_years[0].starts
     detail = pl.lit(f"the fee table covers {first} to {last}")
-    return shaped(ctx.scope.run(expr).with_columns(detail=detail))
+    return finding(ctx, e, [e.entry_number], keep=HEADER_ROW, dollars=money(e.mpf), detail=detail)
 
 
 @check(
@@ -153,16 +145,9 @@ def hmf_not_vessel(ctx: Context) -> pl.DataFrame:
     modes = list(ctx.rules.hmf.vessel_modes)
     t = t.filter((t.hmf_amount > 0) & t.mode_of_transport.notnull())
     t = t.filter(~t.mode_of_transport.isin(modes))
-    expr = t.select(
-        finding=joined(t.entry_number, t.line_number, t.tariff_ordinal),
-        entry_number=t.entry_number,
-        line_number=t.line_number,
-        tariff_ordinal=t.tariff_ordinal,
-        entry_date=t.entry_date,
-        hts_number=t.hts_number,
-        country_of_origin=t.country_of_origin,
+    return finding(
+        ctx, t, [t.entry_number, t.line_number, t.tariff_ordinal],
         mode=t.mode_of_transport,
         dollars=t.hmf_amount,
-    )
-    detail = pl.format("HMF {} on mode {}", amount(pl.col("dollars")), pl.col("mode"))
-    return shaped(ctx.scope.run(expr).with_columns(detail=detail))
+        detail=pl.format("HMF {} on mode {}", amount(pl.col("dollars")), pl.col("mode")),
+    )  # fmt: skip

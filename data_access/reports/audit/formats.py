@@ -16,7 +16,7 @@ import polars as pl
 
 from data_access import codes, settings
 from data_access.ingest import validate
-from data_access.reports.audit.checks import Context, check, joined, shaped
+from data_access.reports.audit.checks import HEADER_ROW, LINE_ROW, Context, check, finding
 
 CHECK_DIGIT_REASON = "not an entry number with a valid check digit (XXX-NNNNNNN-C)"
 
@@ -91,18 +91,12 @@ def _header_tests(t: ir.Table) -> list[tuple[ir.BooleanValue, str, str]]:
 def _found(ctx: Context, t: ir.Table, tests: list, line: bool) -> pl.DataFrame:
     t = t.mutate(problem=_problem(tests))
     t = t.filter(t.problem.notnull())
-    expr = t.select(
-        finding=joined(t.entry_number, t.line_number if line else "", t.problem),
-        entry_number=t.entry_number,
-        line_number=t.line_number if line else ibis.null("int32"),
-        tariff_ordinal=t.tariff_ordinal if line else ibis.null("int16"),
-        entry_date=t.entry_date,
-        hts_number=t.hts_number if line else ibis.null("string"),
-        country_of_origin=t.country_of_origin if line else ibis.null("string"),
+    return finding(
+        ctx, t, [t.entry_number, t.line_number if line else "", t.problem],
+        keep=(*(LINE_ROW if line else HEADER_ROW), "problem"),
         dollars=t.entered_value,
-        detail=t.problem,
-    )
-    return shaped(ctx.scope.run(expr))
+        detail=pl.col("problem"),
+    )  # fmt: skip
 
 
 def _entry_numbers(ctx: Context) -> pl.DataFrame:
@@ -112,14 +106,12 @@ def _entry_numbers(ctx: Context) -> pl.DataFrame:
         entry_date=t.entry_date.min(), value=t.entered_value.sum().cast("decimal(18, 2)")
     )  # once per entry, not per line: the check digit is ten CASEs a row
     entries = entries.filter(~entry_number_ok(entries.entry_number))
-    expr = entries.select(
-        finding=joined(entries.entry_number, "", "entry_number"),
-        entry_number=entries.entry_number,
-        entry_date=entries.entry_date,
+    return finding(
+        ctx, entries, [entries.entry_number, "", "entry_number"],
+        keep=HEADER_ROW,
         dollars=entries.value,
-        detail=ibis.literal(f"entry_number: {CHECK_DIGIT_REASON}"),
-    )
-    return shaped(ctx.scope.run(expr))
+        detail=pl.lit(f"entry_number: {CHECK_DIGIT_REASON}"),
+    )  # fmt: skip
 
 
 @check(

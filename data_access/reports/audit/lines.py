@@ -8,12 +8,13 @@ import ibis.expr.types as ir
 import polars as pl
 
 from data_access.reports.audit.checks import (
+    HEADER_ROW,
+    LINE_ROW,
     Context,
     amount,
     check,
+    finding,
     goods,
-    joined,
-    shaped,
     text,
 )
 from data_access.reports.base import line_duties, month
@@ -38,22 +39,13 @@ def duplicate_line(ctx: Context) -> pl.DataFrame:
     rows = t.semi_join(copies.filter(copies.copies > 1), keys)
     order = [rows.entered_value.desc(), line_duties(rows).desc(), rows.hts_number]
     copy = ibis.row_number().over(group_by=[rows[k] for k in keys], order_by=order)
-    expr = rows.select(
-        finding=joined(*(rows[k] for k in keys)),
-        entry_number=rows.entry_number,
-        line_number=rows.line_number,
-        tariff_ordinal=rows.tariff_ordinal,
-        entry_date=rows.entry_date,
-        hts_number=rows.hts_number,
-        country_of_origin=rows.country_of_origin,
+    extra = ibis.ifelse(copy > 0, rows.entered_value + line_duties(rows), 0)
+    return finding(
+        ctx, rows, [rows[k] for k in keys],
         copy=copy,
-        dollars=ibis.ifelse(copy > 0, rows.entered_value + line_duties(rows), 0).cast(
-            "decimal(18, 2)"
-        ),
-    )
-    frame = ctx.scope.run(expr)
-    detail = pl.format("copy {} of this line", (pl.col("copy") + 1).cast(pl.String))
-    return shaped(frame.with_columns(detail=detail))
+        dollars=extra.cast("decimal(18, 2)"),
+        detail=pl.format("copy {} of this line", (pl.col("copy") + 1).cast(pl.String)),
+    )  # fmt: skip
 
 
 @check(
@@ -86,36 +78,29 @@ def duplicate_entry(ctx: Context) -> pl.DataFrame:
     later = ibis.row_number().over(
         group_by=[rows[k] for k in signature], order_by=[rows.entry_number]
     )
-    expr = rows.select(
-        finding=joined(rows.importer_number, rows.entry_date, rows.value, rows.first_hts),
-        entry_number=rows.entry_number,
-        entry_date=rows.entry_date,
-        hts_number=rows.first_hts,
-        country_of_origin=rows.origin,
-        lines=rows.lines,
-        value=rows.value,
-        dollars=ibis.ifelse(later > 0, rows.value, 0).cast("decimal(18, 2)"),
-    )
-    frame = ctx.scope.run(expr)
     detail = pl.format(
         "{} lines, {} entered value, same day and goods as another entry",
         text(pl.col("lines")),
         amount(pl.col("value")),
     )
-    return shaped(frame.with_columns(detail=detail))
+    return finding(
+        ctx, rows, [rows.importer_number, rows.entry_date, rows.value, rows.first_hts],
+        keep=(*HEADER_ROW, "lines", "value"),
+        hts_number=rows.first_hts,
+        country_of_origin=rows.origin,
+        dollars=ibis.ifelse(later > 0, rows.value, 0).cast("decimal(18, 2)"),
+        detail=detail,
+    )  # fmt: skip
 
 
 # --- classification ----------------------------------------------------------------------
-def _per_value(
-    ctx: Context, g: ir.Table, group: list[str], value: str, finding: ir.Value
-) -> ir.Table:
+def _per_value(g: ir.Table, group: list[str], value: str) -> ir.Table:
     """One row per group and `value` where a group has more than one `value`: its lines,
     goods value, first entry and day."""
-    g = g.mutate(finding=finding)
     spread = g.group_by(group).aggregate(values=g[value].nunique())
     g = g.semi_join(spread.filter(spread.values > 1), group)
     extra = {} if "hts_number" in group else {"hts_number": g.hts_number.min()}
-    return g.group_by(["finding", *group, value]).aggregate(
+    return g.group_by([*group, value]).aggregate(
         lines=g.count(),
         dollars=g.entered_value.sum().cast("decimal(18, 2)"),
         entry_number=g.entry_number.min(),
@@ -139,10 +124,8 @@ def hts_differs(ctx: Context) -> pl.DataFrame:
     g = goods(ctx.scope.table("entry_lines"))
     g = g.filter(g.manufacturer_id.notnull() & (g.hts_number.length() == 10))
     g = g.mutate(subheading=g.hts_number.substr(0, 6), tariff_line=g.hts_number.substr(0, 8))
-    finding = joined(g.manufacturer_id, g.subheading)
-    expr = _per_value(ctx, g, ["manufacturer_id", "subheading"], "tariff_line", finding)
-    expr = expr.mutate(country_of_origin=ibis.null("string"))
-    frame = ctx.scope.run(expr)
+    group = ["manufacturer_id", "subheading"]
+    per = _per_value(g, group, "tariff_line")
     detail = pl.format(
         "manufacturer {}, subheading {}: {} lines under {} ({} to {})",
         text(pl.col("manufacturer_id")),
@@ -152,7 +135,13 @@ def hts_differs(ctx: Context) -> pl.DataFrame:
         text(pl.col("entry_date")),
         text(pl.col("last_date")),
     )
-    return shaped(frame.with_columns(detail=detail))
+    return finding(
+        ctx, per, [per[k] for k in group],
+        keep=("entry_number", "entry_date", "hts_number", *group, "tariff_line", "lines",
+              "last_date"),
+        dollars=per.dollars,
+        detail=detail,
+    )  # fmt: skip
 
 
 @check(
@@ -169,9 +158,7 @@ def rate_differs(ctx: Context) -> pl.DataFrame:
     g = g.filter(g.duty_rate.notnull())
     g = g.mutate(period=month(g.entry_date), program=g.spi.fill_null(""))
     group = ["hts_number", "country_of_origin", "period", "program"]
-    finding = joined(g.hts_number, g.country_of_origin, g.period, g.program)
-    expr = _per_value(ctx, g, group, "duty_rate", finding)
-    frame = ctx.scope.run(expr)
+    per = _per_value(g, group, "duty_rate")
     detail = pl.format(
         "{}, {}, program {}: {} lines at {}%",
         pl.col("period").dt.strftime("%Y-%m"),
@@ -180,7 +167,12 @@ def rate_differs(ctx: Context) -> pl.DataFrame:
         text(pl.col("lines")),
         text((pl.col("duty_rate") * 100).round(4)),
     )
-    return shaped(frame.with_columns(detail=detail))
+    return finding(
+        ctx, per, [per[k] for k in group],
+        keep=("entry_number", "entry_date", *group, "duty_rate", "lines"),
+        dollars=per.dollars,
+        detail=detail,
+    )  # fmt: skip
 
 
 # --- unit values ---------------------------------------------------------------------------
@@ -211,30 +203,13 @@ def _outliers(ctx: Context, high: bool) -> pl.DataFrame:
     """The lines beyond the threshold above (`high`) or below the usual unit value; both
     directions come from one query, shared by the two checks of one audit run."""
     frame = ctx.once("unit_values", lambda: _beyond(ctx))
-    return shaped(frame.filter((pl.col("z") > 0) if high else (pl.col("z") < 0)))
+    return frame.filter((pl.col("z") > 0) if high else (pl.col("z") < 0)).drop("z")
 
 
 def _beyond(ctx: Context) -> pl.DataFrame:
     limit = ctx.rules.outliers.z
     t = _unit_values(ctx)
     t = t.filter(t.z.abs() > limit)
-    expr = t.select(
-        finding=joined(t.entry_number, t.line_number),
-        entry_number=t.entry_number,
-        line_number=t.line_number,
-        tariff_ordinal=t.tariff_ordinal,
-        entry_date=t.entry_date,
-        hts_number=t.hts_number,
-        country_of_origin=t.country_of_origin,
-        unit_of_measure=t.unit_of_measure,
-        unit_value=t.unit_value,
-        median=t.median,
-        mad=t.mad,
-        z=t.z,
-        group_lines=t.group_lines,
-        dollars=t.entered_value,
-    )
-    frame = ctx.scope.run(expr)
     per = (
         pl.when(pl.col("unit_of_measure").is_null())
         .then(pl.lit(""))
@@ -249,7 +224,13 @@ def _beyond(ctx: Context) -> pl.DataFrame:
         amount(pl.col("mad")),
         text(pl.col("z").round(1)),
     )
-    return frame.with_columns(detail=detail)
+    return finding(
+        ctx, t, [t.entry_number, t.line_number],
+        keep=(*LINE_ROW, "unit_of_measure", "unit_value", "median", "mad", "z", "group_lines"),
+        dollars=t.entered_value,
+        detail=detail,
+        also=("z",),
+    )  # fmt: skip
 
 
 OUTLIER_RULE = (

@@ -12,7 +12,7 @@ import polars as pl
 import pyarrow as pa
 
 from data_access.reports import layers
-from data_access.reports.audit.checks import Context, check, goods, joined, shaped
+from data_access.reports.audit.checks import LINE_ROW, Context, check, finding, goods, shaped
 
 USMCA = "S"
 ANY = "*"
@@ -59,18 +59,6 @@ def _not_eligible(ctx: Context, usmca: bool) -> pl.DataFrame:
         g.entry_date <= el.el_to,
     ]
     g = g.anti_join(el, on)
-    expr = g.select(
-        finding=joined(g.entry_number, g.line_number),
-        entry_number=g.entry_number,
-        line_number=g.line_number,
-        tariff_ordinal=g.tariff_ordinal,
-        entry_date=g.entry_date,
-        hts_number=g.hts_number,
-        country_of_origin=g.country_of_origin,
-        spi=g.spi,
-        dollars=g.entered_value,
-    )
-    frame = ctx.scope.run(expr)
     names = {p.code: p.name for p in ctx.rules.spi}
     name = pl.col("spi").str.replace_all(r"\+", "").replace_strict(names, default="")
     detail = pl.format(
@@ -80,7 +68,12 @@ def _not_eligible(ctx: Context, usmca: bool) -> pl.DataFrame:
         pl.col("country_of_origin").fill_null("unknown origin"),
         pl.col("entry_date").cast(pl.String),
     )
-    return shaped(frame.with_columns(detail=detail))
+    return finding(
+        ctx, g, [g.entry_number, g.line_number],
+        keep=(*LINE_ROW, "spi"),
+        dollars=g.entered_value,
+        detail=detail,
+    )  # fmt: skip
 
 
 @check(
