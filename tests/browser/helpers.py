@@ -11,14 +11,20 @@ message arrives).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from subprocess import Popen
+from urllib.parse import urlencode
 
+import pytest
 from playwright.sync_api import Locator, Page, expect
 
+ROOT = Path(__file__).resolve().parents[2]
 APP = '[data-testid="stApp"]'
 EXCEPTION = '[data-testid="stException"]'
 NAV_LINK = '[data-testid="stSidebarNav"] a'
@@ -206,3 +212,93 @@ def pick(page: Page, label: str, option: str) -> None:
     with app_rerun(page):
         page.get_by_role("option", name=option, exact=True).click()
     expect(box).to_have_value(option)
+
+
+# --- one server per test module over a lake the module builds, signed in as each role ----
+ROLE_LABELS = {  # user id -> the "view as" choice that signs in as them
+    "acme": "Acme Imports (importer)",
+    "xyz": "XYZ Brokerage (broker)",
+    "cbp": "CBP analyst (cbp)",
+}
+
+
+def role_users(importer_number: str) -> str:
+    """A users file: an importer (acme, of `importer_number`), a broker (xyz, filer XYZ)
+    and a CBP analyst (cbp)."""
+    return f"""users:
+  - id: acme
+    name: Acme Imports
+    role: importer
+    importer_numbers: [{importer_number}]
+  - id: xyz
+    name: XYZ Brokerage
+    role: broker
+    filer_codes: [XYZ]
+  - id: cbp
+    name: CBP analyst
+    role: cbp
+"""
+
+
+def role_server(
+    tmp_path_factory: pytest.TempPathFactory,
+    server_env: dict[str, str],
+    build: Callable[[Path], Path],
+    importer_number: str,
+    *,
+    unset: tuple[str, ...] = (),
+) -> Iterator[tuple[ServerHandle, dict[str, str]]]:
+    """For a module fixture (`yield from`): the dashboard over the lake `build` writes,
+    with role_users(importer_number); its environment (less `unset`) for `itrac`."""
+    from tests.browser.conftest import launch, stop  # conftest imports this module
+
+    where = tmp_path_factory.mktemp("role-server")
+    users = where / "users.yaml"
+    users.write_text(role_users(importer_number))
+    env = {**server_env, "ITRAC_LAKE": str(build(where / "lake")), "ITRAC_USERS": str(users)}
+    for name in unset:
+        env.pop(name, None)
+    server = launch(env, tmp_path_factory.mktemp("server"))
+    yield server, env
+    stop(server)
+
+
+def itrac(env: dict[str, str], *args: str, **more: str) -> subprocess.CompletedProcess:
+    """`itrac *args` from the checkout with the server's environment (and `more`)."""
+    return subprocess.run(
+        [sys.executable, "-m", "data_access.cli", *args],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+        env={**os.environ, **env, **more},
+    )  # fmt: skip
+
+
+def open_as(
+    page: Page, server: ServerHandle, path: str, user: str, *, heading: str, kpis: int,
+    last_kpi: str = "", **query: str,
+) -> None:  # fmt: skip
+    """Open page `path` signed in as `user` (ROLE_LABELS), `query` bound in the address.
+
+    A deep link's first run can be the frame handing over (ui.handoff) with the page's own
+    run still to come; under load that run takes seconds. So wait for what the page draws
+    (its `kpis` KPIs, `last_kpi` among them first when given), then for the app to be idle.
+    """
+    address = urlencode({"view_as": ROLE_LABELS[user], **query})
+    open_app(page, f"{server.url}/{path}?{address}")
+    shown = page.locator(MAIN).locator('[data-testid="stMetric"]')
+    if last_kpi:
+        expect(shown.filter(has_text=last_kpi)).to_have_count(1, timeout=RUN_TIMEOUT_MS)
+    expect(shown).to_have_count(kpis, timeout=RUN_TIMEOUT_MS)
+    wait_for_app(page)
+    expect(shown).to_have_count(kpis)
+    assert_healthy(page, server)
+    expect(page.locator(MAIN).locator("h1").first).to_have_text(heading)
+
+
+def download(page: Page, button: str, tmp_path: Path) -> Path:
+    """Click the first download button of the main area showing `button`; the saved file."""
+    main = page.locator(MAIN)
+    with page.expect_download() as got:
+        main.locator('[data-testid="stDownloadButton"]').get_by_text(button).first.click()
+    saved = tmp_path / got.value.suggested_filename
+    got.value.save_as(saved)
+    return saved
