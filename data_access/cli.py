@@ -17,6 +17,7 @@ from data_access import (
     engine,
     entitlements,
     export,
+    labels,
     lake,
     settings,
     tariff_layers,
@@ -275,7 +276,7 @@ def _export_rows(reports: Mapping[str, Report], args: argparse.Namespace, scope:
     total = int(counter(scope).item(0, "rows")) if counter and report.streams else first.height
     if args.format == "xlsx" and (reason := export.excel_refusal(total, first.width)):
         print(f"itrac: note: {reason} Writing the Excel file all the same.", file=sys.stderr)
-    names = export.header_names(first.columns, args.headers, tables=report.tables)
+    names = export.header_names(first.columns, args.headers, table=labels.report_table(report))
     with tqdm(total=total, unit=" rows", unit_scale=True, desc=args.report, disable=None) as bar:
         return export.write_batches(
             itertools.chain([first], batches),

@@ -23,7 +23,9 @@ EXCEL_OFFER_CELLS (the page's time budget) or the sheet limit, `excel_refusal` s
 and the page offers CSV and Parquet instead, which take seconds.
 
 Column names: the stable storage names (`entry_number`) unless the user picks ACE's
-headers ("Entry Summary Number"), from the lake contract's labels (`schema.column_labels`).
+headers ("Entry Summary Number"): the words the dashboard's tables show, from
+data_access/labels.py (the lake contract's labels, and the words of every column the
+reports derive), so every column of every report has a header a person reads.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from typing import IO, TYPE_CHECKING, Literal
 
 import polars as pl
 
-from data_access import schema
+from data_access import labels as words
 
 if TYPE_CHECKING:
     from xlsxwriter.format import Format
@@ -125,21 +127,22 @@ def header_names(
     columns: Iterable[str],
     headers: Headers,
     *,
-    tables: Iterable[str] = (),
+    table: str | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Column -> the name its export shows: itself for "stable"; for "ace", `labels`, else
-    the contract's label in the first of `tables` that has the column (or a description of
-    one), else itself. A header already taken keeps the column's stable name in brackets."""
+    the header the dashboard's tables show (data_access/labels.py, in `table`'s words: a
+    lake table or a page context; `labels.report_table` gives a report's). A header already
+    taken keeps the column's stable name in brackets."""
     columns = list(columns)
     if headers == "stable":
         return {c: c for c in columns}
     if headers != "ace":
         raise ValueError(f"unknown headers {headers!r}; headers: {', '.join(HEADERS)}")
-    known = schema.column_labels(*tables) | dict(labels or {})
+    chosen = words.labels(columns, table) | dict(labels or {})
     names: dict[str, str] = {}
     for column in columns:
-        name = known.get(column, column)
+        name = chosen[column]
         names[column] = f"{name} ({column})" if name in names.values() else name
     return names
 

@@ -235,28 +235,6 @@ TABLES: dict[str, Table] = {
 }
 
 
-def column_labels(*tables: str) -> dict[str, str]:
-    """Column name -> ACE's header, from the labels of `tables` (the first table that has
-    a column names it: `entered_value` is "Line Tariff Goods Value Amount" in entry_lines,
-    "Entered Value" in entry_summaries), then of every other table. A code's description
-    (`port_of_entry_description`, reports.base.with_descriptions) reads as the code's
-    header without "Code" ("Port of Entry"), as on screen. The export headers of
-    `itrac export --headers ace`; ui/labels.py builds the on-screen ones on the labels."""
-    order = [*tables, *(name for name in TABLES if name not in tables)]
-    labels: dict[str, str] = {}
-    for name in order:
-        for column in table(name).columns:
-            labels.setdefault(column.name, column.label)
-    described = {
-        f"{name}_description": (
-            label.removesuffix(" Code") if label.endswith(" Code") else f"{label} Description"
-        )
-        for name, label in labels.items()
-    }
-    full = {f"{name}_full": f"{label} (Full Text)" for name, label in described.items()}
-    return labels | described | full  # `_full`: data_access.hts's whole indent chain
-
-
 def table(name: str) -> Table:
     """The table of the lake contract called `name` (KeyError names the valid ones)."""
     try:

@@ -108,14 +108,14 @@ def test_excel_written_in_constant_memory_reads_back_equal_to_the_rows(
     assert back.get_column("entry_date").dtype in (pl.Date, pl.Datetime)  # a date in Excel
 
 
-ES003_ACE = [
+ES003_ACE = [  # the words the ES-003 table shows (data_access/labels.py)
     "Entry Summary Number", "Entry Summary Line Number", "Tariff Ordinal Number",
     "Importer Number", "Filer Code", "Entry Type Code", "Entry Type",
     "Port of Entry Code", "Port of Entry", "Mode of Transportation Code",
     "Mode of Transportation", "Entry Date", "HTS Number - Full",
-    "HTS Number - Full Description", "HTS Number - Full Description (Full Text)",
+    "HTS Description", "HTS Description (Full Text)",
     "Country of Origin Code", "Country of Origin",
-    "Manufacturer ID", "Line SPI Code", "Line SPI", "Related Party Indicator",
+    "Manufacturer ID", "Line SPI Code", "Special Program", "Related Party Indicator",
     "Line Tariff Quantity (1)", "Line Tariff UOM (1) Code", "Line Tariff Goods Value Amount",
     "Column 1 Current Primary Duty Rate", "Line Tariff Duty Amount", "Line Tax Amount",
     "Line MPF Amount", "Line HMF Amount", "Line ADD Amount", "Line CVD Amount",
@@ -141,15 +141,16 @@ def test_itrac_export_keeps_stable_names_unless_asked_for_ace_headers(
 
 def test_ace_headers_come_from_the_contract_and_never_repeat() -> None:
     names = export.header_names(
-        ["entered_value", "entry_number", "rows", "hts_number_description"],
+        ["entered_value", "entry_number", "rows", "hts_number_description", "history_start"],
         "ace",
-        tables=["entry_summaries"],
+        table="entry_summaries",
     )
     assert names == {
         "entered_value": "Entered Value",  # entry_summaries' label, not entry_lines'
         "entry_number": "Entry Summary Number",
-        "rows": "rows",  # no label: the stable name
-        "hts_number_description": "HTS Number - Full Description",
+        "rows": "Rows",  # a derived column: data_access/labels.py's word
+        "hts_number_description": "HTS Description",  # as the tables show it
+        "history_start": "First Entry Date Held",
     }
     assert export.header_names(["a", "b"], "ace", labels={"a": "Same", "b": "Same"}) == {
         "a": "Same",

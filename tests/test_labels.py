@@ -1,11 +1,13 @@
-"""ui/labels.py: the one place headers, legends and axis titles come from."""
+"""data_access/labels.py: the one place headers (on screen and in ACE-header exports),
+legends and axis titles come from; ui/labels.py hands the same words to the pages."""
 
 from __future__ import annotations
 
 import pytest
 
-from data_access import schema
-from ui import labels
+from data_access import labels, schema
+from data_access.reports import REPORTS
+from ui import labels as ui_labels
 
 
 @pytest.mark.parametrize(
@@ -77,3 +79,22 @@ def test_a_full_description_and_the_bond_history_start_read_as_words() -> None:
     assert labels.label("hts_number_description_full") == "HTS Description (Full Text)"
     assert labels.known("hts_number_description_full")
     assert labels.label("history_start") == "First Entry Date Held"
+
+
+def test_the_pages_read_the_same_words() -> None:
+    assert ui_labels.label is labels.label and ui_labels.DERIVED is labels.DERIVED
+
+
+@pytest.mark.parametrize(
+    ("report", "table"),
+    [
+        ("entry_summary.line_tariff_details", "entry_lines"),  # a detail report: its rows'
+        ("cargo_release.details", "cargo_releases"),
+        ("overview.monthly_trend", None),  # sums and counts: the entry summaries' words
+        ("bond.ending_soon", "bonds"),
+        ("layers.by_hts", "tariff_layers"),  # the Tariff layers page's wording
+        ("layers.entries", "entry_lines"),  # paged: its rows are entry lines
+    ],
+)
+def test_whose_words_a_report_reads_in(report: str, table: str | None) -> None:
+    assert labels.report_table(REPORTS[report]) == table

@@ -1,7 +1,8 @@
 """How every on-screen table shows its columns: ACE's headers and formatted numbers.
 
 `column_config(frame)` gives `st.dataframe` a column config for each column of a polars
-frame, from its type and ui/labels.py: the header people read, money as dollars with
+frame, from its type and data_access/labels.py: the header people read (the very header
+a file exported with ACE headers has, `export.header_names`), money as dollars with
 thousands separators ($1,234.56), rates as percents (12.34%), counts with separators
 (1,234), dates as dates. Only the screen changes: the frame (and its exports) keep the
 stored names and values.
@@ -15,7 +16,7 @@ from functools import cache
 import polars as pl
 import streamlit as st
 
-from data_access import codes, schema
+from data_access import codes, export, schema
 from ui import labels
 
 MONEY = "dollar"  # $1,234.57
@@ -34,6 +35,9 @@ RATES = frozenset(
         "rate_without_layers",
         "share",
         "duty_rate",
+        "hold_rate",
+        "cf28_rate",
+        "cf29_rate",
     }
 )
 DAY_COUNTS = frozenset({"median_days", "p90_days", "within_days", "days_left", "release_days"})
@@ -56,8 +60,9 @@ def column_config(
 ) -> dict[str, object]:
     """`st.dataframe`'s column config for `frame`: each column's header (for lake table
     or page `table`, see `labels.label`) and format; `overrides` add to a column's."""
+    headers = export.header_names(frame.columns, "ace", table=table)
     config: dict[str, object] = {
-        name: column(name, dtype, table) for name, dtype in frame.schema.items()
+        name: column(name, dtype, table, headers[name]) for name, dtype in frame.schema.items()
     }
     for name, extra in (overrides or {}).items():
         if name in config and isinstance(extra, dict):
@@ -67,9 +72,12 @@ def column_config(
     return config
 
 
-def column(name: str, dtype: pl.DataType, table: str | None = None) -> object:
-    """One column's config: its header and the format its type and meaning call for."""
-    header = labels.label(name, table)
+def column(
+    name: str, dtype: pl.DataType, table: str | None = None, header: str | None = None
+) -> object:
+    """One column's config: its header (`labels.label` unless given) and the format its
+    type and meaning call for."""
+    header = header or labels.label(name, table)
     stored = stored_name(name, table)
     if isinstance(dtype, pl.Decimal):
         return st.column_config.NumberColumn(header, format=MONEY)

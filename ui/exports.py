@@ -1,7 +1,8 @@
 """The download buttons under every table: CSV, Excel, Parquet, stable names or ACE's.
 
 Files keep the stable column names (`entry_number`) unless the user picks ACE's headers
-("Entry Summary Number", from ui/labels.py, the words the table shows). CSV and Parquet
+("Entry Summary Number", from data_access/labels.py: the words the table shows, and
+those of `itrac export --headers ace`). CSV and Parquet
 take seconds at any size and are built when clicked. Excel is slow (cell by cell):
 - small (at most QUICK_CELLS cells, a few seconds): built when clicked, like the others;
 - up to export.EXCEL_OFFER_CELLS and the sheet limit: "Build XLSX" builds it in the
@@ -26,7 +27,6 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 
 from data_access import export
 from ui import export_jobs
-from ui import labels as ui_labels
 
 Rows = Callable[[], pl.DataFrame | Iterable[pl.DataFrame]]
 QUICK_CELLS = 1_000_000  # about 10 s of Excel: built while the browser waits
@@ -46,7 +46,7 @@ def export_buttons(
     """Download buttons for `rows()` (a frame, or batches of one) as `<name>.<fmt>`.
 
     `total` rows of `width` columns, when known before building (paged tables), decide
-    how Excel is offered; `table` is whose ACE headers win (ui/labels.py); `version`
+    how Excel is offered; `table` is whose ACE headers win (data_access/labels.py); `version`
     names what the rows are (principal, filters, report), so a file built in the
     background is offered only for the rows it holds."""
     *buttons, choice_column = st.columns([1] * len(formats) + [3], vertical_alignment="center")
@@ -97,14 +97,12 @@ def write_file(
     table: str | None,
     progress: export.Progress | None = None,
 ) -> int:
-    """Write `rows()` to `target` a batch at a time; ACE headers from ui/labels.py."""
+    """Write `rows()` to `target` a batch at a time; ACE headers as the table shows them
+    (`table`'s words, data_access/labels.py)."""
     result = rows()
     batches = iter([result] if isinstance(result, pl.DataFrame) else result)
     first = next(batches, pl.DataFrame())
-    names = None
-    if headers == "ace":
-        words = ui_labels.labels(first.columns, table)
-        names = export.header_names(first.columns, "ace", labels=words)
+    names = export.header_names(first.columns, headers, table=table)  # type: ignore[arg-type]
     return export.write_batches(
         itertools.chain([first], batches), target, fmt, headers=names, progress=progress
     )

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 import polars as pl
 import streamlit as st
 
-from data_access import codes, export, lake
+from data_access import codes, export, labels, lake
 from data_access.engine import get_engine
 from data_access.reports import REPORTS, Scope
 from ui.column_formats import column_config as formatted_columns
@@ -54,7 +54,7 @@ def paged_table(
         page = st.pagination(pages, key=f"{key}-page") if pages > 1 else 1
     rows = run(view, report, offset=(page - 1) * page_size, limit=page_size, **options)
     shown = display(rows) if display else rows
-    headers = REPORTS[report].tables[0] if REPORTS[report].tables else None
+    headers = labels.report_table(REPORTS[report])  # the words its file's ACE headers use
     config = formatted_columns(shown, headers, column_config(shown) if column_config else None)
     table.dataframe(shown, hide_index=True, width="stretch", column_config=config)
     first = (page - 1) * page_size + 1
