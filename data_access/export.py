@@ -64,6 +64,24 @@ MEDIA_TYPES = {
 Target = Path | IO[bytes]
 Progress = Callable[[int], None]  # rows written so far
 
+
+class TooLarge(ValueError):
+    """A file grew past the size its writer was allowed (`write_batches(max_bytes=)`)."""
+
+    def __init__(self, fmt: str, rows: int, size: int, limit: int) -> None:
+        self.fmt, self.rows, self.size, self.limit = fmt, rows, size, limit
+        super().__init__(
+            f"the {fmt.upper()} file passed {file_size(limit)} at {rows:,} rows ({file_size(size)})"
+        )
+
+
+def file_size(size: int) -> str:
+    """`size` bytes as people read it: "512 MiB", "1.5 GiB", "2,048 bytes"."""
+    if size >= 2**30:
+        return f"{size / 2**30:,.1f} GiB"
+    return f"{size / 2**20:,.0f} MiB" if size >= 2**20 else f"{size:,} bytes"
+
+
 # A spreadsheet reads these first characters as the start of a formula (or, for tab and
 # the line breaks, drops them and reads what follows).
 FORMULA_START = r"^[=+\-@\t\r\n\x00\uFF1D\uFF0B\uFF0D\uFF20]"
@@ -174,34 +192,67 @@ def write_batches(
     headers: Mapping[str, str] | None = None,
     progress: Progress | None = None,
     per_sheet: int = EXCEL_MAX_ROWS,
+    max_bytes: int | None = None,
 ) -> int:
     """Write the rows of `batches` (frames of one schema) to `target` in format `fmt`,
     one batch at a time; `headers` renames columns (`header_names`); `progress` hears the
-    rows written after each batch. Returns the rows written."""
+    rows written after each batch. Past `max_bytes` written (checked after each batch, and
+    for Excel once packed) it stops with TooLarge, and a path target is left unwritten.
+    Returns the rows written."""
     if fmt not in WRITERS:
         raise ValueError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
     renamed = (_renamed(b, headers) for b in batches)
     if not isinstance(target, Path):
-        return _write_to(renamed, target, fmt, progress, per_sheet)
+        bounded = _bounded(target.tell, fmt, progress, max_bytes)
+        return _write_to(renamed, target, fmt, bounded, per_sheet, max_bytes)
     partial = target.with_name(f".{target.name}.partial")  # a file appears whole or not at all
+    size = lambda: partial.stat().st_size if partial.exists() else 0  # noqa: E731
     try:
         if fmt == "xlsx":
             rows = _write_excel(renamed, partial, progress, per_sheet)
+            _check_size(fmt, rows, size(), max_bytes)
+        elif fmt == "parquet":  # pyarrow writes the path itself, no Python file between
+            rows = _write_parquet(_counted(renamed, _bounded(size, fmt, progress, max_bytes)),
+                                  str(partial))  # fmt: skip
         else:
             with partial.open("wb") as sink:
-                rows = _write_to(renamed, sink, fmt, progress, per_sheet)
+                bounded = _bounded(sink.tell, fmt, progress, max_bytes)
+                rows = _write_to(renamed, sink, fmt, bounded, per_sheet, max_bytes)
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
     return rows
 
 
+def _bounded(
+    size: Callable[[], int], fmt: str, progress: Progress | None, max_bytes: int | None
+) -> Progress | None:
+    """`progress`, and a check after each batch that the file's `size()` is at most
+    `max_bytes`."""
+    if max_bytes is None:
+        return progress
+
+    def heard(done: int) -> None:
+        _check_size(fmt, done, size(), max_bytes)
+        if progress:
+            progress(done)
+
+    return heard
+
+
+def _check_size(fmt: str, rows: int, size: int, max_bytes: int | None) -> None:
+    if max_bytes is not None and size > max_bytes:
+        raise TooLarge(fmt, rows, size, max_bytes)
+
+
 def _write_to(
     batches: Iterable[pl.DataFrame], sink: IO[bytes], fmt: str, progress: Progress | None,
-    per_sheet: int,
+    per_sheet: int, max_bytes: int | None = None,
 ) -> int:  # fmt: skip
     if fmt == "xlsx":
-        return _write_excel(batches, sink, progress, per_sheet)
+        rows = _write_excel(batches, sink, progress, per_sheet)
+        _check_size(fmt, rows, sink.tell(), max_bytes)
+        return rows
     return WRITERS[fmt](_counted(batches, progress), sink)
 
 
@@ -241,7 +292,7 @@ def _write_json(batches: Iterable[pl.DataFrame], sink: IO[bytes]) -> int:
     return rows
 
 
-def _write_parquet(batches: Iterable[pl.DataFrame], sink: IO[bytes]) -> int:
+def _write_parquet(batches: Iterable[pl.DataFrame], sink: IO[bytes] | str) -> int:
     import pyarrow.parquet as pq
 
     rows, writer = 0, None

@@ -47,6 +47,12 @@ def page_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_lake(tmp_path_factory.mktemp("export-page") / "lake", build_tables())
 
 
+@pytest.fixture(autouse=True)
+def no_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no files built (AppTest's session id is the same in all)."""
+    monkeypatch.setattr(export_jobs, "_JOBS", {})
+
+
 @pytest.fixture
 def acme_rows(page_lake: Path) -> pl.DataFrame:
     scope = Scope(get_engine(page_lake, "duckdb"), Principal.parse(ACME_ONLY))
@@ -136,3 +142,39 @@ def test_a_large_excel_file_is_built_in_the_background_with_its_progress(
     assert book.columns == acme_rows.columns
     assert book["entry_number"].to_list() == expected["entry_number"].to_list()
     assert book["entered_value"].to_list() == expected["entered_value"].to_list()
+
+
+def test_a_large_csv_file_is_built_in_the_background_then_downloaded(
+    page_lake: Path, acme_rows: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(exports, "QUICK_DATA_CELLS", 100)  # 231 cells: in the background
+    at = page(page_lake)
+    assert [b.key for b in at.download_button] == ["es003-xlsx"]  # Excel: still quick
+    assert [b.label for b in at.button if b.key and b.key.endswith("-build")] == [
+        "Build CSV", "Build PARQUET",
+    ]  # fmt: skip
+    at.button(key="es003-csv-build").click().run()
+    (job,) = [j for k, j in export_jobs._JOBS.items() if "es003" in k and k[-1] == "csv"]
+    assert job.wait(60) and not job.error and job.done == 7
+    at.run()
+    data = pl.read_csv(io.BytesIO(downloaded(at, "es003-csv")), infer_schema=False)
+    assert data.columns == acme_rows.columns
+    assert data["entry_number"].to_list() == acme_rows["entry_number"].to_list()
+
+
+def test_a_file_past_the_download_size_stops_and_the_page_says_why(
+    page_lake: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(exports, "QUICK_DATA_CELLS", 100)
+    monkeypatch.setattr(exports, "DOWNLOAD_MAX_BYTES", 1000)  # the header fits, 7 rows do not
+    at = page(page_lake)
+    at.button(key="es003-csv-build").click().run()
+    (job,) = [j for k, j in export_jobs._JOBS.items() if "es003" in k and k[-1] == "csv"]
+    assert job.wait(60) and job.too_large
+    assert job.error.startswith("the CSV file passed 1,000 bytes at 7 rows")
+    assert not job.path.exists() and list(job.folder.iterdir()) == []  # nothing half-written
+    at.run()
+    assert [e.value for e in at.error] == [exports.too_large(job.error, "csv")]
+    assert at.error[0].value.startswith(f"No CSV file for these rows: {job.error}, the most")
+    assert "es003-csv" not in [b.key for b in at.download_button]
+    assert "es003-csv-build" not in [b.key for b in at.button]  # no retry of the same file

@@ -1,6 +1,7 @@
-"""Excel files built in the background, with their progress on the page.
+"""Files built in the background, with their progress on the page.
 
-A large Excel file takes minutes (xlsxwriter writes cell by cell); a download button's
+A large Excel file takes minutes (xlsxwriter writes cell by cell), a large CSV or Parquet
+file some seconds; a download button's
 callable runs while the browser waits, silently, and the browser gave up at 180 s. So the
 page starts an `ExportJob` here: a thread writes the file (export.write_batches, in
 bounded memory) to a temporary folder and counts its rows; every run of the page shows
@@ -33,14 +34,16 @@ Write = Callable[[Path, export.Progress], int]  # (file, progress) -> rows writt
 
 @dataclass
 class ExportJob:
-    """One Excel file being built: its rows so far, and in the end the file or an error."""
+    """One file being built: its rows so far, and in the end the file or an error
+    (`too_large`: it grew past the size allowed, export.TooLarge; `error` says how)."""
 
     file_name: str
     total: int
-    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="itrac-xlsx-")))
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="itrac-export-")))
     done: int = 0
     finished: float | None = None
     error: str = ""
+    too_large: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -100,6 +103,8 @@ def start(key: Key, write: Write, *, file_name: str, total: int) -> ExportJob:
 def _run(job: ExportJob, write: Write) -> None:
     try:
         write(job.path, job.progress)
+    except export.TooLarge as error:  # the page says why and what to do instead
+        job.error, job.too_large = str(error), True
     except Exception as error:  # the page says so; the server goes on
         log.exception("building %s failed", job.file_name)
         job.error = f"{type(error).__name__}: {error}"

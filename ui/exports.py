@@ -2,13 +2,21 @@
 
 Files keep the stable column names (`entry_number`) unless the user picks ACE's headers
 ("Entry Summary Number", from data_access/labels.py: the words the table shows, and
-those of `itrac export --headers ace`). CSV and Parquet
-take seconds at any size and are built when clicked. Excel is slow (cell by cell):
-- small (at most QUICK_CELLS cells, a few seconds): built when clicked, like the others;
-- up to export.EXCEL_OFFER_CELLS and the sheet limit: "Build XLSX" builds it in the
-  background (ui/export_jobs.py) with a progress bar, then "⬇ XLSX" downloads it;
-- larger: no Excel button; the page says why (export.excel_refusal) and offers CSV and
-  Parquet, instead of a button whose download never arrives.
+those of `itrac export --headers ace`).
+
+Every file is written a batch at a time (export.write_batches: a paged table's rows come
+from the engine in batches) to a temporary file on disk, then read once: the bytes
+Streamlit serves are all the memory a download takes, besides one batch (Streamlit keeps
+a download's bytes in memory until the page moves on; building in a BytesIO took more
+again). How each is offered, by its size (rows x columns):
+- small (at most QUICK_CELLS cells for Excel, a few seconds; QUICK_DATA_CELLS for CSV
+  and Parquet): built when clicked;
+- larger: "Build CSV" (or XLSX, Parquet) builds it in the background (ui/export_jobs.py)
+  with a progress bar, then "⬇ CSV" downloads it; a file that grows past
+  DOWNLOAD_MAX_BYTES stops, and the page says why and what to do instead;
+- Excel past export.EXCEL_OFFER_CELLS or the sheet limit: no Excel button; the page says
+  why (export.excel_refusal) and offers CSV and Parquet, instead of a button whose
+  download never arrives.
 
 The buttons' callables run off the script thread: no st.* inside, and what they export
 (rows, principal, filters, the header choice) is captured by value on the script thread.
@@ -18,6 +26,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -30,6 +39,12 @@ from ui import export_jobs
 
 Rows = Callable[[], pl.DataFrame | Iterable[pl.DataFrame]]
 QUICK_CELLS = 1_000_000  # about 10 s of Excel: built while the browser waits
+QUICK_DATA_CELLS = 10_000_000  # CSV or Parquet of 300,000 ES-003 rows: seconds
+# The largest file the page builds: Streamlit serves a download from memory, so this is
+# the memory one download may take (the demo lake's 1M ES-003 rows are about 330 MiB of
+# CSV, 60 MiB of Parquet). Larger: Parquet, narrower filters, or `itrac export`, which
+# writes to disk in bounded memory.
+DOWNLOAD_MAX_BYTES = 512 * 2**20
 HEADER_CHOICES = {"Stable names": "stable", "ACE headers": "ace"}
 
 
@@ -66,9 +81,9 @@ def export_buttons(
             refusal = export.excel_refusal(total, width)
         if fmt == "xlsx" and refusal:
             column.button("⬇ XLSX", key=f"{name}-xlsx", disabled=True, help=refusal)
-        elif fmt == "xlsx" and cells and cells > QUICK_CELLS and version:
+        elif cells and cells > quick_cells(fmt) and version:
             with column:
-                _excel_in_background(rows, name, headers, table, (total or 0, width), version)
+                _in_background(rows, name, fmt, headers, table, (total or 0, width), version)
         else:
             column.download_button(
                 f"⬇ {fmt.upper()}",
@@ -82,11 +97,18 @@ def export_buttons(
         st.caption(f"No Excel file for these rows: {refusal}")
 
 
+def quick_cells(fmt: str) -> int:
+    """The most cells a `fmt` file is built of while the browser waits for it."""
+    return QUICK_CELLS if fmt == "xlsx" else QUICK_DATA_CELLS
+
+
 def file_bytes(rows: Rows, fmt: str, headers: str, table: str | None) -> bytes:
-    """The file of `rows()` in `fmt` with `headers` ("stable" or "ace")."""
-    buffer = io.BytesIO()
-    write_file(rows, buffer, fmt, headers, table)
-    return buffer.getvalue()
+    """The file of `rows()` in `fmt` with `headers` ("stable" or "ace"): written a batch
+    at a time to a temporary file, then read once (the bytes Streamlit serves)."""
+    with tempfile.TemporaryDirectory(prefix="itrac-download-") as folder:
+        path = Path(folder) / f"download.{fmt}"
+        write_file(rows, path, fmt, headers, table, max_bytes=DOWNLOAD_MAX_BYTES)
+        return path.read_bytes()
 
 
 def write_file(
@@ -96,49 +118,80 @@ def write_file(
     headers: str,
     table: str | None,
     progress: export.Progress | None = None,
+    max_bytes: int | None = None,
 ) -> int:
     """Write `rows()` to `target` a batch at a time; ACE headers as the table shows them
-    (`table`'s words, data_access/labels.py)."""
+    (`table`'s words, data_access/labels.py); export.TooLarge past `max_bytes`."""
     result = rows()
     batches = iter([result] if isinstance(result, pl.DataFrame) else result)
     first = next(batches, pl.DataFrame())
     names = export.header_names(first.columns, headers, table=table)  # type: ignore[arg-type]
     return export.write_batches(
-        itertools.chain([first], batches), target, fmt, headers=names, progress=progress
-    )
+        itertools.chain([first], batches), target, fmt, headers=names, progress=progress,
+        max_bytes=max_bytes,
+    )  # fmt: skip
 
 
-def _excel_in_background(
-    rows: Rows, name: str, headers: str, table: str | None, size: tuple[int, int], version: str
+def _in_background(
+    rows: Rows,
+    name: str,
+    fmt: str,
+    headers: str,
+    table: str | None,
+    size: tuple[int, int],
+    version: str,
 ) -> None:
-    """ "Build XLSX", its progress, then "⬇ XLSX" of the built file (`size`: rows, columns)."""
+    """ "Build XLSX" (CSV, Parquet), its progress, then "⬇ XLSX" of the built file
+    (`size`: rows, columns)."""
     total, width = size
+    label = fmt.upper()
     context = get_script_run_ctx()
-    key = (context.session_id if context else "", version, name, headers)
+    key = (context.session_id if context else "", version, name, headers, fmt)
     job = export_jobs.current(key)
+    if job is not None and job.too_large:
+        st.error(too_large(job.error, fmt))
+        return
     if job is None or job.error:
         if job is not None:
-            st.error(f"The Excel file could not be built ({job.error}); try CSV or Parquet.")
-        minutes = max(1, round(total * width / export.EXCEL_CELLS_PER_SECOND / 60))
-        if not st.button("Build XLSX", key=f"{name}-xlsx-build", help=f"{total:,} rows: up "
-                         f"to about {minutes} minute(s); the progress shows here"):  # fmt: skip
+            st.error(f"The {label} file could not be built ({job.error}); try CSV or Parquet.")
+        if not st.button(f"Build {label}", key=f"{name}-{fmt}-build", help=_build_help(
+                fmt, total, width)):  # fmt: skip
             return
         job = export_jobs.start(
             key,
-            lambda path, progress: write_file(rows, path, "xlsx", headers, table, progress),
-            file_name=f"{name}.xlsx",
+            lambda path, progress: write_file(
+                rows, path, fmt, headers, table, progress, max_bytes=DOWNLOAD_MAX_BYTES
+            ),
+            file_name=f"{name}.{fmt}",
             total=total,
         )
     if job.running:
         _progress(job)
         return
     st.download_button(
-        "⬇ XLSX",
+        f"⬇ {label}",
         data=lambda: job.path.read_bytes(),
         file_name=job.file_name,
-        mime=export.MEDIA_TYPES["xlsx"],
-        key=f"{name}-xlsx",
+        mime=export.MEDIA_TYPES[fmt],
+        key=f"{name}-{fmt}",
         on_click="ignore",
+    )
+
+
+def _build_help(fmt: str, total: int, width: int) -> str:
+    if fmt != "xlsx":
+        return f"{total:,} rows: built on the server first; the progress shows here"
+    minutes = max(1, round(total * width / export.EXCEL_CELLS_PER_SECOND / 60))
+    return f"{total:,} rows: up to about {minutes} minute(s); the progress shows here"
+
+
+def too_large(reason: str, fmt: str) -> str:
+    """What the page says when a file grew past DOWNLOAD_MAX_BYTES."""
+    instead = "Parquet (a fraction of the size), " if fmt != "parquet" else ""
+    return (
+        f"No {fmt.upper()} file for these rows: {reason}, the most a download may take on "
+        f"the server (it serves a file from memory). Pick "
+        f"{instead}narrow the filters, or write it with `itrac export` (to disk, any size)."
     )
 
 
