@@ -13,7 +13,7 @@ import time
 
 def main() -> None:
     started = time.perf_counter()
-    from data_access.engine import get_engine
+    from data_access.engines import get_engine
     from data_access.reports import REPORTS, Scope
 
     imported = time.perf_counter()

@@ -21,8 +21,9 @@ def csv_extract(lake: Path, table: str, scope_name: str, importer: str | None) -
     if target.exists():
         return target
     folder.mkdir(parents=True, exist_ok=True)
-    glob = str(lake / table / "year=*" / "*.parquet").replace("'", "''")
-    query = f"SELECT * EXCLUDE (year) FROM read_parquet('{glob}', hive_partitioning = true)"
+    query = (
+        f"SELECT * EXCLUDE (year) FROM {lake_files.hive_scan(lake_files.table_glob(lake, table))}"
+    )
     params: list[object] = []
     if importer:
         query += " WHERE importer_number = ?"

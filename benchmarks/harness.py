@@ -30,13 +30,13 @@ import duckdb
 import polars as pl
 
 from benchmarks import extract, pages, pandas_answers, questions
+from benchmarks.common import ROOT, emit
 from data_access import lake as lake_files
 from data_access.access import CBP, Principal
-from data_access.engine import get_engine
+from data_access.engines import get_engine
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
 
-ROOT = Path(__file__).resolve().parents[1]  # the checkout: `python -m benchmarks.cold` runs here
 TARGET_MS = {"importer": 300.0, "cbp": 1500.0}
 COLD_TARGET_MS = 3000.0
 
@@ -135,14 +135,6 @@ def timed(fn: Callable[[], object], repeat: int) -> tuple[list[float], object]:
         result = fn()
         samples.append((time.perf_counter() - started) * 1e3)
     return samples, result
-
-
-def emit(line: dict, out: Callable[[str], None]) -> dict:
-    def show(v: object) -> str:
-        return f"{v:.1f}" if isinstance(v, float) else str(v)
-
-    out(" ".join(f"{k}={show(v)}" for k, v in line.items()))
-    return line
 
 
 def run_pages(

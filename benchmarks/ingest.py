@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.harness import ROOT, emit
+from benchmarks.common import ROOT, emit
 
 GIB = 2**30
 COPY_SCRIPT = """

@@ -31,7 +31,7 @@ def _recording_runner(
     report_name: str,
     options: tuple[tuple[str, object], ...],
 ):
-    from data_access.engine import get_engine
+    from data_access.engines import get_engine
     from data_access.reports import REPORTS, Scope
 
     with _lock:

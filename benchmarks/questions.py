@@ -23,6 +23,7 @@ from data_access import rules
 from data_access.access import Principal
 from data_access.attribution import GOODS_HTS_SQL
 from data_access.filters import Filters
+from data_access.lake import layout
 from data_access.schema import TABLES, Table
 
 SCOPE_KEYS = ("importer", "start", "end")
@@ -40,8 +41,7 @@ class Question:
 
 
 def _src(lake: Path, table: str) -> str:
-    glob = str(lake / table / "year=*" / "*.parquet").replace("'", "''")
-    return f"read_parquet('{glob}', hive_partitioning = true, hive_types = {{'year': INTEGER}})"
+    return layout.hive_scan(layout.table_glob(lake, table))
 
 
 class _Params:

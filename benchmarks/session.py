@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.harness import ROOT, emit
+from benchmarks.common import ROOT, emit
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",

@@ -15,7 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-from data_access import integrity, lake, lake_check, rollups
+from data_access import integrity, lake
+from data_access.lake import check as lake_check
+from data_access.lake import rollups
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:

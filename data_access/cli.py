@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from data_access import (
     audit_rules,
-    engine,
     entitlements,
     export,
     labels,
@@ -24,6 +23,7 @@ from data_access import (
     timeline,
 )
 from data_access.access import CBP, Principal, Refused
+from data_access.engines import get_engine
 from data_access.filters import FilterError, Filters
 
 if TYPE_CHECKING:
@@ -49,11 +49,16 @@ COMMAND_MODULES: tuple[str, ...] = (
     "data_access.ingest.command",
     "data_access.ingest.watch",
     "data_access.digest_command",
-    "data_access.bench_command",
     "data_access.check_command",
     "data_access.refunds_command",
 )
 EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
+# `itrac bench` is benchmarks/command.py: benchmarks/ sits beside data_access/ in the
+# checkout and is not installed. `make` installs the package editable, so this file's
+# grandparent is the checkout whatever the working directory; a regular install falls
+# back to the working directory (run it from the checkout).
+CHECKOUT = Path(__file__).resolve().parents[1]
+BENCH_COMMAND = Path("benchmarks") / "command.py"
 
 
 class UsageError(Exception):
@@ -102,7 +107,25 @@ def _parser() -> argparse.ArgumentParser:
     _add_audit(commands)
     for module in COMMAND_MODULES:
         importlib.import_module(module).add_command(commands)
+    _add_bench(commands)
     return parser
+
+
+def _add_bench(commands: argparse._SubParsersAction) -> None:
+    """`itrac bench` from the checkout's benchmarks/, or a command saying where it is."""
+    root = next((r for r in (CHECKOUT, Path.cwd()) if (r / BENCH_COMMAND).is_file()), None)
+    if root is None:
+        bench = commands.add_parser("bench", help="benchmark the pages (needs the checkout)")
+        bench.set_defaults(run=_no_benchmarks)
+        return
+    if str(root) not in sys.path:
+        sys.path.append(str(root))
+    importlib.import_module("benchmarks.command").add_command(commands)
+
+
+def _no_benchmarks(_args: argparse.Namespace) -> int:
+    print(f"itrac: no benchmarks/ in {CHECKOUT}; run from the source checkout", file=sys.stderr)
+    return EXIT_FAILED
 
 
 def _lake_option(parser: argparse.ArgumentParser) -> None:
@@ -253,7 +276,7 @@ def _export(args: argparse.Namespace) -> int:
     where = existing_lake(args)
     if where is None:
         return EXIT_FAILED
-    scope = Scope(engine.get_engine(where), principal, filters)
+    scope = Scope(get_engine(where), principal, filters)
     try:
         rows = _export_rows(REPORTS, args, scope)
     except Refused as error:

@@ -526,21 +526,6 @@ def country_name(code: str | None) -> str:
 
 
 # --- descriptions ----------------------------------------------------------------------
-def describe(list_name: str, code: str | None) -> str:
-    """The description of `code` in the list named `list_name` ("" when unknown)."""
-    if code is None:
-        return ""
-    if list_name in ("country_of_origin", "country_of_export", "country"):
-        return country_name(code)
-    if list_name in ("hts_number", "hts_code", "hts_chapter"):
-        from data_access import hts  # it builds on these lists
-
-        return hts.describe_one(code)
-    if list_name == "surety_code":
-        return SURETY_SPECIAL.get(code) or (f"{SURETY_COMPANY} {code}" if code else "")
-    return CODE_LISTS.get(list_name, {}).get(code, "")
-
-
 def describable(column: str) -> bool:
     return column in CODE_LISTS or column in (
         "country_of_origin",

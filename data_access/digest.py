@@ -26,8 +26,9 @@ from pathlib import Path
 
 import polars as pl
 
-from data_access import engine, lake, rules
+from data_access import lake, rules
 from data_access.access import Principal, Refused
+from data_access.engines import get_engine
 from data_access.reports import Scope, bond_sufficiency, exams, reconciliation, refunds
 from data_access.reports import entry_summary_duties as duties
 
@@ -64,7 +65,7 @@ def build(
     previous = previous or {}
     now = datetime.now(UTC)
     since = previous.get("generated_at") or (now - FIRST_LOOKBACK).isoformat(timespec="seconds")
-    scope = Scope(engine.get_engine(where), principal)
+    scope = Scope(get_engine(where), principal)
     seen = {tuple(k) for k in previous.get("findings", [])}
     findings: set[tuple[str, ...]] = set()
 

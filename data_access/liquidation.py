@@ -1,7 +1,7 @@
 """When an entry liquidates: the clock each entry type follows, and ACE's posting day.
 
 One definition, read by the liquidation reports (`reports.entry_summary_duties`) and the
-demo generator (`synth_tables`). Facts (docs/DOMAIN.md, "Liquidation"):
+demo generator (`synth.tables`). Facts (docs/DOMAIN.md, "Liquidation"):
 
 - 19 USC 1504(a): an entry liquidates within one year of entry, or is deemed liquidated;
   CBP's practice is about 314 days after entry, posted in ACE weekly, on Fridays.

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import polars as pl
 
-from data_access import cape, engine, export, refund_routes, settings
+from data_access import cape, export, refund_routes, settings
 from data_access.access import CBP, Refused
+from data_access.engines import get_engine
 from data_access.filters import Filters
 
 ALERT_COLUMNS = {
@@ -102,7 +103,7 @@ def _by_entry(args: argparse.Namespace) -> pl.DataFrame | None:
     where = existing_lake(args)
     if where is None:
         return None
-    scope = Scope(engine.get_engine(where), principal, Filters())
+    scope = Scope(get_engine(where), principal, Filters())
     try:
         return REPORTS["refunds.by_entry"](scope, as_of=_as_of(args))
     except Refused as error:

@@ -9,11 +9,12 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-from data_access import rollups, settings
+from data_access import settings
 from data_access.access import Principal
 from data_access.ingest.load import FileResult
 from data_access.ingest.uploads import ingested_files, rejected_rows
 from data_access.ingest.watch import recent_results, waiting
+from data_access.lake import rollups
 from data_access.schema import TABLES
 from ui import load_jobs
 from ui.column_formats import column_config

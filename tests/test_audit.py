@@ -12,7 +12,7 @@ import pytest
 
 from data_access import audit_rules
 from data_access.access import CBP, Principal
-from data_access.engine import DuckDBEngine
+from data_access.engines import DuckDBEngine
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
 from data_access.reports.audit import CHECKS
@@ -154,8 +154,8 @@ def test_rules_file_errors_name_the_line(tmp_path: Path) -> None:
 
 
 def test_fee_table_matches_the_demo_generator() -> None:
-    """One set of MPF limits: the generator's (synth_catalog) and the audit's agree."""
-    from data_access.synth_catalog import MPF_LIMITS
+    """One set of MPF limits: the generator's (synth.catalog) and the audit's agree."""
+    from data_access.synth.catalog import MPF_LIMITS
 
     years = audit_rules.load().mpf.fiscal_years
     by_start = {y.starts: (y.minimum, y.maximum, y.informal) for y in years}

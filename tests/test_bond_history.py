@@ -27,7 +27,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_access import codes, lake
 from data_access.access import CBP, Principal
-from data_access.engine import get_engine
+from data_access.engines import get_engine
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
 from data_access.reports.bond_sufficiency import NO_HISTORY

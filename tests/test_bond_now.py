@@ -11,7 +11,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from data_access.access import Principal
-from data_access.engine import DuckDBEngine
+from data_access.engines import DuckDBEngine
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
 from data_access.reports.bond_sufficiency import now_from_series

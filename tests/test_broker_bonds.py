@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 import dashboard
 from data_access import cli
 from data_access.access import CBP, Principal, Refused
-from data_access.engine import DuckDBEngine
+from data_access.engines import DuckDBEngine
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
 from tests.cbr_lake import ACME, AS_OF, build

@@ -4,6 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from data_access import codes
+from data_access.descriptions import describe
 from data_access.ingest.validate import entry_number_ok
 from tests.reference import REFERENCE
 
@@ -66,18 +67,18 @@ def test_format_checks(check, good: list[str], bad: list[str]) -> None:
 
 
 def test_every_domain_code_list_has_descriptions() -> None:
-    assert codes.describe("entry_type", "03") == "Consumption - antidumping/countervailing duty"
-    assert codes.describe("mode_of_transport", "11") == "Vessel, container"
-    assert codes.describe("bond_type", "8") == "Continuous"
-    assert codes.describe("activity_code", "1a") == "Drawback"
-    assert codes.describe("recon_flag", "007") == "Value, classification and 9802"
-    assert codes.describe("liquidation_type", "7") == "Deemed"
-    assert codes.describe("spi", "S") == "USMCA (formerly NAFTA, CA/MX)"
-    assert codes.describe("surety_code", "999") == "Bond waived"
-    assert codes.describe("port_of_entry", "2704") == "Los Angeles, CA"
-    assert codes.describe("country_of_origin", "VN") == "Vietnam"
-    assert codes.describe("hts_number", "9999999999") == f"Chapter 99: {codes.HTS_CHAPTERS['99']}"
-    assert codes.describe("entry_type", "00") == ""
+    assert describe("entry_type", "03") == "Consumption - antidumping/countervailing duty"
+    assert describe("mode_of_transport", "11") == "Vessel, container"
+    assert describe("bond_type", "8") == "Continuous"
+    assert describe("activity_code", "1a") == "Drawback"
+    assert describe("recon_flag", "007") == "Value, classification and 9802"
+    assert describe("liquidation_type", "7") == "Deemed"
+    assert describe("spi", "S") == "USMCA (formerly NAFTA, CA/MX)"
+    assert describe("surety_code", "999") == "Bond waived"
+    assert describe("port_of_entry", "2704") == "Los Angeles, CA"
+    assert describe("country_of_origin", "VN") == "Vietnam"
+    assert describe("hts_number", "9999999999") == f"Chapter 99: {codes.HTS_CHAPTERS['99']}"
+    assert describe("entry_type", "00") == ""
     assert len(codes.ENTRY_TYPES) == 42 and len(codes.MODES_OF_TRANSPORT) == 15
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from data_access import lake, rollups
+from data_access import lake
 from data_access.ingest.quarantine import read
+from data_access.lake import rollups
 from tests.ingest_files import write_export
 from ui import load_jobs
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from data_access import codes, hts, lake, schema
+from data_access import codes, descriptions, hts, lake, schema
 from data_access.access import CBP, Principal
-from data_access.engine import get_engine
+from data_access.engines import get_engine
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
 from data_access.reports.base import with_descriptions
@@ -145,7 +145,7 @@ def test_surety_descriptions_are_never_blank() -> None:
         "Bond waived",
         "",
     ]
-    assert codes.describe("surety_code", "161") == "Corporate surety, CBP surety code 161"
+    assert descriptions.describe("surety_code", "161") == "Corporate surety, CBP surety code 161"
 
 
 # --- importer and filer names, from the lake -----------------------------------------------------

@@ -18,7 +18,7 @@ from polars.testing import assert_frame_equal
 from data_access import export
 from data_access.access import CBP, Principal
 from data_access.cli import main as itrac
-from data_access.engine import get_engine
+from data_access.engines import get_engine
 from data_access.reports import REPORTS, Scope
 from tests.test_security_properties import ACME, build_tables, write_lake
 

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from data_access import labels
 from data_access.access import CBP
 from data_access.cli import main as itrac
-from data_access.engine import get_engine
+from data_access.engines import get_engine
 from data_access.reports import REPORTS, Scope
 from tests.test_security_properties import build_tables, write_lake
 from ui.column_formats import column_config

@@ -11,7 +11,7 @@ import pytest
 
 from data_access import lake
 from data_access.access import CBP, Principal
-from data_access.engine import DuckDBEngine
+from data_access.engines import DuckDBEngine
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
 from tests import audit_lake

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from data_access.access import CBP, Principal, Refused
-from data_access.engine import get_engine
+from data_access.engines import get_engine
 from data_access.filters import FilterError, Filters, period_range
 from data_access.reports import Scope
 from tests.conftest import ACME, BOLT

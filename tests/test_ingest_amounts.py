@@ -17,7 +17,7 @@ import pytest
 
 from data_access import lake
 from data_access.access import CBP, Principal
-from data_access.engine import get_engine
+from data_access.engines import get_engine
 from data_access.ingest import derive, ingest
 from data_access.ingest.quarantine import read
 from data_access.reports import REPORTS, Scope

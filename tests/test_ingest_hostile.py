@@ -13,7 +13,7 @@ import pytest
 
 from data_access import lake
 from data_access.cli import main
-from data_access.ingest import ingest, readers
+from data_access.ingest import ingest, readers, sources
 from tests.ingest_files import entry_numbers, lake_rows, write_es003, write_export
 from tests.test_ingest_errors import GOOD, HEADER
 
@@ -182,7 +182,7 @@ def test_reader_errors_name_the_users_file_not_the_temp_name(tmp_path):
     empty = tmp_path / "004.csv"
     empty.write_bytes(b"\r\n  \r\n")
     with pytest.raises(readers.ReadError, match=r"^my export\.csv is empty$"):
-        readers.parts(empty, "my export.csv")
+        sources.parts(empty, "my export.csv")
 
 
 def test_any_other_stop_is_one_line_too(tmp_path, capsys):

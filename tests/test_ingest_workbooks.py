@@ -18,7 +18,7 @@ import pytest
 import xlsxwriter
 
 from data_access import lake
-from data_access.ingest import ingest, readers, workbook
+from data_access.ingest import ingest, readers, sources, workbook
 from data_access.ingest.quarantine import read
 from tests.ingest_files import lake_rows
 from tests.test_ingest_errors import GOOD, HEADER, _row
@@ -164,7 +164,7 @@ def test_cells_without_positions_count_toward_the_limit(tmp_path, monkeypatch):
 
     book = _deflated(tmp_path / "loose.xlsx", sheet)
     with pytest.raises(readers.ReadError) as refused:
-        readers.parts(book, "loose.xlsx")
+        sources.parts(book, "loose.xlsx")
     assert str(refused.value).startswith(
         "loose.xlsx:Main Report: the sheet spans 30 rows x 40 columns (1,200 cells), over "
         "the limit of 1,000 cells"

@@ -174,7 +174,8 @@ INTERRUPTED_WRITER = textwrap.dedent(
     from datetime import date
     from pathlib import Path
     import polars as pl
-    from data_access import cli, lake, rollups
+    from data_access import cli, lake
+    from data_access.lake import rollups
     # Ctrl-C as a terminal gives it, even when this test runs in the background (a shell
     # starts background jobs with SIGINT ignored, and Python then keeps it ignored).
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -13,8 +13,9 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data_access import cli, integrity, lake, lake_check
-from data_access.engine import get_engine
+from data_access import cli, integrity, lake
+from data_access.engines import get_engine
+from data_access.lake import check as lake_check
 from tests.test_frame import USERS, launcher
 
 TINY_KPIS = {"entries": 3, "lines": 4, "entered_value": 6700.5, "duties": 1535.0, "fees": 23.2}

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from data_access.access import CBP, Principal
-from data_access.engine import get_engine
+from data_access.engines import get_engine
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
 from tests.conftest import ACME

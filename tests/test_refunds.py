@@ -13,7 +13,7 @@ import pytest
 
 from data_access import refund_routes
 from data_access.access import CBP, Principal
-from data_access.engine import get_engine
+from data_access.engines import get_engine
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
 from tests.refunds_lake import ACME, AS_OF, BOLT, OUTSIDE, E, ago, build

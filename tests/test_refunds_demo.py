@@ -11,7 +11,7 @@ import pytest
 
 from data_access import synth
 from data_access.access import CBP
-from data_access.engine import get_engine
+from data_access.engines import get_engine
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
 

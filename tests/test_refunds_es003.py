@@ -23,7 +23,7 @@ from polars.testing import assert_frame_equal
 
 from data_access import lake
 from data_access.access import CBP
-from data_access.engine import get_engine
+from data_access.engines import get_engine
 from data_access.filters import Filters
 from data_access.ingest import ingest
 from data_access.reports import REPORTS, Scope
@@ -139,7 +139,7 @@ def test_the_download_holds_the_liquidation_columns_as_ace_writes_them() -> None
 def test_a_lake_written_before_the_indicator_existed_reads_it_as_null(tmp_path: Path) -> None:
     """entry_summaries files without recon_indicator (lakes from before it joined the
     contract): the view still has the column, NULL, so the reports run on them."""
-    from data_access.engine import _view_sql
+    from data_access.engines.duckdb import _view_sql
     from data_access.schema import ENTRY_SUMMARIES
 
     where = direct_lake(tmp_path / "lake")

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from data_access import rules
 from data_access.access import CBP, Principal
-from data_access.engine import DuckDBEngine
+from data_access.engines import DuckDBEngine
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
 from data_access.reports.bond_sufficiency import required_amount

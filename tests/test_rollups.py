@@ -18,10 +18,11 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from data_access import lake, rollups
+from data_access import lake
 from data_access.access import Principal
-from data_access.engine import DuckDBEngine
+from data_access.engines import DuckDBEngine
 from data_access.filters import Filters
+from data_access.lake import rollups
 from data_access.reports import REPORTS, Scope
 from data_access.reports.line_totals import (
     _edges,

@@ -13,7 +13,7 @@ from polars.testing import assert_frame_equal
 
 from data_access.access import Principal
 from data_access.cli import main as itrac
-from data_access.engine import get_engine
+from data_access.engines import get_engine
 from data_access.reports import REPORTS, Scope
 from data_access.synth import build_demo_lake
 from ui import identity

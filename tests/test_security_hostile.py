@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_access.access import CBP
 from data_access.cli import main as itrac
-from data_access.engine import get_engine
+from data_access.engines import get_engine
 from data_access.filters import FilterError, Filters
 from data_access.reports import REPORTS, Scope
 from tests.test_frame import USERS, launcher, metric

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from data_access.access import CBP, Principal
-from data_access.engine import get_engine
+from data_access.engines import get_engine
 from data_access.ingest import ingest
 from data_access.reports import REPORTS, Scope
 from tests.ingest_files import write_export

@@ -23,7 +23,7 @@ from polars.testing import assert_frame_equal
 from data_access import codes, lake
 from data_access.access import CBP, Principal, Refused
 from data_access.cli import main as itrac
-from data_access.engine import get_engine
+from data_access.engines import get_engine
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
 from ui.data import View, run

@@ -25,7 +25,7 @@ from polars.testing import assert_frame_equal
 
 from data_access import codes, lake
 from data_access.access import CBP, Principal, Refused
-from data_access.engine import DuckDBEngine, get_engine
+from data_access.engines import DuckDBEngine, get_engine
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
 from data_access.reports.base import money_sum, month
@@ -33,7 +33,7 @@ from data_access.schema import TABLES
 
 pyspark = pytest.importorskip("pyspark")
 
-from data_access import spark_engine  # noqa: E402  (needs pyspark)
+from data_access.engines import spark as spark_engine  # noqa: E402  (needs pyspark)
 
 pytestmark = pytest.mark.spark
 

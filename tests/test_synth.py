@@ -13,9 +13,9 @@ import pytest
 from data_access import codes, lake, schema
 from data_access.liquidation import expected_liquidation
 from data_access.synth import BROKERS, IMPORTERS, build_demo_lake
-from data_access.synth_catalog import HMF_RATE, MPF_EXEMPT_SPI, MPF_LIMITS, MPF_RATE
-from data_access.synth_tables import check_digits
-from data_access.synth_world import FILERS, World
+from data_access.synth.catalog import HMF_RATE, MPF_EXEMPT_SPI, MPF_LIMITS, MPF_RATE
+from data_access.synth.tables import check_digits
+from data_access.synth.world import FILERS, World
 
 LINES = 20_000
 END = date(2025, 6, 30)
@@ -361,7 +361,7 @@ def test_sourcing_shifts_from_china_to_vietnam_and_mexico(tables: dict) -> None:
         )
     )
     first, last = (by_period.filter(pl.col("early") == e).row(0, named=True) for e in (True, False))
-    # China's weight follows its share of U.S. imports (synth_world.CHINA_KEPT, 0.83 of the
+    # China's weight follows its share of U.S. imports (synth.world.CHINA_KEPT, 0.83 of the
     # 2018 weight in 2021-22, 0.6 in 2024-25): its share of lines falls by about a quarter
     # (test_synth_layers checks the value shares on a 2021-2026 lake).
     assert 0.6 <= last["cn"] / first["cn"] <= 0.85

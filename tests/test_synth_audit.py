@@ -1,4 +1,4 @@
-"""The demo's planted audit findings: exactly `synth_audit.PLANTED` more than the same demo
+"""The demo's planted audit findings: exactly `synth.audit.PLANTED` more than the same demo
 without them, each on a planted row."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import pytest
 
 from data_access import synth
 from data_access.access import CBP
-from data_access.engine import DuckDBEngine
+from data_access.engines import DuckDBEngine
 from data_access.reports import REPORTS, Scope
 from data_access.reports.audit import CHECKS
-from data_access.synth_audit import FIRST_SERIAL, PLANTED
+from data_access.synth.audit import FIRST_SERIAL, PLANTED
 
 END = date(2026, 6, 30)
 

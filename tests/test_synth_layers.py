@@ -9,9 +9,9 @@ from datetime import date
 import polars as pl
 import pytest
 
-from data_access import codes, lake, tariff_layers
+from data_access import descriptions, lake, tariff_layers
 from data_access.synth import build_demo_lake
-from data_access.synth_catalog import IMPORTERS, PRODUCTS
+from data_access.synth.catalog import IMPORTERS, PRODUCTS
 
 END = date(2026, 6, 30)
 RULING_STOP = date(2026, 2, 24)  # CSMS 67834313: no IEEPA layer from this entry date
@@ -62,7 +62,7 @@ def test_every_layer_is_inside_its_registry_dates_and_rate(
         assert not layer.countries or origin in layer.countries, (hts, day, origin)
         assert origin not in layer.except_countries, (hts, day, origin)
         assert not layer.hts or goods.startswith(layer.hts), (hts, goods)
-    described = {h: codes.describe("hts_number", h) for h in set(layers["hts_number"])}
+    described = {h: descriptions.describe("hts_number", h) for h in set(layers["hts_number"])}
     assert all(text.startswith(("Section", "IEEPA")) for text in described.values()), described
     assert set(layers["program"]) == {
         "section_301", "section_232", "ieepa_fentanyl", "ieepa_reciprocal", "section_122"

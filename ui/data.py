@@ -15,7 +15,7 @@ import streamlit as st
 
 from data_access import lake
 from data_access.access import Principal
-from data_access.engine import get_engine
+from data_access.engines import get_engine
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
 

@@ -14,7 +14,7 @@ import polars as pl
 import streamlit as st
 
 from data_access import codes, export, labels, lake
-from data_access.engine import get_engine
+from data_access.engines import get_engine
 from data_access.reports import REPORTS, Scope
 from ui.column_formats import column_config as formatted_columns
 from ui.data import View, run

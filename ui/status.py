@@ -8,7 +8,8 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from data_access import lake, lake_check
+from data_access import lake
+from data_access.lake import check as lake_check
 from ui import labels
 from ui.data import View, held_by
 

@@ -34,7 +34,7 @@ import pyarrow as pa
 
 from data_access import access, lake
 from data_access.access import CBP, Principal
-from data_access.ingest import derive, quarantine, readers, storage, validate, values
+from data_access.ingest import derive, quarantine, readers, sources, storage, validate, values
 from data_access.ingest.mapping import MappingError, Plan, joined, plan_for
 from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES, TABLES
 
@@ -137,7 +137,7 @@ def _one_file(
         return result
     before = _all_files(tx)
     try:
-        planned = _plans(readers.parts(path, label, mapping), mapping, principal, result)
+        planned = _plans(sources.parts(path, label, mapping), mapping, principal, result)
         with tempfile.TemporaryDirectory(prefix="itrac-ingest-") as staging:
             loading = _FileLoad(Path(staging))
             for part, plan in planned:
@@ -218,7 +218,7 @@ def _all_files(tx: lake.Transaction) -> set[Path]:
 
 
 def _table_files(tx: lake.Transaction, name: str) -> list[Path]:
-    return sorted(tx.path(name).glob("year=*/*.parquet"))
+    return lake.files(tx.path(name))
 
 
 @dataclass

@@ -4,8 +4,9 @@ CSV/TXT stream in blocks (bounded memory whatever the file's size): UTF-8 with o
 a BOM (Windows-1252 when the file is not UTF-8), CRLF or LF, quoted fields with embedded
 delimiters, quotes and newlines, and the delimiter sniffed from the header among comma,
 pipe and tab. Excel reads the "Main Report" sheet when there is one, else every sheet.
-Access databases go through mdbtools (`access_db`). Every batch holds the file's
-headers as text plus ``_row``: the row number a spreadsheet shows (the header is row 1).
+Access databases go through mdbtools (`access_db`); `sources.parts` picks the reader.
+Every batch holds the file's headers as text plus ``_row``: the row number a spreadsheet
+shows (the header is row 1).
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ from data_access.ingest import workbook
 BLOCK_BYTES = 16 << 20  # one batch: bounded memory, and a progress step
 DELIMITERS = (",", "|", "\t")
 MAIN_SHEET = "Main Report"
-EXCEL = {".xlsx", ".xlsm", ".xls"}
-ACCESS = {".mdb", ".accdb"}
 
 
 class ReadError(ValueError):
@@ -47,21 +46,6 @@ class Part:
     size: int  # bytes, for progress
     batches: Callable[[], Iterator[tuple[pl.DataFrame, int]]]  # (text frame, bytes done)
     ragged: list[dict] | None = None  # malformed lines met while reading (CSV)
-
-
-def parts(
-    path: Path, label: str | None = None, mapping: dict[str, str] | None = None
-) -> list[Part]:
-    """The readable parts of `path` (a CSV/TXT file, a workbook, an Access database)."""
-    label = label or path.name
-    suffix = path.suffix.lower()
-    if suffix in EXCEL:
-        return excel_parts(path, label)
-    if suffix in ACCESS:
-        from data_access.ingest import access_db
-
-        return access_db.parts(path, label, mapping or {})
-    return [csv_part(path, label)]
 
 
 # --- CSV / TXT ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import polars as pl
 
 from data_access import access, attribution, codes, hts
 from data_access.access import Principal
-from data_access.engine import Engine, result_batches
+from data_access.engines import Engine, result_batches
 from data_access.filters import Filters
 from data_access.schema import MONEY_TOTAL_SQL
 from data_access.schema import table as table_spec

@@ -4,7 +4,7 @@ answer.
 `line_totals(scope, by, measures)` is the one way reports sum lines: the sums the pages
 show (entries, lines, money) per month, country, chapter or header field;
 `summary_totals` counts entry summaries (entries, CF-28s, CF-29s) the same way. Each
-question is planned: a rollup (`data_access.rollups`) serves it when
+question is planned: a rollup (`data_access.lake.rollups`) serves it when
 
 - the engine has usable rollups (built from exactly this snapshot's lines, entries exact),
 - every key of `by` is a column of the rollup, and the filters are on its columns (a
@@ -26,8 +26,9 @@ from datetime import date, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from data_access import access, attribution, rollups
+from data_access import access, attribution
 from data_access.filters import Filters
+from data_access.lake import rollups
 from data_access.reports.base import Scope, line_duties, line_fees, money_sum, month
 from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, MONEY_TOTAL_SQL
 from data_access.schema import table as table_spec

@@ -20,13 +20,7 @@ chromium they fail and say what to install.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -35,14 +29,13 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from data_access.access import Principal
 from data_access.entitlements import load_users
-from tests.browser.helpers import COUNT_RUNS, ServerHandle
+from tests.browser.helpers import COUNT_RUNS, ServerHandle, launch, stop
 from tests.conftest import ACME
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-SYNTH = ROOT / "data_access" / "synth.py"
+SYNTH = ROOT / "data_access" / "synth" / "demo.py"
 DEMO_USERS = ROOT / "config" / "demo_users.yaml"
-HEALTH_TIMEOUT_S = 60
 CHROMIUM_FLAGS = [
     "--no-sandbox",  # the tests run as root
     "--disable-gpu",
@@ -113,57 +106,6 @@ def browser_users(browser_lake: Path, tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture(scope="session")
 def demo_principals(browser_users: Path) -> dict[str, Principal]:
     return load_users(browser_users)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def launch(env: dict[str, str], logs: Path, args: Sequence[str] = ()) -> ServerHandle:
-    """Start `streamlit run dashboard.py` from the checkout (`args`: more flags, e.g.
-    scripts/theme_flags.py's); return once it is healthy."""
-    port = _free_port()
-    command = [
-        *(sys.executable, "-m", "streamlit", "run", "dashboard.py"),
-        *("--server.port", str(port), "--server.headless", "true"),
-        *("--browser.gatherUsageStats", "false"),
-        # Tests never edit code under a running server; watching the checkout (and its
-        # .venv) only overflows inotify and costs CPU.
-        *("--server.fileWatcherType", "none"),
-        *("--logger.enableRich", "false"),  # plain tracebacks in the log
-        *args,
-    ]
-    log = logs / f"streamlit-{port}.log"
-    with log.open("wb") as output:  # stdout and stderr: tracebacks go to either
-        process = subprocess.Popen(
-            command, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=output
-        )
-    server = ServerHandle(f"http://localhost:{port}", process, log)
-    deadline = time.monotonic() + HEALTH_TIMEOUT_S
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as answer:
-                if answer.read().strip() == b"ok":
-                    return server
-        except OSError:
-            time.sleep(0.2)
-    stop(server)
-    pytest.fail(
-        f"streamlit did not answer ok on {server.url}/_stcore/health within "
-        f"{HEALTH_TIMEOUT_S} s (exit code {process.returncode}); its output:\n"
-        f"{server.log_tail()}"
-    )
-
-
-def stop(server: ServerHandle) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

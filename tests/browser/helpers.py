@@ -12,9 +12,12 @@ message arrives).
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+import time
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +28,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 ROOT = Path(__file__).resolve().parents[2]
+HEALTH_TIMEOUT_S = 60
 APP = '[data-testid="stApp"]'
 EXCEPTION = '[data-testid="stException"]'
 NAV_LINK = '[data-testid="stSidebarNav"] a'
@@ -240,6 +244,57 @@ def role_users(importer_number: str) -> str:
 """
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def launch(env: dict[str, str], logs: Path, args: Sequence[str] = ()) -> ServerHandle:
+    """Start `streamlit run dashboard.py` from the checkout (`args`: more flags, e.g.
+    scripts/theme_flags.py's); return once it is healthy."""
+    port = _free_port()
+    command = [
+        *(sys.executable, "-m", "streamlit", "run", "dashboard.py"),
+        *("--server.port", str(port), "--server.headless", "true"),
+        *("--browser.gatherUsageStats", "false"),
+        # Tests never edit code under a running server; watching the checkout (and its
+        # .venv) only overflows inotify and costs CPU.
+        *("--server.fileWatcherType", "none"),
+        *("--logger.enableRich", "false"),  # plain tracebacks in the log
+        *args,
+    ]
+    log = logs / f"streamlit-{port}.log"
+    with log.open("wb") as output:  # stdout and stderr: tracebacks go to either
+        process = subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=output
+        )
+    server = ServerHandle(f"http://localhost:{port}", process, log)
+    deadline = time.monotonic() + HEALTH_TIMEOUT_S
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as answer:
+                if answer.read().strip() == b"ok":
+                    return server
+        except OSError:
+            time.sleep(0.2)
+    stop(server)
+    pytest.fail(
+        f"streamlit did not answer ok on {server.url}/_stcore/health within "
+        f"{HEALTH_TIMEOUT_S} s (exit code {process.returncode}); its output:\n"
+        f"{server.log_tail()}"
+    )
+
+
+def stop(server: ServerHandle) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=10)
+
+
 def role_server(
     tmp_path_factory: pytest.TempPathFactory,
     server_env: dict[str, str],
@@ -250,8 +305,6 @@ def role_server(
 ) -> Iterator[tuple[ServerHandle, dict[str, str]]]:
     """For a module fixture (`yield from`): the dashboard over the lake `build` writes,
     with role_users(importer_number); its environment (less `unset`) for `itrac`."""
-    from tests.browser.conftest import launch, stop  # conftest imports this module
-
     where = tmp_path_factory.mktemp("role-server")
     users = where / "users.yaml"
     users.write_text(role_users(importer_number))

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import polars as pl
 
-from data_access import lake as lake_files
+from data_access.lake import layout as lake_files
 from data_access.schema import TABLES, Table
 
 if TYPE_CHECKING:

@@ -1,20 +1,13 @@
-"""Query engines: DuckDB embedded (the default) and Apache Spark (scale-out).
-
-Reports are Ibis expressions written once; an engine turns a table name into an Ibis
-table over the lake and an expression into a polars DataFrame. Engine differences stay
-in this module.
-"""
+"""DuckDB embedded, the default engine: views over the lake, locked down, a cursor per thread."""
 
 from __future__ import annotations
 
-import gc
 import os
 import tempfile
 import threading
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import duckdb
 import ibis
@@ -23,9 +16,8 @@ import polars as pl
 import pyarrow as pa
 
 from data_access import lake as lake_files
-from data_access import lake_check, rollups
+from data_access.lake import rollups
 from data_access.schema import TABLES, Table
-from data_access.settings import engine_name, lake_path
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -40,24 +32,6 @@ _DUCKDB_TYPES = {
     "Int32": "INTEGER",
     "Float64": "DOUBLE",
 }
-
-
-class Engine(Protocol):
-    """What reports need from an engine."""
-
-    name: str
-    lake: Path | str  # a str only for an object-storage URI (Spark)
-    generation: str
-    rollups: frozenset[str]  # the usable rollups (`data_access.rollups`); may be empty
-    rollup_dates: dict[str, tuple[date, date]]  # first and last entry date per source table
-
-    def table(self, name: str) -> ir.Table:
-        """The lake table `name` (contract columns plus the `year` partition column)."""
-        ...
-
-    def to_polars(self, expr: ir.Table) -> pl.DataFrame:
-        """Run `expr` and return its rows."""
-        ...
 
 
 class DuckDBEngine:
@@ -128,16 +102,6 @@ class DuckDBEngine:
             backend.con.close()
 
 
-def result_batches(engine: Engine, expr: ir.Table, rows: int) -> Iterator[pl.DataFrame]:
-    """`expr`'s rows, `rows` at a time: streamed where the engine can (DuckDB), else its
-    whole result cut in slices (Spark collects to the driver anyway)."""
-    stream = getattr(engine, "to_batches", None)
-    if stream is not None:
-        yield from stream(expr, rows)
-        return
-    yield from engine.to_polars(expr).iter_slices(rows)
-
-
 class _LockedBackend(ibis.backends.duckdb.Backend):
     """Ibis over a locked connection: the settings Ibis wants were made before the lock."""
 
@@ -149,11 +113,7 @@ def _view_sql(con: duckdb.DuckDBPyConnection, lake: Path, spec: Table) -> str:
     """The table's files as a view with every contract column: a column the contract
     gained after the files were written reads as NULL (as Spark's schema-on-read does)."""
     if lake_files.table_files(lake, spec.name):
-        glob = lake_files.table_glob(lake, spec.name).replace("'", "''")
-        files = (
-            f"read_parquet('{glob}', hive_partitioning = true, "
-            "hive_types = {'year': INTEGER}, union_by_name = true)"
-        )
+        files = lake_files.hive_scan(lake_files.table_glob(lake, spec.name), union_by_name=True)
         present = {row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {files}").fetchall()}
         added = "".join(
             f", CAST(NULL AS {_duckdb_type(c.dtype)}) AS {c.name}"
@@ -174,11 +134,8 @@ def _rollup_views(con: duckdb.DuckDBPyConnection, lake: Path) -> frozenset[str]:
     for name, rollup in rollups.ROLLUPS.items():
         if not lake_files.table_files(lake, rollup.source):
             continue  # an empty table has no rollup files: its questions read the table
-        glob = rollups.rollup_glob(lake, name).replace("'", "''")
-        con.execute(
-            f"CREATE VIEW {rollups.view_name(name)} AS SELECT * FROM read_parquet('{glob}', "
-            "hive_partitioning = true, hive_types = {'year': INTEGER})"
-        )
+        files = lake_files.hive_scan(rollups.rollup_glob(lake, name))
+        con.execute(f"CREATE VIEW {rollups.view_name(name)} AS SELECT * FROM {files}")
         present.add(name)
     return frozenset(present)
 
@@ -199,56 +156,3 @@ def _lock_down(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
     con.execute("SET lock_configuration = true")
-
-
-_engines: dict[tuple[str, Path | str], Engine] = {}
-_engines_lock = threading.Lock()
-
-
-def get_engine(lake: Path | str | None = None, name: str | None = None) -> Engine:
-    """The process-wide engine for `lake`, reopened when the lake's snapshot changes.
-
-    `lake` is a directory, or (Spark only) an object-storage URI such as s3a://bucket/lake.
-    A lake with a known problem (`lake_check`) raises `LakeDamaged` instead: no numbers
-    are served from it.
-    """
-    lake = _location(lake if lake is not None else lake_path())
-    name = name or engine_name()
-    key = (name, lake)
-    if isinstance(lake, Path):
-        lake_check.require_intact(lake)  # once per snapshot, then a dictionary look-up
-    with _engines_lock:
-        engine = _engines.get(key)
-        if engine is None or engine.generation != _generation(lake):
-            engine = _open(name, lake)
-            _engines[key] = engine
-            _freeze_heap()
-        return engine
-
-
-def _freeze_heap() -> None:
-    """Move what is alive now (modules, Ibis, sqlglot, code lists, the engine) out of the
-    garbage collector's reach: its full passes walked that whole heap in the middle of
-    renders, 70 ms each, every few pages (benchmarks/README.md). Garbage is collected
-    first, so nothing collectable is frozen."""
-    gc.collect()
-    gc.freeze()
-
-
-def _location(lake: Path | str) -> Path | str:
-    text = str(lake)
-    return text.rstrip("/") if "://" in text else Path(lake).resolve()
-
-
-def _generation(lake: Path | str) -> str:
-    return "" if isinstance(lake, str) else lake_files.generation(lake)  # URI: see spark.md
-
-
-def _open(name: str, lake: Path | str) -> Engine:
-    if name == "spark":
-        from data_access.spark_engine import SparkEngine  # optional extra, imported lazily
-
-        return SparkEngine(lake)
-    if isinstance(lake, str):
-        raise ValueError(f"the lake {lake} is on object storage: set ITRAC_ENGINE=spark")
-    return DuckDBEngine(lake)

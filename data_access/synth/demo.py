@@ -1,8 +1,8 @@
 """Deterministic synthetic ITRAC data: `build_demo_lake` writes a demo lake of six tables.
 
-The demo world (importers, brokers, goods, duties) is `synth_catalog`, turned into arrays
-by `synth_world`. This module plans the months and draws entries and their lines, vectorised
-with numpy; `synth_tables` prices them and builds the entry tables, `synth_bonds` the bonds
+The demo world (importers, brokers, goods, duties) is `synth.catalog`, turned into arrays
+by `synth.world`. This module plans the months and draws entries and their lines, vectorised
+with numpy; `synth.tables` prices them and builds the entry tables, `synth.bonds` the bonds
 and reconciliations. Each chunk of
 months has its own generator, `default_rng([seed, chunk])`: the same seed, `lines`, `end`
 and `years` always give the same lake.
@@ -12,7 +12,7 @@ Invariants (tests/test_synth.py proves them):
   the goods value, its duty, tax, MPF, HMF and AD/CVD; each Chapter 99 number is a further
   ordinal with entered_value 0, its own rate and duty, and no fees. Which numbers a line
   carries, at what rate, is the registry's (config/tariff_layers.yaml) for the entry date:
-  `synth_catalog.FILINGS` says only which numbers the demo files, on which goods.
+  `synth.catalog.FILINGS` says only which numbers the demo files, on which goods.
 - Header totals are exact sums over the entry's rows: entered_value = sum(entered_value);
   duty_amount = sum(duty_amount + add_amount + cvd_amount); tax_amount = sum(tax_amount);
   fee_amount = sum(mpf_amount + hmf_amount).
@@ -27,7 +27,7 @@ Invariants (tests/test_synth.py proves them):
   <= end; release_date is empty for cargo not released by `end`. Liquidation follows
   each entry type's clock (data_access.liquidation: a Friday on or after day 314, AD/CVD
   suspended, warehouse on withdrawal, TIB on export; some extended, late or reliquidated:
-  synth_tables._liquidation); empty and UNLIQUIDATED, SUSPENDED or EXTENDED when after
+  synth.tables._liquidation); empty and UNLIQUIDATED, SUSPENDED or EXTENDED when after
   `end`, FINAL once 180 days have passed.
 """
 
@@ -43,10 +43,11 @@ import numpy as np
 import polars as pl
 
 from data_access import lake as lake_store
-from data_access import settings, synth_audit
+from data_access import settings
 from data_access.schema import TABLES, conform
-from data_access.synth_bonds import chunk_obligations, continuous_bonds
-from data_access.synth_catalog import (
+from data_access.synth import audit as planted
+from data_access.synth.bonds import chunk_obligations, continuous_bonds
+from data_access.synth.catalog import (
     AGOA_IN_FORCE,
     BROKERS,
     DE_MINIMIS_SUSPENDED,
@@ -56,8 +57,8 @@ from data_access.synth_catalog import (
     Broker,
     Importer,
 )
-from data_access.synth_tables import Ledger, chunk_tables
-from data_access.synth_world import Categorical, Columns, World, days
+from data_access.synth.tables import Ledger, chunk_tables
+from data_access.synth.world import Categorical, Columns, World, days
 
 __all__ = ["BROKERS", "IMPORTERS", "Broker", "Importer", "build_demo_lake"]
 
@@ -136,7 +137,7 @@ def build_demo_lake(
     the lake depends on the day it is built (the manifest's loaded_at and the coverage's
     written_at say when, as metadata). `progress(done, total)` is called after
     each chunk of months with the entry-line rows planned so far and `lines`.
-    `plant_findings` adds the audit findings of `synth_audit.PLANTED` (what `itrac demo`
+    `plant_findings` adds the audit findings of `synth.audit.PLANTED` (what `itrac demo`
     builds; the invariants above hold for the lake without them).
     """
     end = end or settings.today()
@@ -172,7 +173,7 @@ def build_demo_lake(
                 progress(done, lines)
         if plant_findings:  # on copies of the latest chunk's entries
             latest = dict(frames)
-            for name, frame in synth_audit.plant(latest["entry_lines"], latest["entry_summaries"]):
+            for name, frame in planted.plant(latest["entry_lines"], latest["entry_summaries"]):
                 counts[name] += tx.write(name, frame)
         held["bonds"].append(continuous_bonds(ledger))
         for name, parts in held.items():

@@ -12,7 +12,7 @@ of arrival, days to release and whether held (a histogram: quantiles follow exac
     <lake>/_rollups/sources.json    which table files each year was built from, the
                                     tables' first and last entry date, whether exact
 
-They are rebuilt inside every lake transaction (`lake._commit` calls `rebuild`), so they
+They are rebuilt inside every lake transaction (`store._commit` calls `rebuild`), so they
 commit in the same atomic swap as the lines; only the years whose line files changed are
 recomputed. A reader trusts them only when `sources.json` names exactly the table files of
 its snapshot (`usable`), and `reports.line_totals` decides per question whether a rollup
@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from data_access.attribution import GOODS_COUNTRY_SQL, GOODS_HTS_SQL
+from data_access.lake import layout
+from data_access.lake.layout import ROLLUPS_DIR
 from data_access.schema import (
     CARGO_RELEASES,
     ENTRY_LINES,
@@ -45,10 +47,9 @@ from data_access.schema import (
 )
 
 if TYPE_CHECKING:
-    from data_access.lake import Transaction
+    from data_access.lake.snapshot import Transaction
 
 VERSION = 6  # bump when a rollup's columns change: every year is rebuilt
-ROLLUPS_DIR = "_rollups"
 SOURCES = "sources.json"
 HEADER_DIMS = ("importer_number", "filer_code", "port_of_entry", "entry_type", "mode_of_transport")
 MONEY = ("entered_value", "duties", "taxes", "fees", "dtf")
@@ -128,7 +129,7 @@ def view_name(rollup: str) -> str:
 
 
 def rollup_glob(lake: Path, rollup: str) -> str:
-    return str(lake / ROLLUPS_DIR / rollup / "year=*" / "*.parquet")
+    return layout.glob(lake / ROLLUPS_DIR / rollup)
 
 
 def usable(lake: Path) -> bool:
@@ -179,7 +180,8 @@ def rebuild(tx: Transaction) -> None:
         for name, rollup in ROLLUPS.items():
             now, before = files[rollup.source], built.get(rollup.source, {})
             for year in set(before) - set(now):
-                shutil.rmtree(tx.path(ROLLUPS_DIR) / name / f"year={year}", ignore_errors=True)
+                folder = layout.year_folder(tx.path(ROLLUPS_DIR) / name, year)
+                shutil.rmtree(folder, ignore_errors=True)
             for year, names in now.items():
                 if before.get(year) != names:
                     _write_year(con, tx, name, rollup, year, names)
@@ -199,14 +201,14 @@ def _write_year(
     year: str,
     names: list[str],
 ) -> None:
-    folder = tx.path(ROLLUPS_DIR) / name / f"year={year}"
+    folder = layout.year_folder(tx.path(ROLLUPS_DIR) / name, year)
     shutil.rmtree(folder, ignore_errors=True)  # unlinks: files may be shared with a snapshot
     folder.mkdir(parents=True)
     date = rollup.date_column
     keys = [*rollup.keys, f"make_date(year({date}), month({date}), 1) AS month"]
     keys += [f"{_DIM_SQL.get(d, d)} AS {d}" for d in rollup.dims]
     measures = [f"{sql} AS {column}" for column, sql in rollup.measures.items()]
-    sources = [str(tx.path(rollup.source) / f"year={year}" / n) for n in names]
+    sources = [str(layout.year_folder(tx.path(rollup.source), year) / n) for n in names]
     target = folder / f"part-{tx.id}.parquet"
     rows = "read_parquet($files)"
     if {"hts_chapter", "goods_hts"} & set(rollup.dims):  # an entry's lines share its year
@@ -229,7 +231,7 @@ def _entries_add_up(
     if not files:
         return True
     lines = _paths(tx, files, ENTRY_LINES.name)
-    rolled = str(tx.path(ROLLUPS_DIR) / "lines_by_month" / "year=*" / "*.parquet")
+    rolled = layout.glob(tx.path(ROLLUPS_DIR) / "lines_by_month")
     distinct, summed = con.execute(
         "SELECT (SELECT count(DISTINCT entry_number) FROM read_parquet($lines)), "
         f"(SELECT sum(entries) FROM read_parquet('{_quoted(rolled)}'))",
@@ -251,14 +253,14 @@ def _dates(
 
 def _paths(tx: Transaction, files: dict[str, list[str]], table: str) -> list[str]:
     folder = tx.path(table)
-    return [str(folder / f"year={year}" / n) for year, names in files.items() for n in names]
+    return [str(layout.year_folder(folder, y) / n) for y, names in files.items() for n in names]
 
 
 def _table_files(folder: Path) -> dict[str, list[str]]:
     """{year: sorted file names} of a table folder (file names are unique per snapshot)."""
     out: dict[str, list[str]] = {}
-    for file in sorted(folder.glob("year=*/*.parquet")):
-        out.setdefault(file.parent.name.split("=", 1)[1], []).append(file.name)
+    for file in layout.files(folder):
+        out.setdefault(layout.year_of(file), []).append(file.name)
     return out
 
 

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from data_access.synth_catalog import IMPORTERS
-from data_access.synth_tables import (
+from data_access.synth.catalog import IMPORTERS
+from data_access.synth.tables import (
     RECON_SERIAL,
     Ledger,
     dates,
@@ -36,10 +36,10 @@ from data_access.synth_tables import (
     month_start,
     pick,
 )
-from data_access.synth_world import FILERS, FLAG_TYPES, SURETIES, Columns, days
+from data_access.synth.world import FILERS, FLAG_TYPES, SURETIES, Columns, days
 
 if TYPE_CHECKING:
-    from data_access.synth_world import World
+    from data_access.synth.world import World
 
 HEADROOM = 1.25  # bonds are sized on this multiple of the trailing DTF
 SHORTFALL = 0.6  # the short bonds are sized on this share of what the rule asks

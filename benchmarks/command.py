@@ -1,27 +1,14 @@
-"""`itrac bench`: the benchmark harness (benchmarks/ in the checkout, not installed)."""
+"""`itrac bench`: the benchmark harness's command (benchmarks/ is in the checkout, not
+installed: `data_access.cli` finds it beside data_access/ or in the working directory)."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import sys
 from pathlib import Path
 
 from data_access.filters import FilterError, Filters
 
-# benchmarks/ sits beside data_access/ in the checkout. `make` installs the package
-# editable, so this file's grandparent is the checkout whatever the working directory;
-# a regular install falls back to the working directory (run it from the checkout).
-CHECKOUT = Path(__file__).resolve().parents[1]
-
-
-def checkout() -> Path | None:
-    """The source checkout holding benchmarks/harness.py, or None."""
-    for root in (CHECKOUT, Path.cwd()):
-        if (root / "benchmarks" / "harness.py").is_file():
-            return root
-    return None
-
+HERE = Path(__file__).resolve().parent
 
 SCOPES = ("importer", "cbp", "ingest", "session")
 PAGES = ("overview", "entry_summary", "exams", "cargo_release", "bond", "reconciliation")
@@ -35,7 +22,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "whole lake and for CBP's all-importer view, beside a hand-written DuckDB query "
         "and pandas over CSV (answers checked equal), and optionally ingest and a "
         "dashboard session's memory. One key=value line per measurement. Needs the "
-        f"source checkout ({CHECKOUT / 'benchmarks'}): benchmarks/ is not installed.",
+        f"source checkout ({HERE}): benchmarks/ is not installed.",
     )
     parser.add_argument(
         "--lake", type=Path, default=None, help="lake directory (default: ITRAC_LAKE or data/lake)"
@@ -87,19 +74,13 @@ def add_command(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from data_access.cli import EXIT_FAILED, UsageError, lake_of
+    from benchmarks import harness
+    from data_access.cli import UsageError, lake_of
 
-    root = checkout()
-    if root is None:
-        print(f"itrac: no benchmarks/ in {CHECKOUT}; run from the source checkout", file=sys.stderr)
-        return EXIT_FAILED
     try:
         args.bench_scope = _given_scope(args)
     except (ValueError, FilterError) as error:
         raise UsageError(str(error)) from None
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    harness = importlib.import_module("benchmarks.harness")
     try:
         return int(harness.main(lake_of(args), args))
     except ValueError as error:  # an unknown page name

@@ -25,9 +25,15 @@ from pathlib import Path
 
 import duckdb
 
-from data_access import integrity, lake, rollups
+from data_access import integrity
+from data_access.lake import layout, rollups
+from data_access.schema import TABLES
 
-DERIVED = (f"{rollups.ROLLUPS_DIR}/", f"{lake.MANIFEST}/{lake.COVERAGE_FILE}", integrity.CHECKSUMS)
+DERIVED = (
+    f"{layout.ROLLUPS_DIR}/",
+    f"{layout.MANIFEST}/{layout.COVERAGE_FILE}",
+    integrity.CHECKSUMS,
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ class Problem:
         return "--repair" in self.fix
 
 
-class LakeDamaged(lake.LakeError):
+class LakeDamaged(layout.LakeError):
     """The lake has problems: no numbers are served from it."""
 
     def __init__(
@@ -74,15 +80,15 @@ def restore_fix(where: Path) -> str:
 # --- the cheap check -------------------------------------------------------------------
 def structural(where: Path, *, repair_links: bool = False) -> list[Problem]:
     """What a reader checks when it opens a snapshot (stats and two small JSON files)."""
-    if not lake.exists(where):
+    if not layout.exists(where):
         return []
-    snapshot = lake.generation(where)
-    root = where / lake.SNAPSHOTS / snapshot
+    snapshot = layout.generation(where)
+    root = where / layout.SNAPSHOTS / snapshot
     if not root.is_dir():
         return [_missing_snapshot(where, snapshot)]
     if repair_links:
-        with contextlib.suppress(OSError, lake.LakeError):  # read-only: reported below
-            lake.ensure_links(where)
+        with contextlib.suppress(OSError, layout.LakeError):  # read-only: reported below
+            layout.ensure_links(where)
     found = [*_link_problems(where), *_json_problems(where, root), *_file_problems(where, root)]
     return _one_per_file(found)
 
@@ -100,13 +106,13 @@ def _missing_snapshot(where: Path, snapshot: str) -> Problem:
         if others
         else restore_fix(where)
     )
-    what = f"names the snapshot {lake.SNAPSHOTS}/{snapshot}, which is missing"
-    return Problem(lake.CURRENT, what, fix)
+    what = f"names the snapshot {layout.SNAPSHOTS}/{snapshot}, which is missing"
+    return Problem(layout.CURRENT, what, fix)
 
 
 def snapshots(where: Path) -> list[str]:
     """The snapshot ids under `_snapshots/`, newest first."""
-    folder = where / lake.SNAPSHOTS
+    folder = where / layout.SNAPSHOTS
     if not folder.is_dir():
         return []
     return sorted((p.name for p in folder.iterdir() if p.is_dir()), reverse=True)
@@ -114,9 +120,9 @@ def snapshots(where: Path) -> list[str]:
 
 def _link_problems(where: Path) -> list[Problem]:
     problems = []
-    for name in (*lake.TABLES, *lake.SPECIAL_DIRS):
+    for name in (*TABLES, *layout.SPECIAL_DIRS):
         entry = where / name
-        target = f"{lake.CURRENT}/{name}"
+        target = f"{layout.CURRENT}/{name}"
         if not entry.is_symlink() or os.readlink(entry) != target:
             what = "is missing" if not entry.is_symlink() else "points elsewhere"
             fix = repair_fix(where, "recreates it")
@@ -127,7 +133,7 @@ def _link_problems(where: Path) -> list[Problem]:
 def _json_problems(where: Path, root: Path) -> list[Problem]:
     problems = []
     checks = (
-        (f"{lake.MANIFEST}/{lake.COVERAGE_FILE}", ("written_at", "tables"), True),
+        (f"{layout.MANIFEST}/{layout.COVERAGE_FILE}", ("written_at", "tables"), True),
         (f"{rollups.ROLLUPS_DIR}/{rollups.SOURCES}", ("version", "files"), False),
     )
     for relative, keys, required in checks:
@@ -196,7 +202,7 @@ def _no_checksums(where: Path, root: Path, *, legacy: bool) -> list[Problem]:
 
 def _declares_checksums(root: Path) -> bool:
     try:
-        content = json.loads((root / lake.MANIFEST / lake.COVERAGE_FILE).read_text())
+        content = json.loads((root / layout.MANIFEST / layout.COVERAGE_FILE).read_text())
         return bool(content.get("checksums"))
     except (OSError, ValueError, AttributeError):
         return True  # an unreadable summary is reported itself; be strict meanwhile
@@ -212,9 +218,9 @@ def _fix_for(where: Path, relative: str) -> str:
 def verify(where: Path) -> list[Problem]:
     """`structural` plus every file's checksum (reads every byte of the snapshot)."""
     problems = structural(where)
-    if not lake.exists(where) or any(p.where == lake.CURRENT for p in problems):
+    if not layout.exists(where) or any(p.where == layout.CURRENT for p in problems):
         return problems
-    root = where / lake.SNAPSHOTS / lake.generation(where)
+    root = where / layout.SNAPSHOTS / layout.generation(where)
     listed = {p.where for p in problems}
     found = _file_problems(where, root, hashed=True, legacy=True)
     hashed = [p for p in found if p.where not in listed]
@@ -235,10 +241,10 @@ def rollup_agreement(where: Path) -> list[Problem]:
     problems = []
     try:
         for name, rollup in rollups.ROLLUPS.items():
-            if not lake.table_files(where, rollup.source):
+            if not layout.table_files(where, rollup.source):
                 continue
             columns = [c for c in rollup.measures if c not in ("entries", "goods_entries")]
-            lines = _totals(con, lake.table_glob(where, rollup.source), rollup.measures, columns)
+            lines = _totals(con, layout.table_glob(where, rollup.source), rollup.measures, columns)
             rolled = _totals(con, rollups.rollup_glob(where, name), None, columns)
             for year in sorted(set(lines) | set(rolled)):
                 problems += _disagreements(where, name, year, columns, lines, rolled)
@@ -252,8 +258,8 @@ def _totals(
 ) -> dict[int, tuple]:
     select = [f"{(measures or {}).get(c) or f'sum({c})'} AS {c}" for c in columns]
     rows = con.execute(
-        f"SELECT year, {', '.join(select)} FROM read_parquet($glob, hive_partitioning = true, "
-        "hive_types = {'year': INTEGER}, union_by_name = true) GROUP BY year",
+        f"SELECT year, {', '.join(select)} FROM "
+        f"{layout.hive_scan('$glob', union_by_name=True)} GROUP BY year",
         {"glob": glob},
     ).fetchall()
     return {row[0]: row[1:] for row in rows}
@@ -263,7 +269,7 @@ def _disagreements(
     where: Path, name: str, year: int, columns: list[str], lines: dict, rolled: dict
 ) -> list[Problem]:
     ours, theirs = lines.get(year), rolled.get(year)
-    relative = f"{rollups.ROLLUPS_DIR}/{name}/year={year}"
+    relative = str(layout.year_folder(Path(rollups.ROLLUPS_DIR) / name, year))
     source = rollups.ROLLUPS[name].source
     fix = repair_fix(where, f"rebuilds it from {source} (once its damaged files are restored)")
     if ours is None or theirs is None:
@@ -285,13 +291,13 @@ _verifying: dict[tuple[Path, str], threading.Thread] = {}
 def known_problems(where: Path, *, verify_in_background: bool = False) -> list[Problem]:
     """The problems known for `where`'s current snapshot: the structural check the first
     time a snapshot is seen, plus what the background verification found so far."""
-    key = (where, lake.generation(where))
+    key = (where, layout.generation(where))
     with _known_lock:
         found = _known.get(key)
         start = found is None and verify_in_background
         if found is None:
             found = _known[key] = structural(where, repair_links=True)
-        start = start and not found and lake.exists(where)
+        start = start and not found and layout.exists(where)
         problems = list(found)
     if start:
         thread = threading.Thread(target=_verify_into, args=(where, key), daemon=True)
@@ -302,7 +308,7 @@ def known_problems(where: Path, *, verify_in_background: bool = False) -> list[P
 
 def wait_for_verification(where: Path, timeout: float | None = None) -> None:
     """Wait until the background verification of `where`'s current snapshot has ended."""
-    thread = _verifying.get((where, lake.generation(where)))
+    thread = _verifying.get((where, layout.generation(where)))
     if thread is not None:
         thread.join(timeout)
 
@@ -316,7 +322,7 @@ def require_intact(where: Path) -> None:
 
 def _verify_into(where: Path, key: tuple[Path, str]) -> None:
     """Hash the snapshot's files once (hashlib releases the GIL: renders go on)."""
-    root = where / lake.SNAPSHOTS / key[1]
+    root = where / layout.SNAPSHOTS / key[1]
     try:
         found = _file_problems(where, root, hashed=True)
     except OSError:  # the snapshot went away (a newer one replaced it): nothing to report

@@ -1,11 +1,8 @@
-"""The lake on disk: layout, atomic snapshots, the manifest and the coverage summary.
+"""Writing the lake: atomic snapshots, the manifest and the coverage summary.
 
-Layout (the contract readers rely on)::
-
-    <lake>/<table>/year=YYYY/*.parquet      zstd, sorted by importer then date per file
-    <lake>/_manifest/  _quarantine/  _rollups/
-
-Every top-level name is a symlink into ``_current``, itself a symlink to one immutable
+The layout (`<lake>/<table>/year=YYYY/*.parquet`, zstd, sorted by importer then date per
+file; `_manifest/`, `_quarantine/`, `_rollups/`) is `layout`'s, the contract readers rely
+on. Every top-level name is a symlink into ``_current``, itself a symlink to one immutable
 snapshot under ``_snapshots/``. A write builds a new snapshot (unchanged files are hard
 links, so this is cheap) and commits by swapping ``_current`` with one atomic rename: a
 failed or killed write leaves the previous lake exactly as it was, and readers never see
@@ -19,7 +16,6 @@ each of its files (`integrity`), which `itrac check` verifies.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import json
 import os
@@ -28,117 +24,30 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
-from data_access import integrity, rollups
-from data_access.schema import TABLES, conform, table
-
-SNAPSHOTS = "_snapshots"
-CURRENT = "_current"
-MANIFEST = "_manifest"
-QUARANTINE = "_quarantine"
-ROLLUPS = rollups.ROLLUPS_DIR
-SPECIAL_DIRS = (MANIFEST, QUARANTINE, ROLLUPS)
-MANIFEST_FILE = "files.parquet"
-COVERAGE_FILE = "coverage.json"
-
-
-class LakeError(RuntimeError):
-    """A lake that cannot be read or written as asked."""
-
-
-def exists(lake: Path) -> bool:
-    return (lake / CURRENT).is_symlink()
-
-
-def generation(lake: Path) -> str:
-    """The id of the committed snapshot; changes with every write ("" when empty)."""
-    try:
-        return os.readlink(lake / CURRENT).rsplit("/", 1)[-1]
-    except FileNotFoundError:
-        return ""
-
-
-def table_files(lake: Path, name: str) -> list[Path]:
-    table(name)
-    return sorted((lake / name).glob("year=*/*.parquet"))
-
-
-def table_glob(lake: Path, name: str) -> str:
-    return str(lake / name / "year=*" / "*.parquet")
-
-
-@dataclass
-class Transaction:
-    """A snapshot being built; visible to readers only after `commit`."""
-
-    lake: Path
-    root: Path
-    id: str
-    manifest_rows: list[dict] = field(default_factory=list)
-    _counter: int = 0
-
-    def path(self, name: str) -> Path:
-        return self.root / name
-
-    def write(self, name: str, frame: pl.DataFrame) -> int:
-        """Add `frame`'s rows to table `name`, one new file per year; returns rows."""
-        spec = table(name)
-        frame = conform(name, frame)
-        if frame.is_empty():
-            return 0
-        years = frame.get_column(spec.date_column).dt.year()
-        for (year,), part in frame.with_columns(_year=years).group_by("_year"):
-            self._write_part(name, int(year), part.drop("_year"))
-        return frame.height
-
-    def _write_part(self, name: str, year: int, part: pl.DataFrame) -> None:
-        spec = table(name)
-        folder = self.path(name) / f"year={year}"
-        folder.mkdir(parents=True, exist_ok=True)
-        self._counter += 1
-        target = folder / f"part-{self.id}-{self._counter:05d}.parquet"
-        part.sort(spec.sort_columns, nulls_last=True, maintain_order=True).write_parquet(
-            target, compression="zstd", statistics=True, row_group_size=122_880
-        )
-
-    def scan(self, name: str) -> pl.LazyFrame:
-        """The table as this transaction sees it (for rewrites and rollups)."""
-        files = sorted(self.path(name).glob("year=*/*.parquet"))
-        if not files:
-            return conform(name, pl.DataFrame()).lazy()
-        return pl.scan_parquet(files, hive_partitioning=False)
-
-    def delete_where(self, name: str, keep: Callable[[pl.LazyFrame], pl.LazyFrame]) -> int:
-        """Rewrite the files of `name` through `keep`; returns how many rows were dropped."""
-        dropped = 0
-        for file in sorted(self.path(name).glob("year=*/*.parquet")):
-            before = pl.scan_parquet(file).select(pl.len()).collect().item()
-            kept = keep(pl.scan_parquet(file)).collect()
-            if kept.height == before:
-                continue
-            dropped += before - kept.height
-            file.unlink()  # never edit in place: the file may be a link into the last snapshot
-            if kept.height:
-                self._write_part(name, int(file.parent.name.split("=")[1]), kept)
-        return dropped
-
-    def record(self, **entry: object) -> None:
-        """Add one row to the manifest (an ingested file or a generated data set)."""
-        self.manifest_rows.append(entry)
-
-    def replace_file(self, relative: str, content: bytes) -> None:
-        target = self.root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            target.unlink()
-        target.write_bytes(content)
+from data_access import integrity
+from data_access.lake import check as lake_check
+from data_access.lake import rollups
+from data_access.lake.layout import (
+    COVERAGE_FILE,
+    CURRENT,
+    MANIFEST,
+    MANIFEST_FILE,
+    SNAPSHOTS,
+    SPECIAL_DIRS,
+    LakeError,
+    ensure_links,
+    exists,
+    generation,
+)
+from data_access.lake.snapshot import Transaction
+from data_access.schema import TABLES
 
 
 @contextmanager
@@ -177,8 +86,6 @@ def _require_whole(lake: Path) -> None:
     """Refuse to build on a damaged lake: a write would carry the damage into a snapshot
     that records it as sound (a lost file unlisted, an added one listed), and on a missing
     current snapshot it would start from nothing and collect the previous one."""
-    from data_access import lake_check  # it reads the lake through this module
-
     links = (*TABLES, *SPECIAL_DIRS)  # missing links the commit recreates
     problems = [p for p in lake_check.structural(lake) if p.where not in links]
     if problems:
@@ -214,18 +121,6 @@ def point_current_at(lake: Path, snapshot: str) -> None:
         with _signals_deferred():
             os.replace(link, lake / CURRENT)
             _fsync_dir(lake)
-
-
-def ensure_links(lake: Path) -> None:
-    """Create each top-level name's link into `_current` that is missing (idempotent)."""
-    for name in (*TABLES, *SPECIAL_DIRS):
-        entry = lake / name
-        if entry.is_symlink():
-            continue
-        if entry.exists():
-            raise LakeError(f"{entry} should be the link {CURRENT}/{name}; move it away")
-        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
-            entry.symlink_to(f"{CURRENT}/{name}")
 
 
 @contextmanager
@@ -284,18 +179,6 @@ def _coverage(tx: Transaction) -> dict:
         }
     summary["tables"] = tables
     return summary
-
-
-def coverage(lake: Path) -> dict:
-    """Rows and date range per table and when the lake was written ({} when no lake)."""
-    path = lake / MANIFEST / COVERAGE_FILE
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
-def manifest(lake: Path) -> pl.DataFrame:
-    """Every file or data set loaded into the lake, oldest first."""
-    path = lake / MANIFEST / MANIFEST_FILE
-    return pl.read_parquet(path) if path.exists() else pl.DataFrame()
 
 
 def _now() -> str:

@@ -1,6 +1,6 @@
 """The demo catalog as numpy arrays, and the vocabularies the tables are coded against.
 
-`World` turns `synth_catalog` into arrays indexed by small integers (importer, source,
+`World` turns `synth.catalog` into arrays indexed by small integers (importer, source,
 product, country, port, measure...), so a chunk of entries is a few integer arrays until
 its frames are built. `Categorical` draws from one distribution per group at once.
 """
@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from data_access import codes, tariff_layers
-from data_access.synth_catalog import (
+from data_access.synth.catalog import (
     ADCVD_CASES,
     AGOA_ENDED,
     AIR_MODES,

@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 
 from data_access import codes, liquidation
-from data_access.synth_catalog import (
+from data_access.synth.catalog import (
     BROKERS,
     DE_MINIMIS_LIMIT,
     ENTRY_TYPES,
@@ -26,7 +26,7 @@ from data_access.synth_catalog import (
     MPF_EXEMPT_SPI,
     MPF_RATE,
 )
-from data_access.synth_world import (
+from data_access.synth.world import (
     BOND_TYPES,
     CASES,
     FILERS,
@@ -38,7 +38,7 @@ from data_access.synth_world import (
 )
 
 if TYPE_CHECKING:
-    from data_access.synth_world import World
+    from data_access.synth.world import World
 
 SERIAL_BASE = 1_000_000  # entry serials of each filer start above this
 RECON_SERIAL = 9_000_000  # reconciliation (type 09) entries are numbered from here

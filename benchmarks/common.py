@@ -1,0 +1,18 @@
+"""What every part of the harness shares: the checkout it runs from and its output lines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]  # the checkout: `python -m benchmarks.cold` runs here
+
+
+def emit(line: dict, out: Callable[[str], None]) -> dict:
+    """Print `line` as one `key=value key=value` line (floats to one decimal)."""
+
+    def show(v: object) -> str:
+        return f"{v:.1f}" if isinstance(v, float) else str(v)
+
+    out(" ".join(f"{k}={show(v)}" for k, v in line.items()))
+    return line
