@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -37,6 +38,7 @@ PERCENT_TICKS = ".2~%"  # axis ticks: the same, trailing zeros dropped (2%, 2.5%
 MONTHS = "%b %Y"
 OTHER = "Other"
 TICK_CHARACTERS = 42  # a longer category name is cut on the axis (the hover has it all)
+TICK_LINE_CHARACTERS = 14  # a category name under a bar wraps after this many
 FILTER_DIMENSIONS = ("importer_number", "filer_code", "port_of_entry", "country_of_origin",
                      "entry_type", "mode_of_transport")  # fmt: skip
 NOTE = "_note"  # hover text column: "partial month" or ""
@@ -392,10 +394,19 @@ def room_for_labels(figure: go.Figure, largest: object, axis: str = "x") -> None
 
 
 def category_ticks(figure: go.Figure, axis: str = "x") -> go.Figure:
-    """Every category named on `axis` (plotly would drop every other one when crowded)."""
+    """Every category named on `axis` (plotly would drop every other one when crowded);
+    under vertical bars a long name wraps onto lines (plotly would turn the names
+    aslant, and on a phone they took half the chart's height: Bond's surety bars were
+    87 px wide)."""
     trace_axis = "x" if axis == "x" else "y"
     values = (getattr(trace, trace_axis) for trace in figure.data)
     names = list(dict.fromkeys(v for shown in values if shown is not None for v in shown))
+    texts = [wrapped(name) for name in names] if axis == "x" else names
     update = figure.update_xaxes if axis == "x" else figure.update_yaxes
-    update(tickmode="array", tickvals=names, ticktext=names, automargin=True)
+    update(tickmode="array", tickvals=names, ticktext=texts, automargin=True, tickangle=0)
     return figure
+
+
+def wrapped(name: object, width: int = TICK_LINE_CHARACTERS) -> str:
+    """A tick label on lines of at most `width` characters (plotly's <br>)."""
+    return "<br>".join(textwrap.wrap(str(name), width)) or str(name)

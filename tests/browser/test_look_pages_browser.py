@@ -31,10 +31,25 @@ pytestmark = pytest.mark.browser
 
 SHOTS = ROOT / "build" / "screenshots"
 BACKGROUND = {"light": (255, 255, 255), "dark": (14, 17, 23)}  # .streamlit/config.toml
-CHART_TEXT = '[data-testid="stPlotlyChart"] :is(.xtick, .ytick, .g-xtitle, .g-ytitle) text'
+CHART_TEXT = (  # ticks, axis titles, and the names above horizontal bars
+    '[data-testid="stPlotlyChart"] :is(:is(.xtick, .ytick, .g-xtitle, .g-ytitle) text, '
+    ".annotation-text)"
+)
 BAR_LABEL = '[data-testid="stPlotlyChart"] text.bartext-outside'  # a value beside its bar
 STYLE = "texts => texts.map(t => [getComputedStyle(t).fontSize, getComputedStyle(t).fill])"
 KPI = '[data-testid="stMain"] [data-testid="stMetric"]'
+PHONE_SHARE = 0.6  # of the phone's width, at least, for a chart's plot area
+
+
+def plot_widths(page: Page) -> list[int]:
+    """The width of every plot area (a cartesian subplot's drag box) of the charts shown."""
+    return page.evaluate(PLOT_WIDTHS)
+
+
+PLOT_WIDTHS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+  .filter(chart => chart.offsetParent !== null)
+  .flatMap(chart => [...chart.querySelectorAll('.nsewdrag')])
+  .map(box => Math.round(box.getBoundingClientRect().width))"""
 
 
 def app_background(page: Page) -> tuple[float, float, float]:
@@ -99,3 +114,20 @@ def test_headline_figures_wrap_in_a_grid(
     assert (len(tops), len(lefts)) == (rows, per_row), f"KPI rows at {tops}, columns at {lefts}"
     if width == NARROW:  # the six fit in the phone's first screen, under the title
         assert max(box["y"] + box["height"] for box in boxes if box) < 844
+
+
+# A page and tab whose charts had the least plot on a phone: Bond's sufficiency (legend on
+# the right: 112 px), Cargo Release's stacked ports (64 px), the Overview's HTS chapters
+# (names beside the bars, cut at the left edge: 64 px), Bond's sureties (names aslant: 87 px).
+SQUEEZED = ("bond", "cargo_release", "overview", "bond?bond_tab=Single-transaction+bonds")
+
+
+@pytest.mark.parametrize("address", SQUEEZED)
+def test_charts_keep_the_width_on_a_phone(
+    browser: Browser, shared_dashboard: ServerHandle, address: str
+) -> None:
+    with themed_page(browser, "light", NARROW) as page:
+        open_drawn(page, f"{shared_dashboard.url}/{address}")
+        widths = plot_widths(page)
+    assert widths, f"{address}: no chart drawn"
+    assert min(widths) >= PHONE_SHARE * NARROW, f"{address}: plot areas {widths} px of {NARROW}"

@@ -1,0 +1,121 @@
+"""What every chart gets on its way to the screen (ui/look.readable) so it reads on a phone
+as on a projector: the legend in rows under the plot, horizontal bars with their names
+above them, and names under vertical bars wrapped instead of aslant (issue 16).
+
+The browser side (plot widths at 390 px) is tests/browser/test_look_pages_browser.py.
+"""
+
+from __future__ import annotations
+
+import plotly.express as px
+import plotly.graph_objects as go
+import polars as pl
+import pytest
+
+from ui import charts, look
+
+PORTS = pl.DataFrame(
+    {
+        "label": [f"P{i}" for i in range(5)],
+        "exams": [9, 4, 3, 1, 1],
+        "entries": [10, 10, 10, 10, 30],
+    }
+).with_columns(exam_rate=pl.col("exams") / pl.col("entries"))
+
+
+def stacked(series: int, title: str = "Port of Entry") -> go.Figure:
+    frame = pl.DataFrame(
+        {
+            "month": ["Jan", "Feb"] * series,
+            "port": [f"Port {i}" for i in range(series) for _ in range(2)],
+            "releases": list(range(2 * series)),
+        }
+    )
+    figure = px.bar(frame, x="month", y="releases", color="port")
+    return figure.update_layout(legend_title_text=title)
+
+
+def test_the_legend_sits_in_rows_under_the_plot_and_the_figure_grows_for_it() -> None:
+    figure = look.readable(stacked(5))
+    legend = figure.layout.legend
+    assert (legend.orientation, legend.xref, legend.x, legend.xanchor) == (
+        "h",
+        "container",
+        0,
+        "left",
+    )
+    assert (legend.yref, legend.y, legend.yanchor) == ("container", 0, "bottom")
+    assert legend.maxheight == 1  # never a legend that scrolls
+    assert legend.title.side == "top"  # the title on its own row, the entries from the left
+    # 450 px of plotly's default, plus 3 rows of two entries and the title's row, and a pad
+    assert figure.layout.height == 450 + 22 * (3 + 1) + 16
+
+
+def test_a_figure_without_a_legend_keeps_its_place_and_height() -> None:
+    single = px.bar(PORTS, x="label", y="exams").update_layout(height=300)
+    assert look.readable(single).layout.legend.orientation is None
+    assert single.layout.height == 300
+
+
+def test_a_donut_counts_a_legend_entry_per_slice() -> None:
+    donut = go.Figure(go.Pie(labels=["A", "B", "C", "D"], values=[1, 2, 3, 4], hole=0.4))
+    assert look.legend_entries(donut) == 4
+    assert look.readable(donut).layout.legend.orientation == "h"
+
+
+def test_horizontal_bars_carry_their_names_above_them() -> None:
+    figure = charts.ranked_bars(PORTS, value="exam_rate", n=3, sums=("exams", "entries"),
+                                rate=("exams", "entries"), percent=True)  # fmt: skip
+    look.readable(figure)
+    names = [(a.text, a.y, a.yanchor, a.xref, a.x) for a in figure.layout.annotations]
+    top = (1 - look.BAR_GAP) / 2  # a bar's top edge, from its category's centre
+    assert names == [  # bottom (position 0) to top: largest at the top, Other last
+        ("Other (2 more)", pytest.approx(0 + top), "bottom", "x domain", 0),
+        ("P2", pytest.approx(1 + top), "bottom", "x domain", 0),
+        ("P1", pytest.approx(2 + top), "bottom", "x domain", 0),
+        ("P0", pytest.approx(3 + top), "bottom", "x domain", 0),
+    ]
+    assert figure.layout.yaxis.showticklabels is False  # no second copy beside the bars
+    assert figure.layout.bargap == look.BAR_GAP
+    assert figure.layout.height == look.BAR_CHART_PAD_PX + 4 * look.BAR_SLOT_PX
+
+
+def test_names_follow_a_reversed_axis_and_a_category_array() -> None:
+    frame = pl.DataFrame({"label": ["B", "A", "C"], "duty": [2, 1, 3]})
+    figure = px.bar(frame, x="duty", y="label", orientation="h",
+                    category_orders={"label": ["C", "B", "A"]})  # fmt: skip
+    assert list(figure.layout.yaxis.categoryarray) == ["A", "B", "C"]  # px: first on top
+    figure.update_yaxes(autorange="reversed")  # then A (position 0) is at the top
+    look.readable(figure)
+    top = -(1 - look.BAR_GAP) / 2  # on a reversed axis the bar's top edge is below its centre
+    assert [(a.text, a.y) for a in figure.layout.annotations] == [
+        ("A", pytest.approx(0 + top)),
+        ("B", pytest.approx(1 + top)),
+        ("C", pytest.approx(2 + top)),
+    ]
+
+
+def test_grouped_bars_get_room_and_level_values_beside_them() -> None:
+    frame = pl.DataFrame({"label": ["A", "B"], "median": [1.0, 2.0], "p90": [3.0, 5.0]})
+    figure = px.bar(frame, x=["median", "p90"], y="label", orientation="h", barmode="group",
+                    text_auto=".1f")  # fmt: skip
+    look.readable(figure)
+    assert {(t.textposition, t.textangle, t.cliponaxis) for t in figure.data} == {
+        ("outside", 0, False)
+    }
+    slot = look.BAR_SLOT_PX + look.GROUP_SLOT_PX  # two bars a category
+    legend = look.legend_height(2, titled=bool(figure.layout.legend.title.text))
+    assert figure.layout.height == look.BAR_CHART_PAD_PX + 2 * slot + legend
+
+
+def test_vertical_bars_wrap_long_names_instead_of_turning_them() -> None:
+    sureties = pl.DataFrame(
+        {"surety": ["161 Corporate surety, CBP surety code 161", "998 Cash"], "bonds": [5, 2]}
+    )
+    figure = charts.category_ticks(px.bar(sureties, x="surety", y="bonds"))
+    assert list(figure.layout.xaxis.ticktext) == [
+        "161 Corporate<br>surety, CBP<br>surety code<br>161",
+        "998 Cash",
+    ]
+    assert list(figure.layout.xaxis.tickvals) == list(sureties["surety"])
+    assert figure.layout.xaxis.tickangle == 0
