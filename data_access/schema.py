@@ -106,6 +106,9 @@ ENTRY_SUMMARIES = Table(
         _c("liquidation_status", TEXT, "Liquidation Status"),
         _c("cf28_issued", FLAG, "CF-28 Issued"),
         _c("cf29_issued", FLAG, "CF-29 Issued"),
+        # ES-003's Y/N: the entry summary was corrected by a post-summary correction (the
+        # line-level "Line Post Summary Correction Indicator" is not kept).
+        _c("psc_indicator", FLAG, "Post Summary Correction Indicator"),
     ),
 )
 

@@ -48,6 +48,8 @@ HEADERS = {  # the audit's, scorecard's and CF forms' own columns (the rest: ui.
     "hold_rate": "Hold Rate",
     "cf28_rate": "CF-28 Rate",
     "cf29_rate": "CF-29 Rate",
+    "pscs": "Post-Summary Corrections",
+    "psc_rate": "PSC Rate",
     "findings_per_1000_lines": "Audit Findings per 1,000 Lines",
     "finding_dollars": "Audit Dollars Involved",
     "entered_value": "Entered Value",
@@ -59,11 +61,13 @@ HEADERS = {  # the audit's, scorecard's and CF forms' own columns (the rest: ui.
     "held": "Held",
     "releases": "Releases",
 }
-RATE_COLUMNS = ("exam_rate", "discrepancy_rate", "hold_rate", "cf28_rate", "cf29_rate")
+RATE_COLUMNS = ("exam_rate", "discrepancy_rate", "hold_rate", "cf28_rate", "cf29_rate",
+                "psc_rate")  # fmt: skip
 TREND_MEASURES = {  # what the trend chart can show -> column
     "Exam rate": "exam_rate",
     "CF-28 rate": "cf28_rate",
     "CF-29 rate": "cf29_rate",
+    "Post-summary correction rate": "psc_rate",
     "Audit findings per 1,000 lines": "findings_per_1000_lines",
     "Entries": "entries",
     "Median days to release": "median_days",
@@ -186,9 +190,11 @@ def _scorecard(view: View) -> None:
     st.header("Broker scorecard")
     st.caption(
         "Per filer: exam rate = exams per entry; hold rate = releases held by an agency; "
-        "CF-28 and CF-29 rates = entries that drew one, per entry; audit findings per 1,000 "
-        "goods lines (informational checks left out). Post-summary corrections are not in "
-        "the data. The lake holds no filer names: a filer shows its code."
+        "CF-28 and CF-29 rates = entries that drew one, per entry; post-summary corrections "
+        "= entries ES-003's Post Summary Correction Indicator marks, their rate per entry "
+        "whose data says (empty where no entry of the filer says: an ITRAC CD or a layout "
+        "without the column); audit findings per 1,000 goods lines (informational checks "
+        "left out). A filer the data does not name shows its code."
     )
     shown = headed(card)
     table_with_export(shown, name="filers-scorecard", full=lambda: card,

@@ -166,9 +166,12 @@ def _headers(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def _with_forms(heads: pl.DataFrame) -> pl.DataFrame:
-    """A CF-28 on every 6th entry (in entry number order), a CF-29 on every 9th."""
+    """A CF-28 on every 6th entry (in entry number order), a CF-29 on every 9th; a
+    post-summary correction on every 5th of ABC's, XYZ's entries silent on it (empty: a
+    layout without the indicator)."""
     i = pl.int_range(pl.len())
-    return heads.with_columns(cf28_issued=i % 6 == 0, cf29_issued=i % 9 == 4)
+    psc = pl.when(pl.col("filer_code") != "XYZ").then(i % 5 == 2)
+    return heads.with_columns(cf28_issued=i % 6 == 0, cf29_issued=i % 9 == 4, psc_indicator=psc)
 
 
 def _releases(heads: pl.DataFrame) -> pl.DataFrame:

@@ -23,7 +23,8 @@ l AS (SELECT * FROM read_parquet('{entry_lines}') WHERE tariff_ordinal = 1),
 x AS (SELECT * FROM read_parquet('{exams}')),
 r AS (SELECT * FROM read_parquet('{cargo_releases}')),
 se AS (SELECT filer_code, count(*) AS entries, sum(cf28_issued::INT)::BIGINT AS cf28,
-           sum(cf29_issued::INT)::BIGINT AS cf29 FROM s GROUP BY 1),
+           sum(cf29_issued::INT)::BIGINT AS cf29, sum(psc_indicator::INT)::BIGINT AS pscs,
+           count(psc_indicator) AS psc_entries FROM s GROUP BY 1),
 le AS (SELECT filer_code, sum(entered_value) AS entered_value, count(*) AS lines
        FROM l GROUP BY 1),
 xe AS (SELECT filer_code, count(*) AS exams,
@@ -33,12 +34,13 @@ re AS (SELECT filer_code, count(*) AS releases,
            median(date_diff('day', arrival_date, release_date)) AS median_days
        FROM r GROUP BY 1)
 SELECT se.filer_code, entries, entered_value, lines, coalesce(exams, 0) AS exams,
-       coalesce(discrepancies, 0) AS discrepancies, releases, held, median_days, cf28, cf29
+       coalesce(discrepancies, 0) AS discrepancies, releases, held, median_days, cf28, cf29,
+       pscs, psc_entries
 FROM se LEFT JOIN le USING (filer_code) LEFT JOIN xe USING (filer_code)
 LEFT JOIN re USING (filer_code) ORDER BY entries DESC, filer_code
 """
 FIGURES = ("filer_code", "entries", "entered_value", "lines", "exams", "discrepancies",
-           "releases", "held", "median_days", "cf28", "cf29")  # fmt: skip
+           "releases", "held", "median_days", "cf28", "cf29", "pscs")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +66,8 @@ def test_scorecard_equals_independent_queries(where, engine) -> None:
     for column in FIGURES:
         assert got[column].to_list() == expected[column].to_list(), column
     assert card["filer_name"].to_list() == ["ABC (name unknown)", "XYZ (name unknown)"]
+    assert expected["pscs"].to_list()[1] is None  # XYZ's entries never say: no figure, not 0
+    assert card["psc_rate"].to_list() == [expected["pscs"][0] / expected["psc_entries"][0], None]
     rates = card.select("exam_rate", "cf28_rate", "cf29_rate", "hold_rate")
     assert rates.row(0) == pytest.approx(
         (
@@ -107,10 +111,12 @@ def test_trend_adds_up_to_the_card(engine) -> None:
     card = REPORTS["filers.scorecard"](scope)
     trend = REPORTS["filers.trend"](scope)
     summed = trend.group_by("filer_code").agg(
-        pl.col("entries", "lines", "exams", "cf28", "cf29", "findings").sum()
+        pl.col("entries", "lines", "exams", "cf28", "cf29", "findings").sum(),
+        # a filer whose months never say has no PSC figure in the trend either
+        pl.when(pl.col("pscs").is_not_null().any()).then(pl.col("pscs").sum()).alias("pscs"),
     )
     joined = card.join(summed, on="filer_code", suffix="_trend")
-    for column in ("entries", "lines", "exams", "cf28", "cf29", "findings"):
+    for column in ("entries", "lines", "exams", "cf28", "cf29", "findings", "pscs"):
         assert joined[column].to_list() == joined[f"{column}_trend"].to_list(), column
     assert trend.filter(pl.col("filer_code") == "ABC")["month"].dt.strftime("%Y-%m").to_list() == [
         "2024-03", "2025-09", "2026-11"

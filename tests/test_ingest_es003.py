@@ -12,6 +12,7 @@ import pytest
 from data_access.cli import main
 from data_access.ingest import ingest
 from data_access.ingest.load import DROPPED
+from data_access.ingest.quarantine import read
 from data_access.ingest.validate import CHAPTER_99_NOT_FURTHER, EIGHT_NOT_CHAPTER_99
 from data_access.schema import ENTRY_LINES
 from tests.ingest_files import (
@@ -237,3 +238,31 @@ def test_the_builder_writes_chapter_99_as_ace_does():
         ("2", "99038803", "$0.00", "$1,399.93"),  # 25% of the goods value
         ("3", "99030120", "$0.00", "$559.97"),  # 10%, the entry being after 2025-02-04
     ]
+
+
+# --- post-summary corrections -------------------------------------------------------------
+PSC = ES003_HEADERS.index("Post Summary Correction Indicator")
+
+
+def test_the_post_summary_correction_indicator_is_kept(tmp_path):
+    """ES-003's header-level Post Summary Correction Indicator lands on the entry summary
+    (Y on the entry of 01/02, N on the others); a value that is no Y or N is quarantined
+    with its file, row, column and the fix, and the entry's other line still loads."""
+    rows = es003_period(date(2025, 1, 1), date(2025, 1, 3))
+    first, corrected, third = dict.fromkeys(r[0] for r in rows[1:])
+    for row in rows[1:]:
+        row[PSC] = "Y" if row[0] == corrected else row[PSC]
+    assert [r[:2] for r in rows[1:3]] == [[first, "1"], [first, "2"]]
+    rows[2][PSC] = "Corrected"  # file row 3: line 2 of the first entry
+    [result] = ingest(tmp_path / "lake", [write_export(tmp_path / "es003.csv", rows)])
+    assert (result.rows_loaded, result.reasons) == (
+        6, {"psc_indicator: not a yes/no value (Y or N)": 1}
+    )  # fmt: skip
+    heads = lake_rows(tmp_path / "lake", "entry_summaries")
+    assert heads.select("entry_number", "psc_indicator").rows() == [
+        (first, False), (corrected, True), (third, False),
+    ]  # fmt: skip
+    assert read(tmp_path / "lake").select("file", "row", "column", "reason", "value").rows() == [
+        ("es003.csv", 3, "Post Summary Correction Indicator", "not a yes/no value (Y or N)",
+         "Corrected"),
+    ]  # fmt: skip

@@ -6,11 +6,13 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+import duckdb
+import pandas as pd
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data_access import codes
+from data_access import codes, lake
 from tests.audit_lake import BOLT, USMCA_VN, P, build
 
 MEDIA: list = []
@@ -106,6 +108,15 @@ def test_scorecard_tab_for_cbp_lists_each_filer(audit_lake) -> None:
     assert card["Filer Code"].tolist() == ["ABC", "XYZ"]
     assert card["Filer"].tolist() == ["ABC (name unknown)", "XYZ (name unknown)"]
     assert card["Audit Findings per 1,000 Lines"].tolist()[1] == 250.0
+    # ABC's every 5th entry was corrected; XYZ's entries never say (no figure, not 0)
+    heads = lake.table_glob(audit_lake, "entry_summaries")
+    ((abc,),) = duckdb.sql(
+        f"SELECT count(*) FILTER (WHERE psc_indicator AND filer_code = 'ABC') "
+        f"FROM read_parquet('{heads}')"
+    ).fetchall()
+    pscs = card["Post-Summary Corrections"].tolist()
+    assert abc > 0 and pscs[0] == abc and pd.isna(pscs[1])
+    assert pd.isna(card["PSC Rate"].tolist()[1])
     assert [c.key for c in at.selectbox] == ["filer_trend"]
 
 

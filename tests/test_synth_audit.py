@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
-from data_access import synth
+from data_access import lake, synth
 from data_access.access import CBP
 from data_access.engines import DuckDBEngine
 from data_access.reports import REPORTS, Scope
@@ -51,3 +52,20 @@ def test_planted_findings_sit_on_planted_rows(demos) -> None:
     # tariff number and rate of the same product and group
     assert set(copies["check"]) <= {"duplicate_line", "duplicate_entry", "hts_differs",
                                     "rate_differs"}  # fmt: skip
+
+
+def test_the_demo_has_post_summary_corrections_on_every_filers_card(demos) -> None:
+    """About 3% of each filer's entries (5% for every third filer) carry ES-003's Post
+    Summary Correction Indicator, and the scorecard counts exactly those."""
+    (engine, _), _plain = demos
+    card = REPORTS["filers.scorecard"](Scope(engine, CBP))
+    heads = lake.table_glob(engine.lake, "entry_summaries")
+    expected = dict(
+        duckdb.sql(
+            f"SELECT filer_code, count(*) FILTER (WHERE psc_indicator) FROM "
+            f"read_parquet('{heads}') GROUP BY 1"
+        ).fetchall()
+    )
+    assert dict(zip(card["filer_code"], card["pscs"], strict=True)) == expected
+    assert all(count > 0 for count in expected.values())
+    assert card["psc_rate"].is_between(0.01, 0.08).all()

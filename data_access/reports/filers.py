@@ -3,10 +3,12 @@
 Per filer code: entries and entered value, goods lines, exams and the exam rate (exams
 per entry, as the Exams page counts them), exams that found a discrepancy, releases held
 by an agency and the median days from arrival to release, entries that drew a CF-28 or a
-CF-29 and their rates, and the audit's findings (`audit.summary`'s checks, informational
-ones left out) per 1,000 goods lines. Post-summary corrections are not in the lake (ES-003
-carries an indicator the lake contract does not hold yet), so the card does not claim
-them.
+CF-29 and their rates, entries corrected by a post-summary correction (ES-003's Post Summary
+Correction Indicator, `entry_summaries.psc_indicator`) and their rate, and the audit's
+findings (`audit.summary`'s checks, informational ones left out) per 1,000 goods lines.
+PSCs are counted where the data shows them: a filer none of whose entries carries the
+indicator (an ITRAC CD, an ACE layout without it) has no PSC figure, not 0; the rate is
+per entry that carries it.
 
 A filer is named from the data where the data names it (ES-003's Filer Name, kept on the
 entry summaries); a code the data never names reads "ABC (name unknown)". Everything is
@@ -33,14 +35,25 @@ COUNTS = ("entries", "lines", "exams", "discrepancies", "releases", "held", "cf2
 CARD = (
     KEY, "filer_name", "entries", "entered_value", "lines", "exams", "exam_rate",
     "discrepancies", "discrepancy_rate", "releases", "held", "hold_rate", "median_days",
-    "cf28", "cf28_rate", "cf29", "cf29_rate", "findings", "findings_per_1000_lines",
-    "finding_dollars",
+    "cf28", "cf28_rate", "cf29", "cf29_rate", "pscs", "psc_rate", "findings",
+    "findings_per_1000_lines", "finding_dollars",
 )  # fmt: skip
 
 
 def _exams(x: ir.Table, by: list[ir.Value]) -> ir.Table:
     found = (x.result.fill_null("") == "DISCREPANCY").sum().coalesce(0)
     return x.group_by(by).aggregate(exams=x.count(), discrepancies=found)
+
+
+def _corrections(scope: Scope, by: tuple[str, ...]) -> ir.Table:
+    """Entries a post-summary correction changed (`pscs`) and entries whose data says
+    either way (`psc_entries`: the indicator is not empty), per `by`."""
+    s = scope.table("entry_summaries")
+    keys = [s[KEY]] + ([month(s.entry_date).name("month")] if "month" in by else [])
+    return s.group_by(keys).aggregate(
+        pscs=s.psc_indicator.fill_null(False).sum().coalesce(0).cast("int64"),
+        psc_entries=s.psc_indicator.count().cast("int64"),
+    )
 
 
 def _figures(scope: Scope, by: tuple[str, ...]) -> pl.DataFrame:
@@ -56,8 +69,9 @@ def _figures(scope: Scope, by: tuple[str, ...]) -> pl.DataFrame:
         held=pl.col("releases").filter(pl.col("held")).sum(),
     )
     times = release_times(histogram, by).select(*by, "median_days")
+    corrections = scope.run(_corrections(scope, by))
     frame = entries
-    for part in (lines, exams, releases, times):
+    for part in (lines, exams, releases, times, corrections):
         frame = frame.join(part, on=list(by), how="full", coalesce=True, nulls_equal=True)
     return frame
 
@@ -98,6 +112,8 @@ def _rates(frame: pl.DataFrame) -> pl.DataFrame:
         hold_rate=safe_ratio(pl.col("held"), pl.col("releases")),
         cf28_rate=safe_ratio(pl.col("cf28"), pl.col("entries")),
         cf29_rate=safe_ratio(pl.col("cf29"), pl.col("entries")),
+        pscs=pl.when(pl.col("psc_entries") > 0).then(pl.col("pscs").cast(pl.Int64)),
+        psc_rate=safe_ratio(pl.col("pscs"), pl.col("psc_entries")),
         findings_per_1000_lines=safe_ratio(pl.col("findings") * 1000, pl.col("lines")),
     )
 
@@ -114,8 +130,9 @@ def _named(scope: Scope, frame: pl.DataFrame) -> pl.DataFrame:
 @report("filers.scorecard", title="Broker scorecard", category=CATEGORY, tables=TABLES)
 def scorecard(scope: Scope) -> pl.DataFrame:
     """One card per filer code: entries, value, lines, exams and exam rate, discrepancies,
-    holds and median days to release, CF-28 and CF-29 and their rates, audit findings per
-    1,000 goods lines and their dollars; the largest filer (entries) first."""
+    holds and median days to release, CF-28 and CF-29 and their rates, post-summary
+    corrections and their rate (where the data shows them), audit findings per 1,000 goods
+    lines and their dollars; the largest filer (entries) first."""
     by = (KEY,)
     frame = _figures(scope, by).join(_findings(scope, by), on=KEY, how="left")
     frame = _named(scope, _rates(frame.filter(pl.col(KEY).is_not_null())))
