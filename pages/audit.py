@@ -58,6 +58,7 @@ HEADERS = {  # the audit's, scorecard's and CF forms' own columns (the rest: ui.
     "hts_numbers": "HTS Numbers",
     "first_hts_number": "First HTS Number",
     "status": "Status",
+    "also_issued": "Also Issued on the Entry",
     "held": "Held",
     "releases": "Releases",
 }
@@ -248,9 +249,12 @@ def _cf_forms(view: View) -> None:
     st.header("CF-28 requests for information and CF-29 notices of action")
     st.info(
         "ITRAC and ACE entry data say whether CBP issued a CF-28 or CF-29 on an entry, not "
-        "when, nor whether it was answered: issue dates, the response due date (30 days "
-        "after a CF-28 is issued) and open or answered cannot be read from this data, so "
-        "every form shows as issued. Each is listed with its entry's lines.",
+        "when, nor whether it was answered: the forms, their dates and status are in the "
+        "ACE Portal's Forms, not in a file you can download and load here. So the response "
+        "due date (30 days after a CF-28 is issued) and open or answered are not shown, and "
+        "every form reads as issued. What the data does say is beside each form: the other "
+        "form on the same entry, a post-summary correction, the entry's liquidation (a "
+        "liquidated entry is settled). Each form is listed with its entry's lines.",
         icon=":material/info:",
     )
     paged_table(

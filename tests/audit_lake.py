@@ -168,10 +168,19 @@ def _headers(lines: pl.DataFrame) -> pl.DataFrame:
 def _with_forms(heads: pl.DataFrame) -> pl.DataFrame:
     """A CF-28 on every 6th entry (in entry number order), a CF-29 on every 9th; a
     post-summary correction on every 5th of ABC's, XYZ's entries silent on it (empty: a
-    layout without the indicator)."""
+    layout without the indicator); every 4th entry before 2026 liquidated 314 days on."""
     i = pl.int_range(pl.len())
     psc = pl.when(pl.col("filer_code") != "XYZ").then(i % 5 == 2)
-    return heads.with_columns(cf28_issued=i % 6 == 0, cf29_issued=i % 9 == 4, psc_indicator=psc)
+    settled = (i % 4 == 0) & (pl.col("entry_date") < date(2026, 1, 1))
+    return heads.with_columns(
+        cf28_issued=i % 6 == 0,
+        cf29_issued=i % 9 == 3,
+        psc_indicator=psc,
+        liquidation_date=pl.when(settled).then(pl.col("entry_date") + pl.duration(days=314)),
+        liquidation_status=pl.when(settled)
+        .then(pl.lit("Liquidated"))
+        .otherwise(pl.lit("Unliquidated")),
+    )
 
 
 def _releases(heads: pl.DataFrame) -> pl.DataFrame:

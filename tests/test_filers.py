@@ -164,3 +164,29 @@ def test_a_filer_is_named_as_the_data_names_it(tmp_path: Path) -> None:
     assert card["filer_name"].to_list() == ["Acme Customs Brokers", "XYZ (name unknown)"]
     trend = REPORTS["filers.trend"](Scope(DuckDBEngine(where), CBP, Filters()))
     assert set(trend["filer_name"]) == {"Acme Customs Brokers", "XYZ (name unknown)"}
+
+
+def test_each_form_shows_what_the_data_says_of_its_entry(where, engine) -> None:
+    """No file carries a CF-28's issue or due date, or whether it was answered; what the
+    data does say is on each form's row: the other form on the same entry, a post-summary
+    correction, the entry's liquidation (independent SQL over the same Parquet)."""
+    heads = lake.table_glob(where, "entry_summaries")
+    shown = "psc_indicator, liquidation_status, liquidation_date"
+    expected = duckdb.sql(
+        f"""SELECT form, entry_number, also, {shown} FROM (
+              SELECT 'CF-28' AS form, entry_number, entry_date,
+                     CASE WHEN cf29_issued THEN 'CF-29' END AS also, {shown}
+              FROM read_parquet('{heads}') WHERE cf28_issued
+              UNION ALL
+              SELECT 'CF-29', entry_number, entry_date, CASE WHEN cf28_issued THEN 'CF-28' END,
+                     {shown}
+              FROM read_parquet('{heads}') WHERE cf29_issued)
+            ORDER BY entry_date, entry_number, form"""
+    ).fetchall()
+    forms = REPORTS["cf_forms.requests"](Scope(engine, CBP))
+    got = forms.select("form", "entry_number", "also_issued", *shown.split(", ")).rows()
+    assert got == expected
+    both = [(form, also) for form, _entry, also, *_rest in got if also]
+    assert set(both) == {("CF-28", "CF-29"), ("CF-29", "CF-28")}  # every 18th entry drew both
+    assert {r[4] for r in got} == {"Liquidated", "Unliquidated"}
+    assert {r[3] for r in got} == {True, False, None}

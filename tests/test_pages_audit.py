@@ -131,5 +131,8 @@ def test_cf_forms_tab_lists_each_form_with_its_lines(audit_lake) -> None:
     forms = at.dataframe[0].value
     assert set(forms["Form"]) == {"CF-28", "CF-29"}
     assert forms["Status"].str.startswith("issued").all()
+    assert {"Also Issued on the Entry", "Post Summary Correction Indicator",
+            "Liquidation Status", "Liquidation Date"} <= set(forms.columns)  # fmt: skip
+    assert set(forms["Also Issued on the Entry"].dropna()) == {"CF-28", "CF-29"}
     lines = at.dataframe[1].value
     assert set(lines["Entry Summary Number"]) == set(forms["Entry Summary Number"])

@@ -36,7 +36,7 @@ PAGES = {  # page -> (lake, URL key of its tabs, tabs, other URL parameters)
                       "Entries", "Audit"), {}),
     "refunds": ("refunds", "refunds_tab", ("By route", "Closing by week", "Entries"),
                 {"as_of": str(refunds_lake.AS_OF)}),
-    "audit": ("audit", "audit_tab", ("Findings",), {}),
+    "audit": ("audit", "audit_tab", ("Findings", "Broker scorecard", "CF-28 / CF-29"), {}),
     "timeline": ("es", "", ("",), {}),
     "data": ("es", "", ("",), {}),
 }  # fmt: skip

@@ -2,11 +2,20 @@
 lines.
 
 ITRAC and ACE's entry summary data say whether CBP issued a CF-28 or a CF-29 on an entry
-(`cf28_issued`, `cf29_issued`), not when, nor whether the importer answered: the lake
-contract holds no issue or response date. So each form is listed with its entry's dates,
-its goods lines, value and duty, and the entry's exams, and its status reads "issued";
-the response due date (30 days after a CF-28's issue) cannot be worked out from this data
-and the reports say so rather than guess it.
+(`cf28_issued`, `cf29_issued`), not when, nor whether the importer answered: no file a user
+can download and load carries an issue date, a response date or an open/answered status.
+ITRAC showed only whether a form was issued (../shared/docs/DOMAIN.md); ES-003's layout has
+no CF-28/CF-29 column (DOMAIN.md's list of its headers); the ITRAC Access fixtures hold no
+such table; the forms themselves, with their status, live in the ACE Portal's Forms
+module, viewed and answered there, not in an ACE Reports download (sources in
+../notes/h20-audit.md and the README). So the lake contract gets no date column nobody can
+fill, and the response due date (30 days after a CF-28's issue) is not guessed.
+
+What the data does show is listed with each form: its entry's dates, goods lines, HTS
+numbers, value, duty and exams; whether the other form was issued on the same entry (a
+CF-29 after a CF-28 is CBP acting on what it asked); whether a post-summary correction
+changed the entry (`psc_indicator`); and the entry's liquidation status and date (a
+liquidated entry is settled, whatever became of the form).
 """
 
 from __future__ import annotations
@@ -31,11 +40,13 @@ LINE_ORDER = ["entry_date", "entry_number", "form", "line_number", "tariff_ordin
 
 
 def _forms(scope: Scope) -> ir.Table:
-    """One row per form issued on an entry: form, its name and the entry's header."""
+    """One row per form issued on an entry: form, its name, the other form if the entry
+    drew it too, and the entry's header."""
     s = scope.table("entry_summaries")
     parts = []
     for form, (flag, name) in FORMS.items():
         issued = s.filter(s[flag].fill_null(False))
+        other, (other_flag, _name) = next((f, v) for f, v in FORMS.items() if f != form)
         parts.append(
             issued.select(
                 form=ibis.literal(form),
@@ -46,6 +57,12 @@ def _forms(scope: Scope) -> ir.Table:
                 importer_number=issued.importer_number,
                 filer_code=issued.filer_code,
                 entry_type=issued.entry_type,
+                also_issued=ibis.ifelse(
+                    issued[other_flag].fill_null(False), ibis.literal(other), ibis.null("string")
+                ),
+                psc_indicator=issued.psc_indicator,
+                liquidation_status=issued.liquidation_status,
+                liquidation_date=issued.liquidation_date,
             )
         )
     return ibis.union(*parts)
@@ -83,7 +100,9 @@ def _requests(scope: Scope) -> ir.Table:
 @report("cf_forms.requests", title="CF-28 and CF-29 by entry", category=CATEGORY, tables=TABLES)
 def requests(scope: Scope, *, offset: int = 0, limit: int | None = None) -> pl.DataFrame:
     """One row per CF-28 or CF-29: its entry's dates, importer, filer, goods lines, HTS
-    numbers, value, duty and exams, and its status (issued; the data holds no dates)."""
+    numbers, value, duty and exams, the other form if the entry drew it too, whether a
+    post-summary correction changed the entry, the entry's liquidation status and date, and
+    the form's status (issued; the data holds no issue or response date)."""
     return scope.run(page_rows(_requests(scope), ORDER, offset, limit))
 
 
