@@ -71,6 +71,7 @@ DERIVED: dict[str, str] = {
     "examined_entries": "Examined Entries",
     "held": "Held",
     "findings": "Findings",
+    "pscs": "Post-Summary Corrections",  # entries ES-003's indicator marks (filers.*)
     "ieepa_layers": "IEEPA Layers",
     # rates (fractions, shown as percents)
     "exam_rate": "Exam Rate",
@@ -82,6 +83,7 @@ DERIVED: dict[str, str] = {
     "cf28_rate": "CF-28 Rate",
     "cf29_rate": "CF-29 Rate",
     "findings_per_1000_lines": "Audit Findings per 1,000 Lines",
+    "psc_rate": "PSC Rate",
     # money
     "duties": "Duties",
     "taxes": "Taxes",
@@ -161,6 +163,7 @@ DERIVED: dict[str, str] = {
     "dollars_are": "Dollars Are",
     "form": "Form",  # CF-28 / CF-29
     "form_name": "Form Name",
+    "also_issued": "Also Issued on the Entry",  # the other form on the same entry
     "hts_numbers": "HTS Numbers",
     "first_hts_number": "First HTS Number",
     "next_step": "If Nothing Is Done",

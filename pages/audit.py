@@ -48,8 +48,6 @@ HEADERS = {  # the audit's, scorecard's and CF forms' own columns (the rest: ui.
     "hold_rate": "Hold Rate",
     "cf28_rate": "CF-28 Rate",
     "cf29_rate": "CF-29 Rate",
-    "pscs": "Post-Summary Corrections",
-    "psc_rate": "PSC Rate",
     "findings_per_1000_lines": "Audit Findings per 1,000 Lines",
     "finding_dollars": "Audit Dollars Involved",
     "entered_value": "Entered Value",
@@ -58,7 +56,6 @@ HEADERS = {  # the audit's, scorecard's and CF forms' own columns (the rest: ui.
     "hts_numbers": "HTS Numbers",
     "first_hts_number": "First HTS Number",
     "status": "Status",
-    "also_issued": "Also Issued on the Entry",
     "held": "Held",
     "releases": "Releases",
 }
