@@ -81,17 +81,8 @@ def _rows(
         for bound, op in (("start", ">="), ("end", "<=")):
             if scope.get(bound):
                 clauses.append(f"{spec.date_column} {op} {params.bind(scope[bound])}")
-    pairs = (
-        ("importer_numbers", spec.importer_column),
-        ("filer_codes", spec.filer_column),
-        ("ports", "port_of_entry"),
-        ("countries", "country_of_origin"),
-        ("entry_types", "entry_type"),
-        ("modes", "mode_of_transport"),
-    )
-    for field_name, column in pairs:
-        values = getattr(filters, field_name)
-        if values and column in columns:
+    for column, values in filters.column_pairs(spec):
+        if column in columns:
             clauses.append(f"{column} IN (SELECT unnest({params.bind(values)}))")
     prefix = filters.hts_prefix
     if prefix and "hts_number" in columns and "tariff_ordinal" not in columns:

@@ -84,13 +84,11 @@ class Filters:
         """Filters on line-level fields: header tables then match through their lines."""
         return bool(self.countries or self.hts_prefix)
 
-    def predicates(self, t: ir.Table, spec: Table) -> list[ir.BooleanValue]:
-        """Predicates on the columns `t` has; line-level ones for tables without them are
-        left to the caller (see `needs_lines`)."""
-        out: list[ir.BooleanValue] = []
-        cols = set(t.columns)
-        if self.start or self.end:
-            out += _date_predicates(t, spec.date_column, self.start, self.end)
+    def column_pairs(self, spec: Table) -> list[tuple[str, tuple[str, ...]]]:
+        """(column of `spec`, values) for each set-valued filter that has values: the one
+        map from a filter to the column it narrows (the HTS prefix and the dates apart).
+        A column `spec` lacks (a table with no filer) is left out; a line-level column a
+        header table lacks is kept: the caller matches it through the lines."""
         pairs = (
             ("importer_numbers", spec.importer_column),
             ("filer_codes", spec.filer_column),
@@ -99,9 +97,17 @@ class Filters:
             ("entry_types", "entry_type"),
             ("modes", "mode_of_transport"),
         )
-        for name, column in pairs:
-            values = getattr(self, name)
-            if values and column in cols:
+        return [(c, getattr(self, n)) for n, c in pairs if c is not None and getattr(self, n)]
+
+    def predicates(self, t: ir.Table, spec: Table) -> list[ir.BooleanValue]:
+        """Predicates on the columns `t` has; line-level ones for tables without them are
+        left to the caller (see `needs_lines`)."""
+        out: list[ir.BooleanValue] = []
+        cols = set(t.columns)
+        if self.start or self.end:
+            out += _date_predicates(t, spec.date_column, self.start, self.end)
+        for column, values in self.column_pairs(spec):
+            if column in cols:
                 out.append(t[column].isin(list(values)))
         if self.hts_prefix and "hts_number" in cols:
             out.append(t.hts_number.startswith(ibis.literal(self.hts_prefix)))

@@ -131,3 +131,41 @@ def test_date_range_is_inclusive_and_prunes_by_year(tiny_lake) -> None:
     assert entry_numbers(tiny_lake, CBP, f) == ["ABC00000018", "ABC12345676"]
     t = Scope(get_engine(tiny_lake, "duckdb"), CBP, f).table("entry_summaries")
     assert "year" in str(t.compile())  # the partition predicate reaches the engine
+
+
+def test_column_pairs_map_each_filter_to_the_column_it_narrows() -> None:
+    from data_access.schema import TABLES
+
+    f = Filters(
+        importer_numbers=("27-4418529AB",),
+        filer_codes=("ABC",),
+        ports=("2704",),
+        countries=("CN", "VN"),
+        modes=("11",),
+        hts_prefix="8471",
+    )
+    assert f.column_pairs(TABLES["entry_lines"]) == [
+        ("importer_number", ("27-4418529AB",)),
+        ("filer_code", ("ABC",)),
+        ("port_of_entry", ("2704",)),
+        ("country_of_origin", ("CN", "VN")),
+        ("mode_of_transport", ("11",)),
+    ]
+    # bonds have no filer column: the filer filter has nothing to narrow there
+    assert [c for c, _ in f.column_pairs(TABLES["bonds"])] == [
+        "importer_number",
+        "port_of_entry",
+        "country_of_origin",
+        "mode_of_transport",
+    ]
+    assert Filters(hts_prefix="85").column_pairs(TABLES["entry_lines"]) == []
+
+
+def test_the_benchmark_floor_takes_its_filter_columns_from_filters() -> None:
+    import inspect
+
+    from benchmarks import questions
+
+    source = inspect.getsource(questions)
+    assert "column_pairs(" in source
+    assert '("ports", "port_of_entry")' not in source  # no copied filter -> column map
