@@ -20,7 +20,7 @@ import polars as pl
 from data_access import settings
 from data_access.filters import Filters
 from data_access.reports.base import Scope, money_sum, report, with_descriptions
-from data_access.reports.cargo_release import count_rows, page_rows
+from data_access.reports.paging import count_rows, page
 from data_access.schema import BONDS
 
 CATEGORY = "Bond"
@@ -56,7 +56,7 @@ def _details(scope: Scope) -> ir.Table:
 @report("bond.details", title="Bond Details", category=CATEGORY, tables=TABLES)
 def details(scope: Scope, *, offset: int = 0, limit: int | None = None) -> pl.DataFrame:
     """ACE's Bond Details: one row per bond taking effect in the period, codes described."""
-    expr = page_rows(_details(scope), ["effective_date", "bond_number"], offset, limit)
+    expr = page(_details(scope), ["effective_date", "bond_number"], offset, limit)
     return with_descriptions(scope.run(expr), *CODES)
 
 

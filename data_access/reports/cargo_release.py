@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 
-import ibis
 import ibis.expr.types as ir
 import polars as pl
 
 from data_access.reports.base import Scope, report, safe_ratio, with_descriptions
 from data_access.reports.line_totals import release_totals
+from data_access.reports.paging import count_rows, page
 from data_access.schema import CARGO_RELEASES
 
 CATEGORY = "Cargo Release"
@@ -25,29 +25,6 @@ CODES = ("port_of_entry", "mode_of_transport", "release_status", "hold_agency")
 NOT_REPORTED = "(not reported)"
 QUANTILES = {"median_days": pl.Float64, "p90_days": pl.Float64}
 TIME_SCHEMA = {"released": pl.Int64, **QUANTILES}
-
-
-def page_rows(expr: ir.Table, order: list[str], offset: int, limit: int | None) -> ir.Table:
-    """`limit` rows of `expr` from `offset` in `order` (all the rest when limit is None).
-
-    Numbered rows rather than Ibis's `limit(offset=)`: its PySpark form numbers rows over
-    no order at all, so a page would differ between runs on Spark.
-    """
-    if offset < 0 or (limit is not None and limit < 0):
-        raise ValueError("offset and limit must not be negative")
-    if not offset:
-        ordered = expr.order_by(order)
-        return ordered if limit is None else ordered.limit(limit)
-    numbered = expr.mutate(_row=ibis.row_number().over(order_by=order))
-    keep = numbered._row >= offset
-    if limit is not None:
-        keep &= numbered._row < offset + limit
-    return numbered.filter(keep).drop("_row").order_by(order)
-
-
-def count_rows(scope: Scope, expr: ir.Table) -> pl.DataFrame:
-    """One row, `rows`: how many rows `expr` has (the pager's companion report)."""
-    return scope.run(expr.aggregate(rows=expr.count())).cast({"rows": pl.Int64})
 
 
 def release_days(t: ir.Table) -> ir.IntegerValue:
@@ -118,7 +95,7 @@ def _details(scope: Scope) -> ir.Table:
 @report("cargo_release.details", title="Cargo Release Details", category=CATEGORY, tables=TABLES)
 def details(scope: Scope, *, offset: int = 0, limit: int | None = None) -> pl.DataFrame:
     """ACE's Cargo Release Details, one row per release, codes described, days to release."""
-    frame = scope.run(page_rows(_details(scope), DETAIL_ORDER, offset, limit))
+    frame = scope.run(page(_details(scope), DETAIL_ORDER, offset, limit))
     return with_descriptions(frame, *CODES)
 
 

@@ -25,7 +25,7 @@ import ibis.expr.types as ir
 import polars as pl
 
 from data_access.reports.base import Scope, line_duties, money_sum, report
-from data_access.reports.cargo_release import count_rows, page_rows
+from data_access.reports.paging import count_rows, page
 
 CATEGORY = "CF-28 / CF-29"
 TABLES = ("entry_summaries", "entry_lines", "exams")
@@ -103,7 +103,7 @@ def requests(scope: Scope, *, offset: int = 0, limit: int | None = None) -> pl.D
     numbers, value, duty and exams, the other form if the entry drew it too, whether a
     post-summary correction changed the entry, the entry's liquidation status and date, and
     the form's status (issued; the data holds no issue or response date)."""
-    return scope.run(page_rows(_requests(scope), ORDER, offset, limit))
+    return scope.run(page(_requests(scope), ORDER, offset, limit))
 
 
 @report("cf_forms.requests_count", title="CF-28 and CF-29 rows", category=CATEGORY,
@@ -134,7 +134,7 @@ def lines(
 ) -> pl.DataFrame:
     """The tariff rows of each entry that drew a CF-28 or CF-29 (one entry, or all), with
     the form: what CBP asked about or acted on."""
-    return scope.run(page_rows(_lines(scope, entry_number), LINE_ORDER, offset, limit))
+    return scope.run(page(_lines(scope, entry_number), LINE_ORDER, offset, limit))
 
 
 @report("cf_forms.lines_count", title="Lines of CF-28 and CF-29 entries", category=CATEGORY,

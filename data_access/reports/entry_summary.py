@@ -30,6 +30,7 @@ from data_access.reports.base import (
     with_names,
 )
 from data_access.reports.line_totals import line_totals
+from data_access.reports.paging import count_rows, page
 from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES
 
 CATEGORY = "Entry Summary"
@@ -117,16 +118,6 @@ def with_rate(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def page_of(expr: ir.Table, order: list[str], offset: int, limit: int | None) -> ir.Table:
-    """`expr` in `order`, `limit` rows from `offset` (all the rest when limit is None)."""
-    expr = expr.order_by(order)
-    return expr.limit(limit, offset=offset) if offset or limit is not None else expr
-
-
-def row_count(scope: Scope, expr: ir.Table) -> pl.DataFrame:
-    return as_counts(scope.run(expr.aggregate(rows=expr.count())))
-
-
 @report("entry_summary.kpis", title="Key figures", category=CATEGORY, tables=LINES)
 def kpis(scope: Scope, *, recon: str = "all") -> pl.DataFrame:
     """One row: entries, lines, entered value, duties, taxes, fees, effective duty rate."""
@@ -144,14 +135,14 @@ def header(
     scope: Scope, *, recon: str = "all", offset: int = 0, limit: int | None = None
 ) -> pl.DataFrame:
     """ACE's Entry Summary Header: one row per entry summary, codes described."""
-    expr = page_of(_header_rows(scope, recon), ["entry_date", "entry_number"], offset, limit)
+    expr = page(_header_rows(scope, recon), ["entry_date", "entry_number"], offset, limit)
     return with_descriptions(scope.run(expr), *HEADER_CODES)
 
 
 @report("entry_summary.header_count", title="Header rows", category=CATEGORY, tables=HEADERS)
 def header_count(scope: Scope, *, recon: str = "all") -> pl.DataFrame:
     """One row: how many rows `entry_summary.header` has for this scope."""
-    return row_count(scope, _header_rows(scope, recon))
+    return count_rows(scope, _header_rows(scope, recon))
 
 
 LINE_ORDER = ["entry_date", "entry_number", "line_number"]
@@ -195,7 +186,7 @@ def line_details(
     5-year extract to show 100 of them took seconds.
     """
     t = lines(scope, recon)
-    chosen = page_of(_commodity_rows(scope, recon), LINE_ORDER, offset, limit)
+    chosen = page(_commodity_rows(scope, recon), LINE_ORDER, offset, limit)
     if limit is not None:
         t = t.filter(t.entry_number.isin(chosen.entry_number))
     rows = chosen.join(_line_totals(t), ["entry_number", "line_number"]).order_by(LINE_ORDER)
@@ -206,7 +197,7 @@ def line_details(
 @report("entry_summary.line_details_count", title="Line rows", category=CATEGORY, tables=LINES)
 def line_details_count(scope: Scope, *, recon: str = "all") -> pl.DataFrame:
     """One row: how many rows `entry_summary.line_details` has (one per ordinal 1 row)."""
-    return row_count(scope, _commodity_rows(scope, recon))
+    return count_rows(scope, _commodity_rows(scope, recon))
 
 
 def _tariff_rows(scope: Scope, recon: str) -> ir.Table:
@@ -224,7 +215,7 @@ def line_tariff_details(
 ) -> pl.DataFrame:
     """ACE's ES-003: one row per tariff number of a line (Chapter 99 numbers apart)."""
     order = ["entry_date", "entry_number", "line_number", "tariff_ordinal"]
-    frame = scope.run(page_of(_tariff_rows(scope, recon), order, offset, limit))
+    frame = scope.run(page(_tariff_rows(scope, recon), order, offset, limit))
     return with_descriptions(frame, *LINE_CODES)
 
 
@@ -233,7 +224,7 @@ def line_tariff_details(
 )
 def line_tariff_details_count(scope: Scope, *, recon: str = "all") -> pl.DataFrame:
     """One row: how many rows `entry_summary.line_tariff_details` has for this scope."""
-    return row_count(scope, _tariff_rows(scope, recon))
+    return count_rows(scope, _tariff_rows(scope, recon))
 
 
 # --- trends -----------------------------------------------------------------------------

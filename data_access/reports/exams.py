@@ -13,8 +13,9 @@ import ibis.expr.types as ir
 import polars as pl
 
 from data_access.reports.base import Scope, month, report, safe_ratio, with_descriptions
-from data_access.reports.entry_summary import as_counts, page_of, row_count
+from data_access.reports.entry_summary import as_counts
 from data_access.reports.line_totals import line_totals, summary_totals
+from data_access.reports.paging import count_rows, page
 from data_access.schema import EXAMS as EXAM_TABLE
 
 CATEGORY = "Exams"
@@ -181,11 +182,11 @@ def _detail_rows(scope: Scope) -> ir.Table:
 def details(scope: Scope, *, offset: int = 0, limit: int | None = None) -> pl.DataFrame:
     """One row per exam, codes described, in exam date and entry number order."""
     order = ["exam_date", "entry_number", "exam_id"]
-    frame = scope.run(page_of(_detail_rows(scope), order, offset, limit))
+    frame = scope.run(page(_detail_rows(scope), order, offset, limit))
     return with_descriptions(frame, *DETAIL_CODES)
 
 
 @report("exams.details_count", title="Exam detail rows", category=CATEGORY, tables=EXAMS_ONLY)
 def details_count(scope: Scope) -> pl.DataFrame:
     """One row: how many rows `exams.details` has for this scope."""
-    return row_count(scope, _detail_rows(scope))
+    return count_rows(scope, _detail_rows(scope))

@@ -31,6 +31,7 @@ from data_access.reports.base import (
     safe_ratio,
     with_descriptions,
 )
+from data_access.reports.paging import count_rows, page
 from data_access.tariff_layers import PROGRAM_NAMES, PROGRAM_NAMES_ALL, UNLISTED, Registry
 
 CATEGORY = "Tariff layers"
@@ -252,16 +253,12 @@ def entries(
 ) -> pl.DataFrame:
     """Per entry with at least one layer: lines, value, duty and its split by program, and
     the duty refundable under the 2026 IEEPA ruling. Paged in entry date order."""
-    expr = _entries(scope, _registry(registry)).order_by([*ENTRY_ORDER])
-    if offset or limit is not None:
-        expr = expr.limit(limit, offset=offset)
-    return scope.run(expr)
+    return scope.run(page(_entries(scope, _registry(registry)), ENTRY_ORDER, offset, limit))
 
 
 @report("layers.entries_count", title="Entries with layers", category=CATEGORY, tables=LINES)
 def entries_count(scope: Scope, *, registry: str | None = None) -> pl.DataFrame:
-    expr = _entries(scope, _registry(registry))
-    return scope.run(expr.aggregate(rows=expr.count().cast("int64")))
+    return count_rows(scope, _entries(scope, _registry(registry)))
 
 
 LAYER_COLUMNS = (
@@ -290,9 +287,7 @@ def entry_layers(
     """One row per layer: entry, line, the goods' HTS, the 9903 number, program, duty, and
     whether the registry had the number in force on the entry date."""
     order = ["entry_date", "entry_number", "line_number", "tariff_ordinal"]
-    expr = _layers(scope, _registry(registry), entry_number).order_by(order)
-    if offset or limit is not None:
-        expr = expr.limit(limit, offset=offset)
+    expr = page(_layers(scope, _registry(registry), entry_number), order, offset, limit)
     frame = scope.run(expr).with_columns(pl.col("line_number").cast(pl.Int32))
     return _named(frame)
 
@@ -301,8 +296,7 @@ def entry_layers(
 def entry_layers_count(
     scope: Scope, *, entry_number: str = "", registry: str | None = None
 ) -> pl.DataFrame:
-    expr = _layers(scope, _registry(registry), entry_number)
-    return scope.run(expr.aggregate(rows=expr.count().cast("int64")))
+    return count_rows(scope, _layers(scope, _registry(registry), entry_number))
 
 
 # --- audit ----------------------------------------------------------------------------------

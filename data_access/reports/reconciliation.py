@@ -20,7 +20,7 @@ import polars as pl
 
 from data_access import rules, settings
 from data_access.reports.base import Scope, money_sum, month, report, with_descriptions
-from data_access.reports.cargo_release import count_rows, page_rows
+from data_access.reports.paging import count_rows, page
 from data_access.schema import RECONCILIATIONS
 
 CATEGORY = "Reconciliation"
@@ -49,7 +49,7 @@ def _flags(scope: Scope) -> ir.Table:
 @report("reconciliation.details", title="Reconciliation Details", category=CATEGORY, tables=TABLES)
 def details(scope: Scope, *, offset: int = 0, limit: int | None = None) -> pl.DataFrame:
     """One row per flagged entry: flag, due date, reconciliation entry, adjustments."""
-    expr = page_rows(_flags(scope), ["flagged_date", "flagged_entry_number"], offset, limit)
+    expr = page(_flags(scope), ["flagged_date", "flagged_entry_number"], offset, limit)
     return with_descriptions(scope.run(expr), *CODES)
 
 
@@ -83,7 +83,7 @@ def _headers(scope: Scope) -> ir.Table:
 def header(scope: Scope, *, offset: int = 0, limit: int | None = None) -> pl.DataFrame:
     """One row per reconciliation entry: the flagged entries it covers (in the filters),
     when it was filed, the earliest due date among them, and its adjustments."""
-    expr = page_rows(_headers(scope), ["filed_date", "recon_entry_number"], offset, limit)
+    expr = page(_headers(scope), ["filed_date", "recon_entry_number"], offset, limit)
     return scope.run(expr).with_columns(pl.col("flagged_entries").cast(pl.Int64))
 
 

@@ -29,9 +29,9 @@ import polars as pl
 from data_access import refund_routes, settings, tariff_layers
 from data_access.refund_routes import RefundRules
 from data_access.reports.base import Scope, money_sum, report, with_descriptions
-from data_access.reports.cargo_release import count_rows, page_rows
 from data_access.reports.entry_summary import recon_flagged
 from data_access.reports.layers import is_refunded, refunded_duties
+from data_access.reports.paging import count_rows, page
 from data_access.schema import MONEY_TOTAL, MONEY_TOTAL_SQL
 from data_access.tariff_layers import Registry
 
@@ -330,7 +330,7 @@ def entries(
     as_of = as_of or settings.today()
     t = _listed(scope, as_of, route)
     order = [ibis.asc(t.deadline, nulls_first=False), t.entry_number]
-    expr = page_rows(t, order, offset, limit).select(
+    expr = page(t, order, offset, limit).select(
         "entry_number", "importer_number", "filer_code", "entry_type", "entry_date",
         "ieepa_duty", "ieepa_layers", "liquidation_status", "liquidation_date", "liquidated",
         "route", "deadline", "reason",

@@ -25,6 +25,7 @@ from data_access import audit_rules, settings, tariff_layers
 from data_access.reports.audit import fees, formats, lines, programs  # noqa: F401  (registers)
 from data_access.reports.audit.checks import CHECKS, ROW_SCHEMA, SEVERITIES, Context
 from data_access.reports.base import Scope, report
+from data_access.reports.paging import page_frame
 
 CATEGORY = "Audit"
 TABLES = ("entry_lines", "entry_summaries")
@@ -147,9 +148,7 @@ def findings(
 ) -> pl.DataFrame:
     """The rows that prove each finding (all checks, or `check`), most serious and costly
     first; `offset` and `limit` page them."""
-    frame = all_findings(scope, rules, registry, _check(check))
-    if offset or limit is not None:
-        frame = frame.slice(offset, limit)
+    frame = page_frame(all_findings(scope, rules, registry, _check(check)), offset, limit)
     return frame.with_columns(filer_code=pl.col("entry_number").str.slice(0, 3))
 
 
