@@ -103,12 +103,13 @@ def _by_route(view: View, as_of: date) -> None:
     charts.category_ticks(figure)
     chart_with_table(
         figure,
-        summary.select(list(BY_ROUTE)).rename(BY_ROUTE),
+        summary.select(list(BY_ROUTE)).rename(BY_ROUTE),  # files: stable names (full)
         title=f"IEEPA duty by refund route, as of {as_of:%d %b %Y}",
         alt="Bars: the IEEPA duty of the entries each route takes back (CAPE Phase 1, "
         "protest, final - court, not eligible for CAPE); the table adds how many entries.",
         key="refunds-by-route",
         column_config=money_columns("IEEPA Duty"),
+        full=lambda: summary.select(list(BY_ROUTE)),
     )
 
 
@@ -134,13 +135,14 @@ def _closing(view: View, as_of: date) -> None:
     )  # fmt: skip
     chart_with_table(
         figure,
-        weeks.select(list(BY_WEEK)).rename(BY_WEEK),
+        weeks.select(list(BY_WEEK)).rename(BY_WEEK),  # files: stable names (full)
         title=f"Money at risk: refund windows closing in the next {WEEKS} weeks",
         alt=f"Stacked bars: per week from {as_of:%d %b %Y}, the IEEPA duty of the entries "
         "whose route's window (CAPE Phase 1 or protest) closes that week; the table adds "
         "how many entries.",
         key="refunds-closing-by-week",
         column_config=money_columns("IEEPA Duty"),
+        full=lambda: weeks.select(list(BY_WEEK)),
     )
 
 

@@ -81,8 +81,15 @@ def _kpis(programs: pl.DataFrame, entries: int) -> None:
 
 # --- shaping for the screen -------------------------------------------------------------------
 def ace(frame: pl.DataFrame) -> pl.DataFrame:
-    """The frame with ACE's headers, code columns whose names sit beside them dropped, and
-    Chapter 99 numbers written 9903.88.03."""
+    """`shaped(frame)` with ACE's headers (the page's words, ui/labels.py)."""
+    frame = shaped(frame)
+    return frame.rename({c: HEADERS[c] for c in frame.columns if c in HEADERS})
+
+
+def shaped(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with the code columns whose names sit beside them dropped, and Chapter 99
+    numbers written 9903.88.03: the columns shown, under their stable names (the files'
+    names unless ACE headers are picked)."""
     if "layer_number" in frame.columns:
         number = pl.col("layer_number")
         dotted = pl.concat_str(
@@ -90,8 +97,7 @@ def ace(frame: pl.DataFrame) -> pl.DataFrame:
             number.str.slice(6, 2),
         )  # fmt: skip
         frame = frame.with_columns(layer_number=dotted)
-    frame = frame.drop([c for c in HIDDEN if c in frame.columns])
-    return frame.rename({c: HEADERS[c] for c in frame.columns if c in HEADERS})
+    return frame.drop([c for c in HIDDEN if c in frame.columns])
 
 
 def _dashed(frame: pl.DataFrame) -> pl.DataFrame:
@@ -102,11 +108,12 @@ def _dashed(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def table(frame: pl.DataFrame, *, name: str) -> None:
-    """A table with ACE's headers and formatted numbers; exports hold the same columns."""
+    """A table with ACE's headers and formatted numbers; exports hold the same columns,
+    under their stable names unless ACE headers are picked."""
     shown = ace(frame)
     config = column_config(shown, PAGE)
     st.dataframe(_dashed(shown), hide_index=True, width="stretch", column_config=config)
-    export_buttons(lambda: shown, name=name)
+    export_buttons(lambda: shaped(frame), name=name, table=PAGE)
 
 
 # --- tabs ----------------------------------------------------------------------------------
@@ -124,7 +131,7 @@ def _over_time(view: View) -> None:
     flagged = mark_partial(monthly, where)
     chart_with_table(
         figure,
-        ace(flagged),
+        ace(flagged),  # shown with the page's headers; the files: stable names (full)
         title="Chapter 99 duty by program per month",
         alt="Stacked bars: the duty of the Chapter 99 layers per month of entry and program. "
         f"The dashed line marks the IEEPA ruling ({registry.refunds.ruling_date}); the shaded "
@@ -132,6 +139,7 @@ def _over_time(view: View) -> None:
         + charts.partial_caption(flagged, where),
         key="tariff-layers-by-month",
         table=PAGE,
+        full=lambda: shaped(flagged),
     )
     st.header("Chapter 99 duty by program")
     table(run(view, "layers.by_program"), name="tariff-layers-by-program")
@@ -169,6 +177,7 @@ def _by_country(view: View) -> None:
         "program's Chapter 99 duty; the table adds value and the rates with and without layers.",
         key="tariff-layers-by-country",
         table=PAGE,
+        full=lambda: shaped(frame),
     )
 
 
@@ -188,6 +197,7 @@ def _by_hts(view: View) -> None:
         "the duty of the Chapter 99 layers filed with it, by program.",
         key=f"tariff-layers-by-{level}",
         table=PAGE,
+        full=lambda: shaped(frame),
     )
 
 

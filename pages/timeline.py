@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from data_access import export, lake, settings
+from data_access import lake, settings
 from data_access.access import Principal
 from data_access.schema import TABLES
 from data_access.timeline import (
@@ -26,6 +26,7 @@ from data_access.timeline import (
 from ui.column_formats import column_config
 from ui.data import View, held_by
 from ui.look import readable
+from ui.widgets import export_buttons
 
 AVAILABILITY_LABELS = {
     "available": "Available",
@@ -218,7 +219,7 @@ def _timeline(plan: TransitionPlan, as_of: date) -> None:
 def _availability_frame(plan: TransitionPlan, position: Position) -> pl.DataFrame:
     columns: dict[str, list[str]] = {
         "channel": [c.name for c in plan.channels],
-        "what it is": [c.description for c in plan.channels],
+        "what_it_is": [c.description for c in plan.channels],
     }
     for phase in plan.phases:
         heading = f"{phase.name} (in force)" if phase == position.phase else phase.name
@@ -254,14 +255,14 @@ def _holdings_frame(
             rows.append(
                 {
                     "category": category.name,
-                    "in ACE Reports": reports,
-                    "in this dashboard": TABLES[name].label,
+                    "in_ace_reports": reports,
+                    "in_this_dashboard": TABLES[name].label,
                     "rows": None if hidden else int(stats.get("rows") or 0),
-                    "first date": stats.get("first") or empty,
-                    "last date": stats.get("last") or empty,
+                    "first": stats.get("first") or empty,
+                    "last": stats.get("last") or empty,
                 }
             )
-    schema = {"rows": pl.Int64, "first date": pl.String, "last date": pl.String}
+    schema = {"rows": pl.Int64, "first": pl.String, "last": pl.String}
     return pl.DataFrame(rows, schema_overrides=schema)
 
 
@@ -322,15 +323,10 @@ def _linked(text: str, url: str | None) -> str:
 
 
 def _table_with_download(frame: pl.DataFrame, name: str) -> None:
+    """The table, and its CSV (the one export writer: safe to open in Excel) with stable
+    names or ACE headers."""
     st.dataframe(frame, hide_index=True, column_config=column_config(frame))
-    st.download_button(
-        "Download CSV",
-        export.to_bytes(frame, "csv"),  # the one export writer: safe to open in Excel
-        file_name=f"{name}.csv",
-        mime=export.MEDIA_TYPES["csv"],
-        key=f"download_{name}",
-        on_click="ignore",
-    )
+    export_buttons(lambda: frame, name=name, formats=("csv",))
 
 
 if __name__ == "__main__":  # run by the legacy pages/ runner: go through the frame

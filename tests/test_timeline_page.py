@@ -84,7 +84,7 @@ def test_availability_matrix_marks_the_phase_in_force(tmp_path):
     matrix = at.dataframe[2].value
     assert list(matrix.columns) == [
         "channel",
-        "what it is",
+        "what_it_is",
         "Spring 2019",
         "Summer 2019",
         "Fall/Winter 2019 (in force)",
@@ -152,7 +152,7 @@ def test_a_broker_reads_bonds_are_not_available_to_brokers(tmp_path):
     assert bond_row[:3] == ["Bond", "Bond Details", "Bond Details"]
     assert pd.isna(bond_row[3])
     assert bond_row[4:] == ["not available to brokers", "not available to brokers"]
-    summaries = holdings[holdings["in this dashboard"] == "Entry Summary Header"].iloc[0].tolist()
+    summaries = holdings[holdings["in_this_dashboard"] == "Entry Summary Header"].iloc[0].tolist()
     assert summaries[3:] == [1, "2024-05-06", "2024-05-06"]
     exams = holdings[holdings["category"] == "Exams"].iloc[0].tolist()
     assert exams[3:] == [0, "no rows", "no rows"]

@@ -84,10 +84,11 @@ def chart_with_table(
     key: str,
     column_config: Mapping[str, object] | None = None,
     table: str | None = None,
+    full: Callable[[], pl.DataFrame] | None = None,
 ) -> None:
     """A chart, its alt text, and the same numbers as a table with exports one click away
     (`title` None: the caller drew the heading, and controls under it; `table`,
-    `column_config`: as `table_with_export`)."""
+    `column_config`, `full`: as `table_with_export`)."""
     if title:
         st.header(title)
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
@@ -96,7 +97,7 @@ def chart_with_table(
         st.plotly_chart(readable(figure), key=f"{key}-chart", config=PLOTLY_CONFIG)
         st.caption(alt)
     with table_tab:
-        table_with_export(frame, name=key, column_config=column_config, table=table)
+        table_with_export(frame, name=key, column_config=column_config, table=table, full=full)
 
 
 def table_with_export(
@@ -108,7 +109,8 @@ def table_with_export(
     column_config: Mapping[str, object] | None = None,
     table: str | None = None,
 ) -> None:
-    """The table and download buttons; `full` gives the whole result when `frame` is a page.
+    """The table and download buttons; `full` gives the rows the files hold when `frame` is
+    a page of them, or shows them renamed (the files keep the stable names, see ui/exports.py).
     On screen the columns read as ACE's headers with formatted numbers (`table`: the lake
     table or page whose headers win, see ui/labels.py); `column_config` adds to them.
     Entry numbers show as XXX-NNNNNNN-C. The exports keep the stored names and values."""
