@@ -239,6 +239,7 @@ def _trend(view: View) -> None:
         + charts.partial_caption(flagged, where, shown=shown_months),
         key="filers-trend",
         column_config=_formats(table),
+        full=lambda: flagged.select(columns),  # the files: stable names unless ACE headers
     )
 
 
