@@ -212,6 +212,10 @@ DESCRIPTIONS: dict[str, str] = {
 
 # A page's own wording, where its tables (and the files it exports) have long used it.
 CONTEXTS: dict[str, dict[str, str]] = {
+    "refunds": {  # the Refunds page's entries list (refunds.entries)
+        "reason": "Why",
+        "next_step": "If nothing is done",
+    },
     "tariff_layers": {
         "hts_code": "HTS",
         "month": "Month of Entry",
@@ -234,6 +238,7 @@ CONTEXTS: dict[str, dict[str, str]] = {
 REPORT_WORDS: dict[str, str] = {
     "bond.ending_soon": "bonds",
     "reconciliation.deadlines": "reconciliations",
+    "refunds.entries": "refunds",
 }
 REPORT_WORDS_BY_MODULE: dict[str, str] = {"layers": "tariff_layers"}  # layers.*
 

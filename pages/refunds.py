@@ -15,7 +15,7 @@ import streamlit as st
 
 from data_access import cape, refund_routes, settings
 from data_access.refund_routes import RefundRules
-from data_access.reports.refunds import ENTRY_HEADERS, NONE, NOT_ELIGIBLE, WEEKS
+from data_access.reports.refunds import NONE, NOT_ELIGIBLE, WEEKS
 from ui import charts
 from ui.data import View, run
 from ui.paged_table import detail_table
@@ -49,7 +49,6 @@ BY_WEEK = {
     "entries": "Entries",
     "ieepa_duty": "IEEPA Duty",
 }
-ENTRY_NUMBER = ENTRY_HEADERS["entry_number"]
 
 
 def render(view: View) -> None:
@@ -161,10 +160,9 @@ def _entries(view: View, as_of: date) -> None:
         view,
         "refunds.entries",
         key="refunds-entries",
-        entry_columns=(ENTRY_NUMBER,),
         options={"as_of": as_of, "route": route},
         note="The earliest deadline is first; entries without one (unliquidated, final) last.",
-        column_config=lambda _page: money_columns(ENTRY_HEADERS["ieepa_duty"]),
+        column_config=lambda _page: money_columns("ieepa_duty"),
     )
 
 

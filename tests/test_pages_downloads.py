@@ -2,8 +2,7 @@
 the stable storage names by default, ACE's headers once picked. Rendered headless through
 AppTest over the hand-built test lakes; each file is what the browser would receive.
 
-Exceptions, said here: refunds.entries (KNOWN: an expected failure until it
-is fixed); the Data page has no download until a load rejects rows (its rejected rows go
+Exceptions, said here: the Data page has no download until a load rejects rows (its rejected rows go
 through the same buttons); the Transition timeline's availability table has one column
 per phase, named by the phase (a pivot of the phases file)."""
 
@@ -63,20 +62,7 @@ def first_file(at: AppTest, name: str) -> str:
     return next(k for k in keys if k.endswith(("-csv", "-parquet")))
 
 
-# refunds.entries is made in the users' words (ENTRY_HEADERS in data_access/reports/refunds.py,
-# also what `itrac refunds` writes): its file has no stable names to offer yet.
-KNOWN = {("refunds", "Entries"): "refunds.entries returns its columns already renamed"}
-MARKED = [
-    pytest.param(
-        page, tab, params, id=f"{page}-{tab}",
-        marks=[pytest.mark.xfail(strict=True, reason=KNOWN[page, tab])] if (page, tab) in KNOWN
-        else [],
-    )
-    for page, tab, params in CASES
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("page", "tab", "params"), MARKED)
+@pytest.mark.parametrize(("page", "tab", "params"), CASES, ids=[f"{p}-{t}" for p, t, _ in CASES])
 def test_every_download_offers_stable_names_and_ace_headers(
     lakes: dict[str, Path], page: str, tab: str, params: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -161,22 +161,23 @@ def test_nothing_closing_says_so(refunds_lake) -> None:
 
 def test_entries_list_with_route_filter(refunds_lake) -> None:
     at = open_page(refunds_lake, refunds_tab="Entries")
-    table = at.dataframe[0].value
-    assert list(table.columns) == [
+    table = at.dataframe[0].value  # stable names; the headers shown are the config's labels
+    config = json.loads(at.dataframe[0].proto.columns)
+    assert [config[c]["label"] for c in table.columns] == [
         "Entry Summary Number", "Importer Number", "Filer Code", "Entry Date", "IEEPA Duty",
         "Liquidation Status", "Liquidation Date", "Refund Route", "Deadline", "Days Left",
         "Why", "If nothing is done",
     ]  # fmt: skip
     assert table.shape[0] == 16
-    assert shown_as_dollars(at) == ["IEEPA Duty"]
-    assert table["Entry Summary Number"].tolist()[:3] == dashed(2, 4, 16)  # earliest first
+    assert shown_as_dollars(at) == ["ieepa_duty"]
+    assert table["entry_number"].tolist()[:3] == dashed(2, 4, 16)  # earliest first
     assert "Rows 1–16 of 16." in [c.value for c in at.caption]
     at.selectbox(key="refund_route").set_value("Protest").run()
     table = at.dataframe[0].value
-    assert table["Entry Summary Number"].tolist() == dashed(4, 3, 13)
-    assert table["Days Left"].tolist() == [0, 99, 150]
-    assert table["Why"].tolist()[0] == "Liquidated 180 days ago"
-    assert table["Deadline"].tolist()[0] == "2026-11-02"
+    assert table["entry_number"].tolist() == dashed(4, 3, 13)
+    assert table["days_left"].tolist() == [0, 99, 150]
+    assert table["reason"].tolist()[0] == "Liquidated 180 days ago"
+    assert table["deadline"].tolist()[0] == "2026-11-02"
     assert {"refunds-entries-csv", "refunds-entries-xlsx"} <= {b.key for b in at.download_button}
 
 

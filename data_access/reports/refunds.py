@@ -255,20 +255,11 @@ def summary(scope: Scope, *, as_of: date | None = None) -> pl.DataFrame:
 
 # --- the Refunds page: money whose window closes week by week, the entries list ------------
 WEEKS = 26
-ENTRY_HEADERS = {  # refunds.entries: the column, and the words users know it by
-    "entry_number": "Entry Summary Number",
-    "importer_number": "Importer Number",
-    "filer_code": "Filer Code",
-    "entry_date": "Entry Date",
-    "ieepa_duty": "IEEPA Duty",
-    "liquidation_status": "Liquidation Status",
-    "liquidation_date": "Liquidation Date",
-    "route_name": "Refund Route",
-    "deadline": "Deadline",
-    "days_left": "Days Left",
-    "reason": "Why",
-    "next_step": "If nothing is done",
-}
+ENTRY_COLUMNS = (  # refunds.entries: its columns (their words: data_access/labels.py)
+    "entry_number", "importer_number", "filer_code", "entry_date", "ieepa_duty",
+    "liquidation_status", "liquidation_date", "route_name", "deadline", "days_left",
+    "reason", "next_step",
+)  # fmt: skip
 
 
 @report(
@@ -325,7 +316,7 @@ def entries(
     offset: int = 0,
     limit: int | None = None,
 ) -> pl.DataFrame:
-    """`refunds.by_entry` in the users' words, of one route or all, one page at a time
+    """`refunds.by_entry`'s columns the users read, of one route or all, one page at a time
     (the earliest deadline first, entries without one last)."""
     as_of = as_of or settings.today()
     t = _listed(scope, as_of, route)
@@ -336,7 +327,7 @@ def entries(
         "route", "deadline", "reason",
     )  # fmt: skip
     frame = _explained(scope.run(expr), refund_routes.load(), as_of)
-    return frame.select(list(ENTRY_HEADERS)).rename(ENTRY_HEADERS)
+    return frame.select(ENTRY_COLUMNS)  # stable names: the page and files name them
 
 
 @report(
