@@ -39,11 +39,11 @@ from ui import export_jobs
 
 Rows = Callable[[], pl.DataFrame | Iterable[pl.DataFrame]]
 QUICK_CELLS = 1_000_000  # about 10 s of Excel: built while the browser waits
-QUICK_DATA_CELLS = 10_000_000  # CSV or Parquet of 300,000 ES-003 rows: seconds
+QUICK_DATA_CELLS = 10_000_000  # CSV or Parquet of 300,000 ES-003 rows: about 6 s
 # The largest file the page builds: Streamlit serves a download from memory, so this is
-# the memory one download may take (the demo lake's 1M ES-003 rows are about 330 MiB of
-# CSV, 60 MiB of Parquet). Larger: Parquet, narrower filters, or `itrac export`, which
-# writes to disk in bounded memory.
+# the memory one download may take (a 1M-line demo lake's 1,000,273 ES-003 rows are
+# 341 MiB of CSV, 21 MiB of Parquet, each built in about 18 s). Larger: Parquet, narrower
+# filters, or `itrac export`, which writes to disk in bounded memory.
 DOWNLOAD_MAX_BYTES = 512 * 2**20
 HEADER_CHOICES = {"Stable names": "stable", "ACE headers": "ace"}
 
