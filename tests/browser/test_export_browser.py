@@ -50,3 +50,43 @@ def test_exported_header_csv_has_the_filtered_row_count(
         rows = list(csv.DictReader(handle))
     assert len(rows) == expected
     assert {r["entry_date"] >= start.isoformat() for r in rows} == {True}
+
+
+@pytest.fixture(scope="module")
+def large_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo lake whose ES-003 table is past ui.exports.QUICK_DATA_CELLS for CBP."""
+    from data_access.synth import build_demo_lake
+
+    where = tmp_path_factory.mktemp("large") / "lake"
+    build_demo_lake(where, lines=400_000, seed=7)
+    return where
+
+
+def test_a_large_csv_is_built_in_the_background_then_downloaded_whole(
+    start_dashboard, page: Page, large_lake: Path, tmp_path: Path
+) -> None:
+    from ui import exports
+
+    server = start_dashboard(env={"ITRAC_LAKE": str(large_lake)})
+    open_app(page, f"{server.url}/entry_summary?{urlencode({'es_tab': 'Line tariff details'})}")
+    assert_healthy(page, server)
+    main = page.locator(MAIN)
+    caption = main.get_by_text("Rows 1–100 of ").first.inner_text()
+    total = int(caption.removeprefix("Rows 1–100 of ").removesuffix(".").replace(",", ""))
+    assert total * 33 > exports.QUICK_DATA_CELLS  # 33 ES-003 columns: built in the background
+    assert main.locator('[data-testid="stDownloadButton"]').get_by_text("CSV").count() == 0
+    main.get_by_role("button", name="Build CSV").click()
+    ready = main.locator('[data-testid="stDownloadButton"]').get_by_text("CSV")
+    ready.wait_for(timeout=240_000)  # the build's progress bar, then the download
+    assert_healthy(page, server)
+    with page.expect_download() as got:
+        ready.click()
+    saved = tmp_path / got.value.suggested_filename
+    got.value.save_as(saved)
+    assert saved.name == "entry-summary-line-tariff-details.csv"
+    with saved.open(newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = sum(1 for _ in reader)
+    assert header[:3] == ["entry_number", "line_number", "tariff_ordinal"]  # stable names
+    assert rows == total
