@@ -13,7 +13,7 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from data_access import cape, refund_routes, settings
+from data_access import cape, labels, refund_routes, settings
 from data_access.refund_routes import RefundRules
 from data_access.reports.refunds import NONE, NOT_ELIGIBLE, WEEKS
 from ui import charts
@@ -40,15 +40,9 @@ ROUTE_KPIS = {  # KPI label -> route (after "IEEPA duty paid")
     "Not eligible": NOT_ELIGIBLE,
 }
 ALL_ROUTES = "All routes"
-BY_ROUTE = {"route_name": "Refund Route", "entries": "Entries", "ieepa_duty": "IEEPA Duty"}
-BY_WEEK = {
-    "week": "Week",
-    "week_start": "Week Starting",
-    "week_end": "Week Ending",
-    "route_name": "Refund Route",
-    "entries": "Entries",
-    "ieepa_duty": "IEEPA Duty",
-}
+# The tables' columns and headers (data_access/labels.py: "Refund Route", "IEEPA Duty").
+BY_ROUTE = labels.labels(["route_name", "entries", "ieepa_duty"])
+BY_WEEK = labels.labels(["week", "week_start", "week_end", "route_name", "entries", "ieepa_duty"])
 
 
 def render(view: View) -> None:
