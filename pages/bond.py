@@ -60,7 +60,7 @@ FOLLOWS = {
 def render(view: View) -> None:
     if not view.principal.can_see("bonds"):
         st.title("Bond")
-        st.info(BROKER_NOTICE, icon="🔒")
+        st.info(BROKER_NOTICE, icon=":material/lock:")
         return
     intro(
         "Bond",
@@ -123,7 +123,7 @@ def _insufficient_now(short: pl.DataFrame) -> None:
             f"{row['window_start']:%b %Y} to {row['window_end']:%b %Y} "
             f"({_usd(row['dtf_trailing_12m'])}) requires {_usd(row['required_amount'])}. "
             f"Raise the bond to **{_usd(row['raise_to'])}**.",
-            icon="⚠️",
+            icon=":material/warning:",
         )
 
 
@@ -144,7 +144,7 @@ def history_note(frame: pl.DataFrame) -> str | None:
 def _insufficient_history(now: pl.DataFrame) -> None:
     note = history_note(now)
     if note:
-        st.info(note.replace("importer-month(s)", "importer(s) this month"), icon="⏳")
+        st.info(note.replace("importer-month(s)", "importer(s) this month"), icon=":material/hourglass_empty:")
 
 
 def _usd(amount: object) -> str:
@@ -171,7 +171,7 @@ def _sufficiency(view: View, as_of: date) -> None:
     st.caption(FOLLOWS["sufficiency"])
     note = history_note(series)
     if note:
-        st.info(note, icon="⏳")
+        st.info(note, icon=":material/hourglass_empty:")
     mine = series.filter(pl.col("importer_number") == importer)
     plotted = mine.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
     figure = px.line(

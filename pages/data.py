@@ -179,7 +179,7 @@ def _watched(view: View) -> None:
     )
     results = recent_results(folder, view.principal)
     if results.is_empty():
-        st.info("No file from the watched folder has been loaded yet.", icon="📂")
+        st.info("No file from the watched folder has been loaded yet.", icon=":material/folder_open:")
         return
     shown = results.rename(WATCH_HEADERS)
     st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config(shown))
@@ -190,7 +190,7 @@ def _ingested(view: View) -> None:
     st.caption(rollups.status(view.lake))
     files = ingested_files(view.lake, view.principal)
     if files.is_empty():
-        st.info("Nothing loaded yet: upload an export above.", icon="📂")
+        st.info("Nothing loaded yet: upload an export above.", icon=":material/folder_open:")
         return
     shown = files
     if "tables" in files.columns:  # the reports' names, not the lake's

@@ -66,7 +66,7 @@ def render(view: View) -> None:
         st.error(
             f"{overdue:,} open flag{'s are' if overdue > 1 else ' is'} past the filing "
             "deadline: they are listed first under Deadlines.",
-            icon="⚠️",
+            icon=":material/warning:",
         )
     lazy_tabs(
         TABS,

@@ -7,12 +7,18 @@ The browser side (plot widths at 390 px) is tests/browser/test_look_pages_browse
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
+
 import plotly.express as px
 import plotly.graph_objects as go
 import polars as pl
 import pytest
 
 from ui import charts, look
+
+ROOT = Path(__file__).resolve().parents[1]
 
 PORTS = pl.DataFrame(
     {
@@ -119,3 +125,32 @@ def test_vertical_bars_wrap_long_names_instead_of_turning_them() -> None:
     ]
     assert list(figure.layout.xaxis.tickvals) == list(sureties["surety"])
     assert figure.layout.xaxis.tickangle == 0
+
+
+# --- no emoji: they draw as empty boxes where no emoji font is installed ----------------------
+# (Debian's chromium here, air-gapped Linux desktops). Icons are Streamlit's Material
+# Symbols (":material/lock:"), whose font the app serves itself. Arrows (← ↑ ⬇) stay: the
+# text fonts have them.
+EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2300-\u23ff\u2b50-\u2b55\ufe0f\u200d]")
+SHOWN = ("pages", "ui", "dashboard.py")  # where every word on screen is written
+
+
+def shown_strings() -> list[tuple[str, int, str]]:
+    """Every string literal of the app's code: (file, line, text)."""
+    found = []
+    for path in (file for part in SHOWN for file in _files(part)):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.append((str(path.relative_to(ROOT)), node.lineno, node.value))
+    return found
+
+
+def _files(part: str) -> list[Path]:
+    return [ROOT / part] if part.endswith(".py") else sorted((ROOT / part).rglob("*.py"))
+
+
+def test_no_emoji_on_screen() -> None:
+    strings = shown_strings()
+    assert len(strings) > 1000  # the pages' texts were read
+    emoji = [(f, line, EMOJI.findall(text)) for f, line, text in strings if EMOJI.search(text)]
+    assert emoji == [], f"emoji draw as empty boxes without an emoji font: {emoji}"

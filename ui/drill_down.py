@@ -97,7 +97,7 @@ def hts_breadcrumb(prefix: str, base: str, *, key: str) -> None:
     st.info(
         f"Narrowed to HTS {prefix} (clicked in the HTS drill-down). "
         "Every figure on this page covers those tariff numbers only.",
-        icon="🔎",
+        icon=":material/filter_alt:",
     )
     columns = st.columns(len(steps) + 3)
     for column, (label, target) in zip(columns, steps[:-1], strict=False):

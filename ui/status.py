@@ -49,6 +49,6 @@ def require_intact_lake(where: Path) -> None:
         f"The data lake at `{where}` is damaged, so no figures are shown.\n\n{shown}{more}\n\n"
         f"Run `itrac check --lake {where}` for the full list; "
         f"`itrac check --lake {where} --repair` fixes what can be fixed safely.",
-        icon="🛑",
+        icon=":material/dangerous:",
     )
     st.stop()

@@ -42,7 +42,7 @@ def intro(title: str, sentence: str) -> None:
 def empty_state(frame: pl.DataFrame, what: str = "these filters") -> bool:
     """Show the 'no data' notice when `frame` is empty; True when it was."""
     if frame.is_empty():
-        st.info(f"No data for {what}. Widen the date range or clear some filters.", icon="🔎")
+        st.info(f"No data for {what}. Widen the date range or clear some filters.", icon=":material/search_off:")
         return True
     return False
 
