@@ -48,7 +48,9 @@ NO_LAKE_NEEDED = {url for _m, _t, _i, url, table in PAGES if table is None}
 
 
 def main() -> None:
-    st.set_page_config(page_title="ITRAC analytics", page_icon=":material/inventory_2:", layout="wide")
+    st.set_page_config(
+        page_title="ITRAC analytics", page_icon=":material/inventory_2:", layout="wide"
+    )
     apply_stylesheet()
     principal = current_principal()
     where = settings.lake_path()
@@ -82,7 +84,9 @@ def _page(
     def render() -> None:
         if not allowed:
             st.title(title)
-            st.info(f"{title} data is not available to brokers (a CBP rule).", icon=":material/lock:")
+            st.info(
+                f"{title} data is not available to brokers (a CBP rule).", icon=":material/lock:"
+            )
             return
         import importlib
 

@@ -144,7 +144,10 @@ def history_note(frame: pl.DataFrame) -> str | None:
 def _insufficient_history(now: pl.DataFrame) -> None:
     note = history_note(now)
     if note:
-        st.info(note.replace("importer-month(s)", "importer(s) this month"), icon=":material/hourglass_empty:")
+        st.info(
+            note.replace("importer-month(s)", "importer(s) this month"),
+            icon=":material/hourglass_empty:",
+        )
 
 
 def _usd(amount: object) -> str:

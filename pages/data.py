@@ -19,7 +19,7 @@ from data_access.schema import TABLES
 from ui import load_jobs
 from ui.column_formats import column_config
 from ui.data import View
-from ui.widgets import export_buttons, intro
+from ui.widgets import dataframe, export_buttons, intro
 
 FILE_TYPES = ["csv", "txt", "xlsx", "mdb", "accdb"]
 UPLOADS_KEY = "data-uploads"
@@ -140,7 +140,7 @@ def _summary(view: View, results: list[FileResult]) -> None:
         for r in results
     ]
     loaded = pl.DataFrame(rows)
-    st.dataframe(loaded, hide_index=True, width="stretch", column_config=column_config(loaded))
+    dataframe(loaded, column_config=column_config(loaded))
     for r in results:
         if r.status == "failed":
             st.error(plain("; ".join(r.errors)))
@@ -150,7 +150,7 @@ def _summary(view: View, results: list[FileResult]) -> None:
     if not rejected.is_empty():
         st.markdown(f"**Rejected rows** ({rejected.height:,} problems): fix and load again.")
         shown = rejected.head(1000)
-        st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config(shown))
+        dataframe(shown, column_config=column_config(shown))
         export_buttons(lambda: rejected, name="rejected-rows", formats=("csv",))
 
 
@@ -179,10 +179,12 @@ def _watched(view: View) -> None:
     )
     results = recent_results(folder, view.principal)
     if results.is_empty():
-        st.info("No file from the watched folder has been loaded yet.", icon=":material/folder_open:")
+        st.info(
+            "No file from the watched folder has been loaded yet.", icon=":material/folder_open:"
+        )
         return
     shown = results.rename(WATCH_HEADERS)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config(shown))
+    dataframe(shown, column_config=column_config(shown))
 
 
 def _ingested(view: View) -> None:
@@ -196,7 +198,7 @@ def _ingested(view: View) -> None:
     if "tables" in files.columns:  # the reports' names, not the lake's
         names = pl.col("tables").str.split(", ").list.eval(pl.element().replace(TABLE_LABELS))
         shown = files.with_columns(names.list.join(", "))
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config(shown))
+    dataframe(shown, column_config=column_config(shown))
 
 
 if __name__ == "__main__":  # run by the legacy pages/ runner: go through the frame

@@ -20,6 +20,7 @@ from ui.widgets import (
     Kpi,
     chart_with_table,
     count,
+    dataframe,
     empty_state,
     export_buttons,
     intro,
@@ -112,7 +113,7 @@ def table(frame: pl.DataFrame, *, name: str) -> None:
     under their stable names unless ACE headers are picked."""
     shown = ace(frame)
     config = column_config(shown, PAGE)
-    st.dataframe(_dashed(shown), hide_index=True, width="stretch", column_config=config)
+    dataframe(_dashed(shown), column_config=config)
     export_buttons(lambda: shaped(frame), name=name, table=PAGE)
 
 

@@ -26,7 +26,7 @@ from data_access.timeline import (
 from ui.column_formats import column_config
 from ui.data import View, held_by
 from ui.look import readable
-from ui.widgets import export_buttons
+from ui.widgets import dataframe, export_buttons
 
 AVAILABILITY_LABELS = {
     "available": "Available",
@@ -325,7 +325,7 @@ def _linked(text: str, url: str | None) -> str:
 def _table_with_download(frame: pl.DataFrame, name: str) -> None:
     """The table, and its CSV (the one export writer: safe to open in Excel) with stable
     names or ACE headers."""
-    st.dataframe(frame, hide_index=True, column_config=column_config(frame))
+    dataframe(frame, column_config=column_config(frame))
     export_buttons(lambda: frame, name=name, formats=("csv",))
 
 

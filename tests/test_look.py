@@ -15,7 +15,9 @@ import plotly.express as px
 import plotly.graph_objects as go
 import polars as pl
 import pytest
+from streamlit.testing.v1 import AppTest
 
+from tests import audit_lake
 from ui import charts, look
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,3 +156,50 @@ def test_no_emoji_on_screen() -> None:
     assert len(strings) > 1000  # the pages' texts were read
     emoji = [(f, line, EMOJI.findall(text)) for f, line, text in strings if EMOJI.search(text)]
     assert emoji == [], f"emoji draw as empty boxes without an emoji font: {emoji}"
+
+
+# --- tables: a missing value reads as a dash, not "None" -----------------------------------
+def audit_page(lake_dir: str) -> None:
+    from pathlib import Path
+
+    from data_access.access import CBP
+    from data_access.filters import Filters
+    from pages import audit
+    from ui.data import View
+
+    audit.render(View(Path(lake_dir), "duckdb", CBP, Filters()))
+
+
+def test_the_audit_tables_show_missing_values_as_a_dash(tmp_path: Path) -> None:
+    """The Audit rows table had "None" in the line and tariff-row cells of entry-level
+    findings (a fee check finds an entry, not a line)."""
+    lake_dir = audit_lake.build(tmp_path / "lake")
+    at = AppTest.from_function(audit_page, args=(str(lake_dir),), default_timeout=120).run()
+    assert not at.exception, at.exception
+    _summary, rows = at.dataframe  # the findings by check, and their rows
+    assert rows.value["Entry Summary Line Number"].isna().sum() == 11  # to show
+    assert [frame.proto.placeholder for frame in at.dataframe] == ["–"] * len(at.dataframe)
+
+
+def test_every_table_is_drawn_by_the_one_table_widget() -> None:
+    """So every table shows missing values alike: st.dataframe only in widgets.dataframe."""
+    callers = {
+        (str(path.relative_to(ROOT)), function)
+        for part in SHOWN
+        for path in _files(part)
+        for function in _callers(path, "dataframe")
+    }
+    assert callers == {("ui/widgets.py", "dataframe")}
+
+
+def _callers(path: Path, method: str) -> set[str]:
+    """The functions of `path` that call `<something>.method(...)`."""
+    return {
+        function.name
+        for function in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(function, ast.FunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == method
+    }

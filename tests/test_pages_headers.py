@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests import audit_lake, cbr_lake, entry_summary_lake, layers_lake, refunds_lake
 from ui import labels
+from ui.widgets import EMPTY_CELL
 
 PAGES = {  # page -> (lake, URL key of its tabs, tabs, other URL parameters)
     "overview": ("es", "", ("",), {}),
@@ -105,6 +106,8 @@ def test_no_table_shows_a_storage_name(lakes, page: str, tab: str, params: dict)
     at = open_page(lakes[PAGES[page][0]], page, **params)
     tables = shown_columns(at)
     assert tables, f"{page} {tab}: no table drawn"
+    dashes = {frame.proto.placeholder for frame in at.dataframe}
+    assert dashes == {EMPTY_CELL}, f"{page} {tab}: missing values read {dashes}"
     for columns in tables:
         raw = [header for _column, header, _config in columns if labels.is_storage_name(header)]
         assert raw == [], f"{page} {tab} shows storage names {raw}"

@@ -18,7 +18,7 @@ from data_access.engines import get_engine
 from data_access.reports import REPORTS, Scope
 from ui.column_formats import column_config as formatted_columns
 from ui.data import View, run
-from ui.widgets import empty_state, export_buttons
+from ui.widgets import dataframe, empty_state, export_buttons
 
 PAGE_SIZES = (10, 100, 1000)
 
@@ -56,7 +56,7 @@ def paged_table(
     shown = display(rows) if display else rows
     headers = labels.report_table(REPORTS[report])  # the words its file's ACE headers use
     config = formatted_columns(shown, headers, column_config(shown) if column_config else None)
-    table.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+    dataframe(shown, column_config=config, where=table)
     first = (page - 1) * page_size + 1
     st.caption(f"Rows {first:,}–{first + rows.height - 1:,} of {total:,}.")
     export_buttons(

@@ -11,6 +11,7 @@ from decimal import Decimal
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from data_access import settings
 from ui import exports
@@ -19,6 +20,7 @@ from ui.column_formats import on_screen
 from ui.look import framed, readable
 
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
+EMPTY_CELL = "–"  # a missing value in a table (Streamlit's own: the word "None")
 # Where plotly finds map outlines: the app's own static/ (see .streamlit/config.toml),
 # not plotly's CDN. Relative, so it holds under a base URL path or a proxy's prefix
 # (every page's address is one level below the app's root).
@@ -42,7 +44,10 @@ def intro(title: str, sentence: str) -> None:
 def empty_state(frame: pl.DataFrame, what: str = "these filters") -> bool:
     """Show the 'no data' notice when `frame` is empty; True when it was."""
     if frame.is_empty():
-        st.info(f"No data for {what}. Widen the date range or clear some filters.", icon=":material/search_off:")
+        st.info(
+            f"No data for {what}. Widen the date range or clear some filters.",
+            icon=":material/search_off:",
+        )
         return True
     return False
 
@@ -115,11 +120,25 @@ def table_with_export(
     table or page whose headers win, see ui/labels.py); `column_config` adds to them.
     Entry numbers show as XXX-NNNNNNN-C. The exports keep the stored names and values."""
     config = formatted_columns(frame, table, column_config)
-    st.dataframe(on_screen(frame), hide_index=True, width="stretch", column_config=config)
+    dataframe(on_screen(frame), column_config=config)
     export_buttons(
         full or (lambda: frame), name=name, formats=formats, table=table,
         total=None if full else frame.height, width=frame.width,
     )  # fmt: skip
+
+
+def dataframe(
+    frame: pl.DataFrame,
+    *,
+    column_config: Mapping[str, object],
+    width: int | str = "stretch",
+    where: DeltaGenerator | None = None,
+) -> None:
+    """A table as every table shows one: no index, the page's width (or `width`), a
+    missing value as a dash, in `where` (a container; default: here)."""
+    (where or st).dataframe(
+        frame, hide_index=True, width=width, column_config=column_config, placeholder=EMPTY_CELL
+    )
 
 
 def money_columns(*names: str) -> dict[str, object]:
