@@ -26,7 +26,7 @@ from data_access.timeline import (
 from ui.column_formats import column_config
 from ui.data import View, held_by
 from ui.look import readable
-from ui.widgets import dataframe, export_buttons
+from ui.widgets import dataframe, export_buttons, moment
 
 AVAILABILITY_LABELS = {
     "available": "Available",
@@ -275,7 +275,8 @@ def _holdings(plan: TransitionPlan, view: View) -> None:
             "or build the demo data set with `itrac demo`."
         )
         return
-    written = lake.coverage(view.lake).get("written_at", "at an unknown time")
+    stored = lake.coverage(view.lake).get("written_at")
+    written = moment(stored) if stored else "at an unknown time"
     st.caption(
         f"Rows and date range per report category that you may see; lake last written {written}."
     )

@@ -18,7 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import audit_lake
-from ui import charts, look
+from ui import charts, look, widgets
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -203,3 +203,19 @@ def _callers(path: Path, method: str) -> set[str]:
         and isinstance(node.func, ast.Attribute)
         and node.func.attr == method
     }
+
+
+def test_stored_moments_read_as_the_sidebar_says_them() -> None:
+    """The Data page's Loaded At read 2026-12-01T20:00:06+00:00; the sidebar says
+    2026-12-01 20:00 UTC."""
+    files = pl.DataFrame(
+        {
+            "file": ["a.csv", "b.csv", "c.csv"],
+            "loaded_at": ["2026-12-01T20:00:06+00:00", None, "not a moment"],
+            "rows_at": [1, 2, 3],  # not text: left alone
+        }
+    )
+    shown = widgets.moments(files)
+    assert shown["loaded_at"].to_list() == ["2026-12-01 20:00 UTC", None, "not a moment"]
+    assert shown["rows_at"].to_list() == [1, 2, 3]
+    assert widgets.moment("2026-12-01T20:00:07+00:00") == "2026-12-01 20:00 UTC"

@@ -64,8 +64,11 @@ def export_buttons(
     how Excel is offered; `table` is whose ACE headers win (data_access/labels.py); `version`
     names what the rows are (principal, filters, report), so a file built in the
     background is offered only for the rows it holds."""
-    *buttons, choice_column = st.columns([1] * len(formats) + [3], vertical_alignment="center")
-    picked = choice_column.segmented_control(
+    # One row that wraps: the buttons side by side at every width (columns spread them
+    # over the page, and stacked them one a row on a phone), the header choice after.
+    row = st.container(horizontal=True, vertical_alignment="bottom", gap="small")
+    buttons = [row.container(width="content") for _ in formats]
+    picked = row.segmented_control(
         "Column names",
         list(HEADER_CHOICES),
         default="Stable names",

@@ -21,6 +21,8 @@ from ui.look import framed, readable
 
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
 EMPTY_CELL = "–"  # a missing value in a table (Streamlit's own: the word "None")
+STAMP = "%Y-%m-%d %H:%M UTC"  # a moment, as the sidebar's "Data loaded" says it
+ISO_MOMENT = "%Y-%m-%dT%H:%M:%S%:z"  # how the lake's manifest stores one
 # Where plotly finds map outlines: the app's own static/ (see .streamlit/config.toml),
 # not plotly's CDN. Relative, so it holds under a base URL path or a proxy's prefix
 # (every page's address is one level below the app's root).
@@ -137,8 +139,28 @@ def dataframe(
     """A table as every table shows one: no index, the page's width (or `width`), a
     missing value as a dash, in `where` (a container; default: here)."""
     (where or st).dataframe(
-        frame, hide_index=True, width=width, column_config=column_config, placeholder=EMPTY_CELL
+        moments(frame), hide_index=True, width=width, column_config=column_config,
+        placeholder=EMPTY_CELL,
+    )  # fmt: skip
+
+
+def moments(frame: pl.DataFrame) -> pl.DataFrame:
+    """Stored moments (text columns named `*_at`, "2026-12-01T20:00:06+00:00") as
+    "2026-12-01 20:00 UTC"; a value that is not one stays as it is."""
+    stored = [n for n, t in frame.schema.items() if n.endswith("_at") and t == pl.String]
+    return frame.with_columns(
+        pl.coalesce(_moment(pl.col(name)), pl.col(name)).alias(name) for name in stored
     )
+
+
+def moment(stored: str) -> str:
+    """One stored moment as people read it (see `moments`)."""
+    return pl.select(pl.coalesce(_moment(pl.lit(stored)), pl.lit(stored))).item()
+
+
+def _moment(text: pl.Expr) -> pl.Expr:
+    parsed = text.str.to_datetime(ISO_MOMENT, strict=False, time_zone="UTC")
+    return parsed.dt.strftime(STAMP)
 
 
 def money_columns(*names: str) -> dict[str, object]:

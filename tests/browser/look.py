@@ -12,10 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Locator, Page
 
 import dashboard
-from tests.browser.helpers import COUNT_RUNS, RUN_TIMEOUT_MS, open_app
+from tests.browser.helpers import COUNT_RUNS, RUN_TIMEOUT_MS, app_rerun, open_app
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -62,12 +62,36 @@ def open_drawn(page: Page, url: str) -> None:
     page.wait_for_function(DRAWN, polling=100, timeout=RUN_TIMEOUT_MS)
 
 
+def page_tabs(page: Page) -> list[str]:
+    """The names of the page's own tabs (ui.widgets.lazy_tabs: keyed, in the address), not
+    the Chart / Table tabs under each heading; [] for a page without tabs."""
+    bar = page.locator(TAB_BAR)
+    if not bar.count():
+        return []
+    return [name.strip() for name in _own_tabs(page).all_inner_texts()]
+
+
+def open_tab(page: Page, name: str) -> None:
+    """Click the page's tab `name`, wait for the run it starts, then until it is drawn."""
+    with app_rerun(page):
+        _own_tabs(page).filter(has_text=name).first.click()
+    page.wait_for_function(DRAWN, polling=100, timeout=RUN_TIMEOUT_MS)
+
+
+def _own_tabs(page: Page) -> Locator:
+    return page.locator(TAB_BAR).first.locator('[role="tablist"]').first.get_by_role("tab")
+
+
+TAB_BAR = '[data-testid="stMain"] [data-testid="stTabs"][class*="st-key-"]'
+
+
 def axe_violations(page: Page) -> list[dict]:
     """axe-core's serious and critical violations (and skipped heading levels) on the page
     as it is now."""
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `make assets` (npm ci)")
-    page.add_script_tag(path=str(AXE))
+    if not page.evaluate("typeof axe !== 'undefined'"):  # once a page load, not a tab
+        page.add_script_tag(path=str(AXE))
     found = page.evaluate(AXE_RUN)
     return [v for v in found if v["impact"] in BLOCKING or v["id"] in ALSO_BLOCKING]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.helpers import ServerHandle, assert_healthy
+from tests.browser.helpers import MAIN, SIDEBAR, ServerHandle, assert_healthy
 from tests.browser.look import (
     NARROW,
     PAGES,
@@ -22,6 +22,8 @@ from tests.browser.look import (
     axe_violations,
     contrast,
     open_drawn,
+    open_tab,
+    page_tabs,
     rgb,
     shoot,
     themed_page,
@@ -39,6 +41,11 @@ BAR_LABEL = '[data-testid="stPlotlyChart"] text.bartext-outside'  # a value besi
 STYLE = "texts => texts.map(t => [getComputedStyle(t).fontSize, getComputedStyle(t).fill])"
 KPI = '[data-testid="stMain"] [data-testid="stMetric"]'
 PHONE_SHARE = 0.6  # of the phone's width, at least, for a chart's plot area
+# Where axe (and, on a phone, the plot widths) judge every tab of every page; elsewhere
+# the page's first tab. Colours change with the theme, layout with the width: each tab is
+# seen in both themes and at both widths, in 3 of the 4 passes (the 4th would add ~1.5 min
+# on 2 cores for nothing new).
+EVERY_TAB = {(WIDE, "light"), (WIDE, "dark"), (NARROW, "light")}
 
 
 def plot_widths(page: Page) -> list[int]:
@@ -62,6 +69,7 @@ def test_every_page_wide_and_narrow_shot_and_axe_clean(
     browser: Browser, shared_dashboard: ServerHandle, theme: str
 ) -> None:
     found: dict[str, list[dict]] = {}
+    squeezed: dict[str, list[int]] = {}
     for width in (WIDE, NARROW):
         with themed_page(browser, theme, width) as page:
             for path in PAGES:
@@ -69,13 +77,23 @@ def test_every_page_wide_and_narrow_shot_and_axe_clean(
                 assert_healthy(page, shared_dashboard)
                 assert app_background(page) == BACKGROUND[theme], f"{path}: not {theme}"
                 assert shoot(page, SHOTS / f"{path}-{theme}-{width}.png").stat().st_size
-                if width == WIDE and (violations := axe_violations(page)):
-                    found[path] = violations
+                tabs = page_tabs(page) or [""]
+                for tab in tabs if (width, theme) in EVERY_TAB else tabs[:1]:
+                    if tab != tabs[0]:
+                        open_tab(page, tab)
+                        assert_healthy(page, shared_dashboard)
+                    where = f"{path} {width} px" + (f", {tab}" if tab else "")
+                    if violations := axe_violations(page):
+                        found[where] = violations
+                    narrow = [w for w in plot_widths(page) if w < PHONE_SHARE * NARROW]
+                    if width == NARROW and narrow:
+                        squeezed[where] = narrow
     assert found == {}, "\n".join(
-        f"{path}: {v['id']} ({v['impact']}) {v['help']}: {v['nodes'][:3]}"
-        for path, violations in found.items()
+        f"{where}: {v['id']} ({v['impact']}) {v['help']}: {v['nodes'][:3]}"
+        for where, violations in found.items()
         for v in violations
     )
+    assert squeezed == {}, f"plot areas under {PHONE_SHARE:.0%} of {NARROW} px: {squeezed}"
 
 
 @pytest.mark.parametrize("theme", THEMES)
@@ -131,3 +149,35 @@ def test_charts_keep_the_width_on_a_phone(
         widths = plot_widths(page)
     assert widths, f"{address}: no chart drawn"
     assert min(widths) >= PHONE_SHARE * NARROW, f"{address}: plot areas {widths} px of {NARROW}"
+
+
+@pytest.mark.parametrize("width", [WIDE, NARROW])
+def test_the_demo_notice_reads_whole(
+    browser: Browser, shared_dashboard: ServerHandle, width: int
+) -> None:
+    with themed_page(browser, "light", width) as page:
+        open_drawn(page, f"{shared_dashboard.url}/overview")
+        if width == NARROW:  # the sidebar is behind » on a phone
+            page.get_by_test_id("stExpandSidebarButton").click()
+        badge = page.locator(f"{SIDEBAR} .stMarkdownBadge").filter(has_text="DEMO DATA")
+        expect(badge).to_be_visible()
+        shown, whole = badge.evaluate("b => [b.clientWidth, b.scrollWidth]")
+    assert whole <= shown, f"the notice is cut: {whole} px of text in {shown} px"
+
+
+@pytest.mark.parametrize("width", [WIDE, NARROW])
+def test_the_download_buttons_sit_side_by_side(
+    browser: Browser, shared_dashboard: ServerHandle, width: int
+) -> None:
+    """Under a table, CSV, XLSX and PARQUET in one row, close together: columns spread
+    them over a wide page (336 px from the first to the last) and stacked them one a
+    row on a phone."""
+    with themed_page(browser, "light", width) as page:
+        open_drawn(page, f"{shared_dashboard.url}/reconciliation")
+        buttons = page.locator(f"{MAIN} [data-testid='stDownloadButton']")
+        expect(buttons.first).to_be_visible()
+        boxes = [button.bounding_box() for button in buttons.all()[:3]]
+    tops = {round(box["y"]) for box in boxes if box}
+    lefts = [round(box["x"]) for box in boxes if box]
+    assert len(tops) == 1, f"the buttons are on rows at {sorted(tops)}"
+    assert lefts[-1] - lefts[0] < 250, f"the buttons spread over {lefts}"
