@@ -8,8 +8,9 @@ groups or filters by HTS: chapter 99 stops being a chapter with duty, and the du
 chapter, heading or number bears includes its layers. Totals never change: attribution
 moves duty between HTS groups, it never adds any.
 
-A layer whose line has no goods row keeps its own number. The same rule is written once
-in Ibis (`goods_hts`) and once in SQL (`GOODS_HTS_SQL`, for the rollups); tests compare them.
+A layer whose line has no goods row keeps its own number. The rule is Ibis (`goods_hts`,
+`goods_country`: the reports and, compiled, the rollups); `GOODS_HTS_SQL` is the same rule
+hand-written for the benchmarks' plain DuckDB queries (whose answers the harness checks).
 """
 
 from __future__ import annotations
@@ -20,22 +21,11 @@ import ibis.expr.types as ir
 LAYER_PREFIX = "9903"
 LINE_KEY = ("entry_number", "line_number")
 
-# The goods HTS of a tariff row in SQL over entry_lines (the rollups' builder).
+# The goods HTS of a tariff row in SQL over entry_lines (the benchmarks' floor queries).
 GOODS_HTS_SQL = (
     f"CASE WHEN tariff_ordinal > 1 AND starts_with(hts_number, '{LAYER_PREFIX}') THEN "
     "coalesce(max(CASE WHEN tariff_ordinal = 1 THEN hts_number END) "
     "OVER (PARTITION BY entry_number, line_number), hts_number) ELSE hts_number END"
-)
-
-# The country of origin of the goods row a layer is attributed to (the layer's own for
-# every other row, and for a layer without a goods row): a country filter that leaves that
-# goods row out leaves the layer under its own number (tests/test_rollups.py).
-GOODS_COUNTRY_SQL = (
-    f"CASE WHEN tariff_ordinal > 1 AND starts_with(hts_number, '{LAYER_PREFIX}') AND "
-    "max(CASE WHEN tariff_ordinal = 1 THEN hts_number END) "
-    "OVER (PARTITION BY entry_number, line_number) IS NOT NULL THEN "
-    "max(CASE WHEN tariff_ordinal = 1 THEN country_of_origin END) "
-    "OVER (PARTITION BY entry_number, line_number) ELSE country_of_origin END"
 )
 
 
@@ -49,6 +39,17 @@ def goods_hts(t: ir.Table) -> ir.StringValue:
     window = ibis.window(group_by=[t[k] for k in LINE_KEY])
     goods = ibis.ifelse(t.tariff_ordinal == 1, t.hts_number, ibis.null("string")).max()
     return ibis.ifelse(is_layer(t), goods.over(window).coalesce(t.hts_number), t.hts_number)
+
+
+def goods_country(t: ir.Table) -> ir.StringValue:
+    """The country of origin of the goods row a layer is attributed to (the row's own for
+    every other row, and for a layer without a goods row): a country filter that leaves
+    that goods row out leaves the layer under its own number (tests/test_rollups.py)."""
+    window = ibis.window(group_by=[t[k] for k in LINE_KEY])
+    goods = ibis.ifelse(t.tariff_ordinal == 1, t.hts_number, ibis.null("string")).max()
+    country = ibis.ifelse(t.tariff_ordinal == 1, t.country_of_origin, ibis.null("string"))
+    attributed = is_layer(t) & goods.over(window).notnull()
+    return ibis.ifelse(attributed, country.max().over(window), t.country_of_origin)
 
 
 def with_goods_hts(t: ir.Table, name: str = "goods_hts_number") -> ir.Table:

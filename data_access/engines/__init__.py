@@ -7,8 +7,8 @@ optional extra, imported only when selected) and `registry` (`get_engine`, the
 process-wide engine of a lake).
 """
 
-from data_access.engines.base import Engine, result_batches
+from data_access.engines.base import Engine, ReadsRollups, result_batches
 from data_access.engines.duckdb import DuckDBEngine
 from data_access.engines.registry import get_engine
 
-__all__ = ["DuckDBEngine", "Engine", "get_engine", "result_batches"]
+__all__ = ["DuckDBEngine", "Engine", "ReadsRollups", "get_engine", "result_batches"]

@@ -243,9 +243,9 @@ def rollup_agreement(where: Path) -> list[Problem]:
         for name, rollup in rollups.ROLLUPS.items():
             if not layout.table_files(where, rollup.source):
                 continue
-            columns = [c for c in rollup.measures if c not in ("entries", "goods_entries")]
-            lines = _totals(con, layout.table_glob(where, rollup.source), rollup.measures, columns)
-            rolled = _totals(con, rollups.rollup_glob(where, name), None, columns)
+            columns = [c for c, m in rollup.measures.items() if not m.distinct]
+            lines = _line_totals(con, layout.table_glob(where, rollup.source), rollup)
+            rolled = _totals(con, rollups.rollup_glob(where, name), columns)
             for year in sorted(set(lines) | set(rolled)):
                 problems += _disagreements(where, name, year, columns, lines, rolled)
     finally:
@@ -253,10 +253,17 @@ def rollup_agreement(where: Path) -> list[Problem]:
     return problems
 
 
-def _totals(
-    con: duckdb.DuckDBPyConnection, glob: str, measures: dict[str, str] | None, columns: list[str]
-) -> dict[int, tuple]:
-    select = [f"{(measures or {}).get(c) or f'sum({c})'} AS {c}" for c in columns]
+def _line_totals(con: duckdb.DuckDBPyConnection, glob: str, rollup: rollups.Rollup) -> dict:
+    """{year: additive measures} of the rollup's table, from the measures' own definitions."""
+    files = layout.hive_scan("$glob", union_by_name=True)
+    present = rollups.columns_of(con, files, {"glob": glob})
+    query = rollups.compiled(rollup.year_totals(present), files)
+    return {row[0]: row[1:] for row in con.execute(query, {"glob": glob}).fetchall()}
+
+
+def _totals(con: duckdb.DuckDBPyConnection, glob: str, columns: list[str]) -> dict[int, tuple]:
+    """{year: the sums of `columns`} of a rollup's files."""
+    select = [f"sum({c}) AS {c}" for c in columns]
     rows = con.execute(
         f"SELECT year, {', '.join(select)} FROM "
         f"{layout.hive_scan('$glob', union_by_name=True)} GROUP BY year",

@@ -3,7 +3,8 @@ of rows instead of millions.
 
 Each line rollup groups the lines by the header fields the global filters use (importer,
 filer, port, entry type, mode), the month of entry and at most one line-level field, with
-the sums the pages show and the distinct entries of each group; the summaries rollup
+the sums the pages show and the distinct entries of each group (every measure of
+`data_access.measures`, compiled from its Ibis definition to DuckDB SQL); the summaries rollup
 counts entry summaries (and their CF-28s, CF-29s, duties, taxes and fees) by the header
 fields and month; the releases rollup counts cargo releases by their header fields, month
 of arrival, days to release and whether held (a histogram: quantiles follow exactly)::
@@ -28,100 +29,103 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+import ibis
+import ibis.expr.types as ir
+import polars as pl
 
-from data_access.attribution import GOODS_COUNTRY_SQL, GOODS_HTS_SQL
+from data_access import measures
 from data_access.lake import layout
 from data_access.lake.layout import ROLLUPS_DIR
-from data_access.schema import (
-    CARGO_RELEASES,
-    ENTRY_LINES,
-    ENTRY_SUMMARIES,
-    MONEY_TOTAL_SQL,
-    TABLES,
-)
+from data_access.measures import HEADER_DIMS, LINES, RELEASE_KEYS, Measure
+from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, TABLES
 
 if TYPE_CHECKING:
     from data_access.lake.snapshot import Transaction
 
 VERSION = 6  # bump when a rollup's columns change: every year is rebuilt
 SOURCES = "sources.json"
-HEADER_DIMS = ("importer_number", "filer_code", "port_of_entry", "entry_type", "mode_of_transport")
-MONEY = ("entered_value", "duties", "taxes", "fees", "dtf")
 BUILD_CONFIG = {"memory_limit": "1GB", "threads": os.cpu_count() or 2}
-
-RELEASE_KEYS = ("importer_number", "filer_code", "port_of_entry", "mode_of_transport")
-_DIM_SQL = {
-    "hts_chapter": "substring(goods_hts_number, 1, 2)",  # a layer counts under its goods
-    "goods_hts": "goods_hts_number",  # the full number a row's duty is attributed to
-    "goods_country": "goods_country",  # the country of that goods row (see GOODS_COUNTRY_SQL)
-    "release_days": "date_diff('day', arrival_date, release_date)",
-    "held": "hold_agency IS NOT NULL",
-}
-
-
-def _money(terms: str) -> str:
-    """A money sum, in the type every sum of money has (schema.MONEY_TOTAL)."""
-    return f"CAST(coalesce(sum({terms}), 0) AS {MONEY_TOTAL_SQL})"
-
-
-_LINE_MEASURES = {
-    "rows": "count(*)",
-    "lines": "count(*) FILTER (WHERE tariff_ordinal = 1)",
-    "entries": "count(DISTINCT entry_number)",
-    "goods_entries": "count(DISTINCT entry_number) FILTER (WHERE tariff_ordinal = 1)",
-    "entered_value": _money("entered_value"),
-    "duties": _money(
-        "coalesce(duty_amount, 0) + coalesce(add_amount, 0) + coalesce(cvd_amount, 0)"
-    ),
-    "taxes": _money("coalesce(tax_amount, 0)"),
-    "fees": _money("coalesce(mpf_amount, 0) + coalesce(hmf_amount, 0)"),
-}
-_SUMMARY_MEASURES = {  # one row per entry summary: counts add up across groups
-    "rows": "count(*)",
-    "cf28": "count(*) FILTER (WHERE cf28_issued)",
-    "cf29": "count(*) FILTER (WHERE cf29_issued)",
-    "dtf": _money("coalesce(duty_amount, 0) + coalesce(tax_amount, 0) + coalesce(fee_amount, 0)"),
-}
+SOURCE = "rollup_source"  # the table name the compiled queries read (the files, bound later)
 
 
 @dataclass(frozen=True)
 class Rollup:
-    """Rows of `source` grouped by its header fields, the month of its date and `dims`."""
+    """Rows of `source` grouped by its header fields, the month of its date and `dims`
+    (keys of `measures.dimension`), with every measure of the table (`measures.MEASURES`)."""
 
     source: str
     dims: tuple[str, ...]
-    measures: dict[str, str]  # column -> SQL aggregate
     keys: tuple[str, ...] = HEADER_DIMS
     date_column: str = "entry_date"
+    measures: dict[str, Measure] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "measures", measures.MEASURES[self.source])
+
+    def query(self, columns: Collection[str]) -> ir.Table:
+        """The rollup of a table whose files have `columns`, as one Ibis expression."""
+        t = source_table(self.source, columns)
+        dims = {"month": measures.dimension(t, "month", self.date_column)}
+        dims |= {d: measures.dimension(t, d) for d in self.dims}
+        rows = t.mutate(**dims)  # window keys (a layer's goods) become columns first
+        sums = {column: m.of(rows) for column, m in self.measures.items()}
+        return (
+            rows.group_by([*self.keys, *dims])
+            .aggregate(**sums)
+            .order_by(["importer_number", "month"])
+        )
+
+    def year_totals(self, columns: Collection[str]) -> ir.Table:
+        """The additive measures of the table per hive `year` (what `lake.check` compares)."""
+        t = source_table(self.source, columns, year=True)
+        sums = {c: m.of(t) for c, m in self.measures.items() if not m.distinct}
+        return t.group_by("year").aggregate(**sums)
 
 
 ROLLUPS: dict[str, Rollup] = {
-    "lines_by_month": Rollup(ENTRY_LINES.name, (), _LINE_MEASURES),
-    "lines_by_country": Rollup(ENTRY_LINES.name, ("country_of_origin",), _LINE_MEASURES),
-    "lines_by_chapter": Rollup(ENTRY_LINES.name, ("hts_chapter",), _LINE_MEASURES),
+    "lines_by_month": Rollup(ENTRY_LINES.name, ()),
+    "lines_by_country": Rollup(ENTRY_LINES.name, ("country_of_origin",)),
+    "lines_by_chapter": Rollup(ENTRY_LINES.name, ("hts_chapter",)),
     # Any HTS prefix and any countries: the full goods number and, beside the row's own
     # country, its goods row's (a layer counts under its goods only where a country filter
     # keeps that goods row too: `reports.line_totals` reads both).
-    "lines_by_hts": Rollup(
-        ENTRY_LINES.name, ("country_of_origin", "goods_country", "goods_hts"), _LINE_MEASURES
-    ),
-    "summaries_by_month": Rollup(ENTRY_SUMMARIES.name, (), _SUMMARY_MEASURES),
+    "lines_by_hts": Rollup(ENTRY_LINES.name, ("country_of_origin", "goods_country", "goods_hts")),
+    "summaries_by_month": Rollup(ENTRY_SUMMARIES.name, ()),
     # Days to release as a key: a histogram, from which exact quantiles follow.
     "releases_by_month": Rollup(
         CARGO_RELEASES.name,
         ("release_days", "held"),
-        {"rows": "count(*)"},
         keys=RELEASE_KEYS,
         date_column=CARGO_RELEASES.date_column,
     ),
 }
 SOURCE_TABLES = (ENTRY_LINES.name, ENTRY_SUMMARIES.name, CARGO_RELEASES.name)
+
+
+def source_table(name: str, columns: Collection[str], *, year: bool = False) -> ir.Table:
+    """Table `name` as files with `columns` hold it (a lake written before the contract
+    gained a column has files without it), unbound: `compiled` reads it from files."""
+    schema = {c: t for c, t in dict(TABLES[name].polars_schema).items() if c in columns}
+    if year:
+        schema[layout.PARTITION] = pl.Int32
+    return ibis.table(ibis.Schema.from_polars(schema), name=SOURCE)
+
+
+def compiled(expr: ir.Table, files: str = "read_parquet($files)") -> str:
+    """`expr` as DuckDB SQL reading `files` (a table function over the `$files` list)."""
+    return str(ibis.to_sql(expr, dialect="duckdb")).replace(f'"{SOURCE}"', files)
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, files: str, parameters: dict) -> set[str]:
+    """The columns the files `files` reads have."""
+    return {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {files}", parameters).fetchall()}
 
 
 def view_name(rollup: str) -> str:
@@ -204,24 +208,10 @@ def _write_year(
     folder = layout.year_folder(tx.path(ROLLUPS_DIR) / name, year)
     shutil.rmtree(folder, ignore_errors=True)  # unlinks: files may be shared with a snapshot
     folder.mkdir(parents=True)
-    date = rollup.date_column
-    keys = [*rollup.keys, f"make_date(year({date}), month({date}), 1) AS month"]
-    keys += [f"{_DIM_SQL.get(d, d)} AS {d}" for d in rollup.dims]
-    measures = [f"{sql} AS {column}" for column, sql in rollup.measures.items()]
-    sources = [str(layout.year_folder(tx.path(rollup.source), year) / n) for n in names]
+    files = {"files": [str(layout.year_folder(tx.path(rollup.source), year) / n) for n in names]}
+    query = compiled(rollup.query(columns_of(con, "read_parquet($files)", files)))
     target = folder / f"part-{tx.id}.parquet"
-    rows = "read_parquet($files)"
-    if {"hts_chapter", "goods_hts"} & set(rollup.dims):  # an entry's lines share its year
-        goods = f"{GOODS_HTS_SQL} AS goods_hts_number"
-        if "goods_country" in rollup.dims:
-            goods += f", {GOODS_COUNTRY_SQL} AS goods_country"
-        rows = f"(SELECT *, {goods} FROM {rows})"
-    con.execute(
-        f"COPY (SELECT {', '.join(keys)}, {', '.join(measures)} FROM {rows} "
-        f"GROUP BY ALL ORDER BY importer_number, month) TO '{_quoted(target)}' "
-        "(FORMAT parquet, COMPRESSION zstd)",
-        {"files": sources},
-    )
+    con.execute(f"COPY ({query}) TO '{_quoted(target)}' (FORMAT parquet, COMPRESSION zstd)", files)
 
 
 def _entries_add_up(
@@ -230,12 +220,14 @@ def _entries_add_up(
     """True when no entry's lines straddle two rollup groups (header fields and month)."""
     if not files:
         return True
-    lines = _paths(tx, files, ENTRY_LINES.name)
+    lines = {"files": _paths(tx, files, ENTRY_LINES.name)}
+    t = source_table(ENTRY_LINES.name, ("entry_number",))
+    (distinct,) = con.execute(
+        compiled(t.aggregate(entries=LINES["entries"].of(t))), lines
+    ).fetchone()
     rolled = layout.glob(tx.path(ROLLUPS_DIR) / "lines_by_month")
-    distinct, summed = con.execute(
-        "SELECT (SELECT count(DISTINCT entry_number) FROM read_parquet($lines)), "
-        f"(SELECT sum(entries) FROM read_parquet('{_quoted(rolled)}'))",
-        {"lines": lines},
+    (summed,) = con.execute(
+        f"SELECT sum(entries) FROM read_parquet('{_quoted(rolled)}')"
     ).fetchone()
     return distinct == summed
 

@@ -10,16 +10,23 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import date
 
-import ibis
 import ibis.expr.types as ir
 import polars as pl
 
 from data_access import access, attribution, codes, hts
 from data_access.access import Principal
-from data_access.engines import Engine, result_batches
+from data_access.engines import Engine, ReadsRollups, result_batches
 from data_access.filters import Filters
-from data_access.schema import MONEY_TOTAL_SQL
+from data_access.lake import rollups as lake_rollups
+from data_access.measures import (  # noqa: F401  (defined there; the reports import them here)
+    line_duties,
+    line_fees,
+    money_sum,
+    month,
+    safe_ratio,
+)
 from data_access.schema import table as table_spec
 
 ENTRY_KEYS = {"reconciliations": "flagged_entry_number"}
@@ -52,6 +59,31 @@ class Scope:
         if self.filters.needs_lines and "country_of_origin" not in t.columns:
             t = self._through_lines(t, name)
         return t
+
+    @property
+    def rollups(self) -> frozenset[str]:
+        """The usable rollups this scope can read (`lake.rollups`): the engine's, if it
+        reads any (DuckDB does; Spark reads the tables only)."""
+        return self.engine.rollups if isinstance(self.engine, ReadsRollups) else frozenset()
+
+    @property
+    def rollup_dates(self) -> dict[str, tuple[date, date]]:
+        """First and last date per table the rollups were built from (none: no rollups)."""
+        return self.engine.rollup_dates if isinstance(self.engine, ReadsRollups) else {}
+
+    def rollup(self, name: str) -> ir.Table:
+        """Rollup `name` with the principal's rows and the filters on its header fields and
+        countries applied: `table`'s door, for the rollups. The date range and the HTS
+        prefix are for the planner (`reports.line_totals`), by whole months and goods
+        number; it asks only for a rollup whose columns answer the filters."""
+        if name not in self.rollups:
+            raise KeyError(f"no usable rollup {name!r} on this engine")
+        spec = table_spec(lake_rollups.ROLLUPS[name].source)
+        t = self.engine.table(lake_rollups.view_name(name))
+        t = access.restrict(self.principal, t, spec)
+        header = replace(self.filters, start=None, end=None, hts_prefix="")
+        predicates = header.predicates(t, spec)
+        return t.filter(*predicates) if predicates else t
 
     def _through_lines(self, t: ir.Table, name: str) -> ir.Table:
         """Header-level rows that have a line matching the line-level filters."""
@@ -145,31 +177,6 @@ def report(
 
 
 # --- shared expression pieces ------------------------------------------------------------
-def month(column: ir.DateValue) -> ir.DateValue:
-    """First day of the month, as a date on every engine.
-
-    Not `truncate("M")`: DuckDB and Spark both return a timestamp for that (Spark's in the
-    session time zone) and Ibis drops a cast to date as a no-op. MAKE_DATE is a date in
-    SQL on both (pinned in tests/test_spark_parity.py).
-    """
-    return ibis.date(column.year(), column.month(), 1)
-
-
-def money_sum(column: ir.Value) -> ir.Value:
-    """The sum of money, as decimal(38,2) on every engine: a sum of 50 million amounts at
-    the ceiling cannot overflow it (schema.MONEY_TOTAL)."""
-    return column.sum().coalesce(ibis.literal(0).cast(column.type())).cast(MONEY_TOTAL_SQL)
-
-
-def line_duties(t: ir.Table) -> ir.Value:
-    """Duties of a tariff row: ordinary duty plus antidumping and countervailing duty."""
-    return t.duty_amount.fill_null(0) + t.add_amount.fill_null(0) + t.cvd_amount.fill_null(0)
-
-
-def line_fees(t: ir.Table) -> ir.Value:
-    return t.mpf_amount.fill_null(0) + t.hmf_amount.fill_null(0)
-
-
 def with_descriptions(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
     """Add `<column>_description` beside each code column (the descriptions ACE lacks);
     an HTS column also gets `<column>_description_full`, its whole indent chain."""
@@ -229,11 +236,3 @@ def with_names(scope: Scope, frame: pl.DataFrame, column: str) -> pl.DataFrame:
     name = f"{column}_description"
     order = [*frame.columns[:at], name, *frame.columns[at:]]
     return frame.with_columns(described.alias(name)).select(order)
-
-
-def safe_ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
-    return (
-        pl.when(denominator != 0)
-        .then(numerator.cast(pl.Float64) / denominator.cast(pl.Float64))
-        .otherwise(None)
-    )

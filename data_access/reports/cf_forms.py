@@ -24,6 +24,7 @@ import ibis
 import ibis.expr.types as ir
 import polars as pl
 
+from data_access.measures import EXAM_MEASURES
 from data_access.reports.base import Scope, line_duties, money_sum, report
 from data_access.reports.paging import count_rows, page
 
@@ -84,7 +85,7 @@ def _requests(scope: Scope) -> ir.Table:
     x = x.semi_join(forms, "entry_number")
     exams = x.group_by("entry_number").aggregate(
         exams=x.count().cast("int64"),
-        discrepancies=(x.result.fill_null("") == "DISCREPANCY").sum().coalesce(0).cast("int64"),
+        discrepancies=EXAM_MEASURES["discrepancies"].of(x),
     )
     joined = forms.left_join(lines, "entry_number").drop("entry_number_right")
     joined = joined.left_join(exams, "entry_number").drop("entry_number_right")

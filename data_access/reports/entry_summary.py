@@ -20,6 +20,7 @@ import pycountry
 
 from data_access import attribution
 from data_access.hts import with_hts_descriptions
+from data_access.measures import with_ratios
 from data_access.reports.base import (
     Scope,
     line_duties,
@@ -113,9 +114,7 @@ def as_counts(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
 
 
 def with_rate(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(
-        effective_duty_rate=safe_ratio(pl.col("duties"), pl.col("entered_value"))
-    )
+    return with_ratios(frame, "effective_duty_rate")
 
 
 @report("entry_summary.kpis", title="Key figures", category=CATEGORY, tables=LINES)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ibis.expr.types as ir
 import polars as pl
 
+from data_access.measures import EXAM_MEASURES, with_ratios
 from data_access.reports.base import Scope, month, report, safe_ratio, with_descriptions
 from data_access.reports.entry_summary import as_counts
 from data_access.reports.line_totals import line_totals, summary_totals
@@ -21,7 +22,6 @@ from data_access.schema import EXAMS as EXAM_TABLE
 CATEGORY = "Exams"
 EXAMS_ONLY = ("exams",)
 WITH_ENTRIES = ("exams", "entry_summaries", "entry_lines")
-DISCREPANCY = "DISCREPANCY"
 DETAIL_CODES = (
     "port_of_entry",
     "mode_of_transport",
@@ -34,12 +34,8 @@ DETAIL_CODES = (
 )
 
 
-def _found(t: ir.Table) -> ir.BooleanValue:
-    return t.result.fill_null("") == DISCREPANCY
-
-
 def _with_rate(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(exam_rate=safe_ratio(pl.col("exams"), pl.col("entries")))
+    return with_ratios(frame, "exam_rate")
 
 
 @report("exams.kpis", title="Exam key figures", category=CATEGORY, tables=WITH_ENTRIES)
@@ -47,17 +43,11 @@ def kpis(scope: Scope) -> pl.DataFrame:
     """One row: exams, examined entries, entries, exam rate, discrepancies and their rate,
     entries with a CF-28 and with a CF-29."""
     x = scope.table("exams")
-    exams = x.aggregate(
-        exams=x.count(),
-        examined_entries=x.entry_number.nunique(),
-        discrepancies=_found(x).sum().coalesce(0),
-    )
+    exams = x.aggregate(**{name: m.of(x) for name, m in EXAM_MEASURES.items()})
     entries = summary_totals(scope, (), ("entries", "cf28", "cf29"))
     frame = scope.run(exams.cross_join(entries))  # one row each: one query, not two
     frame = as_counts(frame, *exams.columns, "cf28", "cf29")
-    return _with_rate(frame).with_columns(
-        discrepancy_rate=safe_ratio(pl.col("discrepancies"), pl.col("exams"))
-    )
+    return with_ratios(_with_rate(frame), "discrepancy_rate")
 
 
 def _rate(scope: Scope, exams: ir.Table, entries: ir.Table, key: str) -> pl.DataFrame:
@@ -139,13 +129,10 @@ def types(scope: Scope) -> pl.DataFrame:
     """Per exam type: exams, discrepancies found, and the share of exams that found one."""
     x = scope.table("exams")
     expr = x.group_by("exam_type").aggregate(
-        exams=x.count(), discrepancies=_found(x).sum().coalesce(0)
+        exams=EXAM_MEASURES["exams"].of(x), discrepancies=EXAM_MEASURES["discrepancies"].of(x)
     )
     frame = as_counts(scope.run(expr), "exams", "discrepancies").sort("exam_type", nulls_last=True)
-    frame = frame.with_columns(
-        discrepancy_rate=safe_ratio(pl.col("discrepancies"), pl.col("exams"))
-    )
-    return with_descriptions(frame, "exam_type")
+    return with_descriptions(with_ratios(frame, "discrepancy_rate"), "exam_type")
 
 
 @report(

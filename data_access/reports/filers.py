@@ -21,6 +21,7 @@ from __future__ import annotations
 import ibis.expr.types as ir
 import polars as pl
 
+from data_access.measures import EXAM_MEASURES
 from data_access.reports import audit
 from data_access.reports.base import Scope, month, report, safe_ratio, with_names
 from data_access.reports.cargo_release import release_times
@@ -41,7 +42,7 @@ CARD = (
 
 
 def _exams(x: ir.Table, by: list[ir.Value]) -> ir.Table:
-    found = (x.result.fill_null("") == "DISCREPANCY").sum().coalesce(0)
+    found = EXAM_MEASURES["discrepancies"].of(x)
     return x.group_by(by).aggregate(exams=x.count(), discrepancies=found)
 
 

@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from data_access import hts, tariff_layers
 from data_access.attribution import goods_hts, is_layer
+from data_access.measures import ratio
 from data_access.reports.base import (
     Scope,
     line_duties,
@@ -222,12 +223,12 @@ def by_country(scope: Scope, *, limit: int = 50, registry: str | None = None) ->
 
 
 def _ranked(frame: pl.DataFrame, key: str, limit: int) -> pl.DataFrame:
-    rate = safe_ratio(pl.col("duties"), pl.col("entered_value"))
+    rate = ratio("effective_duty_rate")
     goods_rate = safe_ratio(pl.col("goods_duties"), pl.col("entered_value"))
     return (
         frame.sort(["duties", key], descending=[True, False], nulls_last=True)
         .head(limit)
-        .with_columns(effective_duty_rate=rate, rate_without_layers=goods_rate)
+        .with_columns(rate, rate_without_layers=goods_rate)
     )
 
 

@@ -13,60 +13,44 @@ question is planned: a rollup (`data_access.lake.rollups`) serves it when
   row: each line-level field of the rollup is a key, or pinned to one value by a filter.
 
 Whole months of the date range come from the rollup, the days of a month cut by the range
-from the lines, and the parts are added up. Anything else reads the lines, with the same
-expressions the reports always used (and Spark always reads the lines).
+from the lines, and the parts are added up. Anything else reads the lines. Both ways sum
+the same measures (`data_access.measures`: the rollups are built from them), and both
+read through `Scope`: `Scope.table` for the tables, `Scope.rollup` for a rollup (the
+principal's rows and the header filters; this module adds months and HTS). Spark reads
+the lines only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
 from datetime import date, timedelta
 
 import ibis
 import ibis.expr.types as ir
 
-from data_access import access, attribution
+from data_access import attribution
 from data_access.filters import Filters
 from data_access.lake import rollups
-from data_access.reports.base import Scope, line_duties, line_fees, money_sum, month
+from data_access.measures import HEADER_DIMS, MEASURES, Measure, dimension
+from data_access.reports.base import Scope
 from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, MONEY_TOTAL_SQL
 from data_access.schema import table as table_spec
 
 LINE_KEYS = {"country_of_origin", "hts_chapter"}
 LAYER_CHAPTER = attribution.LAYER_PREFIX[:2]  # a layer's own number: 9903...
-ROLLUP_KEYS = {*rollups.HEADER_DIMS, "month", *LINE_KEYS}
-MONEY_MEASURES = rollups.MONEY
-MONEY = MONEY_TOTAL_SQL
+ROLLUP_KEYS = {*HEADER_DIMS, "month", *LINE_KEYS}
 
-Measures = dict[str, Callable[[ir.Table], ir.Value]]
-_LINE_MEASURES: Measures = {
-    "rows": lambda t: t.count(),
-    "lines": lambda t: (t.tariff_ordinal == 1).sum().coalesce(0),
-    "entries": lambda t: t.entry_number.nunique(),
-    "entered_value": lambda t: money_sum(t.entered_value),
-    "duties": lambda t: money_sum(line_duties(t)),
-    "taxes": lambda t: money_sum(t.tax_amount.fill_null(0)),
-    "fees": lambda t: money_sum(line_fees(t)),
-}
-_SUMMARY_MEASURES: Measures = {
-    "entries": lambda t: t.count(),  # one row per entry summary (the table's key)
-    "cf28": lambda t: t.cf28_issued.fill_null(False).sum().coalesce(0),
-    "cf29": lambda t: t.cf29_issued.fill_null(False).sum().coalesce(0),
-    "dtf": lambda t: money_sum(
-        t.duty_amount.fill_null(0) + t.tax_amount.fill_null(0) + t.fee_amount.fill_null(0)
-    ),
-}
-_RELEASE_MEASURES: Measures = {"releases": lambda t: t.count()}
-MEASURES = {
-    ENTRY_LINES.name: _LINE_MEASURES,
-    ENTRY_SUMMARIES.name: _SUMMARY_MEASURES,
-    CARGO_RELEASES.name: _RELEASE_MEASURES,
-}
-_ROLLUP_COLUMNS = {  # measure -> rollup column, where they differ
+# The names reports ask for where they differ from the measure's (and its rollup column's):
+# a table with one row per entry summary or release counts its rows.
+ASKED_AS = {
     ENTRY_SUMMARIES.name: {"entries": "rows"},
     CARGO_RELEASES.name: {"releases": "rows"},
 }
+
+
+def measure(table: str, asked: str) -> tuple[str, Measure]:
+    """(rollup column, measure) of the measure a report asks `table` for by name."""
+    column = ASKED_AS.get(table, {}).get(asked, asked)
+    return column, MEASURES[table][column]
 
 
 def line_totals(
@@ -94,7 +78,9 @@ def line_totals(
         if goods_only:
             t = t.filter(t.tariff_ordinal == 1)
         t = _attributed(t, by)
-        return _aggregate(t, _keys(t, by), {m: _LINE_MEASURES[m](t) for m in measures})
+        return _aggregate(
+            t, _keys(t, by), {m: measure(ENTRY_LINES.name, m)[1].of(t) for m in measures}
+        )
     return _from_rollup(scope, rollup, by, measures, goods_only)
 
 
@@ -119,7 +105,7 @@ def _entries_apart(
     t = scope.table(ENTRY_LINES.name, own_numbers=True)
     if goods_only:
         t = t.filter(t.tariff_ordinal == 1)
-    entries = _aggregate(t, _keys(t, by), {"entries": _typed("entries", t.entry_number.nunique())})
+    entries = _aggregate(t, _keys(t, by), {"entries": MEASURES[ENTRY_LINES.name]["entries"].of(t)})
     if not by:
         joined = sums.cross_join(entries)
     else:
@@ -153,15 +139,15 @@ def _header_totals(
     counts of such rows add up across rollup rows), else from the table."""
     rollup = rollups.ROLLUPS[name]
     columns = {*rollup.keys, "month", *rollup.dims}
-    if name in scope.engine.rollups and set(by) <= columns and not scope.filters.needs_lines:
+    if name in scope.rollups and set(by) <= columns and not scope.filters.needs_lines:
         return _from_rollup(scope, name, by, measures, goods_only=False)
     t = scope.table(rollup.source)
-    values = {m: MEASURES[rollup.source][m](t) for m in measures}
+    values = {m: measure(rollup.source, m)[1].of(t) for m in measures}
     return _aggregate(t, _keys(t, by, rollup.date_column), values)
 
 
 def _known(table: str, measures: tuple[str, ...]) -> None:
-    unknown = set(measures) - set(MEASURES[table])
+    unknown = {m for m in measures if ASKED_AS.get(table, {}).get(m, m) not in MEASURES[table]}
     if unknown:
         raise ValueError(f"unknown measure {sorted(unknown)[0]!r} of {table}")
 
@@ -192,7 +178,7 @@ def plan(
         if len(prefix) == 10:
             pinned.add("goods_hts")
     for name, rollup in rollups.ROLLUPS.items():
-        if rollup.source != ENTRY_LINES.name or name not in scope.engine.rollups:
+        if rollup.source != ENTRY_LINES.name or name not in scope.rollups:
             continue
         if needed <= _answers(rollup.dims):
             exact = "entries" not in measures or set(rollup.dims) <= pinned
@@ -214,7 +200,7 @@ def _from_rollup(
     scope: Scope, name: str, by: tuple[str, ...], measures: tuple[str, ...], goods_only: bool
 ) -> ir.Table:
     source = rollups.ROLLUPS[name].source
-    dates = scope.engine.rollup_dates.get(source)
+    dates = scope.rollup_dates.get(source)
     start, end = _within(scope.filters.start, scope.filters.end, dates)
     first, last = _whole_months(start, end)
     parts = []
@@ -223,10 +209,7 @@ def _from_rollup(
     for low, high in _edges(start, end, first, last):
         parts.append(_source_part(scope, source, by, measures, goods_only, low, high))
     union = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
-    totals = {
-        m: money_sum(union[m]) if m in MONEY_MEASURES else union[m].sum().coalesce(0).cast("int64")
-        for m in measures
-    }
+    totals = {m: measure(source, m)[1].rolled(union[m]) for m in measures}
     return _aggregate(union, {k: union[k] for k in by}, totals)
 
 
@@ -239,11 +222,10 @@ def _rollup_part(
     first: date | None,
     last: date | None,
 ) -> ir.Table:
-    t = scope.engine.table(rollups.view_name(name))
-    spec = table_spec(rollups.ROLLUPS[name].source)
-    t = access.restrict(scope.principal, t, spec)
+    t = scope.rollup(name)  # the principal's rows and the header filters: Scope's door
+    source = rollups.ROLLUPS[name].source
     filters = scope.filters
-    predicates = replace(filters, start=None, end=None, hts_prefix="").predicates(t, spec)
+    predicates: list[ir.BooleanValue] = []
     if "goods_hts" in t.columns:
         t, predicates = _by_goods(t, filters, predicates)
     elif filters.hts_prefix:
@@ -256,10 +238,10 @@ def _rollup_part(
         predicates.append(t.lines > 0)
     if predicates:
         t = t.filter(*predicates)
-    columns = {m: _ROLLUP_COLUMNS.get(spec.name, {}).get(m, m) for m in measures}
-    if spec.name == ENTRY_LINES.name:
-        columns = {m: "goods_entries" if goods_only and m == "entries" else m for m in measures}
-    sums = {m: _typed(m, t[column].sum()) for m, column in columns.items()}
+    columns = {m: measure(source, m)[0] for m in measures}
+    if source == ENTRY_LINES.name and goods_only and "entries" in columns:
+        columns["entries"] = "goods_entries"
+    sums = {m: _typed(measure(source, m)[1], t[column].sum()) for m, column in columns.items()}
     return _aggregate(t, {k: t[k] for k in by}, sums)
 
 
@@ -302,7 +284,7 @@ def _source_part(
         t = t.filter(t.tariff_ordinal == 1)
     if source == ENTRY_LINES.name:
         t = _attributed(t, by)
-    values = {m: _typed(m, MEASURES[source][m](t)) for m in measures}
+    values = {m: measure(source, m)[1].of(t) for m in measures}
     return _aggregate(t, _keys(t, by, table_spec(source).date_column), values)
 
 
@@ -349,8 +331,8 @@ def _edges(
     return edges
 
 
-def _typed(measure: str, value: ir.Value) -> ir.Value:
-    return value.cast(MONEY) if measure in MONEY_MEASURES else value.cast("int64")
+def _typed(measure: Measure, value: ir.Value) -> ir.Value:
+    return value.cast(MONEY_TOTAL_SQL) if measure.money else value.cast("int64")
 
 
 def _attributed(t: ir.Table, by: tuple[str, ...]) -> ir.Table:
@@ -358,18 +340,13 @@ def _attributed(t: ir.Table, by: tuple[str, ...]) -> ir.Table:
     (a window, so it is a column before the grouping)."""
     if "hts_chapter" not in by:
         return t
-    return t.mutate(hts_chapter=attribution.goods_hts(t).substr(0, 2))
+    return t.mutate(hts_chapter=dimension(t, "hts_chapter"))
 
 
 def _keys(t: ir.Table, by: tuple[str, ...], date: str = "entry_date") -> dict[str, ir.Value]:
-    """The key expressions over a table's rows ("month" of its `date` column)."""
-    keys = {
-        "month": lambda: month(t[date]),
-        "hts_chapter": lambda: t.hts_chapter,  # set by _attributed
-        "release_days": lambda: t.release_date.delta(t.arrival_date, unit="day"),
-        "held": lambda: t.hold_agency.notnull(),
-    }
-    return {k: keys[k]() if k in keys else t[k] for k in by}
+    """The key expressions over a table's rows (`measures.dimension`; "month" of its `date`
+    column; `hts_chapter` is the column `_attributed` set)."""
+    return {k: t.hts_chapter if k == "hts_chapter" else dimension(t, k, date) for k in by}
 
 
 def _aggregate(t: ir.Table, keys: dict[str, ir.Value], values: dict[str, ir.Value]) -> ir.Table:

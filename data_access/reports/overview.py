@@ -9,6 +9,7 @@ from __future__ import annotations
 import ibis
 import polars as pl
 
+from data_access.measures import with_ratios
 from data_access.reports.base import (
     NAMED,
     Scope,
@@ -28,9 +29,7 @@ TOP_MEASURES = ("entered_value", "duties", "lines")
 
 
 def _with_rate(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(
-        effective_duty_rate=safe_ratio(pl.col("duties"), pl.col("entered_value"))
-    )
+    return with_ratios(frame, "effective_duty_rate")
 
 
 @report("overview.kpis", title="Key figures", category=CATEGORY, tables=("entry_lines",))
