@@ -55,6 +55,10 @@ def test_a_load_survives_a_sidebar_change_and_shows_its_result(
     )
     server = start_dashboard(env={"ITRAC_LAKE": str(own_lake)})
     open_app(page, f"{server.url}/data")
+    # The uploader states the server's real limit (512 MB read "1GB per file").
+    expect(page.get_by_test_id("stFileUploaderDropzoneInstructions")).to_contain_text(
+        "500MB per file"
+    )
     _upload(page, export, odd)
     period = selectbox(page, "Period").input_value()
     other = "Year to date" if period != "Year to date" else "Last 12 months"
