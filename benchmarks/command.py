@@ -11,7 +11,16 @@ from data_access.filters import FilterError, Filters
 HERE = Path(__file__).resolve().parent
 
 SCOPES = ("importer", "cbp", "ingest", "session")
-PAGES = ("overview", "entry_summary", "exams", "cargo_release", "bond", "reconciliation")
+PAGES = (  # benchmarks.pages.PAGES (not importable here: benchmarks/ is not installed)
+    "overview",
+    "entry_summary",
+    "exams",
+    "cargo_release",
+    "bond",
+    "reconciliation",
+    "tariff_layers",
+    "refunds",
+)
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:
@@ -62,6 +71,14 @@ def add_command(commands: argparse._SubParsersAction) -> None:
             help=f"filter: {field} (as `itrac export`); "
             "the period defaults to the lake's first to last entry date",
         )
+    parser.add_argument(
+        "--sessions",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N concurrent dashboard sessions over Streamlit's websocket against the same "
+        "loads one after another (p50/p95 per page load, totals, errors, server RSS)",
+    )
     parser.add_argument("--cold", type=int, default=5, help="cold runs (fresh processes) per page")
     parser.add_argument("--repeat", type=int, default=10, help="warm runs per measurement")
     parser.add_argument(

@@ -351,6 +351,14 @@ def main(lake: Path, args: object) -> int:
         return 1
     emit(_machine(), print)
     page_names = chosen_pages(args)
+    if int(getattr(args, "sessions", 0) or 0):  # `--sessions N`: the concurrency figures
+        from benchmarks import sessions
+
+        n = int(args.sessions)  # type: ignore[attr-defined]
+        given = getattr(args, "pages", None) or getattr(args, "page", None)
+        loads = page_names if given else sessions.PAGES
+        sessions.run_sessions(lake, n, loads, sessions.filter_sets(lake), sessions.demo_users())
+        return 0
     cold_repeat = 1 if quick else int(getattr(args, "cold", 5))
     given = getattr(args, "bench_scope", None)
     if given is not None:  # `--as` or a filter option: exactly that scope, every page asked

@@ -14,7 +14,16 @@ from pathlib import Path
 from data_access.access import Principal
 from data_access.filters import Filters
 
-PAGES = ("overview", "entry_summary", "exams", "cargo_release", "bond", "reconciliation")
+PAGES = (
+    "overview",
+    "entry_summary",
+    "exams",
+    "cargo_release",
+    "bond",
+    "reconciliation",
+    "tariff_layers",
+    "refunds",
+)
 
 Call = tuple[str, tuple[tuple[str, object], ...]]
 
