@@ -6,21 +6,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from benchmarks.pages import PAGES
 from data_access.filters import FilterError, Filters
 
 HERE = Path(__file__).resolve().parent
 
 SCOPES = ("importer", "cbp", "ingest", "session")
-PAGES = (  # benchmarks.pages.PAGES (not importable here: benchmarks/ is not installed)
-    "overview",
-    "entry_summary",
-    "exams",
-    "cargo_release",
-    "bond",
-    "reconciliation",
-    "tariff_layers",
-    "refunds",
-)
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:

@@ -16,3 +16,10 @@ def emit(line: dict, out: Callable[[str], None]) -> dict:
 
     out(" ".join(f"{k}={show(v)}" for k, v in line.items()))
     return line
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """(p50, p95) of `samples` (nearest rank)."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return ordered[len(ordered) // 2], p95

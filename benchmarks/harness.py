@@ -30,7 +30,7 @@ import duckdb
 import polars as pl
 
 from benchmarks import extract, pages, pandas_answers, questions
-from benchmarks.common import ROOT, emit
+from benchmarks.common import ROOT, emit, percentiles
 from data_access import lake as lake_files
 from data_access.access import CBP, Principal
 from data_access.engines import get_engine
@@ -120,12 +120,6 @@ def filtered_scope(lake: Path, principal: Principal | str, filters: Filters) -> 
     start, end = lake_span(lake)
     filters = replace(filters, start=filters.start or start, end=filters.end or end)
     return BenchScope("filtered", principal, filters)
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return ordered[len(ordered) // 2], p95
 
 
 def timed(fn: Callable[[], object], repeat: int) -> tuple[list[float], object]:

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.harness import emit, percentiles
+from benchmarks.common import ROOT, emit, percentiles
 from benchmarks.session import _free_port, _memory_mib, _start
 
 PAGE_TIMEOUT_S = 900.0
@@ -54,10 +54,10 @@ class Outcome:
 def loads(
     users: list[str], filter_sets: list[dict[str, list[str] | str]], pages: tuple[str, ...], n: int
 ) -> list[Load]:
-    """`n` sessions, each a distinct (demo user, filter set): users vary fastest."""
-    pairs = itertools.islice(itertools.product(filter_sets, users), n)
+    """`n` sessions, each a distinct (demo user, filter set): filter sets vary fastest."""
+    pairs = itertools.islice(itertools.product(users, filter_sets), n)
     out = []
-    for i, (filters, user) in enumerate(pairs):
+    for i, (user, filters) in enumerate(pairs):
         query = urllib.parse.urlencode(
             {"view_as": user, "period": "Last 5 years", **filters}, doseq=True
         )
@@ -193,7 +193,6 @@ def run_sessions(
 def demo_users() -> list[str]:
     """The demo users (config/demo_users.yaml), CBP first, as the "View as" box shows them
     (a query value names a widget's option as shown: ui.identity)."""
-    from benchmarks.harness import ROOT
     from data_access.entitlements import load_users
 
     users = load_users(ROOT / "config" / "demo_users.yaml")
@@ -207,7 +206,7 @@ def filter_sets(lake: Path) -> list[dict[str, list[str] | str]]:
     import polars as pl
 
     from data_access.access import CBP
-    from data_access.engine import get_engine
+    from data_access.engines import get_engine
     from data_access.reports import REPORTS, Scope
 
     options = REPORTS["overview.filter_options"](Scope(get_engine(lake, "duckdb"), CBP))

@@ -191,3 +191,31 @@ def test_itrac_bench_refuses_a_bad_filter_or_page(small_lake: Path, capsys) -> N
     argv = ["bench", "--lake", str(small_lake), "--country", "CN", "--pages", "overview,nope"]
     assert cli.main(argv) == cli.EXIT_USAGE
     assert "no page 'nope'" in capsys.readouterr().err
+
+
+def test_itrac_bench_sessions_runs_them_at_once_and_one_by_one(small_lake: Path, capsys) -> None:
+    """Real sessions of a real dashboard server, over Streamlit's websocket."""
+    argv = ["bench", "--lake", str(small_lake), "--sessions", "3", "--pages", "overview,exams"]
+    assert cli.main(argv) == 0
+    rows = [parse(line) for line in capsys.readouterr().out.splitlines() if "=" in line]
+    runs = {r["mode"]: r for r in rows if r["bench"] == "sessions"}
+    assert set(runs) == {"serial", "concurrent", "ratio"}
+    for mode in ("serial", "concurrent"):
+        assert runs[mode]["sessions"] == "3" and runs[mode]["page_loads"] == "6"
+        assert runs[mode]["errors"] == "0"
+        assert float(runs[mode]["p95_ms"]) >= float(runs[mode]["p50_ms"]) > 0
+    ratio = float(runs["concurrent"]["total_s"]) / float(runs["serial"]["total_s"])
+    assert float(runs["ratio"]["total_ratio"]) == pytest.approx(ratio, abs=0.06)
+
+
+def test_each_session_has_a_scope_of_its_own(small_lake: Path) -> None:
+    from benchmarks import sessions
+
+    users = sessions.demo_users()
+    assert users[0] == "CBP trade analyst (cbp)"  # as the "View as" box shows them
+    loads = sessions.loads(users, sessions.filter_sets(small_lake), ("overview",), 20)
+    assert len({load.query for load in loads}) == 20
+    assert "view_as=CBP+trade+analyst+%28cbp%29" in loads[0].query
+    assert any("country=" in load.query and "hts=8471" in load.query for load in loads)
+    with pytest.raises(ValueError, match="distinct scopes"):
+        sessions.loads(users[:1], [{}], ("overview",), 2)
