@@ -2,9 +2,10 @@
 
 Values come from the URL, the sidebar and the command line; each is checked against the
 code lists and formats of `codes` and rejected with a message that says what to do. They
-reach the engine only as literals of an Ibis expression, which Ibis compiles into the SQL
-text as quoted string, date and number literals (quotes doubled): not bound parameters,
-and never text of ours pasted into SQL (tests/test_security_hostile.py).
+reach the engine only as literals of an Ibis expression: DuckDB's compile cache binds the
+ones predicates compare with as parameters (data_access.engines.shapes), and Ibis compiles
+any other into the SQL text as a quoted literal (quotes doubled); never text of ours
+pasted into SQL (tests/test_security_hostile.py).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import polars as pl
 import pyarrow as pa
 
 from data_access import lake as lake_files
+from data_access.engines.shapes import CompiledShapes
 from data_access.lake import rollups
 from data_access.schema import TABLES, Table
 
@@ -60,6 +61,7 @@ class DuckDBEngine:
         self._con.execute(f"SET GLOBAL temp_directory = '{spill}'")
         _lock_down(self._con, self.lake)
         self._local = threading.local()
+        self.shapes = CompiledShapes()
 
     def _backend(self) -> ibis.BaseBackend:
         backend = getattr(self._local, "backend", None)
@@ -78,7 +80,16 @@ class DuckDBEngine:
         return tables[name]
 
     def to_polars(self, expr: ir.Table) -> pl.DataFrame:
-        return self._backend().to_polars(expr)
+        """Run `expr` (its SQL from the compile cache, `engines.shapes`), Ibis' types."""
+        from ibis.backends.duckdb.converter import DuckDBPyArrowData
+
+        backend = self._backend()
+        table = expr.as_table()
+        backend._run_pre_execute_hooks(table)  # e.g. registers in-memory tables
+        sql, values = self.shapes.sql(backend, table)
+        arrow = backend.con.sql(sql, params=values or None).to_arrow_table()
+        arrow = table.__pyarrow_result__(arrow, data_mapper=DuckDBPyArrowData)
+        return expr.__polars_result__(pl.from_arrow(arrow))
 
     def to_batches(self, expr: ir.Table, rows: int) -> Iterator[pl.DataFrame]:
         """`expr`'s rows in order, `rows` at a time, with `to_polars`'s types.

@@ -1,0 +1,90 @@
+"""The compile cache (data_access.engines.shapes): one compile per expression shape, the
+filter values bound as parameters, answers equal to Ibis compiling each expression."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import ibis
+import pytest
+from polars.testing import assert_frame_equal
+
+from data_access.access import CBP, Principal
+from data_access.engines import DuckDBEngine
+from data_access.engines.shapes import shape
+from data_access.filters import Filters
+from data_access.reports import REPORTS, Scope
+from data_access.synth import build_demo_lake
+
+REPORTS_ASKED = (
+    "overview.kpis",
+    "overview.monthly_trend",
+    "overview.top_countries",
+    "overview.holdings",
+    "entry_summary.header",
+    "entry_summary.header_count",
+    "exams.rate_by_month",
+    "bond.sufficiency",
+    "reconciliation.deadlines",
+    "cargo_release.release_time_monthly",
+    "layers.by_program",
+)
+SCOPES = (
+    (CBP, Filters()),
+    (Principal.parse("importer:27-4418529AB"), Filters(start=date(2023, 2, 3))),
+    (Principal.parse("importer:38-2847105AA"), Filters(start=date(2022, 5, 9))),  # same shape
+    (CBP, Filters(start=date(2022, 5, 9), end=date(2024, 1, 30))),
+    (Principal.parse("broker:WPG"), Filters(countries=("CN", "VN"), hts_prefix="8471")),
+    (CBP, Filters(ports=("2704",), countries=("MX",), hts_prefix="85")),
+)
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    where = tmp_path_factory.mktemp("shapes") / "lake"
+    build_demo_lake(where, lines=8_000, seed=5, end=date(2025, 6, 30))
+    return where
+
+
+def _uncached(engine: DuckDBEngine) -> DuckDBEngine:
+    engine.to_polars = lambda expr: engine._backend().to_polars(expr)  # type: ignore[method-assign]
+    return engine
+
+
+@pytest.mark.parametrize("report", REPORTS_ASKED)
+def test_cached_answers_equal_ibis_compiling_each_time(lake: Path, report: str) -> None:
+    cached, plain = DuckDBEngine(lake), _uncached(DuckDBEngine(lake))
+    for who, filters in SCOPES:
+        if not all(who.can_see(t) for t in REPORTS[report].tables):
+            continue
+        fast = REPORTS[report](Scope(cached, who, filters))
+        slow = REPORTS[report](Scope(plain, who, filters))
+        assert_frame_equal(fast, slow, check_exact=True)
+    assert cached.shapes.hits > 0  # the scopes share shapes: later ones were not compiled
+
+
+def test_one_compile_per_shape_whatever_the_values(lake: Path) -> None:
+    engine = DuckDBEngine(lake)
+    ask = REPORTS["entry_summary.header_count"]
+    counts = []
+    for number in ("27-4418529AB", "38-2847105AA", "76-0492871AF"):
+        who = Principal.parse(f"importer:{number}")
+        counts.append(ask(Scope(engine, who, Filters(start=date(2023, 1, 2)))).item(0, 0))
+    assert engine.shapes.misses == 1 and engine.shapes.hits == 2
+    assert len(set(counts)) == 3  # three importers' own counts, not one cached answer
+    ask(Scope(engine, CBP, Filters(start=date(2023, 1, 2))))  # no importer predicate
+    assert engine.shapes.misses == 2
+
+
+def test_values_are_bound_never_spliced(lake: Path) -> None:
+    engine = DuckDBEngine(lake)
+    t = engine.table("entry_summaries")
+    hostile = "x' OR '1'='1"
+    mine = t.filter(t.importer_number == ibis.literal(hostile))
+    expr = mine.aggregate(n=mine.count())
+    _, values = shape(expr)
+    assert values == {"p0": hostile}
+    sql, bound = engine.shapes.sql(engine._backend(), expr)
+    assert hostile not in sql and "$p0" in sql and bound == {"p0": hostile}
+    assert engine.to_polars(expr).item(0, 0) == 0
