@@ -38,7 +38,8 @@ def test_every_page_and_question_in_both_scopes(small_lake: Path) -> None:
     for row in page_rows:
         assert set(REQUIRED) <= row.keys()
         assert float(row["p50_ms"]) <= float(row["p95_ms"])
-        assert int(row["queries"]) >= 2  # every page runs at least two reports
+        least = 1 if row["page"] in ("tariff_layers", "refunds") else 2  # one tab's table
+        assert int(row["queries"]) >= least, row
     asked = {q.report for q in questions.questions(date.today())}
     answered = [r for r in rows if r["bench"] == "question"]
     assert {r["report"] for r in answered} == asked
