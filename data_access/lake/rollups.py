@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
@@ -178,7 +179,10 @@ def rebuild(tx: Transaction) -> None:
     files = {t: _table_files(tx.path(t)) for t in SOURCE_TABLES}
     previous = _read_sources(tx.path(ROLLUPS_DIR))
     built = previous.get("files", {}) if previous.get("version") == VERSION else {}
-    con = duckdb.connect(config=BUILD_CONFIG)
+    # Spills past the memory limit go to the system temp, never the working directory
+    # (DuckDB's default `.tmp` there held 1.8 GB while a 50M lake built); removed on close.
+    spill = Path(tempfile.gettempdir()) / f"itrac-rollups-{os.getpid()}"
+    con = duckdb.connect(config={**BUILD_CONFIG, "temp_directory": str(spill)})
     con.execute("SET enable_progress_bar = false")  # a write's own progress is the caller's
     try:
         for name, rollup in ROLLUPS.items():
