@@ -30,6 +30,7 @@ from ui.widgets import (
     lazy_tabs,
     table_with_export,
 )
+from ui.words import counted
 
 BROKER_NOTICE = "Bond data is not available to brokers (a CBP rule)."
 AMOUNTS = {"bond_amount": "Bond in force", "required_amount": "Required amount"}
@@ -127,7 +128,9 @@ def _insufficient_now(short: pl.DataFrame) -> None:
         )
 
 
-def history_note(frame: pl.DataFrame) -> str | None:
+def history_note(
+    frame: pl.DataFrame, one: str = "importer-month", many: str | None = None
+) -> str | None:
     """What the page says of the months left unjudged (None when there are none)."""
     unjudged = frame.filter(pl.col("judgement") == bond_sufficiency.NO_HISTORY)
     if unjudged.is_empty():
@@ -135,17 +138,17 @@ def history_note(frame: pl.DataFrame) -> str | None:
     first = frame.get_column("history_start").drop_nulls()
     since = f"the lake's first entry ({first[0]:%d %b %Y})" if first.len() else "any entry"
     return (
-        f"{count(unjudged.height)} importer-month(s) read **insufficient history**: their "
+        f"{counted(unjudged.height, one, many)} read **insufficient history**: their "
         f"12-month window starts before {since}, so their duties, taxes and fees cover part "
         "of a year only. They are neither sufficient nor insufficient."
     )
 
 
 def _insufficient_history(now: pl.DataFrame) -> None:
-    note = history_note(now)
+    note = history_note(now, "importer this month", "importers this month")
     if note:
         st.info(
-            note.replace("importer-month(s)", "importer(s) this month"),
+            note,
             icon=":material/hourglass_empty:",
         )
 

@@ -20,6 +20,7 @@ from ui import load_jobs
 from ui.column_formats import column_config
 from ui.data import View
 from ui.widgets import dataframe, export_buttons, intro
+from ui.words import counted
 
 FILE_TYPES = ["csv", "txt", "xlsx", "mdb", "accdb"]
 UPLOADS_KEY = "data-uploads"
@@ -173,8 +174,9 @@ def _watched(view: View) -> None:
     st.header("Watched folder")
     st.caption(
         plain(
-            f"`itrac watch` loads what appears in {folder.name}; {waiting(folder):,} file(s) "
-            "waiting. Each result file is beside its file in loaded/ or rejected/."
+            f"`itrac watch` loads what appears in {folder.name}; "
+            f"{counted(waiting(folder), 'file')} waiting. Each result file is beside its "
+            "file in loaded/ or rejected/."
         )
     )
     results = recent_results(folder, view.principal)

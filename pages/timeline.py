@@ -23,10 +23,12 @@ from data_access.timeline import (
     default_path,
     load_phases,
 )
+from ui.charts import wrapped
 from ui.column_formats import column_config
 from ui.data import View, held_by
 from ui.look import readable
 from ui.widgets import dataframe, export_buttons, moment
+from ui.words import counted
 
 AVAILABILITY_LABELS = {
     "available": "Available",
@@ -37,6 +39,7 @@ AVAILABILITY_LABELS = {
 MARGIN = timedelta(days=31)
 PHASE_COLOURS = {"in force": "#0068c9", "other phase": "#a3c4e8"}
 MILESTONE_COLOUR = "#e8710a"
+MILESTONE_LINE_CHARACTERS = 18  # a milestone title wraps after this many
 
 
 def render(view: View) -> None:
@@ -142,7 +145,8 @@ def _timeline_figure(plan: TransitionPlan, as_of: date) -> go.Figure:
             y=["Milestones"] * len(milestones),
             mode="markers+text",
             marker={"symbol": "diamond", "size": 14, "color": MILESTONE_COLOUR},
-            text=[m.title for m in milestones],
+            # Wrapped, so a title centred on its marker stays inside a phone's chart.
+            text=[wrapped(m.title, MILESTONE_LINE_CHARACTERS) for m in milestones],
             textposition="top center",
             name="Milestone",
             hovertext=[f"{m.date.isoformat()}: {m.title}" for m in milestones],
@@ -169,7 +173,7 @@ def _alt_text(plan: TransitionPlan, as_of: date) -> str:
     return (
         f"Gantt chart of the {len(plan.phases)} transition phases from "
         f"{plan.phases[0].start.isoformat()} to {plan.phases[-1].end.isoformat()} with "
-        f"{len(plan.milestones)} milestone(s); {marker} the as-of date {as_of.isoformat()}"
+        f"{counted(len(plan.milestones), 'milestone')}; {marker} the as-of date {as_of.isoformat()}"
         + (f", and {in_force.name}, in force then, is drawn darker." if in_force else ".")
     )
 

@@ -173,10 +173,10 @@ def test_the_page_says_which_months_are_not_judged_and_what_follows_the_filters(
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Continuous bonds judged"], metrics["Insufficient now"]) == ("0", "0")
     assert [i.value for i in at.info][:2] == [
-        "2 importer(s) this month read **insufficient history**: their 12-month window starts "
+        "2 importers this month read **insufficient history**: their 12-month window starts "
         "before the lake's first entry (15 Mar 2022), so their duties, taxes and fees cover "
         "part of a year only. They are neither sufficient nor insufficient.",
-        "25 importer-month(s) read **insufficient history**: their 12-month window starts "
+        "25 importer-months read **insufficient history**: their 12-month window starts "
         "before the lake's first entry (15 Mar 2022), so their duties, taxes and fees cover "
         "part of a year only. They are neither sufficient nor insufficient.",
     ]

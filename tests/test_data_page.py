@@ -128,7 +128,7 @@ def test_a_running_load_shows_progress_then_its_result_to_its_session_only(tmp_p
         at.button(key="data-load").click().run()
         assert not at.exception
         [bar] = at.get("progress")
-        assert shown(bar.proto.text) == "Loading **bold** name.csv: 0% of 1 file(s)…"
+        assert shown(bar.proto.text) == "Loading **bold** name.csv: 0% of 1 file…"
         assert r"\*\*bold\*\*" in bar.proto.text  # escaped: shown as typed, not bold
         assert at.button(key="data-load").disabled  # one load at a time
         assert [s.value for s in at.header] == ["Files loaded"]

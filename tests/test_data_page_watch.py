@@ -33,7 +33,7 @@ def test_the_watched_folder_s_results_per_principal(tmp_path, monkeypatch):
     at = run_page(where)
     assert not at.exception
     assert "Watched folder" in [h.value for h in at.header]
-    assert any("1 file(s) waiting" in shown(c.value) for c in at.caption)
+    assert any("1 file waiting" in shown(c.value) for c in at.caption)
     table = at.dataframe[0].value
     assert list(table.columns) == [
         "File", "Status", "Moved to", "Rows loaded", "Rows rejected", "Finished (UTC)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def test_phase_in_force_follows_the_as_of_query_param(tmp_path):
     assert "- Full access to ITRAC data in ACE Reports" in texts(at)
     assert (
         "Gantt chart of the 3 transition phases from 2019-03-01 to 2019-12-31 with 1 "
-        "milestone(s); a dashed line marks the as-of date 2019-07-15, and Summer 2019, in "
+        "milestone; a dashed line marks the as-of date 2019-07-15, and Summer 2019, in "
         "force then, is drawn darker."
     ) in texts(at)
     assert "Milestones reached by then: 2019-04-18 ITRAC reports deployed in ACE Reports" in texts(
@@ -192,3 +193,11 @@ def test_between_phases_no_phase_is_in_force(tmp_path, monkeypatch):
         "Between Spring 2019 and Summer 2019: no phase is in force on this date."
     )
     assert not at.success
+
+
+def test_milestone_titles_wrap_to_fit_a_phone(tmp_path):
+    """Centred on its marker, a one-line title ran past the chart's left edge at 390 px."""
+    at = run_page(tmp_path, "2019-07-15")
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    (milestones,) = [t for t in figure["data"] if t.get("name") == "Milestone"]
+    assert milestones["text"] == ["ITRAC reports<br>deployed in ACE<br>Reports"]

@@ -36,6 +36,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 
 from data_access import export
 from ui import export_jobs
+from ui.words import counted
 
 Rows = Callable[[], pl.DataFrame | Iterable[pl.DataFrame]]
 QUICK_CELLS = 1_000_000  # about 10 s of Excel: built while the browser waits
@@ -185,7 +186,7 @@ def _build_help(fmt: str, total: int, width: int) -> str:
     if fmt != "xlsx":
         return f"{total:,} rows: built on the server first; the progress shows here"
     minutes = max(1, round(total * width / export.EXCEL_CELLS_PER_SECOND / 60))
-    return f"{total:,} rows: up to about {minutes} minute(s); the progress shows here"
+    return f"{total:,} rows: up to about {counted(minutes, 'minute')}; the progress shows here"
 
 
 def too_large(reason: str, fmt: str) -> str:

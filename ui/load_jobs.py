@@ -24,6 +24,7 @@ from pathlib import Path
 from data_access.access import Principal
 from data_access.ingest.load import FileResult
 from data_access.ingest.uploads import ingest_uploads
+from ui.words import counted
 
 log = logging.getLogger(__name__)
 KEEP_FINISHED_S = 6 * 3600  # a finished job's result stays this long (then it is dropped)
@@ -62,7 +63,7 @@ class LoadJob:
         with self._lock:
             name = self.current or (self.files[0] if self.files else "")
             percent = min(self.done_bytes / max(self.total_bytes, 1), 1.0) * 100
-        return f"Loading {name}: {percent:.0f}% of {len(self.files)} file(s)…"
+        return f"Loading {name}: {percent:.0f}% of {counted(len(self.files), 'file')}…"
 
     def progress(self, part: str, done: int, total: int) -> None:
         """The ingest's progress callback (runs in the job's thread)."""
