@@ -83,7 +83,10 @@ def test_files_are_sorted_by_importer_then_date(tmp_path: Path) -> None:
 
 def test_coverage_and_manifest(two_bond_lake: Path) -> None:
     bonds_coverage = lake.coverage(two_bond_lake)["tables"]["bonds"]
+    holders = bonds_coverage.pop("holders")  # per importer (bonds have no filer)
     assert bonds_coverage == {"rows": 2, "first": "2020-01-01", "last": "2021-03-01"}
+    assert sum(h["rows"] for h in holders) == 2
+    assert {"importer_number", "rows", "first", "last"} == set(holders[0])
     assert lake.manifest(two_bond_lake).to_dicts() == [{"file": "first", "rows_loaded": 2}]
 
 

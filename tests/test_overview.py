@@ -120,3 +120,60 @@ def test_overview_equals_an_independent_duckdb_query(tiny_lake, principal, filte
     ).fetchall()[0]
     k = run(tiny_lake, "overview.kpis", principal, filters).row(0, named=True)
     assert (k["entries"], k["lines"], k["entered_value"], k["duties"], k["fees"]) == expected
+
+
+class _TablesUnread:
+    """The engine, refusing to open a lake table: what is asked must come from elsewhere."""
+
+    def __init__(self, engine: object) -> None:
+        self._engine = engine
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._engine, name)
+
+    def table(self, name: str):
+        from data_access.schema import TABLES
+
+        if name in TABLES:
+            raise AssertionError(f"read the table {name}")
+        return self._engine.table(name)
+
+
+def test_holdings_come_from_the_coverage_summary_equal_to_the_tables(tmp_path) -> None:
+    from datetime import date
+
+    from polars.testing import assert_frame_equal
+
+    from data_access.access import Principal
+    from data_access.engines import DuckDBEngine
+    from data_access.filters import Filters
+    from data_access.reports import REPORTS, Scope
+    from data_access.schema import TABLES
+    from data_access.synth import build_demo_lake
+
+    where = tmp_path / "lake"
+    build_demo_lake(where, lines=6_000, seed=3, end=date(2025, 6, 30))
+    engine = DuckDBEngine(where)
+    holdings = REPORTS["overview.holdings"]
+    for who in (
+        Principal.parse("cbp"),
+        Principal.parse("importer:27-4418529AB"),
+        Principal.parse("importer:38-2847105AA,76-0492871AF"),
+        Principal.parse("importer:12-3456789AB"),  # holds nothing
+        Principal.parse("broker:WPG"),
+        Principal("broker", importer_numbers=("13-3907724AD",), filer_codes=("K47",)),
+    ):
+        fast = holdings(Scope(_TablesUnread(engine), who))  # type: ignore[arg-type]
+        t = {}
+        for name in who.visible_tables:  # the tables themselves, through Scope.table
+            s = Scope(engine, who)
+            tab = s.table(name)
+            col = tab[TABLES[name].date_column]
+            row = s.run(tab.aggregate(rows=tab.count(), first=col.min(), last=col.max()))
+            t[name] = row.row(0)
+        assert fast.get_column("table").to_list() == who.visible_tables
+        assert {r[0]: r[1:] for r in fast.rows()} == t, who.key
+    filtered = holdings(Scope(engine, Principal.parse("cbp"), Filters(countries=("CN",))))
+    everything = holdings(Scope(engine, Principal.parse("cbp")))
+    assert filtered.get_column("rows")[0] < everything.get_column("rows")[0]
+    assert_frame_equal(everything.select("table"), filtered.select("table"))

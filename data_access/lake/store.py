@@ -47,7 +47,7 @@ from data_access.lake.layout import (
     generation,
 )
 from data_access.lake.snapshot import Transaction
-from data_access.schema import TABLES
+from data_access.schema import TABLES, Table
 
 
 @contextmanager
@@ -177,8 +177,24 @@ def _coverage(tx: Transaction) -> dict:
         tables[name] = {
             k: (str(v) if v is not None and k != "rows" else v) for k, v in stats.items()
         }
+        tables[name]["holders"] = _holders(tx, spec)
     summary["tables"] = tables
     return summary
+
+
+def _holders(tx: Transaction, spec: Table) -> list[dict]:
+    """Rows and first and last date per importer and filer: what a principal holds adds
+    up from these (`overview.holdings`, on every Overview render, reads no table)."""
+    keys = [c for c in (spec.importer_column, spec.filer_column) if c is not None]
+    date = pl.col(spec.date_column)
+    held = (
+        tx.scan(spec.name)
+        .group_by(keys)
+        .agg(pl.len().alias("rows"), date.min().alias("first"), date.max().alias("last"))
+        .sort(keys, nulls_last=True)
+        .collect()
+    )
+    return held.with_columns(pl.col("first", "last").cast(pl.String)).to_dicts()
 
 
 def _now() -> str:

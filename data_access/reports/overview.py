@@ -6,9 +6,14 @@ country-of-origin or HTS filter narrows values to the matching lines.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import ibis
 import polars as pl
 
+from data_access import access
+from data_access.filters import Filters
+from data_access.lake import layout
 from data_access.measures import with_ratios
 from data_access.reports.base import (
     NAMED,
@@ -156,12 +161,44 @@ def holdings(scope: Scope) -> pl.DataFrame:
     """Per lake table the principal may see: rows and first and last date (of its date
     column), for this principal's rows only: what the dashboard holds for them."""
     rows = []
+    held = _held(scope)
     for name, spec in TABLES.items():
         if not scope.principal.can_see(name):
+            continue
+        if name in held:  # unfiltered: from the coverage summary, no table read
+            mine = held[name].filter(access.owned(scope.principal, spec))
+            stats = mine.select(
+                rows=pl.col("rows").sum(), first=pl.col("first").min(), last=pl.col("last").max()
+            )
+            rows.append({"table": name, **stats.row(0, named=True)})
             continue
         t = scope.table(name)
         date = t[spec.date_column]
         stats = scope.run(t.aggregate(rows=t.count(), first=date.min(), last=date.max()))
         rows.append({"table": name, **stats.row(0, named=True)})
-    schema = {"table": pl.String, "rows": pl.Int64, "first": pl.Date, "last": pl.Date}
-    return pl.DataFrame(rows, schema=schema)
+    return pl.DataFrame(rows, schema=HOLDINGS)
+
+
+HOLDINGS = {"table": pl.String, "rows": pl.Int64, "first": pl.Date, "last": pl.Date}
+
+
+def _held(scope: Scope) -> dict[str, pl.DataFrame]:
+    """Each table's rows and dates per importer and filer, from the coverage summary the
+    engine's snapshot wrote (lake.store._holders); none with filters, for a lake on object
+    storage, or a summary from before it held them."""
+    lake = scope.engine.lake
+    if scope.filters != Filters() or not isinstance(lake, Path):
+        return {}
+    cover = layout.coverage(lake)
+    if cover.get("snapshot") != scope.engine.generation:
+        return {}
+    out = {}
+    for name, spec in TABLES.items():
+        holders = (cover.get("tables") or {}).get(name, {}).get("holders")
+        if holders is None:
+            return {}
+        keys = {c: pl.String for c in (spec.importer_column, spec.filer_column) if c}
+        text = {**keys, "rows": pl.Int64, "first": pl.String, "last": pl.String}
+        frame = pl.DataFrame(holders, schema=text, orient="row" if not holders else None)
+        out[name] = frame.with_columns(pl.col("first", "last").str.to_date())
+    return out
