@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from data_access import lake, settings
@@ -44,13 +46,14 @@ PAGES = (
 
 
 HOME = "overview"
+# A file the server sends: a Material Symbols page icon is fetched from fonts.gstatic.com,
+# which a closed network cannot reach (test_look_map_browser blocks every outside host).
+FAVICON = Path(__file__).parent / "ui" / "assets" / "favicon.png"
 NO_LAKE_NEEDED = {url for _m, _t, _i, url, table in PAGES if table is None}
 
 
 def main() -> None:
-    st.set_page_config(
-        page_title="ITRAC analytics", page_icon=":material/inventory_2:", layout="wide"
-    )
+    st.set_page_config(page_title="ITRAC analytics", page_icon=FAVICON, layout="wide")
     apply_stylesheet()
     principal = current_principal()
     where = settings.lake_path()
