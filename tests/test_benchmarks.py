@@ -4,6 +4,7 @@ No timing is asserted: these tests check the harness, not the machine."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from pathlib import Path
 
@@ -197,7 +198,11 @@ def test_itrac_bench_refuses_a_bad_filter_or_page(small_lake: Path, capsys) -> N
 def test_itrac_bench_sessions_runs_them_at_once_and_one_by_one(small_lake: Path, capsys) -> None:
     """Real sessions of a real dashboard server, over Streamlit's websocket."""
     argv = ["bench", "--lake", str(small_lake), "--sessions", "3", "--pages", "overview,exams"]
-    assert cli.main(argv) == 0
+
+    async def from_a_running_loop() -> int:  # as in `make test`, after Playwright's sync API
+        return cli.main(argv)
+
+    assert asyncio.run(from_a_running_loop()) == 0
     rows = [parse(line) for line in capsys.readouterr().out.splitlines() if "=" in line]
     runs = {r["mode"]: r for r in rows if r["bench"] == "sessions"}
     assert set(runs) == {"serial", "concurrent", "ratio"}
@@ -206,7 +211,9 @@ def test_itrac_bench_sessions_runs_them_at_once_and_one_by_one(small_lake: Path,
         assert runs[mode]["errors"] == "0"
         assert float(runs[mode]["p95_ms"]) >= float(runs[mode]["p50_ms"]) > 0
     ratio = float(runs["concurrent"]["total_s"]) / float(runs["serial"]["total_s"])
-    assert float(runs["ratio"]["total_ratio"]) == pytest.approx(ratio, abs=0.06)
+    # Totals print to the millisecond and the ratio to 2 decimals (a 1-decimal ratio of
+    # 1-decimal totals was off by more than 0.06 on a loaded CI machine).
+    assert float(runs["ratio"]["total_ratio"]) == pytest.approx(ratio, abs=0.01)
 
 
 def test_each_session_has_a_scope_of_its_own(small_lake: Path) -> None:
