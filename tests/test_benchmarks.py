@@ -5,6 +5,7 @@ No timing is asserted: these tests check the harness, not the machine."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -195,14 +196,25 @@ def test_itrac_bench_refuses_a_bad_filter_or_page(small_lake: Path, capsys) -> N
     assert "no page 'nope'" in capsys.readouterr().err
 
 
+def in_a_running_loop(call: Callable[[], int]) -> int:
+    """`call()` with an event loop running in this thread, as in `make test` after
+    Playwright's sync API (which leaves one running: then it is called as it is)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+
+        async def inside() -> int:
+            return call()
+
+        return asyncio.run(inside())
+    return call()
+
+
 def test_itrac_bench_sessions_runs_them_at_once_and_one_by_one(small_lake: Path, capsys) -> None:
     """Real sessions of a real dashboard server, over Streamlit's websocket."""
     argv = ["bench", "--lake", str(small_lake), "--sessions", "3", "--pages", "overview,exams"]
 
-    async def from_a_running_loop() -> int:  # as in `make test`, after Playwright's sync API
-        return cli.main(argv)
-
-    assert asyncio.run(from_a_running_loop()) == 0
+    assert in_a_running_loop(lambda: cli.main(argv)) == 0
     rows = [parse(line) for line in capsys.readouterr().out.splitlines() if "=" in line]
     runs = {r["mode"]: r for r in rows if r["bench"] == "sessions"}
     assert set(runs) == {"serial", "concurrent", "ratio"}
