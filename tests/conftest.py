@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from data_access import lake
+from tests.demo_lakes import DemoLakes
 
 ACME = "27-1234567AB"
 BOLT = "30-7654321CD"
@@ -160,3 +161,9 @@ def tiny_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
         tx.write("entry_summaries", _summaries(lines))
         tx.record(file="tiny", rows_loaded=lines.height)
     return where
+
+
+@pytest.fixture(scope="session")
+def demo_lake(tmp_path_factory: pytest.TempPathFactory) -> DemoLakes:
+    """The session's demo lakes by their arguments (tests/demo_lakes.py): read-only."""
+    return DemoLakes(tmp_path_factory)

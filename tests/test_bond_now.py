@@ -5,7 +5,6 @@ date range that covers the month, and None when the range leaves it out."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from polars.testing import assert_frame_equal
@@ -15,16 +14,14 @@ from data_access.engines import DuckDBEngine
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
 from data_access.reports.bond_sufficiency import now_from_series
-from data_access.synth import build_demo_lake
+from tests.demo_lakes import DemoLakes
 
 END = date(2026, 3, 20)
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> DuckDBEngine:
-    where: Path = tmp_path_factory.mktemp("bond-now") / "lake"
-    build_demo_lake(where, lines=20_000, seed=5, end=END)
-    return DuckDBEngine(where)
+def engine(demo_lake: DemoLakes) -> DuckDBEngine:
+    return DuckDBEngine(demo_lake(lines=20_000, seed=5, end=END))
 
 
 @pytest.mark.parametrize("principal", ["cbp", "importer:27-4418529AB", "importer:76-0492871AF"])

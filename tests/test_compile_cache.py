@@ -15,7 +15,7 @@ from data_access.engines import DuckDBEngine
 from data_access.engines.shapes import shape
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
-from data_access.synth import build_demo_lake
+from tests.demo_lakes import DemoLakes
 
 REPORTS_ASKED = (
     "overview.kpis",
@@ -41,10 +41,8 @@ SCOPES = (
 
 
 @pytest.fixture(scope="module")
-def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    where = tmp_path_factory.mktemp("shapes") / "lake"
-    build_demo_lake(where, lines=8_000, seed=5, end=date(2025, 6, 30))
-    return where
+def lake(demo_lake: DemoLakes) -> Path:
+    return demo_lake(lines=8_000, seed=5, end=date(2025, 6, 30))
 
 
 def _uncached(engine: DuckDBEngine) -> DuckDBEngine:

@@ -23,7 +23,7 @@ from data_access.engines.spark import SparkEngine
 from data_access.filters import Filters
 from data_access.lake import check, rollups
 from data_access.reports import REPORTS, Scope
-from data_access.synth import build_demo_lake
+from tests.demo_lakes import DemoLakes
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_ACCESS = ROOT / "data_access"
@@ -31,10 +31,8 @@ MEASURE_SQL = ("count(distinct", "filter (where", "coalesce(duty_amount", "coale
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    where = tmp_path_factory.mktemp("measures") / "lake"
-    build_demo_lake(where, lines=8_000, seed=3, end=date(2025, 6, 30))
-    return where
+def demo(demo_lake: DemoLakes) -> Path:
+    return demo_lake(lines=8_000, seed=3, end=date(2025, 6, 30))
 
 
 def test_each_rollup_holds_its_tables_measures_in_their_types(demo: Path) -> None:

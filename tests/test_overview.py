@@ -139,7 +139,7 @@ class _TablesUnread:
         return self._engine.table(name)
 
 
-def test_holdings_come_from_the_coverage_summary_equal_to_the_tables(tmp_path) -> None:
+def test_holdings_come_from_the_coverage_summary_equal_to_the_tables(demo_lake) -> None:
     from datetime import date
 
     from polars.testing import assert_frame_equal
@@ -149,11 +149,8 @@ def test_holdings_come_from_the_coverage_summary_equal_to_the_tables(tmp_path) -
     from data_access.filters import Filters
     from data_access.reports import REPORTS, Scope
     from data_access.schema import TABLES
-    from data_access.synth import build_demo_lake
 
-    where = tmp_path / "lake"
-    build_demo_lake(where, lines=6_000, seed=3, end=date(2025, 6, 30))
-    engine = DuckDBEngine(where)
+    engine = DuckDBEngine(demo_lake(lines=6_000, seed=3, end=date(2025, 6, 30)))
     holdings = REPORTS["overview.holdings"]
     for who in (
         Principal.parse("cbp"),

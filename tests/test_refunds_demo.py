@@ -9,20 +9,18 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from data_access import synth
 from data_access.access import CBP
 from data_access.engines import get_engine
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
+from tests.demo_lakes import DemoLakes
 
 END = date(2026, 6, 30)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    where = tmp_path_factory.mktemp("refunds-demo") / "lake"
-    synth.build_demo_lake(where, lines=30_000, seed=7, end=END)
-    return where
+def demo(demo_lake: DemoLakes) -> Path:
+    return demo_lake(lines=30_000, seed=7, end=END)
 
 
 def by_entry(lake: Path) -> pl.DataFrame:

@@ -15,7 +15,7 @@ from data_access.access import Principal
 from data_access.cli import main as itrac
 from data_access.engines import get_engine
 from data_access.reports import REPORTS, Scope
-from data_access.synth import build_demo_lake
+from tests.demo_lakes import DemoLakes
 from ui import identity
 
 DEMO_USERS = Path(__file__).resolve().parents[1] / "config" / "demo_users.yaml"
@@ -33,10 +33,8 @@ REPORTS_CHECKED = (
 
 
 @pytest.fixture(scope="module")
-def demo_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    where = tmp_path_factory.mktemp("cli-principal") / "lake"
-    build_demo_lake(where, lines=20_000, seed=5, end=date(2026, 3, 20))
-    return where
+def demo(demo_lake: DemoLakes) -> Path:
+    return demo_lake(lines=20_000, seed=5, end=date(2026, 3, 20))
 
 
 @pytest.fixture(autouse=True)
@@ -66,22 +64,22 @@ def test_the_report_names_are_real() -> None:
     "user_id", [KELLER, "ops@westportglobal.example", "imports@harborsteel.example"]
 )
 def test_user_export_is_the_dashboards_report_for_that_user(
-    demo_lake: Path, tmp_path: Path, capsys, report: str, user_id: str
+    demo: Path, tmp_path: Path, capsys, report: str, user_id: str
 ) -> None:
     principal = dashboard_principal(user_id)
-    shown = REPORTS[report](Scope(get_engine(demo_lake, "duckdb"), principal))
+    shown = REPORTS[report](Scope(get_engine(demo, "duckdb"), principal))
     assert shown.height > 0  # the demo lake has rows for every one of these users
-    exported = export(demo_lake, tmp_path / "out.parquet", report, f"user:{user_id}", capsys)
+    exported = export(demo, tmp_path / "out.parquet", report, f"user:{user_id}", capsys)
     assert_frame_equal(exported, shown)
 
 
 def test_broker_filer_is_every_client_and_the_user_only_their_clients(
-    demo_lake: Path, tmp_path: Path, capsys
+    demo: Path, tmp_path: Path, capsys
 ) -> None:
     out = tmp_path / "importers.parquet"
-    everyone = export(demo_lake, out, "overview.importers", "broker:K47", capsys)
+    everyone = export(demo, out, "overview.importers", "broker:K47", capsys)
     assert set(everyone.get_column("importer_number")) == K47_IMPORTERS
-    keller = export(demo_lake, out, "overview.importers", "user:Entries@Keller.Example", capsys)
+    keller = export(demo, out, "overview.importers", "user:Entries@Keller.Example", capsys)
     assert keller.get_column("importer_number").to_list() == [EVERGREEN]
     name = "Keller & Associates (broker K47, Evergreen only)"
     assert dashboard_principal(KELLER) == Principal("broker", (EVERGREEN,), ("K47",), name)
@@ -102,10 +100,10 @@ def test_broker_filer_is_every_client_and_the_user_only_their_clients(
     ],
 )  # fmt: skip
 def test_unknown_user_exits_2_with_the_message(
-    demo_lake: Path, tmp_path: Path, capsys, who: str, message: str
+    demo: Path, tmp_path: Path, capsys, who: str, message: str
 ) -> None:
     out = tmp_path / "out.csv"
-    code = itrac(["export", "overview.importers", "--lake", str(demo_lake), "--out", str(out),
+    code = itrac(["export", "overview.importers", "--lake", str(demo), "--out", str(out),
                   "--as", who])  # fmt: skip
     assert code == 2
     err = capsys.readouterr().err
@@ -116,13 +114,13 @@ def test_unknown_user_exits_2_with_the_message(
 
 
 def test_a_broken_entitlements_file_exits_2_naming_file_and_line(
-    demo_lake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
     users = tmp_path / "users.yaml"
     users.write_text("users:\n  - id: ops@k47.example\n    role: broker\n    client: [X]\n")
     monkeypatch.setenv("ITRAC_USERS", str(users))
     out = tmp_path / "out.csv"
-    code = itrac(["export", "overview.importers", "--lake", str(demo_lake), "--out", str(out),
+    code = itrac(["export", "overview.importers", "--lake", str(demo), "--out", str(out),
                   "--as", "user:ops@k47.example"])  # fmt: skip
     assert code == 2
     assert f"{users}, line 4, users[0].client: unknown field; did you mean 'clients'?" in (

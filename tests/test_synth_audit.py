@@ -4,32 +4,30 @@ without them, each on a planted row."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
 
-from data_access import lake, synth
+from data_access import lake
 from data_access.access import CBP
 from data_access.engines import DuckDBEngine
 from data_access.reports import REPORTS, Scope
 from data_access.reports.audit import CHECKS
 from data_access.synth.audit import FIRST_SERIAL, PLANTED
+from tests.demo_lakes import DemoLakes
 
 END = date(2026, 6, 30)
 
 
-def _summary(where: Path, plant: bool) -> tuple[DuckDBEngine, pl.DataFrame]:
-    synth.build_demo_lake(where, lines=20_000, seed=11, end=END, plant_findings=plant)
-    engine = DuckDBEngine(where)
+def _summary(demo_lake: DemoLakes, plant: bool) -> tuple[DuckDBEngine, pl.DataFrame]:
+    engine = DuckDBEngine(demo_lake(lines=20_000, seed=11, end=END, plant_findings=plant))
     return engine, REPORTS["audit.summary"](Scope(engine, CBP))
 
 
 @pytest.fixture(scope="module")
-def demos(tmp_path_factory: pytest.TempPathFactory) -> tuple:
-    root = tmp_path_factory.mktemp("synth-audit")
-    return _summary(root / "planted", True), _summary(root / "plain", False)
+def demos(demo_lake: DemoLakes) -> tuple:
+    return _summary(demo_lake, True), _summary(demo_lake, False)
 
 
 def test_the_demo_holds_exactly_the_planted_findings(demos) -> None:

@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 from data_access import descriptions, lake, tariff_layers
-from data_access.synth import build_demo_lake
 from data_access.synth.catalog import IMPORTERS, PRODUCTS
+from tests.demo_lakes import DemoLakes
 
 END = date(2026, 6, 30)
 RULING_STOP = date(2026, 2, 24)  # CSMS 67834313: no IEEPA layer from this entry date
@@ -24,9 +24,8 @@ def registry() -> tariff_layers.Registry:
 
 
 @pytest.fixture(scope="module")
-def lines(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
-    root = tmp_path_factory.mktemp("layers")
-    build_demo_lake(root, lines=200_000, seed=7, end=END)
+def lines(demo_lake: DemoLakes) -> pl.DataFrame:
+    root = demo_lake(lines=200_000, seed=7, end=END)
     return pl.read_parquet(lake.table_glob(root, "entry_lines"))
 
 
