@@ -154,19 +154,15 @@ def run_pages(
             calls = pages.record(lake, page, scope.principal, filters)
             floor = _questions(lake, scope, page, report_scope, as_of, repeat, pandas_repeat, out)
             lines += floor
-            warm, _ = timed(lambda c=calls, s=report_scope: _render(s, c), repeat)
+            who = scope.principal
+            warm, _ = timed(lambda c=calls, e=engine, p=who: pages.replay(e, p, c), repeat)
             cold = _cold(lake, scope, calls, cold_repeat) if cold_repeat else []
             lines += _page_lines(page, scope, calls, warm, cold, floor, out)
     return lines
 
 
-def _render(scope: Scope, calls: list[pages.Call]) -> None:
-    for name, options in calls:
-        REPORTS[name](scope, **dict(options))
-
-
 def _cold(lake: Path, scope: BenchScope, calls: list[pages.Call], repeat: int) -> list[dict]:
-    payload = pickle.dumps((lake, scope.principal, scope.filters, calls))
+    payload = pickle.dumps((lake, scope.principal, calls))
     runs = []
     for _ in range(repeat):
         done = subprocess.run(

@@ -3,15 +3,21 @@
 Each page's `render(view)` runs headless under Streamlit's AppTest with `ui.data`'s cached
 runner swapped for a recorder, so the query set follows the pages as they change. The
 recorder answers every call straight from the report (no result cache) and notes
-(report name, options); a call a render repeats is counted once, as the cache would.
+(report name, options, filters): the filters the page asked it under, which are not
+always the view's (`ui.data.held_by` asks `overview.holdings` without any), so a replay
+runs each call with its own. A call a render repeats is counted once, as the cache would.
 """
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import NamedTuple
+
+import polars as pl
 
 from data_access.access import Principal
+from data_access.engines import Engine
 from data_access.filters import Filters
 
 PAGES = (
@@ -25,7 +31,14 @@ PAGES = (
     "refunds",
 )
 
-Call = tuple[str, tuple[tuple[str, object], ...]]
+
+class Call(NamedTuple):
+    """One report a render asks for: its name, its options and the filters it ran under."""
+
+    report: str
+    options: tuple[tuple[str, object], ...]
+    filters: Filters
+
 
 _calls: list[Call] = []
 _lock = threading.Lock()
@@ -43,9 +56,10 @@ def _recording_runner(
     from data_access.engines import get_engine
     from data_access.reports import REPORTS, Scope
 
+    call = Call(report_name, options, filters)
     with _lock:
-        if (report_name, options) not in _calls:
-            _calls.append((report_name, options))
+        if call not in _calls:
+            _calls.append(call)
     scope = Scope(get_engine(Path(lake_dir), engine), principal, filters)
     return REPORTS[report_name](scope, **dict(options))
 
@@ -64,7 +78,7 @@ def _page_script(lake_dir: str, page: str, principal: object, filters: dict) -> 
 
 
 def record(lake: Path, page: str, principal: str | Principal, filters: dict) -> list[Call]:
-    """The distinct (report, options) calls of one render of `page` (its default tab),
+    """The distinct (report, options, filters) calls of one render of `page` (its default tab),
     signed in as `principal` (text as `Principal.parse` reads it, or a Principal) under
     `filters` (as `Filters.parse` reads them)."""
     from streamlit.testing.v1 import AppTest
@@ -84,3 +98,14 @@ def record(lake: Path, page: str, principal: str | Principal, filters: dict) -> 
         return list(_calls)
     finally:
         ui.data._cached_report = original
+
+
+def replay(engine: Engine, principal: Principal, calls: list[Call]) -> list[pl.DataFrame]:
+    """Every recorded call's rows, run once straight through the reports (no result cache),
+    each under the filters it was recorded with."""
+    from data_access.reports import REPORTS, Scope
+
+    return [
+        REPORTS[call.report](Scope(engine, principal, call.filters), **dict(call.options))
+        for call in calls
+    ]

@@ -52,13 +52,41 @@ def test_every_page_and_question_in_both_scopes(small_lake: Path) -> None:
 
 def test_recorded_overview_render(small_lake: Path) -> None:
     calls = pages.record(small_lake, "overview", "cbp", {})
-    assert [name for name, _ in calls] == [
+    assert [call.report for call in calls] == [
         "overview.kpis",
         "overview.monthly_trend",
         "overview.holdings",  # the partial months (data_access.periods) follow the holdings
         "overview.top_countries",
         "overview.top_hts_chapters",
     ]
+
+
+def test_each_recorded_call_keeps_its_own_filters(small_lake: Path) -> None:
+    """The Overview asks `overview.holdings` without filters (ui.data.held_by): recorded
+    under an HTS filter, holdings keep empty filters and the other calls the HTS one, and
+    the replay answers holdings as the page does, not as the HTS filter would."""
+    from data_access.access import CBP
+    from data_access.engines import get_engine
+    from data_access.filters import Filters
+    from data_access.reports import REPORTS, Scope
+
+    calls = pages.record(small_lake, "overview", "cbp", {"hts_prefix": "85"})
+    hts = Filters(hts_prefix="85")
+    assert [(call.report, call.filters) for call in calls] == [
+        ("overview.kpis", hts),
+        ("overview.monthly_trend", hts),
+        ("overview.holdings", Filters()),
+        ("overview.top_countries", hts),
+        ("overview.top_hts_chapters", hts),
+    ]
+    engine = get_engine(small_lake, "duckdb")
+    replayed = dict(zip([c.report for c in calls], pages.replay(engine, CBP, calls), strict=True))
+    unfiltered = REPORTS["overview.holdings"](Scope(engine, CBP, Filters()))
+    filtered = REPORTS["overview.holdings"](Scope(engine, CBP, hts))
+    assert replayed["overview.holdings"].equals(unfiltered)
+    assert not unfiltered.equals(filtered)  # the filter would change the answer
+    kpis = REPORTS["overview.kpis"](Scope(engine, CBP, hts))
+    assert replayed["overview.kpis"].equals(kpis)
 
 
 def test_a_wrong_answer_fails_loudly() -> None:
