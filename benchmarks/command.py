@@ -15,6 +15,8 @@ SCOPES = ("importer", "cbp", "ingest", "session")
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:
+    from data_access.cli import FILTER_OPTIONS, lake_option, principal_option
+
     parser = commands.add_parser(
         "bench",
         help="benchmark the pages, ingest and a dashboard session (runs from the checkout)",
@@ -24,9 +26,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "dashboard session's memory. One key=value line per measurement. Needs the "
         f"source checkout ({HERE}): benchmarks/ is not installed.",
     )
-    parser.add_argument(
-        "--lake", type=Path, default=None, help="lake directory (default: ITRAC_LAKE or data/lake)"
-    )
+    lake_option(parser)
     parser.add_argument(
         "--scope",
         action="append",
@@ -45,16 +45,13 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         metavar="PAGE,PAGE",
         help=f"only these pages, comma-separated ({','.join(PAGES)})",
     )
-    parser.add_argument(
-        "--as",
-        dest="principal",
+    principal_option(
+        parser,
         default=None,
-        help="measure exactly this scope: who, as `itrac export --as` reads it (cbp, "
+        help_text="measure exactly this scope: who, as `itrac export --as` reads it (cbp, "
         "importer:<number>, broker:<filer code>, user:<id>), or `largest` (the lake's "
         "largest importer); with the filter options below. Default: the two page scopes",
     )
-    from data_access.cli import FILTER_OPTIONS
-
     for option, field in FILTER_OPTIONS.items():
         parser.add_argument(
             f"--{option.replace('_', '-')}",

@@ -21,15 +21,15 @@ from data_access.lake import rollups
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:
+    from data_access.cli import lake_option
+
     parser = commands.add_parser(
         "check",
         help="verify the lake: every file's checksum, the links, the rollups against the lines",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--lake", type=Path, default=None, help="lake directory (default: ITRAC_LAKE or data/lake)"
-    )
+    lake_option(parser)
     parser.add_argument("--repair", action="store_true", help="fix what can be fixed safely")
     parser.set_defaults(run=run)
 

@@ -128,9 +128,27 @@ def _no_benchmarks(_args: argparse.Namespace) -> int:
     return EXIT_FAILED
 
 
-def _lake_option(parser: argparse.ArgumentParser) -> None:
+# --- options the commands share ----------------------------------------------------------
+PRINCIPAL_HELP = "cbp, importer:<number>, broker:<filer code> or user:<id> of the entitlements file"
+
+
+def lake_option(parser: argparse.ArgumentParser) -> None:
+    """`--lake DIR` as `args.lake` (`lake_of` reads it: default ITRAC_LAKE or data/lake)."""
     parser.add_argument(
         "--lake", type=Path, default=None, help="lake directory (default: ITRAC_LAKE or data/lake)"
+    )
+
+
+def principal_option(
+    parser: argparse.ArgumentParser,
+    *,
+    default: str | None = "cbp",
+    required: bool = False,
+    help_text: str = PRINCIPAL_HELP,
+) -> None:
+    """`--as WHO` as `args.principal` (`export_principal` reads it)."""
+    parser.add_argument(
+        "--as", dest="principal", default=default, required=required, help=help_text
     )
 
 
@@ -150,7 +168,7 @@ def existing_lake(args: argparse.Namespace) -> Path | None:
 # --- demo ------------------------------------------------------------------------------
 def _add_demo(commands: argparse._SubParsersAction) -> None:
     demo = commands.add_parser("demo", help="build a synthetic 5-year ITRAC lake")
-    _lake_option(demo)
+    lake_option(demo)
     demo.add_argument("--lines", type=int, default=1_000_000, help="about how many entry lines")
     demo.add_argument("--seed", type=int, default=42, help="same seed, same rows")
     demo.add_argument(
@@ -227,12 +245,10 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
     out = commands.add_parser("export", help="write one report for one principal")
     out.add_argument("report", nargs="?", help="report name (see --list)")
     out.add_argument("--list", action="store_true", help="print the report names, one a line")
-    _lake_option(out)
-    out.add_argument(
-        "--as",
-        dest="principal",
-        default="cbp",
-        help="cbp; importer:<number>; broker:<filer code> (every importer that filer "
+    lake_option(out)
+    principal_option(
+        out,
+        help_text="cbp; importer:<number>; broker:<filer code> (every importer that filer "
         "filed for); or user:<id>, a user of the entitlements file (ITRAC_USERS, default "
         "config/demo_users.yaml) with exactly that user's limits, e.g. a broker's clients",
     )

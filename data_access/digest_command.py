@@ -13,20 +13,15 @@ from data_access.access import Refused
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:
+    from data_access.cli import lake_option, principal_option
+
     parser = commands.add_parser(
         "digest",
         help="one self-contained HTML page (or JSON) of what needs attention, for a mail",
         description=digest.__doc__.split("\n\n")[1],
     )
-    parser.add_argument(
-        "--lake", type=Path, default=None, help="lake directory (default: ITRAC_LAKE or data/lake)"
-    )
-    parser.add_argument(
-        "--as",
-        dest="principal",
-        required=True,
-        help="cbp, importer:<number>, broker:<filer code> or user:<id> of the entitlements file",
-    )
+    lake_option(parser)
+    principal_option(parser, default=None, required=True)
     parser.add_argument(
         "--as-of", type=_day, default=None, help="the day it is written for (default: today)"
     )

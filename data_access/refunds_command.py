@@ -41,15 +41,10 @@ def add_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    from data_access.cli import _day, _lake_option
+    from data_access.cli import _day, lake_option, principal_option
 
-    _lake_option(parser)
-    parser.add_argument(
-        "--as",
-        dest="principal",
-        default="cbp",
-        help="cbp, importer:<number>, broker:<filer> or user:<id> of the entitlements file",
-    )
+    lake_option(parser)
+    principal_option(parser)
     parser.add_argument(
         "--as-of", type=_day, default=None, help="the day to judge on, YYYY-MM-DD (default: today)"
     )

@@ -15,6 +15,8 @@ from data_access.ingest.mapping import MappingError, load_mapping
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:
+    from data_access.cli import lake_option, principal_option
+
     parser = commands.add_parser(
         "ingest",
         help="load ACE Reports exports (CSV, TXT, Excel) and ITRAC Access databases",
@@ -22,18 +24,13 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "first (by modification time), so where exports overlap the newest one wins.",
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    parser.add_argument(
-        "--lake", type=Path, default=None, help="lake directory (default: ITRAC_LAKE or data/lake)"
-    )
+    lake_option(parser)
     parser.add_argument(
         "--mapping", type=Path, help="YAML file: 'Header in your file: lake_column' lines"
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per file")
-    parser.add_argument(
-        "--as",
-        dest="principal",
-        default="cbp",
-        help="who loads: cbp, or importer:<number> (loads only their own rows)",
+    principal_option(
+        parser, help_text="who loads: cbp, or importer:<number> (loads only their own rows)"
     )
     parser.set_defaults(run=run)
 

@@ -45,20 +45,17 @@ Observation = tuple[int, int]  # (size, mtime in ns)
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:
+    from data_access.cli import lake_option, principal_option
+
     parser = commands.add_parser(
         "watch",
         help="load every file that appears in a folder (ACE scheduled reports), then move it",
         description=__doc__.split("\n\n")[1],
     )
     parser.add_argument("folder", type=Path, metavar="DIR")
-    parser.add_argument(
-        "--lake", type=Path, default=None, help="lake directory (default: ITRAC_LAKE or data/lake)"
-    )
-    parser.add_argument(
-        "--as",
-        dest="principal",
-        default="cbp",
-        help="who loads: cbp, importer:<number>, or user:<id> of the entitlements file",
+    lake_option(parser)
+    principal_option(
+        parser, help_text="who loads: cbp, importer:<number>, or user:<id> of the entitlements file"
     )
     parser.add_argument(
         "--once", action="store_true", help="load what is there and stop (for cron)"
