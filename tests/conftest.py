@@ -11,6 +11,7 @@ import pytest
 
 from data_access import lake
 from tests.demo_lakes import DemoLakes
+from tests.page_walk import build_lakes
 
 ACME = "27-1234567AB"
 BOLT = "30-7654321CD"
@@ -167,3 +168,9 @@ def tiny_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_lake(tmp_path_factory: pytest.TempPathFactory) -> DemoLakes:
     """The session's demo lakes by their arguments (tests/demo_lakes.py): read-only."""
     return DemoLakes(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def page_lakes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The hand-built lakes the pages are walked over (tests/page_walk.py), by name."""
+    return build_lakes(tmp_path_factory.mktemp("page-lakes"))

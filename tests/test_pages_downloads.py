@@ -8,7 +8,6 @@ per phase, named by the phase (a pivot of the phases file)."""
 
 from __future__ import annotations
 
-import importlib
 import io
 from pathlib import Path
 
@@ -17,41 +16,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_access import labels, timeline
-from tests.test_pages_headers import BUILDERS, CASES, PAGES
+from tests.page_walk import CASE_IDS, CASES, PAGES, downloaded, open_page
 from ui import export_jobs
 
-MEDIA: list[object] = []  # the app's media file manager, kept by the script
 PHASES = {p.name for p in timeline.load_phases(timeline.default_path()).phases}
 PIVOTS = {"channel_availability": PHASES | {f"{phase} (in force)" for phase in PHASES}}
 
 
-@pytest.fixture(scope="module")
-def lakes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("download-lakes")
-    return {name: build(root / name) for name, build in BUILDERS.items()}
-
-
-def page_script(lake_dir: str, page: str) -> None:
-    import importlib
-    from pathlib import Path
-
-    from streamlit.runtime import Runtime
-
-    from data_access.access import CBP
-    from data_access.filters import Filters
-    from tests import test_pages_downloads
-    from ui.data import View
-
-    importlib.import_module(f"pages.{page}").render(View(Path(lake_dir), "duckdb", CBP, Filters()))
-    test_pages_downloads.MEDIA[:] = [Runtime.instance().media_file_mgr]
-
-
 def header_row(at: AppTest, key: str) -> list[str]:
     """The column names of the file download button `key` gives."""
-    (button,) = [b for b in at.download_button if b.key == key]
-    media = importlib.import_module("tests.test_pages_downloads").MEDIA[0]
-    url = media.execute_deferred(button.proto.deferred_file_id)  # type: ignore[attr-defined]
-    data = media.read_file(url.rsplit("/", 1)[1]).content  # type: ignore[attr-defined]
+    data = downloaded(at, key)
     if key.endswith("-parquet"):
         return pl.read_parquet(io.BytesIO(data)).columns
     return pl.read_csv(io.BytesIO(data), n_rows=0, infer_schema=False).columns
@@ -62,17 +36,12 @@ def first_file(at: AppTest, name: str) -> str:
     return next(k for k in keys if k.endswith(("-csv", "-parquet")))
 
 
-@pytest.mark.parametrize(("page", "tab", "params"), CASES, ids=[f"{p}-{t}" for p, t, _ in CASES])
+@pytest.mark.parametrize(("page", "tab", "params"), CASES, ids=CASE_IDS)
 def test_every_download_offers_stable_names_and_ace_headers(
-    lakes: dict[str, Path], page: str, tab: str, params: dict, monkeypatch: pytest.MonkeyPatch
+    page_lakes: dict[str, Path], page: str, tab: str, params: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(export_jobs, "_JOBS", {})
-    at = AppTest.from_function(page_script, args=(str(lakes[PAGES[page][0]]), page),
-                               default_timeout=90)  # fmt: skip
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
+    at = open_page(page_lakes[PAGES[page][0]], page, **params)
     choices = [c for c in at.segmented_control if c.key and c.key.endswith("-headers")]
     assert bool(choices) == (page != "data"), f"{page} {tab}: no download"
     files = {c.key.removesuffix("-headers"): first_file(at, c.key.removesuffix("-headers"))
