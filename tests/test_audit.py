@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -153,14 +154,31 @@ def test_rules_file_errors_name_the_line(tmp_path: Path) -> None:
     assert audit_rules.check(None) == 0
 
 
-def test_fee_table_matches_the_demo_generator() -> None:
-    """One set of MPF limits: the generator's (synth.catalog) and the audit's agree."""
-    from data_access.synth.catalog import MPF_LIMITS
+def test_the_demo_charges_the_fee_table_of_the_rules_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One fee table: the demo generator reads the audit's rules file, it has none of its
+    own (a FY2027 added to the file, and a new rate, are what the demo charges)."""
+    from data_access.synth.world import World, days
 
-    years = audit_rules.load().mpf.fiscal_years
-    by_start = {y.starts: (y.minimum, y.maximum, y.informal) for y in years}
-    for start, low, high, informal in MPF_LIMITS[1:]:
-        assert by_start[start] == (low, high, informal)
+    text = audit_rules.DEFAULT_PATH.read_text()
+    fy2027 = (
+        "    - {year: 2027, from: 2026-10-01, to: 2027-09-30, minimum: 34.12, maximum: 662.48, "
+        'informal: 2.74, source: "a test"}\n'
+    )
+    last = text.index("  exempt_spi:")
+    edited = (text[:last] + fy2027 + text[last:]).replace(
+        "rate_percent: 0.3464", "rate_percent: 0.35"
+    )
+    rules = tmp_path / "audit_rules.yaml"
+    rules.write_text(edited.replace("exempt_spi: [S, KR,", "exempt_spi: [S,"))
+    monkeypatch.setenv(audit_rules.ENV_VAR, str(rules))
+    world = World(1)
+    assert world.mpf_start[-1] == days(date(2026, 10, 1))
+    assert world.mpf_limits[-1].tolist() == [3412, 66248, 274]
+    assert world.mpf_limits[0].tolist() == [2567, 49799, 205]  # FY2018, from 2017-10-01
+    assert (world.mpf_per_million, world.hmf_per_100k) == (3500, 125)
+    assert world.mpf_exempt_spi == ["S", "AU", "SG", "CL", "CO", "PE", "MA", "BH", "OM", "P"]
 
 
 def test_twins_need_the_same_quantity_too(tmp_path: Path) -> None:

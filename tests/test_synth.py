@@ -10,10 +10,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from data_access import codes, lake, schema
+from data_access import audit_rules, codes, lake, schema
 from data_access.liquidation import expected_liquidation
 from data_access.synth import BROKERS, IMPORTERS, build_demo_lake
-from data_access.synth.catalog import HMF_RATE, MPF_EXEMPT_SPI, MPF_LIMITS, MPF_RATE
 from data_access.synth.tables import check_digits
 from data_access.synth.world import FILERS, World
 
@@ -130,8 +129,11 @@ def _cents(column: str) -> pl.Expr:
 
 
 def test_mpf_follows_fiscal_year_limits_and_trade_programme_exemptions(tables: dict) -> None:
+    """The audit's fee table (config/audit_rules.yaml) is what the demo charges."""
+    mpf = audit_rules.load().mpf
+    years = [(y.starts, y.minimum, y.maximum, y.informal) for y in mpf.fiscal_years]
     limits = pl.DataFrame(
-        [(d, round(lo * 100), round(hi * 100), round(fee * 100)) for d, lo, hi, fee in MPF_LIMITS],
+        [(d, round(lo * 100), round(hi * 100), round(fee * 100)) for d, lo, hi, fee in years],
         schema=["from", "low", "high", "informal"],
         orient="row",
     ).sort("from")
@@ -139,7 +141,7 @@ def test_mpf_follows_fiscal_year_limits_and_trade_programme_exemptions(tables: d
     per_entry = lines.group_by("entry_number").agg(
         total=_cents("entered_value").sum(),
         payable=_cents("entered_value")
-        .filter(~pl.col("spi").is_in(MPF_EXEMPT_SPI).fill_null(False))
+        .filter(~pl.col("spi").is_in(mpf.exempt_spi).fill_null(False))
         .sum(),
         mpf=_cents("mpf_amount").sum(),
     )
@@ -151,9 +153,9 @@ def test_mpf_follows_fiscal_year_limits_and_trade_programme_exemptions(tables: d
     check = es.join_asof(limits, left_on="entry_date", right_on="from").join(
         per_entry, on="entry_number"
     )
-    ad_valorem = ((pl.col("total") * round(MPF_RATE * 1e6) * 2 + 1_000_000) // 2_000_000).clip(
-        pl.col("low"), pl.col("high")
-    )
+    ad_valorem = (
+        (pl.col("total") * round(mpf.rate_percent * 1e4) * 2 + 1_000_000) // 2_000_000
+    ).clip(pl.col("low"), pl.col("high"))
     full = (
         pl.when(pl.col("entry_type") == "86")
         .then(0)  # Section 321 low value: no MPF
@@ -168,12 +170,13 @@ def test_mpf_follows_fiscal_year_limits_and_trade_programme_exemptions(tables: d
 
 
 def test_hmf_is_charged_on_vessel_lines_only(tables: dict) -> None:
+    per_100k = round(audit_rules.load().hmf.rate_percent * 1e3)  # 0.125% -> 125
     lines = (
         tables["entry_lines"]
         .filter(pl.col("tariff_ordinal") == 1)
         .with_columns(
             expected=pl.when(pl.col("mode_of_transport").is_in(["10", "11"]))
-            .then((_cents("entered_value") * round(HMF_RATE * 1e5) * 2 + 100_000) // 200_000)
+            .then((_cents("entered_value") * per_100k * 2 + 100_000) // 200_000)
             .otherwise(0)
         )
     )

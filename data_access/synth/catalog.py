@@ -80,6 +80,20 @@ class Product:
 
 
 @dataclass(frozen=True)
+class AdCvdOrder:
+    """An antidumping order and, where there is one, its countervailing duty order."""
+
+    ad_case: str  # "A-570-106"
+    ad_rate: float  # cash deposit rate, ad valorem
+    cvd_case: str = ""  # "C-570-107"; empty: no CVD order
+    cvd_rate: float = 0.0
+
+    @property
+    def cases(self) -> tuple[str, str]:
+        return self.ad_case, self.cvd_case
+
+
+@dataclass(frozen=True)
 class Filing:
     """How the demo files one Chapter 99 number of the registry (config/tariff_layers.yaml).
 
@@ -177,18 +191,18 @@ PRODUCTS: dict[str, Product] = {
     "8431438060": Product(0.0, "NO", 300, 300),
 }
 
-# AD/CVD orders on goods of China: (AD case, AD deposit rate, CVD case, CVD rate).
-ADCVD_CASES: dict[str, tuple[str, float, str, float]] = {
-    "cabinets": ("A-570-106", 0.4855, "C-570-107", 0.1330),
-    "bedroom": ("A-570-890", 0.4175, "", 0.0),
-    "mattresses": ("A-570-092", 0.5703, "", 0.0),
-    "plywood": ("A-570-051", 0.5736, "C-570-052", 0.2298),
-    "tires": ("A-570-016", 0.1435, "C-570-017", 0.2073),
-    "pipe": ("A-570-910", 0.6920, "C-570-911", 0.4050),
-    "nails": ("A-570-909", 0.3200, "", 0.0),
-    "extrusions": ("A-570-967", 0.3279, "C-570-968", 0.0886),
-    "octg": ("A-570-943", 0.3238, "C-570-944", 0.1524),
-    "honey": ("A-570-863", 1.2000, "", 0.0),
+# AD/CVD orders on goods of China.
+ADCVD_CASES: dict[str, AdCvdOrder] = {
+    "cabinets": AdCvdOrder("A-570-106", 0.4855, "C-570-107", 0.1330),
+    "bedroom": AdCvdOrder("A-570-890", 0.4175),
+    "mattresses": AdCvdOrder("A-570-092", 0.5703),
+    "plywood": AdCvdOrder("A-570-051", 0.5736, "C-570-052", 0.2298),
+    "tires": AdCvdOrder("A-570-016", 0.1435, "C-570-017", 0.2073),
+    "pipe": AdCvdOrder("A-570-910", 0.6920, "C-570-911", 0.4050),
+    "nails": AdCvdOrder("A-570-909", 0.3200),
+    "extrusions": AdCvdOrder("A-570-967", 0.3279, "C-570-968", 0.0886),
+    "octg": AdCvdOrder("A-570-943", 0.3238, "C-570-944", 0.1524),
+    "honey": AdCvdOrder("A-570-863", 1.2000),
 }
 
 # Origins whose steel or aluminum paid no Section 232 duty before 2025-03-12 (quota or
@@ -226,21 +240,9 @@ FILINGS: tuple[Filing, ...] = (
     Filing("9903.03.01", annex2_exempt=True, usmca_exempt=True),
 )
 
-# Fiscal-year MPF limits: (from, formal minimum, formal maximum, informal flat fee), USD.
-# Formal limits from CBP's annual notices; informal fees before FY2022 are approximate.
-MPF_RATE = 0.003464
-HMF_RATE = 0.00125
-MPF_LIMITS: tuple[tuple[date, float, float, float], ...] = (
-    (date(2018, 1, 1), 25.67, 497.99, 2.05),
-    (date(2018, 10, 1), 26.22, 508.70, 2.10),
-    (date(2019, 10, 1), 26.79, 519.76, 2.14),
-    (date(2020, 10, 1), 27.23, 528.33, 2.16),
-    (date(2021, 10, 1), 27.75, 538.40, 2.22),
-    (date(2022, 10, 1), 29.66, 575.35, 2.37),
-    (date(2023, 10, 1), 31.67, 614.35, 2.53),
-    (date(2024, 10, 1), 32.71, 634.62, 2.62),
-    (date(2025, 10, 1), 33.58, 651.50, 2.69),
-)
+# Fees (the MPF rate, its fiscal-year limits and the programmes exempt from it, the HMF
+# rate) are the audit's rules file, config/audit_rules.yaml: no second copy here
+# (`synth.world.World` reads them), so the demo charges what the audit judges against.
 
 # Trade programmes: origin -> SPI; claims exempt the line from duty (and MPF where listed).
 FTA_SPI: dict[str, str] = dict(
@@ -264,7 +266,6 @@ AGOA_ENDED: dict[str, date] = {"ET": date(2022, 1, 1)}  # origin -> first day wi
 # 14324): such shipments are filed as informal entries (11) from that day.
 DE_MINIMIS_SUSPENDED = date(2025, 8, 29)
 DE_MINIMIS_LIMIT = 800  # USD a shipment
-MPF_EXEMPT_SPI = words("S KR AU SG CL CO PE MA BH OM P")
 
 ENTRY_TYPES = ("01", "03", "06", "11", "21", "23", "86")
 

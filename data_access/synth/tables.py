@@ -23,8 +23,6 @@ from data_access.synth.catalog import (
     DE_MINIMIS_LIMIT,
     ENTRY_TYPES,
     IMPORTERS,
-    MPF_EXEMPT_SPI,
-    MPF_RATE,
 )
 from data_access.synth.world import (
     BOND_TYPES,
@@ -254,13 +252,13 @@ def _chapter99(world: World, ln: Columns, deposit: np.ndarray) -> Tariffs:
 def _fees(world: World, e: Columns, ln: Columns) -> None:
     """MPF per entry (fiscal-year limits, FTA share exempt) apportioned to lines; HMF."""
     entry, value, n = ln["entry"], ln["value"], len(e["day"])
-    eligible = ~np.isin(np.asarray(world.spi_codes)[ln["spi"]], MPF_EXEMPT_SPI)
+    eligible = ~np.isin(np.asarray(world.spi_codes)[ln["spi"]], world.mpf_exempt_spi)
     eligible &= ~ln["low_value"]  # Section 321 shipments pay no MPF
     total = np.rint(np.bincount(entry, value, n)).astype(np.int64)
     payable = np.rint(np.bincount(entry, value * eligible, n)).astype(np.int64)
     year = np.maximum(np.searchsorted(world.mpf_start, e["day"], side="right") - 1, 0)
     low, high, informal_fee = world.mpf_limits[year].T
-    ad_valorem = np.clip(round_half_up(total * round(MPF_RATE * 1e6), 1_000_000), low, high)
+    ad_valorem = np.clip(round_half_up(total * world.mpf_per_million, 1_000_000), low, high)
     informal = e["etype"] == ENTRY_TYPES.index("11")
     mpf = round_half_up(np.where(informal, informal_fee, ad_valorem) * payable, total)
     share = np.where(eligible, mpf[entry] * value // np.maximum(payable[entry], 1), 0)
@@ -269,7 +267,7 @@ def _fees(world: World, e: Columns, ln: Columns) -> None:
     rank = before - before[ln["first"]][entry]
     ln["mpf"] = share + (eligible & (rank < remainder[entry]))
     vessel = e["kind"][entry] == 0
-    ln["hmf"] = round_half_up(value * 125, 100_000) * vessel
+    ln["hmf"] = round_half_up(value * world.hmf_per_100k, 100_000) * vessel
 
 
 def _dates_and_controls(

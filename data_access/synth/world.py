@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from data_access import codes, tariff_layers
+from data_access import audit_rules, codes, tariff_layers
 from data_access.synth.catalog import (
     ADCVD_CASES,
     AGOA_ENDED,
@@ -34,11 +34,11 @@ from data_access.synth.catalog import (
     LAND_MX,
     MID_TRADES,
     MID_WORDS,
-    MPF_LIMITS,
     PRODUCTS,
     SEA_AMERICAS,
     SEA_ASIA,
     SEA_EUROPE,
+    AdCvdOrder,
     Filing,
     Importer,
     Product,
@@ -53,7 +53,8 @@ GATEWAYS = (LAND_MX, LAND_CA, AIRPORTS, SEA_ASIA, SEA_EUROPE, SEA_AMERICAS)
 FILERS = [b.filer_code for b in BROKERS]
 SURETIES = sorted({i.surety_code for i in IMPORTERS})
 BOND_TYPES = ("0", "8", "9")
-CASES = [None, *sorted({c for case in ADCVD_CASES.values() for c in case[::2] if c})]
+NO_ORDER = AdCvdOrder("", 0.0)  # goods under no AD/CVD order
+CASES = [None, *sorted({c for order in ADCVD_CASES.values() for c in order.cases if c})]
 # China's source weight, relative to the catalog's (mid-2018), on dates in between which it
 # moves linearly: after China's share of U.S. goods imports (Census: about 21% in 2018, 18%
 # in 2019-2021, 14% in 2023, 13% in 2024, 9-10% in 2025). What China loses goes to each
@@ -206,11 +207,10 @@ class World:
         self.uom = np.array([self.uoms.index(p.uom) for p in goods])
         self.counted = np.isin([p.uom for p in goods], ("NO", "DOZ", "PRS", "DPC"))
         self.adcvd = np.array([bool(p.adcvd) for p in goods])
-        cases = [ADCVD_CASES.get(p.adcvd, ("", 0.0, "", 0.0)) for p in goods]
-        self.add_rate = np.array([c[1] for c in cases])
-        self.cvd_rate = np.array([c[3] for c in cases])
-        self.adcvd_case = np.array([[CASES.index(c[0] or None), CASES.index(c[2] or None)]
-                                    for c in cases])  # fmt: skip
+        orders = [ADCVD_CASES.get(p.adcvd, NO_ORDER) for p in goods]
+        self.add_rate = np.array([o.ad_rate for o in orders])
+        self.cvd_rate = np.array([o.cvd_rate for o in orders])
+        self.adcvd_case = np.array([[CASES.index(c or None) for c in o.cases] for o in orders])
         self.agency = np.array([list(codes.HOLD_AGENCIES).index(p.agency) for p in goods])
         self.watched = np.isin([p.agency for p in goods], ("FDA", "USDA"))
         # importers and their sources
@@ -240,11 +240,22 @@ class World:
         self.fta_spi = np.array([self.spi_codes.index(FTA_SPI.get(c, "")) for c in country])
         self.gsp = np.isin(self.country_codes, GSP_COUNTRIES)
         self.agoa_ended = np.array([days(AGOA_ENDED.get(str(c), date.max)) for c in country])
-        self.mpf_start = np.array([days(d) for d, *_ in MPF_LIMITS])
-        self.mpf_limits = np.rint(np.array([v for _, *v in MPF_LIMITS]) * 100).astype(np.int64)
+        self._fees(audit_rules.load())
         self._measures()
         self._logistics()
         self._manufacturers(np.random.default_rng([seed, 1_000_000]), [s for _, s in sources])
+
+    def _fees(self, rules: audit_rules.AuditRules) -> None:
+        """The audit's fee table: MPF per million of value, each fiscal year's first day and
+        its limits in cents (formal minimum, maximum, informal fee), the programmes exempt
+        from MPF; HMF per 100,000 of value."""
+        years = rules.mpf.fiscal_years
+        self.mpf_per_million = round(rules.mpf.rate_percent * 10_000)
+        self.mpf_start = np.array([days(y.starts) for y in years])
+        limits = [(y.minimum, y.maximum, y.informal) for y in years]
+        self.mpf_limits = np.rint(np.array(limits) * 100).astype(np.int64)
+        self.mpf_exempt_spi = list(rules.mpf.exempt_spi)
+        self.hmf_per_100k = round(rules.hmf.rate_percent * 1_000)
 
     def _measures(self) -> None:
         """Per Chapter 99 measure (an era of a filed registry number): its HTS index, rate,
