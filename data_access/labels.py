@@ -41,6 +41,30 @@ TARIFF_ROWS_HELP = (
 DESCRIPTION = "_description"
 FULL = "_full"
 
+# The money columns the reports make: dollars on screen (tables, chart axes and hovers,
+# ui/column_formats.MONEY_COLUMNS, with the lake contract's decimal(18,2) columns).
+DERIVED_MONEY: dict[str, str] = {
+    "duties": "Duties",
+    "taxes": "Taxes",
+    "fees": "Fees",
+    "amount": "Amount",
+    "line_duties": "Line Duties (with ADD/CVD)",
+    "chapter_99_duty_amount": "Chapter 99 Duty Amount",
+    "goods_duties": "Duty on Goods Rows",
+    "refundable_duties": "Refundable IEEPA Duty",
+    "ieepa_duty": "IEEPA Duty",
+    "required_amount": "Required Bond Amount",
+    "raise_to": "Raise Bond To",
+    "dtf_trailing_12m": "Duties, Taxes and Fees (12 Months)",
+    "amount_in_force": "Amount in Force",
+    "total_amount": "Total Amount",
+    "value_adjustment": "Value Adjustment",
+    "duty_adjustment": "Duty Adjustment",
+    "dollars": "Dollars Involved",  # the audit: what a finding puts at stake
+    "finding_dollars": "Audit Dollars Involved",
+    **{f"{program}_duties": f"{name} duty" for program, name in PROGRAM_NAMES_ALL.items()},
+}
+
 # Columns the reports make (no lake table stores them), and columns whose header on a
 # report differs from the stored one. ACE's words where ACE has the field.
 DERIVED: dict[str, str] = {
@@ -84,28 +108,9 @@ DERIVED: dict[str, str] = {
     "cf29_rate": "CF-29 Rate",
     "findings_per_1000_lines": "Audit Findings per 1,000 Lines",
     "psc_rate": "PSC Rate",
-    # money
-    "duties": "Duties",
-    "taxes": "Taxes",
-    "fees": "Fees",
-    "amount": "Amount",
-    "line_duties": "Line Duties (with ADD/CVD)",
-    "chapter_99_duty_amount": "Chapter 99 Duty Amount",
-    "goods_duties": "Duty on Goods Rows",
-    "refundable_duties": "Refundable IEEPA Duty",
-    "ieepa_duty": "IEEPA Duty",
-    "required_amount": "Required Bond Amount",
-    "raise_to": "Raise Bond To",
-    "dtf_trailing_12m": "Duties, Taxes and Fees (12 Months)",
+    **DERIVED_MONEY,
     "history_start": "First Entry Date Held",  # a bond month before it: insufficient history
     "description_full": "HTS Description (Full Text)",  # data_access.hts: the whole chain
-    "amount_in_force": "Amount in Force",
-    "total_amount": "Total Amount",
-    "value_adjustment": "Value Adjustment",
-    "duty_adjustment": "Duty Adjustment",
-    "dollars": "Dollars Involved",  # the audit: what a finding puts at stake
-    "finding_dollars": "Audit Dollars Involved",
-    **{f"{program}_duties": f"{name} duty" for program, name in PROGRAM_NAMES_ALL.items()},
     # dates and periods
     "month": "Month",
     "partial_month": "Partial Month",  # a month the data does not cover whole (data_access.periods)

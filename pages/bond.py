@@ -186,7 +186,7 @@ def _sufficiency(view: View, as_of: date) -> None:
         y=list(AMOUNTS),
         line_shape="hv",
         markers=True,
-        labels={"month": "Month", "value": "USD", "variable": ""},
+        labels={"month": "Month", "value": f"{label('amount')} (USD)", "variable": ""},
     )
     figure.for_each_trace(lambda trace: trace.update(name=AMOUNTS[trace.name]))
     short = plotted.filter(~pl.col("sufficient"))

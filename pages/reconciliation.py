@@ -176,7 +176,7 @@ def _adjustments(view: View, _as_of: date) -> None:
         return
     figure = charts.month_bars(
         frame, y=["value_adjustment", "duty_adjustment"], where=None, barmode="group",
-        y_title="USD (negative: refund)",
+        y_title=f"{label('amount')} (USD; negative: refund)",
     )  # fmt: skip
     figure.update_xaxes(title="Month Filed")
     chart_with_table(

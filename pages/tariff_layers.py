@@ -124,7 +124,8 @@ def _over_time(view: View) -> None:
     where = charts.span(view, "entry_lines")
     figure = charts.month_bars(
         monthly, y="duties", where=where, color="program_name", key="program",
-        order=list(tariff_layers.PROGRAM_NAMES_ALL), y_title="Chapter 99 Duty (USD)",
+        order=list(tariff_layers.PROGRAM_NAMES_ALL),
+        y_title=f"{labels.label('chapter_99_duty_amount')} (USD)",
     )  # fmt: skip
     figure.update_layout(legend_title_text="")
     _mark_the_law(figure, registry)
@@ -209,7 +210,8 @@ def _layer_bars(stacked: pl.DataFrame) -> go.Figure:
     figure = px.bar(stacked, x="duty", y="label", color="layer", orientation="h",
                     color_discrete_map=charts.colours(stacked, "layer", order=layers),
                     category_orders={"label": _largest_first(stacked)},
-                    labels={"duty": "Duty (USD)", "label": "", "layer": ""})  # fmt: skip
+                    labels={"duty": f"{labels.label('duties')} (USD)", "label": "",
+                            "layer": ""})  # fmt: skip
     charts.category_ticks(figure, "y")
     figure.update_yaxes(autorange="reversed")
     figure.update_layout(height=max(260, 60 + 24 * stacked.get_column("label").n_unique()))

@@ -8,7 +8,10 @@ The browser side (plot widths at 390 px) is tests/browser/test_look_pages_browse
 from __future__ import annotations
 
 import ast
+import json
 import re
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import plotly.express as px
@@ -219,3 +222,115 @@ def test_stored_moments_read_as_the_sidebar_says_them() -> None:
     assert shown["loaded_at"].to_list() == ["2026-12-01 20:00 UTC", None, "not a moment"]
     assert shown["rows_at"].to_list() == [1, 2, 3]
     assert widgets.moment("2026-12-01T20:00:07+00:00") == "2026-12-01 20:00 UTC"
+
+
+# --- values as the tables show them: money as dollars, rates as percents -----------------
+MONTHLY = pl.DataFrame(
+    {
+        "month": [date(2024, 1, 1), date(2024, 2, 1)],
+        "entered_value": pl.Series([Decimal("812345.67"), Decimal("1200000.00")],
+                                   dtype=pl.Decimal(38, 2)),
+        "entries": [3, 4],
+        "exam_rate": [0.125, 0.5],
+    }
+)  # fmt: skip
+
+
+def test_money_axes_read_as_dollars_and_rates_as_percents() -> None:
+    money = look.readable(
+        charts.month_bars(MONTHLY, y="entered_value", where=None, y_title="Entered Value (USD)")
+    )
+    assert (money.layout.yaxis.tickprefix, money.layout.yaxis.exponentformat) == ("$", "B")
+    assert money.layout.yaxis.hoverformat == "$,.2f"  # $812,345.67
+    assert [t.hovertemplate for t in money.data] == [
+        "Month=%{x|%b %Y}<br>Entered Value (USD)=%{y:$,.2f}%{customdata[0]}<extra></extra>"
+    ]
+    assert money.layout.xaxis.tickprefix is None  # the months
+    bars = look.readable(charts.ranked_bars(  # horizontal: the value axis is x
+        PORTS.with_columns(entered_value=pl.col("entries") * 1000.0), value="entered_value",
+        money=True, x_title="IEEPA duty (USD)",  # any case, a unit after the words
+    ))  # fmt: skip
+    assert (bars.layout.xaxis.tickprefix, bars.layout.yaxis.tickprefix) == ("$", None)
+    assert "IEEPA duty (USD)=%{x:$,.2f}" in bars.data[0].hovertemplate
+    counts = look.readable(charts.month_bars(MONTHLY, y="entries", where=None))
+    assert (counts.layout.yaxis.tickprefix, counts.layout.yaxis.tickformat) == (None, None)
+    assert "Entries=%{y:,}" in counts.data[0].hovertemplate
+    rate = look.readable(
+        px.line(MONTHLY, x="month", y="exam_rate", labels={"exam_rate": "Exam rate"})
+    )
+    assert (rate.layout.yaxis.tickformat, rate.layout.yaxis.hoverformat) == (".2~%", ".2%")
+    assert rate.data[0].hovertemplate == "month=%{x}<br>Exam rate=%{y:.2%}<extra></extra>"
+    assert rate.layout.yaxis.tickprefix is None
+
+
+def test_the_world_map_colours_by_dollars() -> None:
+    frame = pl.DataFrame({"iso3": ["CHN", "MEX"], "entered_value": [5e6, 2e5]})
+    figure = px.choropleth(frame, locations="iso3", color="entered_value",
+                           labels={"entered_value": "Entered Value (USD)"})  # fmt: skip
+    look.readable(figure)
+    assert figure.layout.coloraxis.colorbar.tickprefix == "$"
+    assert "Entered Value (USD)=%{z:$,.2f}" in figure.data[0].hovertemplate
+
+
+MONEY_AXES = {  # every money axis the pages draw over the test lakes: (page, tab, title)
+    ("overview", "", "Entered Value (USD)"),
+    ("entry_summary", "Trends", "Entered Value (USD)"),
+    ("entry_summary", "Trends", "Duties (USD)"),
+    ("entry_summary", "Breakdowns", "Entered Value (USD)"),
+    ("entry_summary", "Trade programs", "Duties (USD)"),
+    ("entry_summary", "AD/CVD", "Amount (USD)"),
+    ("bond", "Sufficiency", "Amount (USD)"),
+    ("bond", "Activity codes", "Amount in Force (USD)"),
+    ("reconciliation", "Adjustments", "Amount (USD; negative: refund)"),
+    ("tariff_layers", "Over time", "Chapter 99 Duty Amount (USD)"),
+    ("tariff_layers", "By country", "Duties (USD)"),
+    ("tariff_layers", "By HTS", "Duties (USD)"),
+    ("refunds", "By route", "IEEPA duty (USD)"),
+    ("refunds", "Closing by week", "IEEPA duty (USD)"),
+}
+
+
+def test_every_money_axis_on_every_page_reads_as_dollars(header_lakes) -> None:
+    from tests.test_pages_headers import PAGES, open_page
+
+    dollars, in_usd = set(), set()
+    for page, (lake, key, tabs, params) in PAGES.items():
+        for tab in tabs:
+            at = open_page(header_lakes[lake], page, **params, **({key: tab} if key else {}))
+            for chart in at.get("plotly_chart"):
+                layout = json.loads(chart.proto.spec)["layout"]
+                for axis in (v for k, v in layout.items() if k[1:5] == "axis"):
+                    title = axis.get("title", {}).get("text") or ""
+                    if axis.get("tickprefix") == "$":
+                        assert axis["hoverformat"] == "$,.2f", (page, tab, title)
+                        dollars.add((page, tab, title))
+                    if "USD" in title:
+                        in_usd.add((page, tab, title))
+    assert dollars == MONEY_AXES
+    assert in_usd == MONEY_AXES  # no axis says dollars without showing them
+
+
+def test_every_money_column_a_report_gives_is_money_by_name(header_lakes) -> None:
+    """A chart knows money by its axis's name (column_formats.MONEY_COLUMNS), a table by
+    the column's decimal type: the two agree on every report over every test lake."""
+    from data_access.access import CBP
+    from data_access.engines import get_engine
+    from data_access.reports import REPORTS, Scope
+    from ui.column_formats import MONEY_COLUMNS
+
+    decimal = set()
+    for where in header_lakes.values():
+        scope = Scope(get_engine(where, "duckdb"), CBP)
+        for report in REPORTS.values():
+            frame = report(scope)
+            decimal |= {c for c, dtype in frame.schema.items() if isinstance(dtype, pl.Decimal)}
+    assert len(decimal) >= 30
+    assert decimal - MONEY_COLUMNS == set()
+
+
+@pytest.fixture(scope="module")
+def header_lakes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from tests.test_pages_headers import BUILDERS
+
+    root = tmp_path_factory.mktemp("look-lakes")
+    return {name: build(root / name) for name, build in BUILDERS.items()}

@@ -4,7 +4,9 @@
   first to its last day are hatched and lighter, their hover says "partial month", and a
   trend leaves them out unless the reader turns on "Include partial months" (then they
   are drawn dotted, with open markers).
-- Rates are percents: axis ticks `PERCENT_TICKS`, values `PERCENT` (as widgets.percent).
+- Rates are percents: axis ticks `PERCENT_TICKS`, values `PERCENT` (as widgets.percent);
+  money axes read as dollars ($800k, hover $812,345.67): ui/look.values_as_in_tables, for
+  every chart whose axis title names a money column.
 - Many categories: the `TOP_N` largest and one "Other (k more)", bars labelled directly,
   every tick label shown, colours from ui.palette (a category keeps its colour from chart
   to chart).
@@ -26,6 +28,7 @@ import streamlit as st
 from data_access import codes
 from data_access.filters import Filters
 from data_access.periods import PARTIAL, PARTIAL_NOTE, Span, data_span, mark_partial
+from ui import look
 from ui.data import View, held_by, run
 from ui.labels import label
 from ui.palette import PALETTE, colour_map
@@ -33,8 +36,7 @@ from ui.widgets import chart_with_table
 
 TOP_N = 10  # categories shown by name; the rest are summed into "Other"
 TOP_RANGE = (3, 30)  # what `?top=` may ask for (30: the palette's distinct colours)
-PERCENT = ".2%"  # a rate's value in hovers and on bars: 2 decimals, as widgets.percent
-PERCENT_TICKS = ".2~%"  # axis ticks: the same, trailing zeros dropped (2%, 2.5%, 2.65%)
+PERCENT, PERCENT_TICKS = look.PERCENT, look.PERCENT_TICKS  # 12.50% on hover, 12.5% on ticks
 MONTHS = "%b %Y"
 OTHER = "Other"
 TICK_CHARACTERS = 42  # a longer category name is cut on the axis (the hover has it all)
@@ -333,8 +335,7 @@ def ranked_bars(
     figure = px.bar(
         plotted.reverse(), x=value, y="_tick", orientation="h", text="_text" if money else None,
         hover_name=name,
-        hover_data={"_tick": False, "_text": False, **({value: ":$,.2f"} if money else {}),
-                    **(hover or {})},
+        hover_data={"_tick": False, "_text": False, **(hover or {})},
         labels={value: x_title or label(value), **{c: label(c) for c in (hover or {})}},
     )  # fmt: skip
     template = None if money else (f"%{{x:{PERCENT}}}" if percent else "%{x:,}")

@@ -10,6 +10,7 @@ stored names and values.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import cache
 
@@ -40,6 +41,14 @@ RATES = frozenset(
         "cf29_rate",
     }
 )
+# Money by name, where a frame's type is not at hand (a chart's axis title): the lake
+# contract's decimal(18,2) columns and the money columns the reports make. A frame's
+# decimal columns are money too (`column`); tests/test_look.py holds the two together.
+MONEY_COLUMNS = frozenset(
+    {c.name for t in schema.TABLES.values() for c in t.columns if c.dtype == schema.MONEY}
+    | set(labels.DERIVED_MONEY)
+)
+UNIT = re.compile(r"\s*\([^()]*\)$")  # "Entered Value (USD)": the words before the unit
 DAY_COUNTS = frozenset({"median_days", "p90_days", "within_days", "days_left", "release_days"})
 MONTHS = frozenset({"month", "due_month"})
 NUMBERS_NOT_COUNTS = frozenset({"line_number", "tariff_ordinal", "week"})  # no separators
@@ -102,6 +111,30 @@ def stored_name(name: str, table: str | None = None) -> str:
     if labels.is_storage_name(name):
         return name
     return _headers(table).get(name, name)
+
+
+def axis_format(title: str | None) -> str | None:
+    """What a chart axis titled `title` shows, as the tables decide it: `MONEY` when the
+    title names a money column ("Entered Value (USD)", "IEEPA duty (USD)"), `PERCENT` when
+    it names a rate ("Exam Rate (exams per entry)"), else None. The title is matched whole,
+    then without its last parenthesis, in any case."""
+    for words in dict.fromkeys((title or "", UNIT.sub("", title or ""))):
+        stored = _names().get(words.casefold())
+        if stored in MONEY_COLUMNS:
+            return MONEY
+        if stored in RATES:
+            return PERCENT
+    return None
+
+
+@cache
+def _names() -> dict[str, str]:
+    """Header or storage name, case folded -> storage name."""
+    headers = _headers(None)
+    return {
+        name.casefold(): stored
+        for name, stored in {**headers, **{s: s for s in headers.values()}}.items()
+    }
 
 
 @cache

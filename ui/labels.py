@@ -5,6 +5,7 @@ header on screen and in a file, or `itrac export --headers ace`, are the same wo
 from data_access.labels import (
     CONTEXTS,
     DERIVED,
+    DERIVED_MONEY,
     DESCRIPTION,
     DESCRIPTIONS,
     FULL,
@@ -22,6 +23,7 @@ from data_access.labels import (
 __all__ = [
     "CONTEXTS",
     "DERIVED",
+    "DERIVED_MONEY",
     "DESCRIPTION",
     "DESCRIPTIONS",
     "FULL",

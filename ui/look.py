@@ -7,10 +7,14 @@ light and dark read alike; see ui/look.css for what each rule fixes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
+from plotly.basedatatypes import BaseTraceType
+
+from ui import column_formats
 
 STYLESHEET = Path(__file__).with_name("look.css")
 TICK_PX = 14  # Streamlit's plotly theme draws 12 px ticks
@@ -26,6 +30,13 @@ GROUP_SLOT_PX = 14
 BAR_GAP = 0.45
 BAR_CHART_PAD_PX = 100
 GROUP_LABEL_PX = 40  # "12.5" beside a grouped bar
+# Values as the tables show them (ui/column_formats), on the axes and in the hovers.
+MONEY_PREFIX = "$"  # ticks in plotly's short form after it: $800k, $1.2M, $3B
+MONEY_EXPONENT = "B"  # billions as B (d3's "~s" would say G: "$1.2G")
+MONEY_HOVER = "$,.2f"  # $812,345.67
+PERCENT = ".2%"  # a rate's value in hovers and on bars: 2 decimals, as widgets.percent
+PERCENT_TICKS = ".2~%"  # axis ticks: the same, trailing zeros dropped (2%, 2.5%, 2.65%)
+HOVER_FORMAT = {column_formats.MONEY: MONEY_HOVER, column_formats.PERCENT: PERCENT}
 
 
 def apply_stylesheet() -> None:
@@ -51,7 +62,42 @@ def readable(figure: go.Figure) -> go.Figure:
     )
     if figure.layout.coloraxis.colorscale and figure.layout.coloraxis.colorscale:
         figure.update_coloraxes(colorbar_tickfont_size=TICK_PX)
-    return legend_below(names_above_bars(figure))
+    return legend_below(names_above_bars(values_as_in_tables(figure)))
+
+
+def values_as_in_tables(figure: go.Figure) -> go.Figure:
+    """Money axes read as money ($800k, $1.2M; hover $812,345.67) and rate axes as
+    percents (12.5%; hover 12.50%), as the tables show those columns: an axis is money or
+    a rate when its title names such a column (`column_formats.axis_format`), whichever
+    page drew it. A colour bar (the world map) likewise."""
+    for axis in [*figure.select_xaxes(), *figure.select_yaxes()]:
+        shown = column_formats.axis_format(axis.title.text)
+        if shown is None:
+            continue
+        letter, ref = axis.plotly_name[0], axis.plotly_name.replace("axis", "")
+        if shown == column_formats.MONEY:
+            axis.update(tickprefix=MONEY_PREFIX, exponentformat=MONEY_EXPONENT)
+        elif axis.tickformat is None:
+            axis.update(tickformat=PERCENT_TICKS)
+        axis.update(hoverformat=HOVER_FORMAT[shown])
+        on_axis = [t for t in figure.data if (getattr(t, f"{letter}axis", None) or letter) == ref]
+        _hover_as(on_axis, letter, HOVER_FORMAT[shown])
+    colorbar = figure.layout.coloraxis.colorbar
+    if column_formats.axis_format(colorbar.title.text) == column_formats.MONEY:
+        colorbar.update(tickprefix=MONEY_PREFIX, exponentformat=MONEY_EXPONENT)
+        _hover_as(figure.data, "z", MONEY_HOVER)
+    return figure
+
+
+def _hover_as(traces: Sequence[BaseTraceType], variable: str, fmt: str) -> None:
+    """`variable`'s value in each trace's hover in `fmt`, where it had none or thousands'
+    separators only (a value given its own format, or a date's, is kept)."""
+    for trace in traces:
+        template = getattr(trace, "hovertemplate", None)
+        if isinstance(template, str):
+            for plain in (f"%{{{variable}}}", f"%{{{variable}:,}}"):
+                template = template.replace(plain, f"%{{{variable}:{fmt}}}")
+            trace.hovertemplate = template
 
 
 def names_above_bars(figure: go.Figure) -> go.Figure:
