@@ -217,6 +217,31 @@ def test_money_bars_leave_room_for_the_label_past_the_longest() -> None:
     assert framed(figure).layout.margin.r == charts.LABEL_MARGIN  # chart_with_table keeps it
 
 
+NUCLEAR = "84 Nuclear reactors, boilers, machinery and mechanical appliances"  # 65 characters
+
+
+def test_a_cut_name_ends_in_an_ellipsis_and_no_two_bars_read_alike() -> None:
+    """Names past 42 characters are cut with "…" on the chart, whole in the hover; two
+    that would be cut alike (the same first 41 characters) are cut in the middle, keeping
+    the ends that tell them apart; alike even so, numbered."""
+    names = [f"{NUCLEAR}; parts", f"{NUCLEAR}; other parts", "A" * 45 + "x" + "A" * 24,
+             "A" * 45 + "y" + "A" * 24,  # alike but for the middle
+             "90 Optical, medical and measuring instruments", "27 Mineral fuels"]  # fmt: skip
+    frame = pl.DataFrame({"label": names, "lines": [60, 50, 40, 30, 20, 10]})
+    bars = charts.ranked_bars(frame, value="lines").data[0]
+    assert list(bars.y)[::-1] == [  # largest at the top
+        "84 Nuclear reactors,…cal appliances; parts",
+        "84 Nuclear reactors,…pliances; other parts",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA… (1)",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA… (2)",
+        "90 Optical, medical and measuring instrum…",
+        "27 Mineral fuels",
+    ]
+    assert {len(y) for y in bars.y} <= set(range(charts.TICK_CHARACTERS + 1))
+    assert list(bars.hovertext)[::-1] == names  # the hover names each bar whole
+    assert "<b>%{hovertext}</b>" in bars.hovertemplate
+
+
 # --- the palette ------------------------------------------------------------------------------
 def theme_backgrounds() -> list[str]:
     theme = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]

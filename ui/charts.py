@@ -326,11 +326,7 @@ def ranked_bars(
         plotted = _with_other(plotted, value, name, n, sums, rate)
     else:
         plotted = plotted.head(n)
-    tick = pl.col(name).cast(pl.String).fill_null("(none)")
-    cut = pl.when(tick.str.len_chars() > TICK_CHARACTERS).then(
-        tick.str.slice(0, TICK_CHARACTERS - 1) + "…"
-    ).otherwise(tick)  # fmt: skip
-    plotted = plotted.with_columns(_tick=cut, _text=money_text(pl.col(value)))
+    plotted = plotted.with_columns(_tick=short_names(pl.col(name)), _text=money_text(pl.col(value)))
     names = plotted.get_column("_tick").to_list()
     figure = px.bar(
         plotted.reverse(), x=value, y="_tick", orientation="h", text="_text" if money else None,
@@ -349,6 +345,28 @@ def ranked_bars(
     room_for_labels(figure, plotted.get_column(value).max())
     figure.update_layout(height=max(260, 60 + 26 * len(names)))
     return figure
+
+
+def short_names(name: pl.Expr, limit: int = TICK_CHARACTERS) -> pl.Expr:
+    """Each name as a bar shows it: whole up to `limit` characters, else cut to `limit`
+    ending in "…" (the hover has it whole). Two names cut alike would be one bar (plotly
+    draws a category once), so those are cut in the middle instead ("90 Optical, medica…
+    parts and accessories"), keeping the end where they differ; alike even so, numbered
+    ("… (1)", "… (2)", in the bars' order)."""
+    whole = name.cast(pl.String).fill_null("(none)")
+    long = whole.str.len_chars() > limit
+    kept = limit - 1  # the characters beside the "…"
+    end_cut = pl.when(long).then(whole.str.slice(0, kept) + "…").otherwise(whole)
+    middle_cut = whole.str.slice(0, kept // 2) + "…" + whole.str.tail(kept - kept // 2)
+    ordinal = (pl.int_range(pl.len()).over(middle_cut) + 1).cast(pl.String)
+    numbered = pl.concat_str(whole.str.slice(0, limit - 6), pl.lit("… ("), ordinal, pl.lit(")"))
+    return (
+        pl.when(~long | ~end_cut.is_duplicated())
+        .then(end_cut)
+        .when(~middle_cut.is_duplicated())
+        .then(middle_cut)
+        .otherwise(numbered)
+    )
 
 
 def _with_other(
