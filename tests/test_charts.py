@@ -202,6 +202,9 @@ def test_ranked_bars_add_the_rest_up_and_recompute_a_rate() -> None:
     assert figure.layout.xaxis.tickformat == ".2~%"
     assert "%{x:.2%}" in bars.hovertemplate
     assert list(figure.layout.yaxis.tickvals) == ["P0", "P1", "P2", "Other (2 more)"]
+    four = charts.ranked_bars(ports.head(4), value="exam_rate", n=3, sums=("exams", "entries"),
+                              rate=("exams", "entries"), percent=True)  # fmt: skip
+    assert list(four.data[0].y) == ["P3", "P2", "P1", "P0"]  # an Other of one: P3 by name
 
 
 def test_money_bars_leave_room_for_the_label_past_the_longest() -> None:
@@ -240,6 +243,77 @@ def test_a_cut_name_ends_in_an_ellipsis_and_no_two_bars_read_alike() -> None:
     assert {len(y) for y in bars.y} <= set(range(charts.TICK_CHARACTERS + 1))
     assert list(bars.hovertext)[::-1] == names  # the hover names each bar whole
     assert "<b>%{hovertext}</b>" in bars.hovertemplate
+
+
+def test_a_rate_of_few_entries_does_not_lead_the_ranking() -> None:
+    ports = pl.DataFrame(
+        {
+            "label": ["Tiny", "Big", "Mid", "Small", "Least"],
+            "exams": [1, 9, 3, 2, 0],
+            "entries": [1, 300, 50, 49, 10],
+        }
+    ).with_columns(exam_rate=pl.col("exams") / pl.col("entries"))
+    figure = charts.ranked_bars(ports, value="exam_rate", sums=("exams", "entries"),
+                                rate=("exams", "entries"), least=("entries", 50))  # fmt: skip
+    bars = figure.data[0]
+    assert list(bars.y)[::-1] == ["Mid", "Big", "Under 50 entries (3 more)"]  # top first
+    assert list(bars.x)[::-1] == pytest.approx([3 / 50, 9 / 300, 3 / 60])  # pooled: 3 in 60
+    one = charts.ranked_bars(ports, value="exam_rate", n=1, sums=("exams", "entries"),
+                             rate=("exams", "entries"), least=("entries", 10))  # fmt: skip
+    assert list(one.data[0].y)[::-1] == ["Mid", "Other (3 more)", "Under 10 entries (1 more)"]
+    assert list(one.data[0].x)[::-1] == pytest.approx([3 / 50, 11 / 359, 1.0])
+
+
+def exam_lake(where: Path) -> Path:
+    """Port 2704: 60 entries, 3 exams (5%); port 1001: 1 entry, 1 exam (100%); port 2304:
+    10 entries, none examined."""
+    ports = ["2704"] * 60 + ["1001"] + ["2304"] * 10
+    examined = [0, 20, 40, 60]  # entries (by position) with an exam: 3 at 2704, the 1001 one
+    n = len(ports)
+    summaries = pl.DataFrame(
+        {
+            "entry_number": [entry(i + 1) for i in range(n)],
+            "importer_number": [ACME] * n,
+            "filer_code": ["ABC"] * n,
+            "entry_type": ["01"] * n,
+            "port_of_entry": ports,
+            "mode_of_transport": ["11"] * n,
+            "entry_date": [date(2024, 1, 1) + timedelta(days=i % 28) for i in range(n)],
+            "entered_value": pl.Series([Decimal("1000.00")] * n, dtype=pl.Decimal(18, 2)),
+        }
+    )
+    exams = pl.DataFrame(
+        {
+            "exam_id": [f"X{i}" for i in examined],
+            "entry_number": [entry(i + 1) for i in examined],
+            "importer_number": [ACME] * len(examined),
+            "filer_code": ["ABC"] * len(examined),
+            "port_of_entry": [ports[i] for i in examined],
+            "exam_date": [date(2024, 1, 28)] * len(examined),
+            "exam_type": ["NII"] * len(examined),
+            "result": ["NO_DISCREPANCY"] * len(examined),
+        }
+    )
+    with lake.transaction(where, fresh=True) as tx:
+        tx.write("entry_summaries", summaries)
+        tx.write("exams", exams)
+        tx.record(file="exams", rows_loaded=n)
+    return where
+
+
+def test_the_exams_page_ranks_ports_from_fifty_entries_and_lists_every_one(tmp_path) -> None:
+    at = open_page(exam_lake(tmp_path / "lake"), "exams", exam_tab="Exam rate")
+    ports = figures(at)[1]
+    named = codes.CODE_LISTS["port_of_entry"]
+    assert list(ports.data[0].y)[::-1] == [f"2704 {named['2704']}", "Under 50 entries (2 more)"]
+    assert numbers(ports.data[0].x)[::-1] == pytest.approx([3 / 60, 1 / 11])
+    assert ports.layout.xaxis.title.text == "Exam Rate (exams per entry; ranked from 50 entries)"
+    assert ports.layout.xaxis.tickformat == ".2~%"
+    assert "ranked among those with at least 50 entries" in at.caption[1].value
+    table = at.dataframe[1].value  # the table beside the chart keeps every port
+    assert sorted(zip(table["port_of_entry"], table["entries"], strict=True)) == [
+        ("1001", 1), ("2304", 10), ("2704", 60)
+    ]  # fmt: skip
 
 
 # --- the palette ------------------------------------------------------------------------------

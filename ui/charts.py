@@ -314,18 +314,33 @@ def ranked_bars(
     x_title: str | None = None,
     percent: bool = False,
     money: bool = False,
+    least: tuple[str, int] | None = None,
 ) -> go.Figure:
     """Horizontal bars, largest first: the `n` largest by name and (when `sums` can add
     the rest up) "Other (k more)" last; `rate` (numerator, denominator) recomputes
-    `value` for Other. Each bar carries its value; every name is on the axis."""
+    `value` for Other. Each bar carries its value; every name is on the axis.
+
+    `least` (column, minimum): a row whose `column` is under `minimum` is not ranked (a
+    rate of 1 exam in 1 entry would lead at 100%): such rows are added up into one bar
+    after the others, "Under 50 entries (k)"."""
     n = n or shown()
     plotted = frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64)).sort(
         [value, name], descending=[True, False], nulls_last=True
     )
+    small = plotted.clear()
+    if least:
+        column, minimum = least
+        small = plotted.filter(pl.col(column) < minimum)
+        plotted = plotted.filter(pl.col(column) >= minimum)
     if sums and plotted.height > n + 1:
-        plotted = _with_other(plotted, value, name, n, sums, rate)
-    else:
-        plotted = plotted.head(n)
+        rest = _pooled(plotted.slice(n), value, name, sums, rate, OTHER)
+        plotted = pl.concat([plotted.head(n), rest], how="diagonal_relaxed")
+    elif not sums:  # nothing adds the rest up: the n largest
+        plotted = plotted.head(n)  # (with sums, n + 1 are all named: an Other of one hides one)
+    if least and sums and not small.is_empty():
+        under = f"Under {least[1]:,} {label(least[0]).lower()}"
+        plotted = pl.concat([plotted, _pooled(small, value, name, sums, rate, under)],
+                            how="diagonal_relaxed")  # fmt: skip
     plotted = plotted.with_columns(_tick=short_names(pl.col(name)), _text=money_text(pl.col(value)))
     names = plotted.get_column("_tick").to_list()
     figure = px.bar(
@@ -369,23 +384,22 @@ def short_names(name: pl.Expr, limit: int = TICK_CHARACTERS) -> pl.Expr:
     )
 
 
-def _with_other(
-    frame: pl.DataFrame,
+def _pooled(
+    rows: pl.DataFrame,
     value: str,
     name: str,
-    n: int,
     sums: Sequence[str],
     rate: tuple[str, str] | None,
+    title: str,
 ) -> pl.DataFrame:
-    rest = frame.slice(n)
-    totals = rest.select(pl.col(s).sum() for s in sums)
+    """`rows` added up into one bar named "`title` (k more)" (`rate` recomputed)."""
+    totals = rows.select(pl.col(s).sum() for s in sums)
     if rate:
         numerator, denominator = (totals.item(0, c) for c in rate)
         totals = totals.with_columns(
             pl.lit(numerator / denominator if denominator else None).alias(value)
         )
-    other = totals.with_columns(pl.lit(f"{OTHER} ({rest.height} more)").alias(name))
-    return pl.concat([frame.head(n), other], how="diagonal_relaxed")
+    return totals.with_columns(pl.lit(f"{title} ({rows.height} more)").alias(name))
 
 
 def money_text(value: pl.Expr) -> pl.Expr:
