@@ -290,27 +290,26 @@ MONEY_AXES = {  # every money axis the pages draw over the test lakes: (page, ta
 }
 
 
-def test_every_money_axis_on_every_page_reads_as_dollars(header_lakes) -> None:
-    from tests.test_pages_headers import PAGES, open_page
+def test_every_money_axis_on_every_page_reads_as_dollars(page_lakes) -> None:
+    from tests.page_walk import CASES, PAGES, open_page
 
     dollars, in_usd = set(), set()
-    for page, (lake, key, tabs, params) in PAGES.items():
-        for tab in tabs:
-            at = open_page(header_lakes[lake], page, **params, **({key: tab} if key else {}))
-            for chart in at.get("plotly_chart"):
-                layout = json.loads(chart.proto.spec)["layout"]
-                for axis in (v for k, v in layout.items() if k[1:5] == "axis"):
-                    title = axis.get("title", {}).get("text") or ""
-                    if axis.get("tickprefix") == "$":
-                        assert axis["hoverformat"] == "$,.2f", (page, tab, title)
-                        dollars.add((page, tab, title))
-                    if "USD" in title:
-                        in_usd.add((page, tab, title))
+    for page, tab, params in CASES:
+        at = open_page(page_lakes[PAGES[page][0]], page, **params)
+        for chart in at.get("plotly_chart"):
+            layout = json.loads(chart.proto.spec)["layout"]
+            for axis in (v for k, v in layout.items() if k[1:5] == "axis"):
+                title = axis.get("title", {}).get("text") or ""
+                if axis.get("tickprefix") == "$":
+                    assert axis["hoverformat"] == "$,.2f", (page, tab, title)
+                    dollars.add((page, tab, title))
+                if "USD" in title:
+                    in_usd.add((page, tab, title))
     assert dollars == MONEY_AXES
     assert in_usd == MONEY_AXES  # no axis says dollars without showing them
 
 
-def test_every_money_column_a_report_gives_is_money_by_name(header_lakes) -> None:
+def test_every_money_column_a_report_gives_is_money_by_name(page_lakes) -> None:
     """A chart knows money by its axis's name (column_formats.MONEY_COLUMNS), a table by
     the column's decimal type: the two agree on every report over every test lake."""
     from data_access.access import CBP
@@ -319,18 +318,10 @@ def test_every_money_column_a_report_gives_is_money_by_name(header_lakes) -> Non
     from ui.column_formats import MONEY_COLUMNS
 
     decimal = set()
-    for where in header_lakes.values():
+    for where in page_lakes.values():
         scope = Scope(get_engine(where, "duckdb"), CBP)
         for report in REPORTS.values():
             frame = report(scope)
             decimal |= {c for c, dtype in frame.schema.items() if isinstance(dtype, pl.Decimal)}
     assert len(decimal) >= 30
     assert decimal - MONEY_COLUMNS == set()
-
-
-@pytest.fixture(scope="module")
-def header_lakes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from tests.test_pages_headers import BUILDERS
-
-    root = tmp_path_factory.mktemp("look-lakes")
-    return {name: build(root / name) for name, build in BUILDERS.items()}
