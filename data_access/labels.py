@@ -217,6 +217,11 @@ DESCRIPTIONS: dict[str, str] = {
 
 # A page's own wording, where its tables (and the files it exports) have long used it.
 CONTEXTS: dict[str, dict[str, str]] = {
+    "audit": {  # the Audit page's findings (audit.findings) and broker scorecard (filers.*)
+        "finding": "Finding",  # the rows proving one finding share it
+        "detail": "What Was Found",
+        "filer_name": "Filer",
+    },
     "refunds": {  # the Refunds page's entries list (refunds.entries)
         "reason": "Why",
         "next_step": "If nothing is done",
@@ -239,13 +244,18 @@ CONTEXTS: dict[str, dict[str, str]] = {
 
 # Reports whose columns read in a table's or a page's words other than the default's
 # (`report_table`): the bonds' and the reconciliations' own headers, the Tariff layers
-# page's wording for its reports.
+# and Audit pages' wording for their reports.
 REPORT_WORDS: dict[str, str] = {
+    "audit.findings": "audit",
     "bond.ending_soon": "bonds",
     "reconciliation.deadlines": "reconciliations",
     "refunds.entries": "refunds",
 }
-REPORT_WORDS_BY_MODULE: dict[str, str] = {"layers": "tariff_layers"}  # layers.*
+REPORT_WORDS_BY_MODULE: dict[str, str] = {  # the reports of a module
+    "layers": "tariff_layers",
+    "audit": "audit",
+    "filers": "audit",
+}
 
 STORAGE_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 

@@ -32,33 +32,7 @@ from ui.widgets import (
     table_with_export,
 )
 
-HEADERS = {  # the audit's, scorecard's and CF forms' own columns (the rest: ui.labels)
-    "check": "Check Code",
-    "check_title": "Check",
-    "title": "Check",
-    "severity": "Severity",
-    "findings": "Findings",
-    "rows": "Rows",
-    "dollars": "Dollars Involved",
-    "explanation": "What It Means",
-    "dollars_are": "Dollars Are",
-    "finding": "Finding",
-    "detail": "What Was Found",
-    "filer_name": "Filer",
-    "hold_rate": "Hold Rate",
-    "cf28_rate": "CF-28 Rate",
-    "cf29_rate": "CF-29 Rate",
-    "findings_per_1000_lines": "Audit Findings per 1,000 Lines",
-    "finding_dollars": "Audit Dollars Involved",
-    "entered_value": "Entered Value",
-    "form": "Form",
-    "form_name": "Form Name",
-    "hts_numbers": "HTS Numbers",
-    "first_hts_number": "First HTS Number",
-    "status": "Status",
-    "held": "Held",
-    "releases": "Releases",
-}
+WORDS = "audit"  # the page's own words for its columns: data_access/labels.py's CONTEXTS
 RATE_COLUMNS = ("exam_rate", "discrepancy_rate", "hold_rate", "cf28_rate", "cf29_rate",
                 "psc_rate")  # fmt: skip
 TREND_MEASURES = {  # what the trend chart can show -> column
@@ -79,7 +53,7 @@ ALL_CHECKS = "All checks with findings"
 
 
 def header(column: str) -> str:
-    return HEADERS.get(column) or label(column, "entry_lines")
+    return label(column, WORDS)
 
 
 def headed(frame: pl.DataFrame) -> pl.DataFrame:
@@ -129,6 +103,7 @@ def _findings(view: View) -> None:
         name="audit-summary",
         full=lambda: summary,
         column_config=money_columns(header("dollars")),
+        table=WORDS,
     )
     found = summary.filter(pl.col("findings") > 0)
     if empty_state(found, "audit findings with these filters"):
@@ -196,7 +171,7 @@ def _scorecard(view: View) -> None:
     )
     shown = headed(card)
     table_with_export(shown, name="filers-scorecard", full=lambda: card,
-                      column_config=_formats(shown))  # fmt: skip
+                      column_config=_formats(shown), table=WORDS)  # fmt: skip
     _trend(view)
 
 
@@ -239,6 +214,7 @@ def _trend(view: View) -> None:
         + charts.partial_caption(flagged, where, shown=shown_months),
         key="filers-trend",
         column_config=_formats(table),
+        table=WORDS,
         full=lambda: flagged.select(columns),  # the files: stable names unless ACE headers
     )
 

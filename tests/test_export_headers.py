@@ -78,6 +78,10 @@ def test_ace_headers_name_every_column_as_the_screen_does(
         ("bond.ending_soon", "status", "Bond Status"),  # the bonds' words, as on the page
         ("layers.by_hts", "hts_code", "HTS"),  # the Tariff layers page's wording
         ("filers.scorecard", "findings_per_1000_lines", "Audit Findings per 1,000 Lines"),
+        ("filers.scorecard", "filer_name", "Filer"),  # the Audit page's words, as on the page
+        ("audit.findings", "detail", "What Was Found"),
+        ("audit.findings", "finding", "Finding"),
+        ("audit.summary", "dollars", "Dollars Involved"),
     ],
 )
 def test_a_derived_column_reads_as_its_word(
@@ -110,6 +114,17 @@ def es003_page(lake_dir: str) -> None:
     detail_table(view, "entry_summary.line_tariff_details", key="es003")
 
 
+def scorecard_page(lake_dir: str) -> None:
+    from pathlib import Path
+
+    from data_access.access import CBP
+    from data_access.filters import Filters
+    from pages import audit
+    from ui.data import View
+
+    audit._scorecard(View(Path(lake_dir), "duckdb", CBP, Filters()))
+
+
 def shown_tables(at: AppTest) -> list[list[str]]:
     """Each drawn table's headers, in its columns' order, as the browser is sent them."""
     tables = []
@@ -121,8 +136,12 @@ def shown_tables(at: AppTest) -> list[list[str]]:
 
 @pytest.mark.parametrize(
     ("page", "report"),
-    [(es003_page, "entry_summary.line_tariff_details"), (overview_page, "overview.monthly_trend")],
-    ids=["es003", "overview-trend"],
+    [
+        (es003_page, "entry_summary.line_tariff_details"),
+        (overview_page, "overview.monthly_trend"),
+        (scorecard_page, "filers.scorecard"),
+    ],
+    ids=["es003", "overview-trend", "audit-scorecard"],
 )
 def test_a_pages_table_shows_the_headers_its_ace_file_has(
     lake: Path, page: object, report: str, tmp_path: Path
