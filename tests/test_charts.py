@@ -262,11 +262,17 @@ def test_a_rate_of_few_entries_does_not_lead_the_ranking() -> None:
                              rate=("exams", "entries"), least=("entries", 10))  # fmt: skip
     assert list(one.data[0].y)[::-1] == ["Mid", "Other (3 more)", "Under 10 entries (1 more)"]
     assert list(one.data[0].x)[::-1] == pytest.approx([3 / 50, 11 / 359, 1.0])
+    unknown = pl.DataFrame({"label": ["Big", "(none)"], "exams": [9, 4], "entries": [300, 0]})
+    no_rate = charts.ranked_bars(  # exams of no entry in the period: no rate, no bar
+        unknown.with_columns(exam_rate=pl.col("exams") / pl.col("entries")), value="exam_rate",
+        sums=("exams", "entries"), rate=("exams", "entries"), least=("entries", 50),
+    )  # fmt: skip
+    assert list(no_rate.data[0].y) == ["Big"]
 
 
 def exam_lake(where: Path) -> Path:
-    """Port 2704: 60 entries, 3 exams (5%); port 1001: 1 entry, 1 exam (100%); port 2304:
-    10 entries, none examined."""
+    """January 2024, 71 entries of $1,000 (a line each, from China). Port 2704: 60 entries,
+    3 exams (5%); port 1001: 1 entry, 1 exam (100%); port 2304: 10 entries, none examined."""
     ports = ["2704"] * 60 + ["1001"] + ["2304"] * 10
     examined = [0, 20, 40, 60]  # entries (by position) with an exam: 3 at 2704, the 1001 one
     n = len(ports)
@@ -294,8 +300,13 @@ def exam_lake(where: Path) -> Path:
             "result": ["NO_DISCREPANCY"] * len(examined),
         }
     )
+    lines = summaries.with_columns(
+        line_number=pl.lit(1), tariff_ordinal=pl.lit(1), hts_number=pl.lit("8471300100"),
+        country_of_origin=pl.lit("CN"),
+    )  # fmt: skip
     with lake.transaction(where, fresh=True) as tx:
         tx.write("entry_summaries", summaries)
+        tx.write("entry_lines", lines)
         tx.write("exams", exams)
         tx.record(file="exams", rows_loaded=n)
     return where

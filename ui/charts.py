@@ -322,7 +322,7 @@ def ranked_bars(
 
     `least` (column, minimum): a row whose `column` is under `minimum` is not ranked (a
     rate of 1 exam in 1 entry would lead at 100%): such rows are added up into one bar
-    after the others, "Under 50 entries (k)"."""
+    after the others, "Under 50 entries (k more)" (none when they add up to no rate)."""
     n = n or shown()
     plotted = frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64)).sort(
         [value, name], descending=[True, False], nulls_last=True
@@ -338,9 +338,11 @@ def ranked_bars(
     elif not sums:  # nothing adds the rest up: the n largest
         plotted = plotted.head(n)  # (with sums, n + 1 are all named: an Other of one hides one)
     if least and sums and not small.is_empty():
-        under = f"Under {least[1]:,} {label(least[0]).lower()}"
-        plotted = pl.concat([plotted, _pooled(small, value, name, sums, rate, under)],
-                            how="diagonal_relaxed")  # fmt: skip
+        under = _pooled(
+            small, value, name, sums, rate, f"Under {least[1]:,} {label(least[0]).lower()}"
+        )
+        if under.item(0, value) is not None:  # not exams of no entry in the period: no rate
+            plotted = pl.concat([plotted, under], how="diagonal_relaxed")
     plotted = plotted.with_columns(_tick=short_names(pl.col(name)), _text=money_text(pl.col(value)))
     names = plotted.get_column("_tick").to_list()
     figure = px.bar(
