@@ -138,6 +138,10 @@ RATIOS: dict[str, tuple[str, str]] = {  # name -> (numerator, denominator) measu
     "effective_duty_rate": ("duties", "entered_value"),
     "exam_rate": ("exams", "entries"),
     "discrepancy_rate": ("discrepancies", "exams"),
+    "hold_rate": ("held", "releases"),  # releases an agency held
+    "cf28_rate": ("cf28", "entries"),  # entries that drew a CF-28
+    "cf29_rate": ("cf29", "entries"),
+    "psc_rate": ("pscs", "psc_entries"),  # per entry whose PSC indicator says either way
 }
 
 

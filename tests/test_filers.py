@@ -190,3 +190,33 @@ def test_each_form_shows_what_the_data_says_of_its_entry(where, engine) -> None:
     assert set(both) == {("CF-28", "CF-29"), ("CF-29", "CF-28")}  # every 18th entry drew both
     assert {r[4] for r in got} == {"Liquidated", "Unliquidated"}
     assert {r[3] for r in got} == {True, False, None}
+
+
+def test_each_rate_of_the_card_is_defined_once_in_measures() -> None:
+    """The card's rates are `measures.RATIOS`' (numerator, denominator), read through
+    `with_ratios`: filers.py divides nothing itself but findings per 1,000 lines."""
+    import ast
+
+    from data_access import measures
+    from data_access.reports import filers
+
+    rates = [c for c in filers.CARD if c.endswith("_rate")]
+    assert rates == list(filers.RATES)
+    assert {name: measures.RATIOS[name] for name in rates} == {
+        "exam_rate": ("exams", "entries"),
+        "discrepancy_rate": ("discrepancies", "exams"),
+        "hold_rate": ("held", "releases"),
+        "cf28_rate": ("cf28", "entries"),
+        "cf29_rate": ("cf29", "entries"),
+        "psc_rate": ("pscs", "psc_entries"),
+    }
+    source = ast.parse(Path(filers.__file__).read_text())
+    divided = [
+        keyword.arg
+        for node in ast.walk(source)
+        if isinstance(node, ast.Call)
+        for keyword in node.keywords
+        if isinstance(keyword.value, ast.Call)
+        and getattr(keyword.value.func, "id", None) == "safe_ratio"
+    ]
+    assert divided == ["findings_per_1000_lines"]

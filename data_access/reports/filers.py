@@ -21,7 +21,7 @@ from __future__ import annotations
 import ibis.expr.types as ir
 import polars as pl
 
-from data_access.measures import EXAM_MEASURES
+from data_access.measures import EXAM_MEASURES, with_ratios
 from data_access.reports import audit
 from data_access.reports.base import Scope, month, report, safe_ratio, with_names
 from data_access.reports.cargo_release import release_times
@@ -33,6 +33,7 @@ KEY = "filer_code"
 NAME_UNKNOWN = "name unknown"
 COUNTS = ("entries", "lines", "exams", "discrepancies", "releases", "held", "cf28", "cf29",
           "findings")  # fmt: skip
+RATES = ("exam_rate", "discrepancy_rate", "hold_rate", "cf28_rate", "cf29_rate", "psc_rate")
 CARD = (
     KEY, "filer_name", "entries", "entered_value", "lines", "exams", "exam_rate",
     "discrepancies", "discrepancy_rate", "releases", "held", "hold_rate", "median_days",
@@ -107,14 +108,9 @@ def _rates(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("entered_value").fill_null(pl.lit(0).cast(pl.Decimal(38, 2))),
         pl.col("finding_dollars").fill_null(pl.lit(0).cast(pl.Decimal(38, 2))),
     )
+    frame = with_ratios(frame, *RATES)
     return frame.with_columns(
-        exam_rate=safe_ratio(pl.col("exams"), pl.col("entries")),
-        discrepancy_rate=safe_ratio(pl.col("discrepancies"), pl.col("exams")),
-        hold_rate=safe_ratio(pl.col("held"), pl.col("releases")),
-        cf28_rate=safe_ratio(pl.col("cf28"), pl.col("entries")),
-        cf29_rate=safe_ratio(pl.col("cf29"), pl.col("entries")),
         pscs=pl.when(pl.col("psc_entries") > 0).then(pl.col("pscs").cast(pl.Int64)),
-        psc_rate=safe_ratio(pl.col("pscs"), pl.col("psc_entries")),
         findings_per_1000_lines=safe_ratio(pl.col("findings") * 1000, pl.col("lines")),
     )
 
