@@ -1,7 +1,7 @@
 """Walking every page and tab headless through Streamlit's AppTest, over the hand-built
 test lakes: which lake each page reads, its tabs and URL parameters (`PAGES`, one case a
-tab in `CASES`), the lakes (`build_lakes`), and a page opened as CBP with the files its
-download buttons give (`open_page`, `downloaded`)."""
+tab in `CASES`), the lakes (`build_lakes`), and a page opened for a principal with the
+files its download buttons give (`open_page`, `downloaded`)."""
 
 from __future__ import annotations
 
@@ -58,25 +58,27 @@ def build_lakes(root: Path) -> dict[str, Path]:
     return {name: build(root / name) for name, build in BUILDERS.items()}
 
 
-def page_script(lake_dir: str, page: str) -> None:
+def page_script(lake_dir: str, page: str, principal: str) -> None:
     """The script AppTest runs (it runs this function's source, so imports are inside)."""
     import importlib
     from pathlib import Path
 
     from streamlit.runtime import Runtime
 
-    from data_access.access import CBP
+    from data_access.access import Principal
     from data_access.filters import Filters
     from tests import page_walk
     from ui.data import View
 
-    importlib.import_module(f"pages.{page}").render(View(Path(lake_dir), "duckdb", CBP, Filters()))
+    view = View(Path(lake_dir), "duckdb", Principal.parse(principal), Filters())
+    importlib.import_module(f"pages.{page}").render(view)
     page_walk.MEDIA[:] = [Runtime.instance().media_file_mgr]  # AppTest drops it after the run
 
 
-def open_page(lake: Path, page: str, **params: str) -> AppTest:
-    """`page` over `lake` as CBP with the URL parameters `params`, run without an error."""
-    at = AppTest.from_function(page_script, args=(str(lake), page), default_timeout=90)
+def open_page(lake: Path, page: str, principal: str = "cbp", **params: str) -> AppTest:
+    """`page` over `lake` for `principal` with the URL parameters `params`, run without an
+    error."""
+    at = AppTest.from_function(page_script, args=(str(lake), page, principal), default_timeout=120)
     for name, value in params.items():
         at.query_params[name] = value
     at.run()
@@ -85,7 +87,9 @@ def open_page(lake: Path, page: str, **params: str) -> AppTest:
 
 
 def downloaded(at: AppTest, key: str) -> bytes:
-    """What the browser gets on clicking the download button `key` of the last run."""
+    """What the browser gets on clicking the download button `key` of the last run: the
+    server runs the button's callable (on its own thread, not the script's) and serves
+    the bytes."""
     (button,) = [b for b in at.download_button if b.key == key]
     media = MEDIA[0]
     url = media.execute_deferred(button.proto.deferred_file_id)  # type: ignore[attr-defined]

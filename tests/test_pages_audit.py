@@ -3,7 +3,6 @@ figures are those of tests/test_audit.py), for each role."""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import duckdb
@@ -13,9 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_access import codes, lake
+from tests import page_walk
 from tests.audit_lake import BOLT, USMCA_VN, P, build
-
-MEDIA: list = []
+from tests.page_walk import downloaded
 
 
 @pytest.fixture(scope="module")
@@ -23,35 +22,8 @@ def audit_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build(tmp_path_factory.mktemp("audit-page") / "lake")
 
 
-def page_script(lake_dir: str, principal: str) -> None:
-    from pathlib import Path
-
-    from streamlit.runtime import Runtime
-
-    from data_access.access import Principal
-    from data_access.filters import Filters
-    from pages import audit
-    from tests import test_pages_audit
-    from ui.data import View
-
-    audit.render(View(Path(lake_dir), "duckdb", Principal.parse(principal), Filters()))
-    test_pages_audit.MEDIA[:] = [Runtime.instance().media_file_mgr]
-
-
 def open_page(lake: Path, principal: str = "cbp", **params: str) -> AppTest:
-    at = AppTest.from_function(page_script, args=(str(lake), principal), default_timeout=120)
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def downloaded(at: AppTest, key: str) -> bytes:
-    (button,) = [b for b in at.download_button if b.key == key]
-    media = importlib.import_module("tests.test_pages_audit").MEDIA[0]
-    url = media.execute_deferred(button.proto.deferred_file_id)
-    return media.read_file(url.rsplit("/", 1)[1]).content
+    return page_walk.open_page(lake, "audit", principal, **params)
 
 
 def metrics(at: AppTest) -> dict[str, str]:

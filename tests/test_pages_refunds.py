@@ -4,7 +4,6 @@ tests/test_refunds.py, worked by hand there)."""
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
 import zipfile
@@ -15,10 +14,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_access import codes, refund_routes
+from tests import page_walk
+from tests.page_walk import downloaded
 from tests.refunds_lake import ACME, AS_OF, BOLT, E, build
 
 INTRO = "How much IEEPA duty did we pay, by which route"
-MEDIA: list = []  # the media file manager of the script's runtime (for the zip download)
 
 
 @pytest.fixture(scope="module")
@@ -26,42 +26,13 @@ def refunds_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build(tmp_path_factory.mktemp("refunds-page") / "lake")
 
 
-def page_script(lake_dir: str, principal: str) -> None:
-    from pathlib import Path
-
-    from streamlit.runtime import Runtime
-
-    from data_access.access import Principal
-    from data_access.filters import Filters
-    from pages import refunds
-    from tests import test_pages_refunds
-    from ui.data import View
-
-    refunds.render(View(Path(lake_dir), "duckdb", Principal.parse(principal), Filters()))
-    test_pages_refunds.MEDIA[:] = [Runtime.instance().media_file_mgr]
-
-
 def open_page(lake: Path, principal: str = "cbp", **params: str) -> AppTest:
-    at = AppTest.from_function(page_script, args=(str(lake), principal), default_timeout=60)
-    at.query_params["as_of"] = str(AS_OF)
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    """The page as of AS_OF unless `params` say another day."""
+    return page_walk.open_page(lake, "refunds", principal, **{"as_of": str(AS_OF), **params})
 
 
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
-
-
-def downloaded(at: AppTest, key: str) -> bytes:
-    """What the browser gets on clicking download button `key`: the server runs the
-    button's callable (on its own thread, not the script's) and serves the bytes."""
-    (button,) = [b for b in at.download_button if b.key == key]
-    media = importlib.import_module("tests.test_pages_refunds").MEDIA[0]
-    url = media.execute_deferred(button.proto.deferred_file_id)
-    return media.read_file(url.rsplit("/", 1)[1]).content
 
 
 def shown_as_dollars(at: AppTest, index: int = 0) -> list[str]:
@@ -219,8 +190,6 @@ def test_no_ieepa_duty_is_the_empty_state(refunds_lake) -> None:
 
 def test_default_as_of_is_itrac_today(refunds_lake, monkeypatch) -> None:
     monkeypatch.setenv("ITRAC_TODAY", "2026-11-09")
-    at = AppTest.from_function(page_script, args=(str(refunds_lake), "cbp"), default_timeout=60)
-    at.run()
-    assert not at.exception, at.exception
+    at = page_walk.open_page(refunds_lake, "refunds")
     assert at.date_input(key="as_of").value == date(2026, 11, 9)
     assert metrics(at)["Final / court"] == "$200.00"
