@@ -58,7 +58,7 @@ def build_lakes(root: Path) -> dict[str, Path]:
     return {name: build(root / name) for name, build in BUILDERS.items()}
 
 
-def page_script(lake_dir: str, page: str, principal: str) -> None:
+def page_script(lake_dir: str, page: str, principal: str, filters: dict) -> None:
     """The script AppTest runs (it runs this function's source, so imports are inside)."""
     import importlib
     from pathlib import Path
@@ -70,15 +70,18 @@ def page_script(lake_dir: str, page: str, principal: str) -> None:
     from tests import page_walk
     from ui.data import View
 
-    view = View(Path(lake_dir), "duckdb", Principal.parse(principal), Filters())
+    view = View(Path(lake_dir), "duckdb", Principal.parse(principal), Filters.parse(filters))
     importlib.import_module(f"pages.{page}").render(view)
     page_walk.MEDIA[:] = [Runtime.instance().media_file_mgr]  # AppTest drops it after the run
 
 
-def open_page(lake: Path, page: str, principal: str = "cbp", **params: str) -> AppTest:
-    """`page` over `lake` for `principal` with the URL parameters `params`, run without an
-    error."""
-    at = AppTest.from_function(page_script, args=(str(lake), page, principal), default_timeout=120)
+def open_page(
+    lake: Path, page: str, principal: str = "cbp", *, filters: dict | None = None, **params: str
+) -> AppTest:
+    """`page` over `lake` for `principal` with the sidebar's `filters` (`Filters.parse`'s
+    fields) and the URL parameters `params`, run without an error."""
+    args = (str(lake), page, principal, filters or {})
+    at = AppTest.from_function(page_script, args=args, default_timeout=120)
     for name, value in params.items():
         at.query_params[name] = value
     at.run()

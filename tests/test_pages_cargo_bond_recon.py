@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_access import codes
 from tests.cbr_lake import ACME, BOLT, build, entry
+from tests.page_walk import open_page
 
 NO_DATA = "No data for these filters. Widen the date range or clear some filters."
 AS_OF = "2024-04-15"
@@ -18,30 +19,6 @@ AS_OF = "2024-04-15"
 @pytest.fixture(scope="module")
 def page_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build(tmp_path_factory.mktemp("cbr-pages") / "lake")
-
-
-def page_script(lake_dir: str, page: str, principal: str, filters: dict) -> None:
-    import importlib
-    from pathlib import Path
-
-    from data_access.access import Principal
-    from data_access.filters import Filters
-    from ui.data import View
-
-    view = View(Path(lake_dir), "duckdb", Principal.parse(principal), Filters.parse(filters))
-    importlib.import_module(f"pages.{page}").render(view)
-
-
-def open_page(
-    lake: Path, page: str, *, principal: str = "cbp", filters: dict | None = None, **params: str
-) -> AppTest:
-    args = (str(lake), page, principal, filters or {})
-    at = AppTest.from_function(page_script, args=args, default_timeout=60)
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def metrics(at: AppTest) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -13,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from data_access import codes, export
 from data_access.access import Principal
 from data_access.filters import Filters
+from tests import page_walk
 from tests.entry_summary_lake import E, build
 from ui.data import View
 from ui.paged_table import excel_note, whole_result
@@ -27,33 +29,8 @@ def page_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build(tmp_path_factory.mktemp("pages") / "lake")
 
 
-def page_script(lake_dir: str, page: str, principal: str, filters: dict) -> None:
-    import importlib
-    from pathlib import Path
-
-    from data_access.access import Principal
-    from data_access.filters import Filters
-    from ui.data import View
-
-    view = View(Path(lake_dir), "duckdb", Principal.parse(principal), Filters.parse(filters))
-    importlib.import_module(f"pages.{page}").render(view)
-
-
-def open_page(
-    lake: Path,
-    page: str = "entry_summary",
-    *,
-    principal: str = "cbp",
-    filters: dict | None = None,
-    **params: str,
-) -> AppTest:
-    args = (str(lake), page, principal, filters or {})
-    at = AppTest.from_function(page_script, args=args, default_timeout=60)
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+def open_page(lake: Path, page: str = "entry_summary", **options: Any) -> AppTest:
+    return page_walk.open_page(lake, page, **options)
 
 
 def metrics(at: AppTest) -> dict[str, str]:

@@ -4,10 +4,12 @@ lake of tests/layers_lake.py (figures worked out there and in tests/test_layers.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests import page_walk
 from tests.layers_lake import E, build
 
 INTRO = "How much Section 301, 232, IEEPA and 122 duty did we pay"
@@ -18,27 +20,8 @@ def page_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build(tmp_path_factory.mktemp("layer-pages") / "lake")
 
 
-def page_script(lake_dir: str, principal: str, filters: dict) -> None:
-    from pathlib import Path
-
-    from data_access.access import Principal
-    from data_access.filters import Filters
-    from pages import tariff_layers
-    from ui.data import View
-
-    view = View(Path(lake_dir), "duckdb", Principal.parse(principal), Filters.parse(filters))
-    tariff_layers.render(view)
-
-
-def open_page(lake: Path, *, principal: str = "cbp", filters: dict | None = None,
-              **params: str) -> AppTest:  # fmt: skip
-    at = AppTest.from_function(page_script, args=(str(lake), principal, filters or {}),
-                               default_timeout=90)  # fmt: skip
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+def open_page(lake: Path, **options: Any) -> AppTest:
+    return page_walk.open_page(lake, "tariff_layers", **options)
 
 
 def metrics(at: AppTest) -> dict[str, str]:
