@@ -81,8 +81,73 @@ def test_values_are_bound_never_spliced(lake: Path) -> None:
     hostile = "x' OR '1'='1"
     mine = t.filter(t.importer_number == ibis.literal(hostile))
     expr = mine.aggregate(n=mine.count())
-    _, values = shape(expr)
-    assert values == {"p0": hostile}
-    sql, bound = engine.shapes.sql(engine._backend(), expr)
+    assert shape(expr).values == {"p0": hostile}
+    sql, bound, _ = engine.shapes.sql(engine._backend(), expr)
     assert hostile not in sql and "$p0" in sql and bound == {"p0": hostile}
     assert engine.to_polars(expr).item(0, 0) == 0
+
+
+# --- the fixed cost of a report (issue 17, session 6) -------------------------------------
+def _importer_scope(engine: DuckDBEngine, number: str) -> Scope:
+    return Scope(engine, Principal.parse(f"importer:{number}"), Filters(start=date(2023, 1, 2)))
+
+
+def test_reports_over_an_in_memory_table_compile_once(lake: Path) -> None:
+    """bond.sufficiency judges months of a spine Ibis names afresh on every render
+    (`ibis.memtable`): the name is a placeholder of the shape, so a second importer's
+    judgement is a cache hit, and nothing stays registered on the cursor after."""
+    engine = DuckDBEngine(lake)
+    ask = REPORTS["bond.sufficiency"]
+    first = ask(_importer_scope(engine, "27-4418529AB"), as_of=date(2025, 6, 30))
+    compiled = engine.shapes.misses
+    second = ask(_importer_scope(engine, "38-2847105AA"), as_of=date(2025, 6, 30))
+    assert engine.shapes.misses == compiled and engine.shapes.hits > 0
+    assert first.height and second.height
+    assert set(first.get_column("importer_number")) == {"27-4418529AB"}
+    assert set(second.get_column("importer_number")) == {"38-2847105AA"}
+    temporary = "SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal"
+    assert engine._backend().con.sql(temporary).fetchall() == []  # registered for their query
+
+
+def test_a_cache_hit_builds_no_expression(lake: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shape's key comes from one walk over the graph: on a hit no Ibis node is built
+    (rebuilding the expression with placeholders cost as much as the query it saved)."""
+    from ibis.common.grounds import Concrete
+
+    engine = DuckDBEngine(lake)
+    t = engine.table("entry_summaries")
+
+    def count_for(number: str) -> ibis.Table:
+        mine = t.filter(t.importer_number == number, t.entry_date >= date(2023, 1, 2))
+        return mine.group_by("port_of_entry").aggregate(n=mine.count())
+
+    engine.shapes.sql(engine._backend(), count_for("27-4418529AB"))
+    expr = count_for("38-2847105AA")
+    built: list[type] = []
+    create = Concrete.__create__.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type, *args: object, **kwargs: object) -> object:
+        built.append(cls)
+        return create(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Concrete, "__create__", classmethod(counting))
+    values = engine.shapes.sql(engine._backend(), expr)[1]
+    assert engine.shapes.hits == 1 and built == []
+    assert sorted(values.values(), key=str) == [date(2023, 1, 2), "38-2847105AA"]
+
+
+def test_a_report_binds_its_statement_once(lake: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`con.sql` bound each statement for a lazy relation, then again to run it; the
+    engine runs it bound once (no bind of its own before the run)."""
+    import duckdb._seam
+
+    engine = DuckDBEngine(lake)
+    ask = REPORTS["entry_summary.header_count"]
+    ask(_importer_scope(engine, "27-4418529AB"))
+    binds: list[str] = []
+    bind = duckdb._seam.bind
+    monkeypatch.setattr(duckdb._seam, "bind", lambda *a, **k: binds.append("bind") or bind(*a, **k))
+    rows = ask(_importer_scope(engine, "38-2847105AA")).item(0, 0)
+    assert binds == []
+    plain = _uncached(DuckDBEngine(lake))
+    assert rows == ask(_importer_scope(plain, "38-2847105AA")).item(0, 0) > 0
