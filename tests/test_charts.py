@@ -258,6 +258,7 @@ def test_a_rate_of_few_entries_does_not_lead_the_ranking() -> None:
     bars = figure.data[0]
     assert list(bars.y)[::-1] == ["Mid", "Big", "Under 50 entries (3 more)"]  # top first
     assert list(bars.x)[::-1] == pytest.approx([3 / 50, 9 / 300, 3 / 60])  # pooled: 3 in 60
+    assert list(bars.marker.color)[::-1] == [palette.PALETTE[0]] * 2 + [palette.OTHER_COLOUR]
     one = charts.ranked_bars(ports, value="exam_rate", n=1, sums=("exams", "entries"),
                              rate=("exams", "entries"), least=("entries", 10))  # fmt: skip
     assert list(one.data[0].y)[::-1] == ["Mid", "Other (3 more)", "Under 10 entries (1 more)"]
@@ -318,7 +319,7 @@ def test_the_exams_page_ranks_ports_from_fifty_entries_and_lists_every_one(tmp_p
     named = codes.CODE_LISTS["port_of_entry"]
     assert list(ports.data[0].y)[::-1] == [f"2704 {named['2704']}", "Under 50 entries (2 more)"]
     assert numbers(ports.data[0].x)[::-1] == pytest.approx([3 / 60, 1 / 11])
-    assert ports.layout.xaxis.title.text == "Exam Rate (exams per entry; ranked from 50 entries)"
+    assert ports.layout.xaxis.title.text == "Exam Rate (ranked from 50 entries)"
     assert ports.layout.xaxis.tickformat == ".2~%"
     assert "ranked among those with at least 50 entries" in at.caption[1].value
     table = at.dataframe[1].value  # the table beside the chart keeps every port

@@ -31,7 +31,7 @@ from data_access.periods import PARTIAL, PARTIAL_NOTE, Span, data_span, mark_par
 from ui import look
 from ui.data import View, held_by, run
 from ui.labels import label
-from ui.palette import PALETTE, colour_map
+from ui.palette import OTHER_COLOUR, PALETTE, colour_map
 from ui.widgets import chart_with_table
 
 TOP_N = 10  # categories shown by name; the rest are summed into "Other"
@@ -44,6 +44,7 @@ TICK_LINE_CHARACTERS = 14  # a category name under a bar wraps after this many
 FILTER_DIMENSIONS = ("importer_number", "filer_code", "port_of_entry", "country_of_origin",
                      "entry_type", "mode_of_transport")  # fmt: skip
 NOTE = "_note"  # hover text column: "partial month" or ""
+POOLED = "_pooled"  # a ranked bar that adds rows up ("Other", "Under 50 entries"): grey
 SERIES, VALUE = "series", "value"
 HATCHED, LEFT_OUT, DOTTED = "hatched and lighter", "left out of the lines", "dotted, open markers"
 
@@ -352,8 +353,10 @@ def ranked_bars(
         labels={value: x_title or label(value), **{c: label(c) for c in (hover or {})}},
     )  # fmt: skip
     template = None if money else (f"%{{x:{PERCENT}}}" if percent else "%{x:,}")
-    figure.update_traces(textposition="outside", cliponaxis=False, marker_color=PALETTE[0],
-                         texttemplate=template)  # fmt: skip
+    pooled = plotted.get_column(POOLED).to_list()[::-1] if POOLED in plotted.columns else []
+    colours = [OTHER_COLOUR if p else PALETTE[0] for p in pooled] or PALETTE[0]
+    figure.update_traces(textposition="outside", cliponaxis=False, texttemplate=template,
+                         marker_color=colours)  # fmt: skip
     if percent:
         figure.update_xaxes(tickformat=PERCENT_TICKS)
         for trace in figure.data:
@@ -401,7 +404,8 @@ def _pooled(
         totals = totals.with_columns(
             pl.lit(numerator / denominator if denominator else None).alias(value)
         )
-    return totals.with_columns(pl.lit(f"{title} ({rows.height} more)").alias(name))
+    return totals.with_columns(pl.lit(f"{title} ({rows.height} more)").alias(name),
+                               pl.lit(True).alias(POOLED))  # fmt: skip
 
 
 def money_text(value: pl.Expr) -> pl.Expr:

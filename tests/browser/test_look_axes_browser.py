@@ -58,4 +58,4 @@ def test_exam_rates_rank_from_fifty_entries(browser: Browser, exam_dashboard: Se
         (title,) = ports.locator(".g-xtitle text").evaluate_all(TEXT)
     assert names[::-1] == ["2704 Los Angeles, CA", "Under 50 entries (2 more)"]  # top first
     assert values[::-1] == ["5.00%", "9.09%"]  # 3 of 60; 1 of 11
-    assert title == "Exam Rate (exams per entry; ranked from 50 entries)"
+    assert title == "Exam Rate (ranked from 50 entries)"
