@@ -151,3 +151,32 @@ def test_a_report_binds_its_statement_once(lake: Path, monkeypatch: pytest.Monke
     assert binds == []
     plain = _uncached(DuckDBEngine(lake))
     assert rows == ask(_importer_scope(plain, "38-2847105AA")).item(0, 0) > 0
+
+
+def test_a_scoped_table_is_built_once_per_principal_and_filters(lake: Path) -> None:
+    """Scope.table's restricted, filtered expression is built once per engine, thread,
+    principal and filters: the next report (and render) of that scope reuses it; another
+    principal, other filters or another thread get their own."""
+    import threading
+
+    engine = DuckDBEngine(lake)
+    acme = Principal.parse("importer:27-4418529AB")
+    period = Filters(start=date(2023, 1, 2))
+    first = Scope(engine, acme, period).table("entry_summaries")
+    assert Scope(engine, acme, Filters(start=date(2023, 1, 2))).table("entry_summaries") is first
+    other = Scope(engine, Principal.parse("importer:38-2847105AA"), period)
+    assert other.table("entry_summaries") is not first
+    later = Scope(engine, acme, Filters(start=date(2023, 1, 3)))
+    assert later.table("entry_summaries") is not first
+    elsewhere: list[object] = []
+    thread = threading.Thread(
+        target=lambda: elsewhere.append(Scope(engine, acme, period).table("entry_summaries"))
+    )
+    thread.start()
+    thread.join()
+    assert elsewhere[0] is not first
+    counts = [
+        REPORTS["entry_summary.header_count"](Scope(engine, who, period)).item(0, 0)
+        for who in (acme, other.principal, CBP)
+    ]
+    assert counts[0] + counts[1] <= counts[2] and counts[0] != counts[1]

@@ -8,6 +8,9 @@ filters, so a report cannot forget either.
 from __future__ import annotations
 
 import inspect
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -45,7 +48,14 @@ class Scope:
 
         `own_numbers`: an HTS prefix matches each tariff row's own number only, leaving
         out the Chapter 99 layers filed under a matching goods number (whose entries are
-        those of their goods rows: `line_totals` counts distinct entries on these)."""
+        those of their goods rows: `line_totals` counts distinct entries on these).
+
+        Built once per engine, thread, principal and filters (`_remembered`): the same
+        immutable expression serves every report of a render, and the next render."""
+        key = ("table", name, own_numbers, self.principal, self.filters)
+        return _remembered(self.engine, key, lambda: self._table(name, own_numbers))
+
+    def _table(self, name: str, own_numbers: bool) -> ir.Table:
         spec = table_spec(name)
         t = access.restrict(self.principal, self.engine.table(name), spec)
         layered = "tariff_ordinal" in t.columns and not own_numbers
@@ -78,6 +88,10 @@ class Scope:
         number; it asks only for a rollup whose columns answer the filters."""
         if name not in self.rollups:
             raise KeyError(f"no usable rollup {name!r} on this engine")
+        key = ("rollup", name, self.principal, self.filters)
+        return _remembered(self.engine, key, lambda: self._rollup(name))
+
+    def _rollup(self, name: str) -> ir.Table:
         spec = table_spec(lake_rollups.ROLLUPS[name].source)
         t = self.engine.table(lake_rollups.view_name(name))
         t = access.restrict(self.principal, t, spec)
@@ -95,6 +109,29 @@ class Scope:
 
     def run(self, expr: ir.Table) -> pl.DataFrame:
         return self.engine.to_polars(expr)
+
+
+# Scope.table and Scope.rollup, built: per thread (an engine's Ibis tables are its
+# thread's, `engines.duckdb`), per engine (weakly: a closed snapshot's engine goes), least
+# recently used out. Restricting and filtering a table in Ibis costs 1-2 ms a call, several
+# calls a report, on top of a 5-10 ms query on the rollups (issue 17's fixed cost).
+REMEMBERED = 256  # scoped tables kept per engine and thread
+_remembered_here = threading.local()
+
+
+def _remembered(engine: object, key: tuple, build: Callable[[], ir.Table]) -> ir.Table:
+    engines = _remembered_here.__dict__.setdefault("engines", weakref.WeakKeyDictionary())
+    try:
+        built = engines.setdefault(engine, OrderedDict())
+    except TypeError:  # an engine that cannot be weakly referenced: built every time
+        return build()
+    if key in built:
+        built.move_to_end(key)
+        return built[key]
+    built[key] = table = build()
+    if len(built) > REMEMBERED:
+        built.popitem(last=False)
+    return table
 
 
 ReportFunction = Callable[..., pl.DataFrame]
