@@ -14,7 +14,7 @@ add up only where no entry is in two rollup rows of one answer row, which is wha
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import ibis
@@ -169,20 +169,43 @@ HEADER_DIMS = ("importer_number", "filer_code", "port_of_entry", "entry_type", "
 RELEASE_KEYS = ("importer_number", "filer_code", "port_of_entry", "mode_of_transport")
 
 # Keys that are not a column: each a function of the table's rows. A Chapter 99 layer
-# counts under its goods row's HTS number and country (`attribution`).
+# counts under its goods row's HTS number and country (`attribution.with_goods`, which
+# `with_dimensions` applies first where a key needs it: GOODS_DIMENSIONS).
 DIMENSIONS: dict[str, Callable[[ir.Table], ir.Value]] = {
-    "hts_chapter": lambda t: attribution.goods_hts(t).substr(0, 2),
-    "goods_hts": attribution.goods_hts,
-    "goods_country": attribution.goods_country,
+    "hts_chapter": lambda t: t.goods_hts.substr(0, 2),
+    "goods_hts": lambda t: t.goods_hts,
+    "goods_country": lambda t: t.goods_country,
     "release_days": lambda t: t.release_date.delta(t.arrival_date, unit="day"),
     "held": lambda t: t.hold_agency.notnull(),
+    "goods_row": is_goods,  # a line's goods row, not a Chapter 99 layer
 }
+# The countries an entry's rows come from, sorted and distinct (all rows; goods rows only):
+# per-entry aggregates, the keys of `lake.rollups`' entries-by-countries rollup.
+COUNTRY_SETS: dict[str, Callable[[ir.Table], ir.Value]] = {
+    "countries": lambda t: t.country_of_origin.collect(distinct=True).sort(),
+    "goods_countries": lambda t: t.country_of_origin.collect(
+        where=is_goods(t), distinct=True
+    ).sort(),
+}
+GOODS_DIMENSIONS = frozenset({"hts_chapter", *attribution.GOODS_COLUMNS})
 
 
 def dimension(t: ir.Table, name: str, date_column: str = "entry_date") -> ir.Value:
-    """Key `name` over the rows of `t`: "month" (of `date_column`), a derived key, a column."""
+    """Key `name` over the rows of `t`: "month" (of `date_column`), a derived key, a column.
+    A goods key (GOODS_DIMENSIONS) needs `t` from `with_dimensions` or `with_goods`."""
     if name == "month":
         return month(t[date_column])
     if name in DIMENSIONS:
         return DIMENSIONS[name](t)
     return t[name]
+
+
+def with_dimensions(
+    t: ir.Table, names: Collection[str], date_column: str = "entry_date"
+) -> ir.Table:
+    """The rows of `t` with each key of `names` as a column, ready to group by: with their
+    goods number and country first where a key needs them."""
+    if GOODS_DIMENSIONS & set(names) and not set(attribution.GOODS_COLUMNS) <= set(t.columns):
+        t = attribution.with_goods(t)
+    keys = {n: dimension(t, n, date_column) for n in names if n not in attribution.GOODS_COLUMNS}
+    return t.mutate(**keys) if keys else t

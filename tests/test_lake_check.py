@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from data_access import cli, integrity, lake
 from data_access.engines import get_engine
 from data_access.lake import check as lake_check
+from data_access.lake import rollups
 from tests.test_frame import USERS, launcher
 
 TINY_KPIS = {"entries": 3, "lines": 4, "entered_value": 6700.5, "duties": 1535.0, "fees": 23.2}
@@ -129,10 +130,13 @@ def rewrite_lines_with_more_value(where: Path) -> None:
     )
     file.unlink()
     frame.write_parquet(file, compression="zstd")
-    root = where / "_snapshots" / lake.generation(where)
-    checksums = root / integrity.CHECKSUMS
+    record_checksum(where, file, f"entry_lines/year=2025/{file.name}")
+
+
+def record_checksum(where: Path, file: Path, relative: str) -> None:
+    """Record `file`'s new size and checksum in the current snapshot: not damage."""
+    checksums = where / "_snapshots" / lake.generation(where) / integrity.CHECKSUMS
     recorded = json.loads(checksums.read_text())
-    relative = f"entry_lines/year=2025/{file.name}"
     recorded["files"][relative] = [file.stat().st_size, integrity.digest(file)]
     checksums.write_text(json.dumps(recorded))
 
@@ -153,6 +157,30 @@ def test_rollups_that_disagree_with_the_lines_are_named_and_rebuilt(capsys, wher
         "itrac check: repaired: rebuilt the rollups, the coverage summary and the checksums"
     )
     assert kpis(capsys, where) == (0, {**TINY_KPIS, "entered_value": 6800.5})
+
+
+def test_rollups_of_another_version_are_named_and_rebuilt(capsys, where: Path) -> None:
+    """After an upgrade that changes a rollup, the pages read the lines until the next
+    load; `check` says so and `--repair` rebuilds them now."""
+    sources = where / "_rollups" / "sources.json"
+    old = json.loads(sources.read_text()) | {"version": rollups.VERSION - 1}
+    sources.unlink()  # may be hard-linked into an older snapshot: a new file
+    sources.write_text(json.dumps(old))
+    record_checksum(where, sources, "_rollups/sources.json")  # intact, only out of date
+    assert not rollups.usable(where)
+    code, lines = check(capsys, where)
+    assert (code, lines) == (
+        1,
+        [
+            f"itrac check: {where}/_rollups/sources.json: the rollups are out of date "
+            "(another version's, or not built from these lines): the pages read the "
+            "lines, with the same answers, more slowly. Fix: "
+            + repair(where, "rebuilds them from the lines")
+        ],
+    )
+    code, lines = check(capsys, where, "--repair")
+    assert code == 0 and rollups.usable(where)
+    assert kpis(capsys, where) == (0, TINY_KPIS)
 
 
 def test_a_corrupt_coverage_summary_is_named_and_repaired(capsys, where: Path) -> None:

@@ -40,9 +40,10 @@ def test_each_rollup_holds_its_tables_measures_in_their_types(demo: Path) -> Non
         files = lake.files(demo / lake.ROLLUPS_DIR / name)
         assert files, name
         schema = pq.read_schema(files[0])
-        keys = [*rollup.keys, "month", *rollup.dims]
-        assert schema.names == [*keys, *measures.MEASURES[rollup.source]], name
-        for column, measure in measures.MEASURES[rollup.source].items():
+        held = {rollups.SUMS: list(rollup.measures), rollups.KEYS: [], rollups.ENTRIES: ["entries"]}
+        assert schema.names == [*rollup.grouped, *held[rollup.kind]], name
+        assert bool(rollup.measures) == (rollup.kind == rollups.SUMS), name
+        for column, measure in rollup.measures.items():
             expected = "decimal128(38, 2)" if measure.money else "int64"
             assert str(schema.field(column).type) == expected, (name, column)
 

@@ -11,10 +11,12 @@ rollups are rebuilt only for changed years, and stale or inexact rollups are not
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from polars.testing import assert_frame_equal
 
@@ -94,7 +96,31 @@ CASES = {
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("rollups") / "lake"
     build_demo_lake(where, lines=30_000, seed=11, end=END)
+    _mix_origins(where)
     return where
+
+
+def _mix_origins(where: Path) -> None:
+    """Give about a quarter of the entries with two or more lines a second country of
+    origin (their second and later lines, layers included): the demo's entries each come
+    from one country, and counting entries under a set of countries must not rely on it."""
+    files = lake.table_files(where, "entry_lines")
+    lines = pl.read_parquet(files, hive_partitioning=False)
+    several = lines.group_by("entry_number").agg(pl.col("line_number").max() > 1)
+    chosen = several.filter(
+        pl.col("line_number") & (pl.col("entry_number").str.slice(4, 7).cast(pl.Int64) % 4 == 0)
+    ).get_column("entry_number")
+    other = pl.when(pl.col("country_of_origin") == "VN").then(pl.lit("CN")).otherwise(pl.lit("VN"))
+    mixed = lines.filter(pl.col("entry_number").is_in(chosen.implode())).with_columns(
+        country_of_origin=pl.when(pl.col("line_number") > 1)
+        .then(other)
+        .otherwise(pl.col("country_of_origin"))
+    )
+    with lake.transaction(where) as tx:
+        tx.delete_where(
+            "entry_lines", lambda f: f.filter(~pl.col("entry_number").is_in(chosen.implode()))
+        )
+        tx.write("entry_lines", mixed)
 
 
 @pytest.fixture(scope="module")
@@ -330,7 +356,8 @@ def test_summaries_come_from_their_rollup_unless_a_line_filter_asks(
     assert "rollup_summaries_by_month" in sql
     by_origin = Scope(with_rollups, Principal.parse("cbp"), Filters(countries=("CN",)))
     sql = compiled(summary_totals(by_origin, ("month",), ("entries",)))
-    assert "rollup_summaries_by_month" not in sql and "entry_lines" in sql
+    assert "rollup_summaries_by_month" not in sql  # matched through their lines' keys:
+    assert "rollup_entry_keys" in sql and "entry_lines" not in sql
     sql = compiled(release_totals(plain, ("month",), days=True))
     assert "rollup_releases_by_month" in sql and "cargo_releases" in sql  # the cut month
     sql = compiled(release_totals(by_origin, ("port_of_entry",), days=True))
@@ -350,6 +377,8 @@ def test_a_lake_without_some_tables_uses_the_rollups_it_has(demo: Path, tmp_path
         "lines_by_country",
         "lines_by_chapter",
         "lines_by_hts",
+        "entry_keys",
+        "entries_by_countries",
     }
     scope = Scope(engine, Principal.parse("cbp"))
     lines_only = Scope(DuckDBEngine(where, use_rollups=False), Principal.parse("cbp"))
@@ -423,3 +452,109 @@ def test_an_hts_filter_reads_sums_from_the_hts_rollup_and_entries_without_layers
         assert "rollup_lines_by_hts" in sql and " OVER " not in sql.upper()
         expected = slow.run(line_totals(slow, ("month",), ("entries", "lines", "duties")))
         assert_frame_equal(fast.run(expr).sort("month"), expected.sort("month"))
+
+
+# Header tables matched through their lines (Scope._through_lines) and entries counted
+# apart from the sums (line_totals._entries_apart): with the rollups from `entry_keys`
+# (each row's own HTS number), without them from the lines. The same entries either way.
+THROUGH_LINES_REPORTS = (
+    "entry_summary.header_count",
+    "entry_summary.kpis",
+    "cargo_release.details_count",
+    "exams.details_count",
+    "exams.kpis",
+    "reconciliation.header_count",
+    "cf_forms.requests_count",
+    "bond.details_count",
+    "overview.kpis",
+    "overview.monthly_trend",
+)
+KEY_CASES = {
+    "heading": Filters(hts_prefix="8471"),
+    "two countries": Filters(countries=("CN", "VN")),
+    "two countries and a heading": Filters(countries=("CN", "VN"), hts_prefix="9403"),
+    "six digits, a period": Filters(hts_prefix="851713", start=date(2023, 2, 11)),
+    "chapter, a port, a mode": Filters(hts_prefix="85", ports=("2704",), modes=("11", "40")),
+    "layers by their own number": Filters(hts_prefix="9903"),
+    "layers of one country": Filters(hts_prefix="990301", countries=("CN",)),
+    "a filer and a country": Filters(filer_codes=("WPG",), countries=("MX",)),
+    "an importer, countries, entry types": Filters(
+        importer_numbers=("27-4418529AB",), countries=("CN", "VN", "MX"), entry_types=("01",)
+    ),
+}
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("case", KEY_CASES)
+def test_entry_keys_name_the_same_entries_as_the_lines(
+    engines: tuple[DuckDBEngine, DuckDBEngine], principal: str, case: str
+) -> None:
+    with_rollups, lines_only = engines
+    who, filters = Principal.parse(principal), KEY_CASES[case]
+    for name in THROUGH_LINES_REPORTS:
+        if not all(who.can_see(table) for table in REPORTS[name].tables):
+            continue
+        fast = REPORTS[name](Scope(with_rollups, who, filters))
+        slow = REPORTS[name](Scope(lines_only, who, filters))
+        assert_frame_equal(fast, slow, check_exact=True)
+    keys = Scope(with_rollups, who, filters).entry_keys()
+    assert "rollup_entry_keys" in with_rollups._backend().compile(keys)
+    lines = Scope(lines_only, who, filters).entry_keys()
+    assert keys.entry_number.nunique().execute() == lines.entry_number.nunique().execute()
+
+
+def test_entry_keys_are_the_lines_distinct_keys_sorted_for_pruning(demo: Path) -> None:
+    lines = pl.read_parquet(f"{demo}/entry_lines/year=2024/*.parquet")
+    keys = pl.read_parquet(f"{demo}/_rollups/entry_keys/year=2024/*.parquet")
+    columns = [
+        *rollups.HEADER_DIMS,
+        "entry_date",
+        "entry_number",
+        "country_of_origin",
+        "hts_number",
+    ]
+    expected = lines.select(*columns, goods_row=pl.col("tariff_ordinal") == 1).unique()
+    assert keys.height == expected.height < lines.height  # distinct: layers fold together
+    assert_frame_equal(keys, expected, check_row_order=False)
+    order = ["importer_number", "hts_number", "country_of_origin", "entry_date"]
+    assert_frame_equal(keys.select(order), keys.select(order).sort(order))
+    groups = pq.ParquetFile(lake.files(demo / lake.ROLLUPS_DIR / "entry_keys")[0]).metadata
+    assert {groups.row_group(i).num_rows for i in range(groups.num_row_groups - 1)} <= {61_440}
+
+
+def test_a_free_country_set_counts_entries_by_their_countries(
+    engines: tuple[DuckDBEngine, DuckDBEngine],
+) -> None:
+    with_rollups, _ = engines
+    compiled = with_rollups._backend().compile
+    two = Filters(countries=("CN", "VN"), start=date(2023, 1, 1))
+    scope = Scope(with_rollups, Principal.parse("cbp"), two)
+    sql = compiled(line_totals(scope, ("month",), ("entries", "duties")))
+    assert "rollup_entries_by_countries" in sql and "rollup_lines_by_country" in sql
+    assert "entry_lines" not in sql and "rollup_entry_keys" not in sql
+    goods = compiled(line_totals(scope, ("port_of_entry",), ("entries",), goods_only=True))
+    assert "goods_countries" in goods and "entry_lines" not in goods
+    cut = Scope(with_rollups, Principal.parse("cbp"), replace(two, start=date(2023, 1, 9)))
+    assert "entry_lines" in compiled(line_totals(cut, (), ("entries",)))  # the cut month
+    heading = Scope(with_rollups, Principal.parse("cbp"), replace(two, hts_prefix="9403"))
+    sql = compiled(line_totals(heading, (), ("entries", "duties")))
+    assert "rollup_entry_keys" in sql and "rollup_entries_by_countries" not in sql
+
+
+def test_entries_by_countries_hold_each_entrys_countries(demo: Path) -> None:
+    lines = pl.read_parquet(f"{demo}/entry_lines/year=2024/*.parquet")
+    rolled = pl.read_parquet(f"{demo}/_rollups/entries_by_countries/year=2024/*.parquet")
+    keys = [*rollups.HEADER_DIMS, "month", "entry_number"]
+    dated = lines.with_columns(month=pl.col("entry_date").dt.truncate("1mo"))
+    per_entry = dated.group_by(keys).agg(
+        countries=pl.col("country_of_origin").drop_nulls().unique().sort(),
+        goods_countries=pl.col("country_of_origin")
+        .filter(pl.col("tariff_ordinal") == 1).drop_nulls().unique().sort(),
+    )  # fmt: skip
+    expected = per_entry.group_by([*keys[:-1], "countries", "goods_countries"]).agg(
+        entries=pl.len().cast(pl.Int64)
+    )
+    assert rolled.get_column("entries").sum() == lines.get_column("entry_number").n_unique()
+    assert_frame_equal(rolled, expected, check_row_order=False, check_column_order=False)
+    several = rolled.filter(pl.col("countries").list.len() > 1).get_column("entries").sum()
+    assert several > 0  # the demo has entries from two countries: the case this is for

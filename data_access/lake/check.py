@@ -234,15 +234,23 @@ def snapshot_problems(where: Path, root: Path) -> list[Problem]:
 
 
 def rollup_agreement(where: Path) -> list[Problem]:
-    """The additive totals of each rollup per year against the same totals of its table."""
-    if not rollups.usable(where):
-        return []  # the pages read the lines: nothing can disagree with them
+    """The additive totals of each rollup per year against the same totals of its table;
+    or, where the rollups are out of date (an older build's, or not of these lines), that."""
+    if not rollups.usable(where):  # the pages read the lines: nothing can disagree with them
+        if not rollups.out_of_date(where):
+            return []
+        what = (
+            "the rollups are out of date (another version's, or not built from these lines): "
+            "the pages read the lines, with the same answers, more slowly"
+        )
+        fix = repair_fix(where, "rebuilds them from the lines")
+        return [Problem(f"{rollups.ROLLUPS_DIR}/{rollups.SOURCES}", what, fix)]
     con = duckdb.connect()
     problems = []
     try:
         for name, rollup in rollups.ROLLUPS.items():
-            if not layout.table_files(where, rollup.source):
-                continue
+            if rollup.kind != rollups.SUMS or not layout.table_files(where, rollup.source):
+                continue  # entry keys and entries by countries are checksummed, not summed
             columns = [c for c, m in rollup.measures.items() if not m.distinct]
             lines = _line_totals(con, layout.table_glob(where, rollup.source), rollup)
             rolled = _totals(con, rollups.rollup_glob(where, name), columns)

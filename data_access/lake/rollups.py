@@ -50,37 +50,64 @@ from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, TAB
 if TYPE_CHECKING:
     from data_access.lake.snapshot import Transaction
 
-VERSION = 6  # bump when a rollup's columns change: every year is rebuilt
+VERSION = 8  # bump when a rollup's columns change: every year is rebuilt
 SOURCES = "sources.json"
 BUILD_CONFIG = {"memory_limit": "1GB", "threads": os.cpu_count() or 2}
 SOURCE = "rollup_source"  # the table name the compiled queries read (the files, bound later)
 
 
+SUMS, KEYS, ENTRIES = "sums", "keys", "entries"  # what a rollup's rows hold (Rollup.kind)
+
+
 @dataclass(frozen=True)
 class Rollup:
     """Rows of `source` grouped by its header fields, the month of its date and `dims`
-    (keys of `measures.dimension`), with every measure of the table (`measures.MEASURES`)."""
+    (keys of `measures.dimension`), holding (`kind`):
+
+    - SUMS: every measure of the table (`measures.MEASURES`);
+    - KEYS: nothing: the distinct rows of the keys (no month), sorted by `order` in row
+      groups of `row_group` rows (a copy sorted for pruning);
+    - ENTRIES: the entries of each set of countries their rows come from (`dims`: the
+      sorted countries of all rows and of the goods rows, `measures.COUNTRY_SETS`), so the
+      entries of any countries add up exactly: those whose set has one of them.
+    """
 
     source: str
     dims: tuple[str, ...]
     keys: tuple[str, ...] = HEADER_DIMS
     date_column: str = "entry_date"
+    kind: str = SUMS
+    order: tuple[str, ...] = ("importer_number", "month")
+    row_group: int | None = None  # rows per Parquet row group (None: DuckDB's default)
     measures: dict[str, Measure] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "measures", measures.MEASURES[self.source])
+        sums = measures.MEASURES[self.source] if self.kind == SUMS else {}
+        object.__setattr__(self, "measures", sums)
+
+    @property
+    def grouped(self) -> tuple[str, ...]:
+        """The rollup's key columns: header fields, month (unless KEYS) and dims."""
+        return (*self.keys, *(() if self.kind == KEYS else ("month",)), *self.dims)
 
     def query(self, columns: Collection[str]) -> ir.Table:
         """The rollup of a table whose files have `columns`, as one Ibis expression."""
         t = source_table(self.source, columns)
-        dims = {"month": measures.dimension(t, "month", self.date_column)}
-        dims |= {d: measures.dimension(t, d) for d in self.dims}
-        rows = t.mutate(**dims)  # window keys (a layer's goods) become columns first
+        if self.kind == ENTRIES:
+            return self._entries(t)
+        rows = measures.with_dimensions(t, self.grouped, self.date_column)
+        if self.kind == KEYS:
+            return rows.select(*self.grouped).distinct().order_by(list(self.order))
         sums = {column: m.of(rows) for column, m in self.measures.items()}
+        return rows.group_by(list(self.grouped)).aggregate(**sums).order_by(list(self.order))
+
+    def _entries(self, t: ir.Table) -> ir.Table:
+        rows = measures.with_dimensions(t, ("month",), self.date_column)
+        sets = {d: measures.COUNTRY_SETS[d](rows) for d in self.dims}
+        entries = rows.group_by([*self.keys, "month", "entry_number"]).aggregate(**sets)
+        count = entries.count().cast("int64")
         return (
-            rows.group_by([*self.keys, *dims])
-            .aggregate(**sums)
-            .order_by(["importer_number", "month"])
+            entries.group_by(list(self.grouped)).aggregate(entries=count).order_by(list(self.order))
         )
 
     def year_totals(self, columns: Collection[str]) -> ir.Table:
@@ -90,6 +117,8 @@ class Rollup:
         return t.group_by("year").aggregate(**sums)
 
 
+ENTRY_KEYS = "entry_keys"
+ENTRIES_BY_COUNTRIES = "entries_by_countries"
 ROLLUPS: dict[str, Rollup] = {
     "lines_by_month": Rollup(ENTRY_LINES.name, ()),
     "lines_by_country": Rollup(ENTRY_LINES.name, ("country_of_origin",)),
@@ -98,6 +127,21 @@ ROLLUPS: dict[str, Rollup] = {
     # country, its goods row's (a layer counts under its goods only where a country filter
     # keeps that goods row too: `reports.line_totals` reads both).
     "lines_by_hts": Rollup(ENTRY_LINES.name, ("country_of_origin", "goods_country", "goods_hts")),
+    # The lines' distinct entry keys, sorted unlike the lines (DESIGN.md keeps those by
+    # importer and date): by importer, own HTS number, country and date, in row groups
+    # small enough that an HTS prefix (and a country within it) prunes most of each
+    # importer's run. What distinct entries under a free set of countries or an HTS prefix
+    # are counted on, and header tables matched through (`Scope.entry_keys`).
+    ENTRY_KEYS: Rollup(
+        ENTRY_LINES.name,
+        ("entry_date", "entry_number", "country_of_origin", "hts_number", "goods_row"),
+        kind=KEYS,
+        order=("importer_number", "hts_number", "country_of_origin", "entry_date"),
+        row_group=61_440,  # about 70 groups per year of a 50M-line lake
+    ),
+    # The entries of any set of countries, exactly, by header fields and month (without
+    # an HTS prefix: `reports.line_totals`): a few thousand rows per year.
+    ENTRIES_BY_COUNTRIES: Rollup(ENTRY_LINES.name, ("countries", "goods_countries"), kind=ENTRIES),
     "summaries_by_month": Rollup(ENTRY_SUMMARIES.name, ()),
     # Days to release as a key: a histogram, from which exact quantiles follow.
     "releases_by_month": Rollup(
@@ -143,6 +187,17 @@ def usable(lake: Path) -> bool:
     if not sources or sources.get("version") != VERSION or not sources.get("valid"):
         return False
     return sources.get("files") == {t: _table_files(lake / t) for t in SOURCE_TABLES}
+
+
+def out_of_date(lake: Path) -> bool:
+    """Whether the lake has rows its rollups were not built for: another version's rollups,
+    or other table files (what `itrac check --repair` rebuilds; an entry whose lines
+    disagree on a header field keeps them unusable, rebuilt or not)."""
+    files = {t: _table_files(lake / t) for t in SOURCE_TABLES}
+    if not any(files.values()):
+        return False
+    sources = _read_sources(lake / ROLLUPS_DIR)
+    return sources.get("version") != VERSION or sources.get("files") != files
 
 
 def status(lake: Path) -> str:
@@ -215,7 +270,10 @@ def _write_year(
     files = {"files": [str(layout.year_folder(tx.path(rollup.source), year) / n) for n in names]}
     query = compiled(rollup.query(columns_of(con, "read_parquet($files)", files)))
     target = folder / f"part-{tx.id}.parquet"
-    con.execute(f"COPY ({query}) TO '{_quoted(target)}' (FORMAT parquet, COMPRESSION zstd)", files)
+    groups = f", ROW_GROUP_SIZE {rollup.row_group}" if rollup.row_group else ""
+    con.execute(
+        f"COPY ({query}) TO '{_quoted(target)}' (FORMAT parquet, COMPRESSION zstd{groups})", files
+    )
 
 
 def _entries_add_up(

@@ -83,29 +83,49 @@ class Scope:
 
     def rollup(self, name: str) -> ir.Table:
         """Rollup `name` with the principal's rows and the filters on its header fields and
-        countries applied: `table`'s door, for the rollups. The date range and the HTS
-        prefix are for the planner (`reports.line_totals`), by whole months and goods
-        number; it asks only for a rollup whose columns answer the filters."""
+        countries applied: `table`'s door, for the rollups (the entry keys, which hold rows
+        rather than months, take every filter, the HTS prefix on each row's own number).
+        Otherwise the date range and the HTS prefix are for the planner
+        (`reports.line_totals`), by whole months and goods number; it asks only for a
+        rollup whose columns answer the filters."""
         if name not in self.rollups:
             raise KeyError(f"no usable rollup {name!r} on this engine")
         key = ("rollup", name, self.principal, self.filters)
         return _remembered(self.engine, key, lambda: self._rollup(name))
 
     def _rollup(self, name: str) -> ir.Table:
-        spec = table_spec(lake_rollups.ROLLUPS[name].source)
+        rollup = lake_rollups.ROLLUPS[name]
+        spec = table_spec(rollup.source)
         t = self.engine.table(lake_rollups.view_name(name))
         t = access.restrict(self.principal, t, spec)
-        header = replace(self.filters, start=None, end=None, hts_prefix="")
-        predicates = header.predicates(t, spec)
+        keys = rollup.kind == lake_rollups.KEYS  # rows, not months: every filter applies
+        filters = (
+            self.filters if keys else replace(self.filters, start=None, end=None, hts_prefix="")
+        )
+        predicates = filters.predicates(t, spec)
         return t.filter(*predicates) if predicates else t
+
+    def entry_keys(self) -> ir.Table:
+        """The scope's lines as entry keys, for counting entries and matching header rows:
+        entry_number, entry_date, the header fields, country_of_origin, hts_number and
+        goods_row (ordinal 1), with the principal's rows and the filters applied.
+
+        An HTS prefix matches each row's own number: an entry is in scope exactly when one
+        of its rows is (a Chapter 99 layer is in scope only with its goods row, whose own
+        number matches). From the `entry_keys` rollup where the engine has it (distinct
+        keys sorted by importer, HTS number and country, so a prefix prunes row groups),
+        else from the lines."""
+        if lake_rollups.ENTRY_KEYS in self.rollups:
+            return self.rollup(lake_rollups.ENTRY_KEYS)  # every filter: own numbers
+        t = self.table("entry_lines", own_numbers=True)
+        return t.mutate(goods_row=t.tariff_ordinal == 1)
 
     def _through_lines(self, t: ir.Table, name: str) -> ir.Table:
         """Header-level rows that have a line matching the line-level filters."""
         key = ENTRY_KEYS.get(name, "entry_number")
         if key not in t.columns:
             return t
-        lines = self.table("entry_lines")
-        return t.filter(t[key].isin(lines.entry_number))
+        return t.filter(t[key].isin(self.entry_keys().entry_number))
 
     def run(self, expr: ir.Table) -> pl.DataFrame:
         return self.engine.to_polars(expr)

@@ -283,7 +283,10 @@ def hts(
         t = lines(scope, recon)
         if prefix:
             t = attribution.under_prefix(t, prefix)
-        t = t.mutate(hts_code=attribution.goods_hts(t).substr(0, HTS_LEVELS[level]))
+        t = attribution.with_goods(t)
+        t = t.mutate(hts_code=t.goods_hts.substr(0, HTS_LEVELS[level])).drop(
+            *attribution.GOODS_COLUMNS
+        )
         expr = line_totals(scope, ("hts_code",), MEASURES, narrowed=t)
     frame = _breakdown(expr, scope, "hts_code", limit)
     return with_hts_descriptions(frame)

@@ -21,7 +21,7 @@ import polars as pl
 import pyarrow as pa
 
 from data_access import hts, tariff_layers
-from data_access.attribution import goods_hts, is_layer
+from data_access.attribution import is_layer, with_goods
 from data_access.measures import ratio
 from data_access.reports.base import (
     Scope,
@@ -99,11 +99,11 @@ def _build_tables(registry: Registry) -> tuple[ir.Table, ir.Table]:
 def layer_rows(scope: Scope, registry: Registry, *, goods: bool = True) -> ir.Table:
     """The scope's tariff rows; layers with their number, program and whether the registry
     had it in force on the entry date; with `goods`, each row's `goods_hts_number` too (a
-    window over the lines: only where a report needs it)."""
+    join of the layers to their goods rows: only where a report needs it)."""
     t = scope.table("entry_lines")
     t = t.mutate(layer=is_layer(t), row_duties=line_duties(t))
     if goods:
-        t = t.mutate(goods_hts_number=goods_hts(t))
+        t = with_goods(t).rename(goods_hts_number="goods_hts").drop("goods_country")
     t = t.mutate(layer_number=ibis.ifelse(t.layer, layer_number(t), ibis.null("string")))
     numbers, eras = _tables(registry)
     t = t.left_join(numbers, t.layer_number == numbers.reg_number)

@@ -30,7 +30,7 @@ import ibis.expr.types as ir
 from data_access import attribution
 from data_access.filters import Filters
 from data_access.lake import rollups
-from data_access.measures import HEADER_DIMS, MEASURES, Measure, dimension
+from data_access.measures import HEADER_DIMS, MEASURES, Measure, dimension, with_dimensions
 from data_access.reports.base import Scope
 from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, MONEY_TOTAL_SQL
 from data_access.schema import table as table_spec
@@ -87,25 +87,32 @@ def line_totals(
 def _entries_apart(
     scope: Scope, by: tuple[str, ...], measures: tuple[str, ...], goods_only: bool
 ) -> ir.Table | None:
-    """Sums from a rollup, distinct entries from the lines, where no rollup counts the
-    entries exactly but one has the sums: the entries then need only each row's own HTS
-    number and no Chapter 99 layer. A layer is in scope only with its goods row (same
+    """Sums from a rollup, distinct entries apart, where no rollup counts the entries
+    exactly but one has the sums (or only entries are asked): from the entries-by-countries
+    rollup under countries alone, else from the entry keys, which need only each row's
+    own HTS number and no Chapter 99 layer. A layer is in scope only with its goods row (same
     entry, same header fields and month: what makes the rollups usable), so its entry is
     already counted. Keys of the entry only (`by` without line fields); not for a "99"
     prefix (layers match it by their own numbers)."""
-    if "entries" not in measures or set(by) & LINE_KEYS:
+    if "entries" not in measures or not set(by) <= {*HEADER_DIMS, "month"}:
         return None
     if scope.filters.hts_prefix.startswith("99"):
         return None
     rest = tuple(m for m in measures if m != "entries")
     rollup = plan(scope, by, rest, goods_only=goods_only) if rest else None
-    if rollup is None:
+    if rest and rollup is None:
         return None
+    entries = _entries_by_countries(scope, by, goods_only)
+    if entries is None:
+        t = scope.entry_keys()
+        if goods_only:
+            t = t.filter(t.goods_row)
+        entries = _aggregate(
+            t, _keys(t, by), {"entries": MEASURES[ENTRY_LINES.name]["entries"].of(t)}
+        )
+    if rollup is None:  # entries only
+        return entries.select(*by, "entries")
     sums = _from_rollup(scope, rollup, by, rest, goods_only)
-    t = scope.table(ENTRY_LINES.name, own_numbers=True)
-    if goods_only:
-        t = t.filter(t.tariff_ordinal == 1)
-    entries = _aggregate(t, _keys(t, by), {"entries": MEASURES[ENTRY_LINES.name]["entries"].of(t)})
     if not by:
         joined = sums.cross_join(entries)
     else:
@@ -114,6 +121,32 @@ def _entries_apart(
     values = {m: joined[m] for m in measures if m != "entries"}
     values["entries"] = joined.entries.fill_null(0)
     return joined.select(*[joined[k] for k in by], **{m: values[m] for m in measures})
+
+
+def _entries_by_countries(scope: Scope, by: tuple[str, ...], goods_only: bool) -> ir.Table | None:
+    """Distinct entries per `by` (entry keys) under a set of countries and no HTS prefix,
+    from the entries-by-countries rollup: the entries whose countries (of their goods
+    rows, if `goods_only`) include one of the filter's, in whole months; the days of a
+    month the range cuts from the lines. None where that rollup cannot answer."""
+    name = rollups.ENTRIES_BY_COUNTRIES
+    if name not in scope.rollups or scope.filters.hts_prefix or not scope.filters.countries:
+        return None
+    dates = scope.rollup_dates.get(ENTRY_LINES.name)
+    start, end = _within(scope.filters.start, scope.filters.end, dates)
+    first, last = _whole_months(start, end)
+    parts = []
+    if first is None or last is None or first <= last:
+        t = scope.rollup(name)  # the principal's rows and the header filters
+        countries = t.goods_countries if goods_only else t.countries
+        predicates = [ibis.or_(*(countries.contains(c) for c in scope.filters.countries))]
+        predicates += _month_predicates(t, first, last)
+        t = t.filter(*predicates)
+        parts.append(_aggregate(t, {k: t[k] for k in by}, {"entries": t.entries.sum()}))
+    for low, high in _edges(start, end, first, last):
+        parts.append(_source_part(scope, ENTRY_LINES.name, by, ("entries",), goods_only, low, high))
+    union = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    entries = MEASURES[ENTRY_LINES.name]["entries"].rolled(union.entries)
+    return _aggregate(union, {k: union[k] for k in by}, {"entries": entries})
 
 
 def summary_totals(scope: Scope, by: tuple[str, ...], measures: tuple[str, ...]) -> ir.Table:
@@ -178,7 +211,9 @@ def plan(
         if len(prefix) == 10:
             pinned.add("goods_hts")
     for name, rollup in rollups.ROLLUPS.items():
-        if rollup.source != ENTRY_LINES.name or name not in scope.rollups:
+        if rollup.source != ENTRY_LINES.name or rollup.kind != rollups.SUMS:
+            continue
+        if name not in scope.rollups:
             continue
         if needed <= _answers(rollup.dims):
             exact = "entries" not in measures or set(rollup.dims) <= pinned
@@ -230,10 +265,7 @@ def _rollup_part(
         t, predicates = _by_goods(t, filters, predicates)
     elif filters.hts_prefix:
         predicates.append(t.hts_chapter == ibis.literal(filters.hts_prefix))
-    if first is not None:
-        predicates += [t.month >= ibis.literal(first), t.year >= ibis.literal(first.year)]
-    if last is not None:
-        predicates += [t.month <= ibis.literal(last), t.year <= ibis.literal(last.year)]
+    predicates += _month_predicates(t, first, last)
     if goods_only:
         predicates.append(t.lines > 0)
     if predicates:
@@ -243,6 +275,16 @@ def _rollup_part(
         columns["entries"] = "goods_entries"
     sums = {m: _typed(measure(source, m)[1], t[column].sum()) for m, column in columns.items()}
     return _aggregate(t, {k: t[k] for k in by}, sums)
+
+
+def _month_predicates(t: ir.Table, first: date | None, last: date | None) -> list[ir.BooleanValue]:
+    """A rollup's rows of the months `first`..`last` (None: open), by month and partition."""
+    out = []
+    if first is not None:
+        out += [t.month >= ibis.literal(first), t.year >= ibis.literal(first.year)]
+    if last is not None:
+        out += [t.month <= ibis.literal(last), t.year <= ibis.literal(last.year)]
+    return out
 
 
 def _by_goods(
@@ -337,10 +379,10 @@ def _typed(measure: Measure, value: ir.Value) -> ir.Value:
 
 def _attributed(t: ir.Table, by: tuple[str, ...]) -> ir.Table:
     """Lines with their `hts_chapter`: a Chapter 99 layer counts under its goods' chapter
-    (a window, so it is a column before the grouping)."""
+    (joined, so it is a column before the grouping)."""
     if "hts_chapter" not in by:
         return t
-    return t.mutate(hts_chapter=dimension(t, "hts_chapter"))
+    return with_dimensions(t, ("hts_chapter",))
 
 
 def _keys(t: ir.Table, by: tuple[str, ...], date: str = "entry_date") -> dict[str, ir.Value]:
