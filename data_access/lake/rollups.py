@@ -130,8 +130,8 @@ ROLLUPS: dict[str, Rollup] = {
     # The lines' distinct entry keys, sorted unlike the lines (DESIGN.md keeps those by
     # importer and date): by importer, own HTS number, country and date, in row groups
     # small enough that an HTS prefix (and a country within it) prunes most of each
-    # importer's run. What distinct entries under a free set of countries or an HTS prefix
-    # are counted on, and header tables matched through (`Scope.entry_keys`).
+    # importer's run. What distinct entries under an HTS prefix are counted on, and header
+    # tables filtered by a line field are matched through (`Scope.entry_keys`).
     ENTRY_KEYS: Rollup(
         ENTRY_LINES.name,
         ("entry_date", "entry_number", "country_of_origin", "hts_number", "goods_row"),
@@ -140,7 +140,7 @@ ROLLUPS: dict[str, Rollup] = {
         row_group=61_440,  # about 70 groups per year of a 50M-line lake
     ),
     # The entries of any set of countries, exactly, by header fields and month (without
-    # an HTS prefix: `reports.line_totals`): a few thousand rows per year.
+    # an HTS prefix: `reports.line_totals`): about 67k rows a year of a 50M-line lake.
     ENTRIES_BY_COUNTRIES: Rollup(ENTRY_LINES.name, ("countries", "goods_countries"), kind=ENTRIES),
     "summaries_by_month": Rollup(ENTRY_SUMMARIES.name, ()),
     # Days to release as a key: a histogram, from which exact quantiles follow.

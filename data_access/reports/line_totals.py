@@ -131,22 +131,7 @@ def _entries_by_countries(scope: Scope, by: tuple[str, ...], goods_only: bool) -
     name = rollups.ENTRIES_BY_COUNTRIES
     if name not in scope.rollups or scope.filters.hts_prefix or not scope.filters.countries:
         return None
-    dates = scope.rollup_dates.get(ENTRY_LINES.name)
-    start, end = _within(scope.filters.start, scope.filters.end, dates)
-    first, last = _whole_months(start, end)
-    parts = []
-    if first is None or last is None or first <= last:
-        t = scope.rollup(name)  # the principal's rows and the header filters
-        countries = t.goods_countries if goods_only else t.countries
-        predicates = [ibis.or_(*(countries.contains(c) for c in scope.filters.countries))]
-        predicates += _month_predicates(t, first, last)
-        t = t.filter(*predicates)
-        parts.append(_aggregate(t, {k: t[k] for k in by}, {"entries": t.entries.sum()}))
-    for low, high in _edges(start, end, first, last):
-        parts.append(_source_part(scope, ENTRY_LINES.name, by, ("entries",), goods_only, low, high))
-    union = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
-    entries = MEASURES[ENTRY_LINES.name]["entries"].rolled(union.entries)
-    return _aggregate(union, {k: union[k] for k in by}, {"entries": entries})
+    return _from_rollup(scope, name, by, ("entries",), goods_only)
 
 
 def summary_totals(scope: Scope, by: tuple[str, ...], measures: tuple[str, ...]) -> ir.Table:
@@ -258,6 +243,8 @@ def _rollup_part(
     last: date | None,
 ) -> ir.Table:
     t = scope.rollup(name)  # the principal's rows and the header filters: Scope's door
+    if rollups.ROLLUPS[name].kind == rollups.ENTRIES:
+        return _entries_part(t, scope.filters, by, goods_only, first, last)
     source = rollups.ROLLUPS[name].source
     filters = scope.filters
     predicates: list[ir.BooleanValue] = []
@@ -275,6 +262,22 @@ def _rollup_part(
         columns["entries"] = "goods_entries"
     sums = {m: _typed(measure(source, m)[1], t[column].sum()) for m, column in columns.items()}
     return _aggregate(t, {k: t[k] for k in by}, sums)
+
+
+def _entries_part(
+    t: ir.Table,
+    filters: Filters,
+    by: tuple[str, ...],
+    goods_only: bool,
+    first: date | None,
+    last: date | None,
+) -> ir.Table:
+    """Entries per `by` from the entries-by-countries rollup: those whose set of countries
+    (of their goods rows, if `goods_only`) holds one of the filter's."""
+    countries = t.goods_countries if goods_only else t.countries
+    held = ibis.or_(*(countries.contains(c) for c in filters.countries))
+    t = t.filter(held, *_month_predicates(t, first, last))
+    return _aggregate(t, {k: t[k] for k in by}, {"entries": t.entries.sum()})
 
 
 def _month_predicates(t: ir.Table, first: date | None, last: date | None) -> list[ir.BooleanValue]:
