@@ -24,7 +24,7 @@ from data_access.access import Principal
 from data_access.attribution import GOODS_HTS_SQL
 from data_access.filters import Filters
 from data_access.lake import layout
-from data_access.schema import TABLES, Table
+from data_access.schema import MONEY_MAX, TABLES, Table
 
 SCOPE_KEYS = ("importer", "start", "end")
 
@@ -241,27 +241,84 @@ def release_time_sql(lake: Path, scope: dict) -> tuple[str, dict]:
     )
 
 
-def trailing_dtf_sql(lake: Path, scope: dict) -> tuple[str, dict]:
-    """Per importer and judged month, the DTF of the 12 full months before the month
-    (the input of the bond sufficiency judgement); every importer, every month. The
-    judgement keeps only the importer filter (reports.bond.in_force_scope)."""
-    first = rules.month_start(scope["start"])
-    last = rules.month_start(scope["as_of"])
+def sufficiency_sql(lake: Path, scope: dict) -> tuple[str, dict]:
+    """The bond sufficiency judgement itself, the frame `bond.sufficiency` gives: per
+    importer with an activity-1 continuous bond and month (from the period's first month,
+    or the first such bond, to `as_of`'s), the largest bond in force on the judgement day
+    (the month's last, or `as_of` in its month; the lowest number among equals), the DTF
+    of the 12 full months before, the required amount (10% rounded up, in integer cents),
+    the judgement, the amount to raise to, and the principal's first entry date (a window
+    starting before it is not judged). Bonds and DTF keep only the importer filter, as
+    the report does (reports.bond.in_force_scope)."""
     params = _Params()
-    rows = _rows(lake, "entry_summaries", scope, params, dated=False, only=("importer_numbers",))
-    window, first_p, last_p = (
-        params.bind(v) for v in (rules.trailing_window(first)[0], first, last)
+    bonds = _rows(lake, "bonds", scope, params, dated=False, only=("importer_numbers",))
+    summaries = _rows(
+        lake, "entry_summaries", scope, params, dated=False, only=("importer_numbers",)
+    )
+    history = _rows(lake, "entry_summaries", {**scope, "filters": None}, params, dated=False)
+    as_of, start, end = (f"{params.bind(scope.get(k))}::DATE" for k in ("as_of", "start", "end"))
+    continuous, activity = params.bind("8"), params.bind("1")
+    money_max = f"{params.bind(MONEY_MAX)}::DECIMAL(38, 2)"
+    floor, fine_limit = int(rules.BOND_FLOOR), int(rules.FINE_STEP_LIMIT)
+    fine, coarse = int(rules.FINE_STEP), int(rules.COARSE_STEP)
+    cents = f"(least(dtf_trailing_12m, {money_max}) * 100)::BIGINT"
+
+    def rounded_up(step: int) -> str:
+        unit = step * 1000  # cents of DTF per `step` of its 10%
+        return f"({cents} // {unit} + ({cents} % {unit} > 0)::BIGINT) * {step}"
+
+    required = (
+        f"CASE WHEN dtf_trailing_12m > {money_max} THEN NULL "
+        f"WHEN {cents} <= {floor * 1000} THEN {floor} "
+        f"WHEN {cents} <= {fine_limit * 1000} THEN {rounded_up(fine)} "
+        f"ELSE {rounded_up(coarse)} END::DECIMAL(18, 2)"
     )
     dtf = "coalesce(duty_amount, 0) + coalesce(tax_amount, 0) + coalesce(fee_amount, 0)"
+    covered = "bond_amount IS NOT NULL AND bond_amount >= required_amount"
     return (
-        f"WITH m AS (SELECT importer_number, date_trunc('month', entry_date)::DATE AS e_month, "
-        f"sum({dtf}) AS dtf FROM {rows} "
-        f"WHERE entry_date >= {window} GROUP BY 1, 2), "
-        "spine AS (SELECT generate_series::DATE AS month "
-        f"FROM generate_series({first_p}::DATE, {last_p}::DATE, INTERVAL 1 MONTH)) "
-        "SELECT importer_number, month, sum(dtf)::DECIMAL(18, 2) AS dtf_trailing_12m "
-        "FROM spine JOIN m ON m.e_month >= month - INTERVAL 12 MONTH AND m.e_month < month "
-        "GROUP BY 1, 2",
+        "WITH bonds AS (SELECT importer_number, bond_number, bond_amount, effective_date, "
+        f"termination_date FROM {bonds} WHERE bond_type = {continuous} "
+        f"AND activity_code = {activity}), "
+        "spans AS (SELECT importer_number, min(effective_date) AS first_day, "
+        "max(coalesce(termination_date, DATE '9999-12-31')) AS last_day "
+        "FROM bonds GROUP BY 1), "
+        "spine AS (SELECT m AS month, last_day(m) AS month_end, "
+        "(m - INTERVAL 12 MONTH)::DATE AS window_start, (m - INTERVAL 1 DAY)::DATE AS window_end, "
+        f"CASE WHEN date_trunc('month', {as_of})::DATE = m AND {as_of} < last_day(m) "
+        f"THEN {as_of} ELSE last_day(m) END AS judged_on "
+        "FROM (SELECT unnest(generate_series("
+        f"date_trunc('month', coalesce({start}, (SELECT min(effective_date) FROM bonds))), "
+        f"date_trunc('month', least(coalesce({end}, {as_of}), {as_of})), "
+        "INTERVAL 1 MONTH))::DATE AS m)), "
+        "grid AS (SELECT s.importer_number, spine.* FROM spans s JOIN spine "
+        "ON spine.month_end >= s.first_day AND spine.month <= s.last_day), "
+        "best AS (SELECT importer_number, month, bond_number, bond_amount FROM ("
+        "SELECT g.importer_number, g.month, b.bond_number, b.bond_amount, row_number() OVER "
+        "(PARTITION BY g.importer_number, g.month ORDER BY b.bond_amount DESC, b.bond_number) "
+        "AS rank FROM grid g JOIN bonds b ON b.importer_number = g.importer_number "
+        "AND b.effective_date <= g.judged_on "
+        "AND (b.termination_date IS NULL OR b.termination_date >= g.judged_on) "
+        "AND b.bond_amount IS NOT NULL) WHERE rank = 1), "
+        "monthly AS (SELECT importer_number, date_trunc('month', entry_date)::DATE AS e_month, "
+        f"sum({dtf}) AS dtf FROM {summaries} "
+        "WHERE entry_date >= (SELECT min(window_start) FROM spine) GROUP BY 1, 2), "
+        "windows AS (SELECT g.importer_number, g.month, sum(m.dtf) AS dtf FROM grid g "
+        "JOIN monthly m ON m.importer_number = g.importer_number "
+        "AND m.e_month BETWEEN g.window_start AND g.window_end GROUP BY 1, 2), "
+        f"history AS (SELECT min(entry_date) AS history_start FROM {history}), "
+        "dtf AS (SELECT g.*, b.bond_number, b.bond_amount, "
+        "coalesce(w.dtf, 0)::DECIMAL(38, 2) AS dtf_trailing_12m, h.history_start, "
+        "coalesce(g.window_start >= h.history_start, false) AS whole FROM grid g "
+        "LEFT JOIN best b USING (importer_number, month) "
+        "LEFT JOIN windows w USING (importer_number, month) CROSS JOIN history h), "
+        f"judged AS (SELECT *, {required} AS required_amount FROM dtf) "
+        "SELECT importer_number, month, window_start, window_end, judged_on, bond_number, "
+        "bond_amount, dtf_trailing_12m, required_amount, "
+        f"CASE WHEN whole THEN {covered} END AS sufficient, "
+        f"CASE WHEN NOT whole THEN 'insufficient history' WHEN {covered} THEN 'sufficient' "
+        "ELSE 'INSUFFICIENT' END AS judgement, "
+        f"CASE WHEN whole AND NOT ({covered}) THEN required_amount END AS raise_to, "
+        "history_start FROM judged ORDER BY importer_number, month",
         params.values,
     )
 
@@ -286,6 +343,14 @@ def open_flags_sql(lake: Path, scope: dict) -> tuple[str, dict]:
     )
 
 
+SUFFICIENCY_COLUMNS = (
+    "importer_number", "month", "window_start", "window_end", "judged_on", "bond_number",
+    "bond_amount", "dtf_trailing_12m", "required_amount", "sufficient", "judgement",
+    "raise_to", "history_start",
+)  # fmt: skip
+DTF_COLUMNS = ("importer_number", "month", "dtf_trailing_12m")  # pandas' twin: the input only
+
+
 def questions(as_of: date) -> list[Question]:
     money_cols = ("entered_value", "duties", "taxes", "fees")
     return [
@@ -307,9 +372,8 @@ def questions(as_of: date) -> list[Question]:
         Question("cargo_release", "cargo_release.release_time_monthly", {}, release_time_sql,
                  pa.release_time, ("month", "released", "median_days", "p90_days"),
                  ("cargo_releases",)),
-        Question("bond", "bond.sufficiency", {"as_of": as_of}, trailing_dtf_sql,
-                 pa.trailing_dtf, ("importer_number", "month", "dtf_trailing_12m"),
-                 ("entry_summaries",)),
+        Question("bond", "bond.sufficiency", {"as_of": as_of}, sufficiency_sql,
+                 pa.trailing_dtf, SUFFICIENCY_COLUMNS, ("entry_summaries",)),
         Question("reconciliation", "reconciliation.deadlines", {"as_of": as_of},
                  open_flags_sql, pa.open_flags, ("flagged_entry_number", "due_date", "days_left"),
                  ("reconciliations",)),
@@ -341,19 +405,21 @@ def normalise(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
 
 def check(question: Question, project: pl.DataFrame, other: pl.DataFrame, who: str) -> None:
     """Raise Mismatch unless `other` answers `question` exactly as the project did."""
-    if question.report == "bond.sufficiency":  # the floor answers every month: pick ours
+    if question.report == "bond.sufficiency" and "judgement" not in other.columns:
+        # pandas' twin answers only the judgement's input, the DTF of every importer and
+        # month: pick the project's rows from it
         keys = ["importer_number", "month"]
-        project = project.select(*keys, "dtf_trailing_12m")
+        project = project.select(*DTF_COLUMNS)
         other = (
             project.select(keys)
             .join(
-                normalise(other, question.columns).with_columns(pl.col("month").cast(pl.Date)),
+                normalise(other, DTF_COLUMNS).with_columns(pl.col("month").cast(pl.Date)),
                 on=keys,
                 how="left",
             )
             .with_columns(pl.col("dtf_trailing_12m").fill_null(0))
         )
-        project = normalise(project, question.columns)
+        project = normalise(project, DTF_COLUMNS)
     else:
         project, other = normalise(project, question.columns), normalise(other, question.columns)
     if not project.equals(other):

@@ -197,3 +197,59 @@ def test_the_importer_choice_names_each_importer_as_the_lake_does(history_lake) 
         "Jun 2022 to May 2023 (\\$650,000.00) requires \\$70,000.00. Raise the bond to "
         "**\\$70,000.00**."
     ]
+
+
+def test_the_judgement_is_one_query(history_lake) -> None:
+    """The bonds in force, the trailing DTF and the principal's first entry date are one
+    query (the first date was a query of its own before)."""
+    from data_access.engines import DuckDBEngine
+
+    engine = DuckDBEngine(history_lake)
+    asked: list[object] = []
+    execute = engine.to_polars
+    engine.to_polars = lambda expr: asked.append(expr) or execute(expr)  # type: ignore[method-assign]
+    scope = Scope(engine, CBP, Filters(start=date(2022, 1, 1)))
+    series = REPORTS["bond.sufficiency"](scope, as_of=AS_OF)
+    assert len(asked) == 1
+    assert series.group_by("importer_number").len().sort("importer_number").rows() == [
+        (ACME, 18),  # Jan 2022 to Jun 2023
+        (BOLT, 13),  # Jun 2022 to Jun 2023
+    ]
+
+
+def test_the_benchmark_floor_is_the_judgement_itself(history_lake) -> None:
+    """`itrac bench`'s hand-written DuckDB floor for bond.sufficiency gives the report's
+    whole frame (bonds in force, DTF, required amount, judgement, raise to, first date),
+    not only its DTF input, and the harness checks every column equal."""
+    import duckdb
+
+    from benchmarks import questions
+
+    question = next(q for q in questions.questions(AS_OF) if q.report == "bond.sufficiency")
+    start = date(2022, 1, 1)
+    floors = {}
+    bolt_only = Principal.parse(f"importer:{BOLT}")
+    for principal in (CBP, bolt_only):
+        values = {"principal": principal, "filters": Filters(start=start), "start": start,
+                  "end": None, "as_of": AS_OF}  # fmt: skip
+        sql, params = question.sql(history_lake, values)
+        with duckdb.connect() as con:
+            floor = floors[principal] = con.sql(sql, params=params).pl()
+        ours = REPORTS["bond.sufficiency"](
+            Scope(get_engine(history_lake, "duckdb"), principal, Filters(start=start)),
+            as_of=AS_OF,
+        )
+        assert floor.columns == ours.columns
+        questions.check(question, ours, floor, "the DuckDB floor")
+    cbp = floors[CBP]
+    acme = cbp.filter(pl.col("importer_number") == ACME, pl.col("month") >= date(2023, 4, 1))
+    assert acme.select("bond_number", *JUDGED).rows() == [
+        ("CA1", date(2023, 4, 1), D("0.00"), D("50000.00"), True, "sufficient", None),
+        ("CA1", date(2023, 5, 1), D("550000.00"), D("60000.00"), False, "INSUFFICIENT",
+         D("60000.00")),
+        ("CA1", date(2023, 6, 1), D("650000.00"), D("70000.00"), False, "INSUFFICIENT",
+         D("70000.00")),
+    ]  # fmt: skip
+    june = cbp.filter(pl.col("month") == date(2023, 6, 1))
+    assert june.get_column("judged_on").to_list() == [AS_OF, AS_OF]  # as_of in its month
+    assert set(floors[bolt_only].get_column("judgement")) == {NO_HISTORY}  # from 10 Jan 2023

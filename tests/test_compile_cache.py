@@ -11,7 +11,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from data_access.access import CBP, Principal
-from data_access.engines import DuckDBEngine
+from data_access.engines import DuckDBEngine, shapes
 from data_access.engines.shapes import shape
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
@@ -180,3 +180,72 @@ def test_a_scoped_table_is_built_once_per_principal_and_filters(lake: Path) -> N
         for who in (acme, other.principal, CBP)
     ]
     assert counts[0] + counts[1] <= counts[2] and counts[0] != counts[1]
+
+
+REMEMBERED_REPORTS = (
+    ("entry_summary.header", {"offset": 0, "limit": 100}),
+    ("reconciliation.deadlines", {"as_of": date(2025, 6, 30)}),
+    ("cargo_release.release_time_monthly", {}),
+    ("bond.sufficiency", {"as_of": date(2025, 6, 30)}),
+)
+
+
+@pytest.mark.parametrize(("report", "options"), REMEMBERED_REPORTS)
+def test_the_same_question_again_builds_and_walks_nothing(
+    lake: Path, monkeypatch: pytest.MonkeyPatch, report: str, options: dict
+) -> None:
+    """A report asked again with the same principal, filters and options builds no Ibis
+    node and does not walk its expression: it was remembered (`reports.base.remembered`)
+    with the statement prepared for it (`CompiledShapes.prepared`). The answer is the
+    same rows, and another importer's is its own."""
+    from ibis.common.grounds import Concrete
+
+    engine = DuckDBEngine(lake)
+    acme, other = (_importer_scope(engine, n) for n in ("27-4418529AB", "38-2847105AA"))
+    first = REPORTS[report](acme, **options)
+    built: list[type] = []
+    create = Concrete.__create__.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type, *args: object, **kwargs: object) -> object:
+        built.append(cls)
+        return create(cls, *args, **kwargs)
+
+    walked: list[int] = []
+    walk = shapes.shape
+    monkeypatch.setattr(shapes, "shape", lambda expr: walked.append(1) or walk(expr))
+    monkeypatch.setattr(Concrete, "__create__", classmethod(counting))
+    again = REPORTS[report](
+        Scope(engine, acme.principal, Filters(start=date(2023, 1, 2))), **options
+    )
+    assert built == [] and walked == []
+    monkeypatch.undo()
+    assert_frame_equal(again, first, check_exact=True)
+    assert engine.shapes.prepared_hits >= 1
+    theirs = REPORTS[report](other, **options)
+    plain = _uncached(DuckDBEngine(lake))
+    expected = REPORTS[report](_importer_scope(plain, "38-2847105AA"), **options)
+    assert_frame_equal(theirs, expected, check_exact=True)
+    if "importer_number" in first.columns and first.height:
+        assert set(first.get_column("importer_number")) == {"27-4418529AB"}
+
+
+def test_an_equal_expression_runs_its_prepared_statement(lake: Path) -> None:
+    """The statement, values and in-memory tables are kept by the expression itself: the
+    same (or an equal) expression again is a prepared hit, not a walk for its shape; one
+    with other values is a shape hit with its own values."""
+    engine = DuckDBEngine(lake)
+    t = engine.table("entry_summaries")
+
+    def count_for(number: str) -> ibis.Table:
+        mine = t.filter(t.importer_number == number)
+        return mine.aggregate(n=mine.count())
+
+    backend = engine._backend()
+    first = engine.shapes.sql(backend, count_for("27-4418529AB"))
+    again = engine.shapes.sql(backend, count_for("27-4418529AB"))
+    other = engine.shapes.sql(backend, count_for("38-2847105AA"))
+    assert (engine.shapes.misses, engine.shapes.prepared_hits, engine.shapes.hits) == (1, 1, 1)
+    assert again == first and other[0] == first[0]
+    assert list(first[1].values()) == ["27-4418529AB"] and list(other[1].values()) == [
+        "38-2847105AA"
+    ]

@@ -21,6 +21,11 @@ compiled.
 
 Only literals of text, dates and integers directly under a predicate are bound; any
 other literal stays in the SQL, so it is part of the shape.
+
+The very expression asked again (a report remembers its expression per principal and
+filters: `reports.base.remembered`) skips even the walk: its SQL, values and in-memory
+tables are kept by the expression's node (`CompiledShapes.prepared`), whose hash Ibis
+computed when it built the node.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
 MAX_SHAPES = 1024  # compiled statements kept (a page asks for 5-20 shapes)
+MAX_PREPARED = 256  # expressions kept with their statement and values (one a report asked)
 _TOKEN = "__itrac_param_{}__"
 MEMTABLE = "__itrac_memtable_{}__"  # the name an in-memory table is registered under
 _PREDICATES = (ops.Comparison, ops.InValues, ops.StartsWith)
@@ -143,20 +149,37 @@ def _arg_key(value: object, places: dict[Node, tuple[object, int]]) -> object:
     return value
 
 
+Compiled = tuple[str, dict[str, object], dict[str, ops.InMemoryTable]]
+
+
 class CompiledShapes:
     """SQL text per shape, shared by the threads of one engine (least recently used out)."""
 
-    def __init__(self, size: int = MAX_SHAPES) -> None:
+    def __init__(self, size: int = MAX_SHAPES, prepared: int = MAX_PREPARED) -> None:
         self._sql: OrderedDict[tuple, str] = OrderedDict()
-        self._size = size
+        self._prepared: OrderedDict[ops.Node, Compiled] = OrderedDict()
+        self._size, self._prepared_size = size, prepared
         self._lock = threading.Lock()
-        self.hits = self.misses = 0
+        self.hits = self.misses = self.prepared_hits = 0
 
-    def sql(
-        self, backend: ibis.backends.duckdb.Backend, expr: ir.Table
-    ) -> tuple[str, dict[str, object], dict[str, ops.InMemoryTable]]:
+    def sql(self, backend: ibis.backends.duckdb.Backend, expr: ir.Table) -> Compiled:
         """The SQL of `expr` with `$name` parameters, their values, and the in-memory
         tables it reads by the name to register each under."""
+        op = expr.op()
+        with self._lock:
+            compiled = self._prepared.get(op)
+            if compiled is not None:
+                self._prepared.move_to_end(op)
+                self.prepared_hits += 1
+                return compiled
+        compiled = self._compiled(backend, expr)
+        with self._lock:
+            self._prepared[op] = compiled
+            if len(self._prepared) > self._prepared_size:
+                self._prepared.popitem(last=False)
+        return compiled
+
+    def _compiled(self, backend: ibis.backends.duckdb.Backend, expr: ir.Table) -> Compiled:
         shaped = shape(expr)
         tables = {name: table for table, name in shaped.memtables.items()}
         with self._lock:

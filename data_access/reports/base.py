@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 
 import ibis.expr.types as ir
 import polars as pl
@@ -154,6 +155,16 @@ def _remembered(engine: object, key: tuple, build: Callable[[], ir.Table]) -> ir
     return table
 
 
+def remembered(scope: Scope, key: tuple, build: Callable[[], ir.Table]) -> ir.Table:
+    """A report's expression (`build()`), built once per engine, thread, principal,
+    filters and `key` (the report's name and options), as `Scope.table` is: the same
+    question asked again (a page's next render, paging back, another user of the same
+    scope) neither builds nor walks it again, and the engine runs the statement it
+    prepared for that very expression (`engines.shapes`). Another scope builds its own;
+    its SQL is still compiled once per shape."""
+    return _remembered(scope.engine, ("report", *key, scope.principal, scope.filters), build)
+
+
 ReportFunction = Callable[..., pl.DataFrame]
 
 
@@ -251,17 +262,25 @@ def with_descriptions(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
 
 def _describe(column: str) -> list[pl.Expr]:
     """Native expressions describing the codes of `column` (no Python per row)."""
-    name = f"{column}_description"
-    text = pl.col(column).cast(pl.String)
     if column in ("hts_number", "hts_code", "hts_chapter"):
         return hts.describe(column, full=column != "hts_chapter")  # a chapter is one text
+    return list(_coded(column))
+
+
+@cache
+def _coded(column: str) -> tuple[pl.Expr, ...]:
+    """`_describe` for a column of fixed code lists, built once per column: turning a
+    list of ports or countries into polars' mapping each call was most of describing a
+    small page (1-2 ms for the Entry Summary Header's ten columns)."""
+    name = f"{column}_description"
+    text = pl.col(column).cast(pl.String)
     if column == "surety_code":
-        return [codes.surety_description(text).alias(name)]
+        return (codes.surety_description(text).alias(name),)
     if column in ("country_of_origin", "country_of_export", "country"):
         mapping = codes.countries()
     else:
         mapping = codes.CODE_LISTS.get(column, {})
-    return [text.replace_strict(mapping, default="", return_dtype=pl.String).alias(name)]
+    return (text.replace_strict(mapping, default="", return_dtype=pl.String).alias(name),)
 
 
 # Codes whose names are in the data: the names the lake holds (ACE's Importer Name and

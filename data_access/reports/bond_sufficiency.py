@@ -25,7 +25,7 @@ import polars as pl
 
 from data_access import rules, settings
 from data_access.filters import Filters
-from data_access.reports.base import Scope, money_sum, report
+from data_access.reports.base import Scope, money_sum, remembered, report
 from data_access.reports.bond import CATEGORY, CONTINUOUS, in_force, in_force_scope
 from data_access.reports.line_totals import summary_totals
 from data_access.schema import MONEY_MAX, MONEY_TOTAL, MONEY_TOTAL_SQL
@@ -105,9 +105,17 @@ def _continuous(scope: Scope) -> ir.Table:
 
 def _judge(scope: Scope, months: list[date], as_of: date) -> pl.DataFrame:
     """One row per importer with an activity-1 continuous bond and judged month, from the
-    month its first bond took effect to the month its last one terminated."""
+    month its first bond took effect to the month its last one terminated: one query,
+    its expression built once per scope, months and judgement day (`remembered`)."""
     if not months:
         return pl.DataFrame(schema=SUFFICIENCY_SCHEMA)
+    key = ("bond.sufficiency", tuple(months), as_of)
+    expr = remembered(scope, key, lambda: _judgement(scope, months, as_of))
+    out = scope.run(expr)
+    return out.select(pl.col(c).cast(t) for c, t in SUFFICIENCY_SCHEMA.items())
+
+
+def _judgement(scope: Scope, months: list[date], as_of: date) -> ir.Table:
     bonds = _continuous(scope)
     spans = bonds.group_by("importer_number").aggregate(
         first_day=bonds.effective_date.min(),
@@ -120,17 +128,18 @@ def _judge(scope: Scope, months: list[date], as_of: date) -> pl.DataFrame:
     frame = (
         grid.left_join(_best_bonds(grid, bonds), keys)
         .left_join(_trailing_dtf(scope, grid, months[0]), keys)
+        .cross_join(_history(scope))
         .select(
             *grid.drop("first_day", "last_day", "month_end").columns,
             "bond_number",
             "bond_amount",
             "dtf_trailing_12m",
+            "history_start",
         )
     )
     required = required_amount(frame.dtf_trailing_12m)
     sufficient = frame.bond_amount.notnull() & (frame.bond_amount >= required)
-    first = history_start(scope)
-    whole = frame.window_start >= ibis.literal(first) if first else ibis.literal(False)
+    whole = (frame.window_start >= frame.history_start).fill_null(False)  # no entries: none
     judged = ibis.ifelse(whole, sufficient, ibis.null("boolean"))
     frame = frame.mutate(
         dtf_trailing_12m=frame.dtf_trailing_12m.fill_null(0).cast(MONEY_TOTAL_SQL),
@@ -138,10 +147,15 @@ def _judge(scope: Scope, months: list[date], as_of: date) -> pl.DataFrame:
         sufficient=judged,
         judgement=ibis.cases((~whole, NO_HISTORY), (sufficient, SUFFICIENT), else_=INSUFFICIENT),
         raise_to=ibis.ifelse(whole & ~sufficient, required, ibis.null("decimal(18, 2)")),
-        history_start=ibis.literal(first, "date"),
     )
-    out = scope.run(frame.order_by(keys))
-    return out.select(pl.col(c).cast(t) for c, t in SUFFICIENCY_SCHEMA.items())
+    return frame.select(*SUFFICIENCY_SCHEMA.names()).order_by(keys)
+
+
+def _history(scope: Scope) -> ir.Table:
+    """One row, `history_start`: the principal's first entry date (`history_start`), for
+    the judgement's query to join rather than a query of its own."""
+    t = Scope(scope.engine, scope.principal).table("entry_summaries")
+    return t.aggregate(history_start=t.entry_date.min())
 
 
 def history_start(scope: Scope) -> date | None:
@@ -153,8 +167,7 @@ def history_start(scope: Scope) -> date | None:
     The principal's rows only, whatever the filters: an answer never depends on rows the
     principal may not see (tests/test_security_properties.py), so an importer whose rows
     start later than the lake's is judged from its own first entry on."""
-    t = Scope(scope.engine, scope.principal).table("entry_summaries")
-    return scope.run(t.aggregate(first=t.entry_date.min())).item()
+    return scope.run(_history(scope)).item()
 
 
 def _best_bonds(grid: ir.Table, bonds: ir.Table) -> ir.Table:

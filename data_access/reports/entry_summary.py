@@ -25,6 +25,7 @@ from data_access.reports.base import (
     Scope,
     line_duties,
     money_sum,
+    remembered,
     report,
     safe_ratio,
     with_descriptions,
@@ -129,19 +130,29 @@ def _header_rows(scope: Scope, recon: str) -> ir.Table:
     return headers(scope, recon).select(*ENTRY_SUMMARIES.column_names)
 
 
+HEADER_ORDER = ["entry_date", "entry_number"]
+
+
 @report("entry_summary.header", title="Entry Summary Header", category=CATEGORY, tables=HEADERS)
 def header(
     scope: Scope, *, recon: str = "all", offset: int = 0, limit: int | None = None
 ) -> pl.DataFrame:
     """ACE's Entry Summary Header: one row per entry summary, codes described."""
-    expr = page(_header_rows(scope, recon), ["entry_date", "entry_number"], offset, limit)
+    expr = remembered(
+        scope,
+        ("entry_summary.header", recon, offset, limit),
+        lambda: page(_header_rows(scope, recon), HEADER_ORDER, offset, limit),
+    )
     return with_descriptions(scope.run(expr), *HEADER_CODES)
 
 
 @report("entry_summary.header_count", title="Header rows", category=CATEGORY, tables=HEADERS)
 def header_count(scope: Scope, *, recon: str = "all") -> pl.DataFrame:
     """One row: how many rows `entry_summary.header` has for this scope."""
-    return count_rows(scope, _header_rows(scope, recon))
+    rows = remembered(
+        scope, ("entry_summary.header_rows", recon), lambda: _header_rows(scope, recon)
+    )
+    return count_rows(scope, rows)
 
 
 LINE_ORDER = ["entry_date", "entry_number", "line_number"]

@@ -13,7 +13,7 @@ import ibis
 import ibis.expr.types as ir
 import polars as pl
 
-from data_access.reports.base import Scope
+from data_access.reports.base import Scope, remembered
 
 Order = Sequence[str | ir.Value]
 
@@ -43,8 +43,12 @@ def page_frame(frame: pl.DataFrame, offset: int = 0, limit: int | None = None) -
 
 
 def count_rows(scope: Scope, expr: ir.Table) -> pl.DataFrame:
-    """One row, `rows` (Int64): how many rows `expr` has (the pager's companion report)."""
-    return scope.run(expr.aggregate(rows=expr.count())).cast({"rows": pl.Int64})
+    """One row, `rows` (Int64): how many rows `expr` has (the pager's companion report).
+    The count of the same `expr` is built once (`reports.base.remembered`)."""
+    counted = remembered(
+        scope, ("count_rows", expr.op()), lambda: expr.aggregate(rows=expr.count())
+    )
+    return scope.run(counted).cast({"rows": pl.Int64})
 
 
 def _check(offset: int, limit: int | None) -> None:
