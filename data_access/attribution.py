@@ -35,6 +35,7 @@ def is_layer(t: ir.Table) -> ir.BooleanValue:
 
 
 GOODS_COLUMNS = ("goods_hts", "goods_country")
+READS = (*LINE_KEY, "tariff_ordinal", "hts_number", "country_of_origin")  # what `with_goods` reads
 
 
 def with_goods(t: ir.Table) -> ir.Table:

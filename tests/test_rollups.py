@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
@@ -558,3 +559,51 @@ def test_entries_by_countries_hold_each_entrys_countries(demo: Path) -> None:
     assert_frame_equal(rolled, expected, check_row_order=False, check_column_order=False)
     several = rolled.filter(pl.col("countries").list.len() > 1).get_column("entries").sum()
     assert several > 0  # the demo has entries from two countries: the case this is for
+
+
+def test_a_year_built_a_span_of_months_at_a_time_holds_the_same_rows(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A year of a large lake is rolled up a few months at a time (`rollups.SPAN_ROWS`):
+    with spans of about 1,000 lines (a year in five or more), every rollup holds the rows
+    the demo's one pass per year wrote, and the pages give the same answers."""
+    where = _copy(demo, tmp_path / "lake")
+    monkeypatch.setattr(rollups, "SPAN_ROWS", 1_000)
+    with lake.transaction(where, check=False) as tx:
+        shutil.rmtree(tx.path(rollups.ROLLUPS_DIR))
+        tx.path(rollups.ROLLUPS_DIR).mkdir()
+    assert rollups.usable(where)
+    lines = {"files": [str(p) for p in (where / "entry_lines" / "year=2024").glob("*.parquet")]}
+    assert len(rollups._spans(duckdb.connect(), lines, "entry_date")) >= 5
+    assert len(list((where / "_rollups" / "lines_by_hts" / "year=2024").iterdir())) == 1
+    for name, rollup in rollups.ROLLUPS.items():
+        one_pass = pl.read_parquet(f"{demo}/_rollups/{name}/year=*/*.parquet")
+        in_spans = pl.read_parquet(f"{where}/_rollups/{name}/year=*/*.parquet")
+        order = list(rollup.grouped)
+        assert_frame_equal(in_spans.sort(order), one_pass.sort(order))
+        for file in (where / "_rollups" / name).glob("year=*/*.parquet"):  # each year sorted
+            keys = pl.read_parquet(file, columns=list(rollup.order))
+            assert_frame_equal(keys, keys.sort(rollup.order))
+    fast = Scope(DuckDBEngine(where), Principal.parse("cbp"), Filters(countries=("CN", "VN")))
+    slow = Scope(DuckDBEngine(demo), Principal.parse("cbp"), Filters(countries=("CN", "VN")))
+    for name in ("overview.kpis", "overview.top_hts_chapters", "exams.rate_by_country"):
+        assert_frame_equal(REPORTS[name](fast), REPORTS[name](slow))
+
+
+def test_a_rollup_pass_keeps_only_the_columns_a_rollup_reads() -> None:
+    """A year's rows are held a span at a time with only the columns some rollup reads
+    (`Rollup.reads`, derived from the measures and keys): not the lines' case numbers,
+    manufacturer, SPI, quantity or rate."""
+    money = {"entered_value", "duty_amount", "add_amount", "cvd_amount", "tax_amount"}
+    money |= {"mpf_amount", "hmf_amount"}
+    header = {*rollups.HEADER_DIMS, "entry_date", "entry_number", "tariff_ordinal"}
+    assert rollups.ROLLUPS["lines_by_month"].reads() == header | money
+    goods = {"country_of_origin", "hts_number", "line_number"}  # the goods join's
+    assert rollups.ROLLUPS["lines_by_hts"].reads() == header | money | goods
+    assert rollups.ROLLUPS["entries_by_countries"].reads() == header | {"country_of_origin"}
+    assert rollups.ROLLUPS["releases_by_month"].reads() == {
+        *rollups.RELEASE_KEYS,
+        "arrival_date",
+        "release_date",
+        "hold_agency",
+    }

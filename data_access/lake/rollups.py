@@ -15,9 +15,11 @@ of arrival, days to release and whether held (a histogram: quantiles follow exac
 
 They are rebuilt inside every lake transaction (`store._commit` calls `rebuild`), so they
 commit in the same atomic swap as the lines; only the years whose line files changed are
-recomputed. A reader trusts them only when `sources.json` names exactly the table files of
-its snapshot (`usable`), and `reports.line_totals` decides per question whether a rollup
-gives the same answer as the tables (tests/test_rollups.py proves the frames equal).
+recomputed, all the rollups of a table in one pass over each year's files, a span of
+months at a time (`_write_year`). A reader trusts them only when
+`sources.json` names exactly the table files of its snapshot (`usable`), and
+`reports.line_totals` decides per question whether a rollup gives the same answer as the
+tables (tests/test_rollups.py proves the frames equal).
 
 Distinct entries add up across rollup rows only if every line of an entry shares its
 header fields and month; `rebuild` checks that on the whole lake (sum of per-group
@@ -26,6 +28,8 @@ distinct entries = distinct entries) and marks the rollups unusable if not.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import os
 import shutil
@@ -38,13 +42,14 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import polars as pl
 
-from data_access import measures
+from data_access import attribution, measures
 from data_access.lake import layout
 from data_access.lake.layout import ROLLUPS_DIR
-from data_access.measures import HEADER_DIMS, LINES, RELEASE_KEYS, Measure
+from data_access.measures import GOODS_DIMENSIONS, HEADER_DIMS, LINES, RELEASE_KEYS, Measure
 from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, TABLES
 
 if TYPE_CHECKING:
@@ -91,24 +96,38 @@ class Rollup:
         return (*self.keys, *(() if self.kind == KEYS else ("month",)), *self.dims)
 
     def query(self, columns: Collection[str]) -> ir.Table:
-        """The rollup of a table whose files have `columns`, as one Ibis expression."""
+        """The rollup of a table whose files have `columns`, as one Ibis expression (rows
+        in no order: `_write_year` sorts them by `order`)."""
         t = source_table(self.source, columns)
         if self.kind == ENTRIES:
             return self._entries(t)
         rows = measures.with_dimensions(t, self.grouped, self.date_column)
         if self.kind == KEYS:
-            return rows.select(*self.grouped).distinct().order_by(list(self.order))
+            return rows.select(*self.grouped).distinct()
         sums = {column: m.of(rows) for column, m in self.measures.items()}
-        return rows.group_by(list(self.grouped)).aggregate(**sums).order_by(list(self.order))
+        return rows.group_by(list(self.grouped)).aggregate(**sums)
 
     def _entries(self, t: ir.Table) -> ir.Table:
         rows = measures.with_dimensions(t, ("month",), self.date_column)
         sets = {d: measures.COUNTRY_SETS[d](rows) for d in self.dims}
         entries = rows.group_by([*self.keys, "month", "entry_number"]).aggregate(**sets)
         count = entries.count().cast("int64")
-        return (
-            entries.group_by(list(self.grouped)).aggregate(entries=count).order_by(list(self.order))
-        )
+        return entries.group_by(list(self.grouped)).aggregate(entries=count)
+
+    def reads(self) -> set[str]:
+        """The columns of its source table the rollup reads (attribution's where it groups by
+        a line's goods)."""
+        every = {*TABLES[self.source].column_names, *attribution.GOODS_COLUMNS}
+        t = source_table(self.source, every)
+        keys = (*self.keys, "month") if self.kind == ENTRIES else self.grouped
+        values = [m.of(t) for m in self.measures.values()]
+        values += [measures.dimension(t, k, self.date_column) for k in keys]
+        if self.kind == ENTRIES:
+            values += [t.entry_number, *(measures.COUNTRY_SETS[d](t) for d in self.dims)]
+        read = {f.name for v in values for f in v.op().find(ops.Field)}
+        if read & set(attribution.GOODS_COLUMNS):
+            read |= set(attribution.READS)
+        return read - set(attribution.GOODS_COLUMNS)
 
     def year_totals(self, columns: Collection[str]) -> ir.Table:
         """The additive measures of the table per hive `year` (what `lake.check` compares)."""
@@ -158,6 +177,7 @@ def source_table(name: str, columns: Collection[str], *, year: bool = False) -> 
     """Table `name` as files with `columns` hold it (a lake written before the contract
     gained a column has files without it), unbound: `compiled` reads it from files."""
     schema = {c: t for c, t in dict(TABLES[name].polars_schema).items() if c in columns}
+    schema |= {c: pl.String for c in attribution.GOODS_COLUMNS if c in columns}  # attributed
     if year:
         schema[layout.PARTITION] = pl.Int32
     return ibis.table(ibis.Schema.from_polars(schema), name=SOURCE)
@@ -240,14 +260,15 @@ def rebuild(tx: Transaction) -> None:
     con = duckdb.connect(config={**BUILD_CONFIG, "temp_directory": str(spill)})
     con.execute("SET enable_progress_bar = false")  # a write's own progress is the caller's
     try:
-        for name, rollup in ROLLUPS.items():
-            now, before = files[rollup.source], built.get(rollup.source, {})
+        for source in SOURCE_TABLES:
+            now, before = files[source], built.get(source, {})
+            names = [name for name, rollup in ROLLUPS.items() if rollup.source == source]
             for year in set(before) - set(now):
-                folder = layout.year_folder(tx.path(ROLLUPS_DIR) / name, year)
-                shutil.rmtree(folder, ignore_errors=True)
-            for year, names in now.items():
-                if before.get(year) != names:
-                    _write_year(con, tx, name, rollup, year, names)
+                for name in names:
+                    shutil.rmtree(_year_folder(tx, name, year), ignore_errors=True)
+            for year, year_files in now.items():
+                if before.get(year) != year_files:
+                    _write_year(con, tx, names, year, year_files)
         valid = _entries_add_up(con, tx, files[ENTRY_LINES.name])
         dates = {t: _dates(con, tx, t, files[t]) for t in SOURCE_TABLES if files[t]}
     finally:
@@ -256,24 +277,115 @@ def rebuild(tx: Transaction) -> None:
     tx.replace_file(f"{ROLLUPS_DIR}/{SOURCES}", json.dumps(sources, indent=1).encode())
 
 
+# Source rows held at once while a year's rollups are computed: a year of a 50M-line lake
+# at once spilled the distinct-entry counts past BUILD_CONFIG's memory limit.
+SPAN_ROWS = 1_000_000
+SPAN_TABLE = "rollup_span"  # the rows of one span, attributed to their goods
+
+
 def _write_year(
-    con: duckdb.DuckDBPyConnection,
-    tx: Transaction,
-    name: str,
-    rollup: Rollup,
-    year: str,
-    names: list[str],
+    con: duckdb.DuckDBPyConnection, tx: Transaction, names: list[str], year: str, files: list[str]
 ) -> None:
-    folder = layout.year_folder(tx.path(ROLLUPS_DIR) / name, year)
-    shutil.rmtree(folder, ignore_errors=True)  # unlinks: files may be shared with a snapshot
-    folder.mkdir(parents=True)
-    files = {"files": [str(layout.year_folder(tx.path(rollup.source), year) / n) for n in names]}
-    query = compiled(rollup.query(columns_of(con, "read_parquet($files)", files)))
-    target = folder / f"part-{tx.id}.parquet"
+    """One year of the rollups `names` of one source table, from one pass over its files,
+    a file per rollup.
+
+    The year is read a span of whole months at a time (`_spans`): each span's rows, with
+    their goods number and country (`attribution.with_goods`, joined once for every
+    rollup), are held as a temporary table every rollup reads, and each rollup's rows of
+    the span are added to its own temporary table, written sorted once the year is read.
+    Every rollup groups by the month (or the day), so its rows over the spans are its rows
+    over the year.
+    """
+    source = ROLLUPS[names[0]].source
+    parameters = {"files": [str(layout.year_folder(tx.path(source), year) / n) for n in files]}
+    rows, queries = _one_pass(tuple(names), frozenset(columns_of(con, _FILES, parameters)))
+    date_column = TABLES[source].date_column
+    for index, span in enumerate(_spans(con, parameters, date_column)):
+        span_rows = rows.replace(_FILES, _span(date_column, *span))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {SPAN_TABLE} AS {span_rows}", parameters)
+        for name, query in queries.items():
+            into = (
+                f"CREATE OR REPLACE TEMP TABLE {_rolled(name)} AS"
+                if index == 0
+                else (f"INSERT INTO {_rolled(name)}")
+            )
+            con.execute(f"{into} {query}")
+    for name in names:
+        folder = _year_folder(tx, name, year)
+        shutil.rmtree(folder, ignore_errors=True)  # unlinks: files may be shared with a snapshot
+        folder.mkdir(parents=True)
+        target = folder / f"part-{tx.id}.parquet"
+        order = ", ".join(f'"{c}"' for c in ROLLUPS[name].order)
+        rolled = f"SELECT * FROM {_rolled(name)} ORDER BY {order}"
+        con.execute(f"COPY ({rolled}) TO '{_quoted(target)}' ({_parquet(ROLLUPS[name])})")
+        con.execute(f"DROP TABLE {_rolled(name)}")
+    con.execute(f"DROP TABLE {SPAN_TABLE}")
+
+
+_FILES = "read_parquet($files)"
+
+
+@functools.cache
+def _one_pass(names: tuple[str, ...], columns: frozenset[str]) -> tuple[str, dict[str, str]]:
+    """The SQL of one pass over files with `columns` for the rollups `names` of one table:
+    the rows they read (the columns any of them reads, with their goods where one groups by
+    them), and each rollup's query over those rows (SPAN_TABLE). Compiled once per build,
+    not once per year (a quarter of a second each)."""
+    rollups = [ROLLUPS[n] for n in names]
+    source = rollups[0].source
+    read = set().union(*(r.reads() for r in rollups)) & columns
+    rows = source_table(source, read)
+    if any(GOODS_DIMENSIONS & set(r.dims) for r in rollups):
+        rows = attribution.with_goods(rows)
+    return compiled(rows), {
+        r_name: compiled(r.query(rows.columns), SPAN_TABLE)
+        for r_name, r in zip(names, rollups, strict=True)
+    }
+
+
+def _rolled(name: str) -> str:
+    """The temporary table a rollup's rows collect in while its year is read."""
+    return f"rolled_{name}"
+
+
+def _parquet(rollup: Rollup) -> str:
     groups = f", ROW_GROUP_SIZE {rollup.row_group}" if rollup.row_group else ""
-    con.execute(
-        f"COPY ({query}) TO '{_quoted(target)}' (FORMAT parquet, COMPRESSION zstd{groups})", files
-    )
+    return f"FORMAT parquet, COMPRESSION zstd{groups}"
+
+
+def _year_folder(tx: Transaction, name: str, year: str) -> Path:
+    return layout.year_folder(tx.path(ROLLUPS_DIR) / name, year)
+
+
+def _spans(
+    con: duckdb.DuckDBPyConnection, files: dict, date_column: str
+) -> list[tuple[date | None, date | None]]:
+    """Runs of whole months of about `SPAN_ROWS` source rows each, first to last (None:
+    open-ended)."""
+    months = con.execute(
+        f"SELECT date_trunc('month', \"{date_column}\")::DATE AS m, count(*) "
+        "FROM read_parquet($files) GROUP BY m ORDER BY m NULLS LAST",
+        files,
+    ).fetchall()
+    starts: list[date] = []
+    rows = 0
+    for month, count in months:
+        if rows and month is not None and rows + count > SPAN_ROWS:
+            starts.append(month)
+            rows = 0
+        rows += count
+    edges: list[date | None] = [None, *starts, None]
+    return list(itertools.pairwise(edges))
+
+
+def _span(date_column: str, first: date | None, last: date | None) -> str:
+    """The source rows from month `first` to before `last` (the last span keeps rows with
+    no date), as a subquery `compiled` reads."""
+    column = f'"{date_column}"'
+    where = [f"{column} >= DATE '{first}'"] if first else []
+    where += [f"{column} < DATE '{last}'"] if last else []
+    keep = " AND ".join(where or ["true"]) + ("" if last else f" OR {column} IS NULL")
+    return f"(SELECT * FROM read_parquet($files) WHERE {keep})"
 
 
 def _entries_add_up(
