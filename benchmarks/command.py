@@ -12,6 +12,7 @@ from data_access.filters import FilterError, Filters
 HERE = Path(__file__).resolve().parent
 
 SCOPES = ("importer", "cbp", "ingest", "session")
+SINGLE_VALUED = ("start", "end", "hts")  # the other filter options take several values
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:
@@ -53,11 +54,14 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "largest importer); with the filter options below. Default: the two page scopes",
     )
     for option, field in FILTER_OPTIONS.items():
+        many = option not in SINGLE_VALUED  # `--country CN --country VN` or `--country CN,VN`
         parser.add_argument(
             f"--{option.replace('_', '-')}",
             dest=option,
-            help=f"filter: {field} (as `itrac export`); "
-            "the period defaults to the lake's first to last entry date",
+            action="append" if many else "store",
+            help=f"filter: {field} (as `itrac export`"
+            + ("; repeatable or comma-separated" if many else "")
+            + "); the period defaults to the lake's first to last entry date",
         )
     parser.add_argument(
         "--sessions",
@@ -96,9 +100,15 @@ def _given_scope(args: argparse.Namespace) -> tuple[object, Filters] | None:
     """(principal, filters) when `--as` or a filter option was given, else None."""
     from data_access.cli import FILTER_OPTIONS, export_principal
 
-    raw = {FILTER_OPTIONS[k]: getattr(args, k, None) for k in FILTER_OPTIONS}
+    raw = {FILTER_OPTIONS[k]: _joined(getattr(args, k, None)) for k in FILTER_OPTIONS}
     if args.principal is None and not any(raw.values()):
         return None
     text = args.principal or "cbp"
     principal = "largest" if text == "largest" else export_principal(text)
     return principal, Filters.parse(raw)
+
+
+def _joined(value: object) -> object:
+    """A repeated option's values as one comma-separated text (`Filters.parse` splits it):
+    given twice, a filter option kept only its last value before."""
+    return ",".join(value) if isinstance(value, list) else value

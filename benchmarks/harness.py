@@ -155,9 +155,31 @@ def run_pages(
             floor = _questions(lake, scope, page, report_scope, as_of, repeat, pandas_repeat, out)
             lines += floor
             who = scope.principal
-            warm, _ = timed(lambda c=calls, e=engine, p=who: pages.replay(e, p, c), repeat)
+            took: dict[pages.Call, list[float]] = {}
+            warm, _ = timed(
+                lambda c=calls, e=engine, p=who, t=took: pages.replay(e, p, c, t), repeat
+            )
             cold = _cold(lake, scope, calls, cold_repeat) if cold_repeat else []
-            lines += _page_lines(page, scope, calls, warm, cold, floor, out)
+            calls_timed = _call_lines(page, scope, took, out)
+            lines += calls_timed
+            lines += _page_lines(page, scope, calls, warm, cold, floor, out, calls_timed)
+    return lines
+
+
+def _call_lines(
+    page: str, scope: BenchScope, took: dict[pages.Call, list[float]], out: Callable[[str], None]
+) -> list[dict]:
+    """One `bench=call` line per recorded call of the warm replays, in the page's order:
+    where a page's time goes (most calls have no floor of their own)."""
+    lines = []
+    for call, samples in took.items():
+        p50, p95 = percentiles(samples)
+        options = ",".join(f"{k}:{v}" for k, v in call.options).replace(" ", "_") or "-"
+        filtered = "yes" if call.filters != Filters() else "no"
+        line = {"bench": "call", "page": page, "scope": scope.name, "report": call.report,
+                "options": options, "filtered": filtered, "n": len(samples), "p50_ms": p50,
+                "p95_ms": p95}  # fmt: skip
+        lines.append(emit(line, out))
     return lines
 
 
@@ -185,6 +207,7 @@ def _page_lines(
     cold: list[dict],
     floor: list[dict],
     out: Callable[[str], None],
+    calls_timed: list[dict],
 ) -> list[dict]:
     project = sum(q["p50_ms"] for q in floor)
     floor_ms = sum(q["floor_p50_ms"] for q in floor)
@@ -207,6 +230,9 @@ def _page_lines(
         "met": "yes" if p95 <= scope.target_ms else "no",
         "load_1m": round(os.getloadavg()[0], 2),
     }
+    if calls_timed:
+        slowest = max(calls_timed, key=lambda c: c["p50_ms"])
+        warm_line |= {"slowest": slowest["report"], "slowest_p50_ms": slowest["p50_ms"]}
     lines = [emit(warm_line, out)]
     if cold:  # none asked for: the unit tests skip the fresh processes
         c50, c95 = percentiles([c["render_ms"] for c in cold])

@@ -11,6 +11,7 @@ runs each call with its own. A call a render repeats is counted once, as the cac
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -29,6 +30,7 @@ PAGES = (
     "reconciliation",
     "tariff_layers",
     "refunds",
+    "audit",
 )
 
 
@@ -100,12 +102,23 @@ def record(lake: Path, page: str, principal: str | Principal, filters: dict) -> 
         ui.data._cached_report = original
 
 
-def replay(engine: Engine, principal: Principal, calls: list[Call]) -> list[pl.DataFrame]:
+def replay(
+    engine: Engine,
+    principal: Principal,
+    calls: list[Call],
+    took: dict[Call, list[float]] | None = None,
+) -> list[pl.DataFrame]:
     """Every recorded call's rows, run once straight through the reports (no result cache),
-    each under the filters it was recorded with."""
+    each under the filters it was recorded with; each call's milliseconds appended to
+    `took[call]` when given."""
     from data_access.reports import REPORTS, Scope
 
-    return [
-        REPORTS[call.report](Scope(engine, principal, call.filters), **dict(call.options))
-        for call in calls
-    ]
+    frames = []
+    for call in calls:
+        started = time.perf_counter()
+        frames.append(
+            REPORTS[call.report](Scope(engine, principal, call.filters), **dict(call.options))
+        )
+        if took is not None:
+            took.setdefault(call, []).append((time.perf_counter() - started) * 1e3)
+    return frames

@@ -216,6 +216,18 @@ def test_itrac_bench_with_filters_prints_that_scope(small_lake: Path, capsys) ->
     assert 1 <= int(countries[0]["rows"]) <= 2  # the project's answer: CN and VN at most
 
 
+def test_a_repeated_filter_option_keeps_every_value(small_lake: Path, capsys) -> None:
+    """`--country CN --country VN --port A --port B` is CN and VN at both ports (it was VN
+    at port B alone: the last of each); commas still work beside it."""
+    argv = ["bench", "--lake", str(small_lake), "--repeat", "1", "--cold", "0", "--as", "cbp",
+            "--country", "CN", "--country", "VN,DE", "--port", "2704", "--port", "2709",
+            "--pages", "reconciliation"]  # fmt: skip
+    assert cli.main(argv) == 0
+    (page,) = [parse(line) for line in capsys.readouterr().out.splitlines()
+               if line.startswith("bench=page")]  # fmt: skip
+    assert (page["countries"], page["ports"]) == ("CN,VN,DE", "2704,2709")
+
+
 def test_itrac_bench_refuses_a_bad_filter_or_page(small_lake: Path, capsys) -> None:
     assert cli.main(["bench", "--lake", str(small_lake), "--hts", "84x"]) == cli.EXIT_USAGE
     assert "hts_prefix" in capsys.readouterr().err
@@ -267,3 +279,38 @@ def test_each_session_has_a_scope_of_its_own(small_lake: Path) -> None:
     assert any("country=" in load.query and "hts=8471" in load.query for load in loads)
     with pytest.raises(ValueError, match="distinct scopes"):
         sessions.loads(users[:1], [{}], ("overview",), 2)
+
+
+def test_each_call_of_a_page_is_timed_and_the_slowest_named(small_lake: Path) -> None:
+    """`bench=call` lines: one per recorded call of the page, in its order, each with as
+    many samples as warm runs; the page line names the slowest of them."""
+    printed: list[str] = []
+    harness.run_pages(
+        small_lake, ("cbp",), repeat=3, cold_repeat=0, page_names=("exams",), out=printed.append
+    )
+    rows = [parse(line) for line in printed]
+    calls = [r for r in rows if r["bench"] == "call"]
+    recorded = pages.record(
+        small_lake, "exams", "cbp", harness.bench_scopes(small_lake, ("cbp",))[0].filters.to_query()
+    )
+    assert [r["report"] for r in calls] == [c.report for c in recorded]
+    assert {r["n"] for r in calls} == {"3"}
+    held = next(r for r in calls if r["report"] == "overview.holdings")
+    assert held["filtered"] == "no"  # asked without the view's filters (ui.data.held_by)
+    (page,) = [r for r in rows if r["bench"] == "page"]
+    slowest = max(calls, key=lambda r: float(r["p50_ms"]))
+    assert (page["slowest"], page["slowest_p50_ms"]) == (slowest["report"], slowest["p50_ms"])
+
+
+def test_the_audit_page_is_recorded_and_timed(small_lake: Path, capsys) -> None:
+    """The Audit page was not among the pages the harness knew (`--page audit` was
+    refused): its render's calls are recorded (the checks' summary first) and it gets a
+    page line."""
+    calls = pages.record(small_lake, "audit", "cbp", {})
+    assert calls[0].report == "audit.summary"
+    argv = ["bench", "--lake", str(small_lake), "--scope", "cbp", "--page", "audit",
+            "--repeat", "1", "--cold", "0"]  # fmt: skip
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    (page,) = [parse(line) for line in out if line.startswith("bench=page")]
+    assert (page["page"], int(page["queries"])) == ("audit", len(calls))
