@@ -248,3 +248,31 @@ def test_de_minimis_entries_are_not_expected_to_carry_layers(tmp_path):
         ("missing", "ieepa_fentanyl"),
         ("missing", "section_301"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("filters", "who", "expected"),
+    [
+        (Filters(), CBP, 6),
+        (Filters(hts_prefix="8471"), CBP, 2),  # entries 2 and 5: layers under their 8471 goods
+        (Filters(hts_prefix="94"), CBP, 3),  # 1, 3, 4 (entry 5's 9403 line has no layer)
+        (Filters(countries=("DE",)), CBP, 1),
+        (Filters(), Principal("importer", importer_numbers=(BOLT,)), 2),
+    ],
+)
+def test_entries_count_is_the_entries_pages_rows(engines, filters, who, expected):
+    """The count is taken on the layer rows alone; it must stay the pager's row count."""
+    for engine in engines:
+        assert run(engine, "layers.entries_count", filters, who).item(0, "rows") == expected
+        assert run(engine, "layers.entries", filters, who).height == expected
+
+
+def test_program_months_under_an_hts_filter(engines):
+    """Grouped per 9903 number before the registry is joined: the same months and programs."""
+    monthly = run(engines[0], "layers.by_program_month", Filters(hts_prefix="8471"))
+    assert monthly.select("month", "program", "tariff_rows", "duties").rows() == [
+        (date(2025, 4, 1), "ieepa_fentanyl", 1, D(2000)),
+        (date(2025, 4, 1), "ieepa_reciprocal", 1, D(12500)),
+        (date(2025, 9, 1), "unlisted", 1, D(50)),
+    ]
+    assert monthly.get_column("refundable").to_list() == [True, True, False]
