@@ -276,3 +276,22 @@ def test_program_months_under_an_hts_filter(engines):
         (date(2025, 9, 1), "unlisted", 1, D(50)),
     ]
     assert monthly.get_column("refundable").to_list() == [True, True, False]
+
+
+def test_refunded_numbers_at_the_edges_of_a_range():
+    """`is_refunded` compares whole numbers: a heading at either end of a refunded range
+    (8 or 10 digits, any suffix) is refunded, the numbers just outside are not."""
+    import ibis
+
+    from data_access import tariff_layers
+    from data_access.reports.layers import is_refunded
+
+    registry = tariff_layers.load()
+    first, last = registry.refunded_ranges[0]
+    before = f"{int(first) - 1:08d}"
+    after = f"{int(last) + 1:08d}"
+    numbers = [first, f"{first}00", f"{last}99", last, f"{before}99", after, f"{after}00",
+               first[:7], "9903"]  # fmt: skip
+    t = ibis.memtable({"hts_number": numbers})
+    got = ibis.duckdb.connect().execute(t.select(hit=is_refunded(t, registry)))["hit"].tolist()
+    assert got == [True, True, True, True, False, False, False, False, False]
