@@ -173,3 +173,28 @@ def test_exam_details_page_in_order_and_count(exam_lake) -> None:
     assert run(exam_lake, "exams.details_count", XYZ).item() == 3
     assert run(exam_lake, "exams.details_count", filters=NONE).item() == 0
     assert run(exam_lake, "exams.details", filters=NONE).height == 0
+
+
+@pytest.mark.parametrize(
+    ("filters", "chapters", "countries"),
+    [
+        (Filters(hts_prefix="61"), {"61": 3}, {"CA": 1, "MX": 1, "VN": 1}),  # E1, E5, E8
+        (Filters(hts_prefix="8471"), {"84": 3}, {"CN": 3}),  # E1, E2, E9; their layers aside
+        (Filters(countries=("CN",)), {"73": 3, "84": 3, "94": 1}, {"CN": 7}),
+        (Filters(countries=("MX",), hts_prefix="87"), {"87": 2}, {"MX": 2}),  # E7, E12
+    ],
+)
+def test_goods_entries_under_line_filters(exam_lake, filters, chapters, countries) -> None:
+    """Under an HTS prefix or countries the entries with goods per chapter or country are
+    counted on the entry keys' goods rows (no rollup counts them): the same with and
+    without the rollups (the keys then come from the lines)."""
+    from data_access.engines import DuckDBEngine
+
+    asked = (
+        ("exams.rate_by_hts_chapter", "hts_chapter", chapters),
+        ("exams.rate_by_country", "country_of_origin", countries),
+    )
+    for engine in (get_engine(exam_lake, "duckdb"), DuckDBEngine(exam_lake, use_rollups=False)):
+        for report, key, expected in asked:
+            frame = REPORTS[report](Scope(engine, CBP, filters)).filter(pl.col("entries") > 0)
+            assert dict(frame.select(key, "entries").rows()) == expected, (report, filters)

@@ -12,11 +12,13 @@ from __future__ import annotations
 import ibis.expr.types as ir
 import polars as pl
 
-from data_access.measures import EXAM_MEASURES, with_ratios
+from data_access.measures import EXAM_MEASURES, MEASURES, with_ratios
 from data_access.reports.base import Scope, month, report, safe_ratio, with_descriptions
 from data_access.reports.entry_summary import as_counts
 from data_access.reports.line_totals import line_totals, summary_totals
+from data_access.reports.line_totals import plan as line_totals_plan
 from data_access.reports.paging import count_rows, page
+from data_access.schema import ENTRY_LINES
 from data_access.schema import EXAMS as EXAM_TABLE
 
 CATEGORY = "Exams"
@@ -96,8 +98,20 @@ def rate_by_mode(scope: Scope) -> pl.DataFrame:
 
 
 def _goods_entries(scope: Scope, key: str) -> ir.Table:
-    """Distinct entries per `key` over ordinal 1 rows (Chapter 99 ordinals are not goods)."""
-    return line_totals(scope, (key,), ("entries",), goods_only=True)
+    """Distinct entries per `key` over ordinal 1 rows (Chapter 99 ordinals are not goods).
+
+    From a rollup where one counts them exactly; else (an HTS prefix, or countries with
+    the chapter) from the scope's entry keys' goods rows, not the lines: a goods row's
+    attributed number is its own, so the lines' join of every layer to its goods row
+    (`attribution.with_goods`, 15.9M rows for CBP under HTS 8471 on a 50M lake) is not
+    needed, and the keys sort by HTS number within an importer, so a prefix prunes them."""
+    if line_totals_plan(scope, (key,), ("entries",), goods_only=True) is not None:
+        return line_totals(scope, (key,), ("entries",), goods_only=True)
+    t = scope.entry_keys()
+    goods = t.filter(t.goods_row)
+    value = goods.hts_number.substr(0, 2) if key == "hts_chapter" else goods[key]
+    entries = MEASURES[ENTRY_LINES.name]["entries"].of(goods)
+    return goods.group_by(value.name(key)).aggregate(entries=entries)
 
 
 @report(
