@@ -101,6 +101,40 @@ def test_a_wrong_answer_fails_loudly() -> None:
         questions.check(question, ours, ours.with_columns(lines=pl.lit(5)), "pandas over CSV")
 
 
+def test_the_header_floor_is_the_whole_page(small_lake: Path) -> None:
+    """The floor of the Entry Summary Header's first page reads every column the page
+    shows, and a difference in any of them is a Mismatch (it read three columns before);
+    pandas' twin, which reads three columns of the CSV, is compared on those."""
+    import duckdb
+
+    from data_access.access import CBP
+    from data_access.engines import get_engine
+    from data_access.filters import Filters
+    from data_access.reports import REPORTS, Scope
+    from data_access.schema import ENTRY_SUMMARIES
+
+    question = next(
+        q for q in questions.questions(date.today()) if q.report == "entry_summary.header"
+    )
+    scope = harness.filtered_scope(small_lake, CBP, Filters())
+    sql, params = question.sql(small_lake, scope.as_dict(date.today()))
+    with duckdb.connect() as con:
+        floor = con.sql(sql, params=params).pl()
+    assert floor.columns == ENTRY_SUMMARIES.column_names and floor.height == 100
+    ours = REPORTS[question.report](
+        Scope(get_engine(small_lake, "duckdb"), CBP, scope.filters), **question.options
+    )
+    questions.check(question, ours, floor, "the DuckDB floor")
+    first_row = pl.int_range(pl.len()) == 0
+    wrong = floor.with_columns(
+        port_of_entry=pl.when(first_row).then(pl.lit("0000")).otherwise(pl.col("port_of_entry"))
+    )  # one port of one row
+    with pytest.raises(questions.Mismatch, match="the DuckDB floor disagrees"):
+        questions.check(question, ours, wrong, "the DuckDB floor")
+    three = floor.select("entry_number", "entry_date", "entered_value")
+    questions.check(question, ours, three, "pandas over CSV")
+
+
 def test_itrac_bench_quick_prints_key_value_lines(small_lake: Path, capsys) -> None:
     argv = ["bench", "--lake", str(small_lake), "--quick", "--scope", "cbp", "--page", "exams"]
     assert cli.main(argv) == 0
