@@ -114,12 +114,15 @@ def layer_rows(
     t = t.mutate(layer=is_layer(t), row_duties=line_duties(t))
     if goods:  # the goods rows first: a layer finds its goods number among them
         t = with_goods(t).rename(goods_hts_number="goods_hts").drop("goods_country")
-    if layers_only:
+    if layers_only:  # every row a layer: no test per row of whether it is one
         t = t.filter(t.layer)
-    t = t.mutate(layer_number=ibis.ifelse(t.layer, layer_number(t), ibis.null("string")))
+        t = t.mutate(layer_number=layer_number(t))
+    else:
+        t = t.mutate(layer_number=ibis.ifelse(t.layer, layer_number(t), ibis.null("string")))
     numbers, eras = _tables(registry)
     t = t.left_join(numbers, t.layer_number == numbers.reg_number)
-    program = ibis.ifelse(t.layer, t.reg_program.fill_null(UNLISTED), ibis.literal(GOODS))
+    listed = t.reg_program.fill_null(UNLISTED)
+    program = listed if layers_only else ibis.ifelse(t.layer, listed, ibis.literal(GOODS))
     t = t.mutate(program=program).drop("reg_number", "reg_program")
     if not in_force:
         return t
