@@ -113,6 +113,7 @@ def replay(
     `took[call]` when given."""
     from data_access.reports import REPORTS, Scope
 
+    forget_results()
     frames = []
     for call in calls:
         started = time.perf_counter()
@@ -122,3 +123,12 @@ def replay(
         if took is not None:
             took.setdefault(call, []).append((time.perf_counter() - started) * 1e3)
     return frames
+
+
+def forget_results() -> None:
+    """Drop the results a report keeps in this process (the audit's findings, computed once
+    per scope and shared by its summary, page and count), so each replay computes them as a
+    first render does, not as a second one."""
+    from data_access.reports.audit import _every_finding
+
+    _every_finding.cache_clear()

@@ -349,3 +349,19 @@ def test_the_audit_page_is_recorded_and_timed(small_lake: Path, capsys) -> None:
     out = capsys.readouterr().out.splitlines()
     (page,) = [parse(line) for line in out if line.startswith("bench=page")]
     assert (page["page"], int(page["queries"])) == ("audit", len(calls))
+
+
+def test_each_replay_computes_the_audit_findings_again(small_lake: Path) -> None:
+    """The audit keeps its findings per scope in the process (`_every_finding`): a replay
+    served from them timed a second render (11 ms on the 50M lake); each replay clears
+    them and computes them once for its three calls."""
+    from data_access.access import CBP
+    from data_access.engines import get_engine
+    from data_access.reports.audit import _every_finding
+
+    calls = pages.record(small_lake, "audit", "cbp", {})
+    engine = get_engine(small_lake, "duckdb")
+    pages.replay(engine, CBP, calls)
+    pages.replay(engine, CBP, calls)
+    info = _every_finding.cache_info()  # the second replay's: computed once, then shared
+    assert (info.misses, info.hits) == (1, len(calls) - 1)
