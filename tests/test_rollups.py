@@ -380,6 +380,7 @@ def test_a_lake_without_some_tables_uses_the_rollups_it_has(demo: Path, tmp_path
         "lines_by_hts",
         "entry_keys",
         "entries_by_countries",
+        "entries_by_hts",
     }
     scope = Scope(engine, Principal.parse("cbp"))
     lines_only = Scope(DuckDBEngine(where, use_rollups=False), Principal.parse("cbp"))
@@ -475,6 +476,9 @@ KEY_CASES = {
     "two countries": Filters(countries=("CN", "VN")),
     "two countries and a heading": Filters(countries=("CN", "VN"), hts_prefix="9403"),
     "six digits, a period": Filters(hts_prefix="851713", start=date(2023, 2, 11)),
+    "three digits": Filters(hts_prefix="940"),
+    "seven digits, a cut month": Filters(hts_prefix="8471300", end=date(2025, 4, 12)),
+    "one number, a port": Filters(hts_prefix="9403608093", ports=("2704",)),
     "chapter, a port, a mode": Filters(hts_prefix="85", ports=("2704",), modes=("11", "40")),
     "layers by their own number": Filters(hts_prefix="9903"),
     "layers of one country": Filters(hts_prefix="990301", countries=("CN",)),
@@ -607,3 +611,63 @@ def test_a_rollup_pass_keeps_only_the_columns_a_rollup_reads() -> None:
         "release_date",
         "hold_agency",
     }
+
+
+def test_an_hts_prefix_without_countries_counts_entries_by_their_first_numbers(
+    engines: tuple[DuckDBEngine, DuckDBEngine],
+) -> None:
+    """Under an HTS prefix of any length and no country the entries come from the
+    entries-by-HTS rollup, not from counting distinct entry keys; with countries (an
+    entry's first number may be of another country) and for goods rows only, from the
+    entry keys."""
+    with_rollups, _ = engines
+    compiled = with_rollups._backend().compile
+    cbp = Principal.parse("cbp")
+    for prefix in ("940", "9403", "851713", "8471300", "9403608093"):
+        scope = Scope(with_rollups, cbp, Filters(hts_prefix=prefix, start=date(2023, 1, 1)))
+        sql = compiled(line_totals(scope, ("month",), ("entries", "duties")))
+        assert "rollup_entries_by_hts" in sql and f"entries_{len(prefix)}" in sql
+        assert "rollup_entry_keys" not in sql and "entry_lines" not in sql
+    country = Scope(with_rollups, cbp, Filters(hts_prefix="9403", countries=("CN", "VN")))
+    sql = compiled(line_totals(country, (), ("entries",)))
+    assert "rollup_entry_keys" in sql and "rollup_entries_by_hts" not in sql
+    heading = Scope(with_rollups, cbp, Filters(hts_prefix="9403"))
+    goods = compiled(line_totals(heading, ("port_of_entry",), ("entries",), goods_only=True))
+    assert "rollup_entries_by_hts" not in goods
+    cut = Scope(with_rollups, cbp, Filters(hts_prefix="9403", start=date(2023, 1, 9)))
+    assert "entry_lines" in compiled(line_totals(cut, (), ("entries",)))  # the cut month
+
+
+def test_entries_by_hts_count_each_entry_once_under_every_prefix(demo: Path) -> None:
+    """For every prefix the lines hold (2 to 10 digits), per header fields and month: the
+    entries whose numbers start with it are the sum of `entries_<n>` over those numbers."""
+    lines = pl.read_parquet(f"{demo}/entry_lines/year=2024/*.parquet")
+    rolled = pl.read_parquet(f"{demo}/_rollups/entries_by_hts/year=2024/*.parquet")
+    keys = [*rollups.HEADER_DIMS, "month"]
+    own = lines.filter(~pl.col("hts_number").str.starts_with("99")).with_columns(
+        month=pl.col("entry_date").dt.truncate("1mo")
+    )
+    assert rolled.select(*keys, "hts_number").sort(
+        ["importer_number", "hts_number", "month"], maintain_order=True
+    ).equals(rolled.select(*keys, "hts_number"))  # sorted for a prefix to prune
+    overcounted = 0
+    for digits in rollups.PREFIX_DIGITS:
+        prefix = pl.col("hts_number").str.slice(0, digits)
+        expected = own.group_by(*keys, prefix=prefix).agg(
+            entries=pl.col("entry_number").n_unique().cast(pl.Int64)
+        )
+        summed = rolled.group_by(*keys, prefix=prefix).agg(
+            entries=pl.col(rollups.first_column(digits)).sum(),
+            numbers=pl.col("entries_10").sum(),
+        )
+        assert_frame_equal(
+            summed.drop("numbers"), expected, check_row_order=False, check_column_order=False
+        )
+        overcounted += summed.filter(pl.col("numbers") > pl.col("entries")).height
+    assert overcounted > 0  # entries with two numbers under one prefix: the case this is for
+
+
+def test_the_hts_rollup_is_sorted_by_importer_and_goods_number(demo: Path) -> None:
+    rolled = pl.read_parquet(f"{demo}/_rollups/lines_by_hts/year=2024/*.parquet")
+    order = ["importer_number", "goods_hts", "month"]
+    assert_frame_equal(rolled.select(order), rolled.select(order).sort(order))

@@ -55,13 +55,15 @@ from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, TAB
 if TYPE_CHECKING:
     from data_access.lake.snapshot import Transaction
 
-VERSION = 8  # bump when a rollup's columns change: every year is rebuilt
+VERSION = 9  # bump when a rollup's columns change: every year is rebuilt
 SOURCES = "sources.json"
 BUILD_CONFIG = {"memory_limit": "1GB", "threads": os.cpu_count() or 2}
 SOURCE = "rollup_source"  # the table name the compiled queries read (the files, bound later)
 
 
 SUMS, KEYS, ENTRIES = "sums", "keys", "entries"  # what a rollup's rows hold (Rollup.kind)
+FIRSTS = "firsts"  # entries counted once under each HTS prefix (`FirstNumbers`)
+PREFIX_DIGITS = range(2, 11)  # the lengths of an HTS prefix a filter may set
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,8 @@ class Rollup:
       groups of `row_group` rows (a copy sorted for pruning);
     - ENTRIES: the entries of each set of countries their rows come from (`dims`: the
       sorted countries of all rows and of the goods rows, `measures.COUNTRY_SETS`), so the
-      entries of any countries add up exactly: those whose set has one of them.
+      entries of any countries add up exactly: those whose set has one of them;
+    - FIRSTS: the entries under any HTS prefix (`FirstNumbers`).
     """
 
     source: str
@@ -136,8 +139,55 @@ class Rollup:
         return t.group_by("year").aggregate(**sums)
 
 
+@dataclass(frozen=True)
+class FirstNumbers(Rollup):
+    """The entries under any HTS prefix, exactly, by header fields, month and HTS number:
+    per (entry, own number) of the rows whose number is not "99..." (the prefixes the
+    entries are counted under here: `reports.line_totals`), the number counts its entry
+    in `entries_<n>` (`first_column(n)`) when it is the entry's smallest number of its
+    first n digits. An entry is under a prefix of n digits exactly when one of its numbers
+    starts with it, and then exactly one of them is its first of those n digits: the
+    entries under the prefix are the sum of `entries_<n>` over the numbers that start
+    with it. Without countries (an entry's first number may come from another country).
+    One window over each entry's distinct numbers, no goods join (an entry's rows are in
+    one month, so in one span of `_write_year`)."""
+
+    kind: str = FIRSTS
+
+    def query(self, columns: Collection[str]) -> ir.Table:
+        """The rollup's rows, in no order (`_write_year` sorts them by `order`)."""
+        t = source_table(self.source, columns)
+        own = t.filter(~t.hts_number.startswith(ibis.literal("99")))
+        rows = measures.with_dimensions(own, ("month",), self.date_column)
+        numbers = rows.select(*self.keys, "month", "entry_number", "hts_number").distinct()
+        before = numbers.hts_number.lag().over(
+            ibis.window(group_by=numbers.entry_number, order_by=numbers.hts_number)
+        )
+        numbers = numbers.mutate(_before=before)
+        counts = {
+            first_column(n): numbers.count(where=_first_of(numbers, n)).cast("int64")
+            for n in PREFIX_DIGITS
+        }
+        return numbers.group_by(list(self.grouped)).aggregate(**counts)
+
+    def reads(self) -> set[str]:
+        return {*self.keys, self.date_column, "entry_number", "hts_number"}
+
+
+def first_column(digits: int) -> str:
+    """The column of `FirstNumbers` counting the entries under a prefix of `digits`."""
+    return f"entries_{digits}"
+
+
+def _first_of(numbers: ir.Table, digits: int) -> ir.BooleanValue:
+    """The entry's first number of its first `digits` digits (numbers sorted per entry)."""
+    this, before = numbers.hts_number.substr(0, digits), numbers._before.substr(0, digits)
+    return numbers._before.isnull() | (before != this)
+
+
 ENTRY_KEYS = "entry_keys"
 ENTRIES_BY_COUNTRIES = "entries_by_countries"
+ENTRIES_BY_HTS = "entries_by_hts"
 ROLLUPS: dict[str, Rollup] = {
     "lines_by_month": Rollup(ENTRY_LINES.name, ()),
     "lines_by_country": Rollup(ENTRY_LINES.name, ("country_of_origin",)),
@@ -145,7 +195,14 @@ ROLLUPS: dict[str, Rollup] = {
     # Any HTS prefix and any countries: the full goods number and, beside the row's own
     # country, its goods row's (a layer counts under its goods only where a country filter
     # keeps that goods row too: `reports.line_totals` reads both).
-    "lines_by_hts": Rollup(ENTRY_LINES.name, ("country_of_origin", "goods_country", "goods_hts")),
+    # Sorted by importer and goods number in small row groups: an HTS prefix prunes most
+    # of an importer's run (and of each importer's, for CBP).
+    "lines_by_hts": Rollup(
+        ENTRY_LINES.name,
+        ("country_of_origin", "goods_country", "goods_hts"),
+        order=("importer_number", "goods_hts", "month"),
+        row_group=8_192,  # about 18 groups a year of a 50M-line lake
+    ),
     # The lines' distinct entry keys, sorted unlike the lines (DESIGN.md keeps those by
     # importer and date): by importer, own HTS number, country and date, in row groups
     # small enough that an HTS prefix (and a country within it) prunes most of each
@@ -161,6 +218,14 @@ ROLLUPS: dict[str, Rollup] = {
     # The entries of any set of countries, exactly, by header fields and month (without
     # an HTS prefix: `reports.line_totals`): about 67k rows a year of a 50M-line lake.
     ENTRIES_BY_COUNTRIES: Rollup(ENTRY_LINES.name, ("countries", "goods_countries"), kind=ENTRIES),
+    # The entries under any HTS prefix without countries, exactly (`FirstNumbers`):
+    # about 116k rows a year of a 50M-line lake, sorted for a prefix to prune.
+    ENTRIES_BY_HTS: FirstNumbers(
+        ENTRY_LINES.name,
+        ("hts_number",),
+        order=("importer_number", "hts_number", "month"),
+        row_group=8_192,
+    ),
     "summaries_by_month": Rollup(ENTRY_SUMMARIES.name, ()),
     # Days to release as a key: a histogram, from which exact quantiles follow.
     "releases_by_month": Rollup(

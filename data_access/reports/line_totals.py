@@ -10,7 +10,10 @@ question is planned: a rollup (`data_access.lake.rollups`) serves it when
 - every key of `by` is a column of the rollup, and the filters are on its columns (a
   country filter needs the country rollup, an HTS filter must be a 2-digit chapter),
 - distinct entries are asked only where no entry spans two rollup rows of one answer
-  row: each line-level field of the rollup is a key, or pinned to one value by a filter.
+  row: each line-level field of the rollup is a key, or pinned to one value by a filter;
+  else they are counted apart (`_entries_apart`): under countries from the entries of
+  each set of countries, under an HTS prefix from the entries each number is the first
+  of (`rollups.FirstNumbers`), under both from the entry keys.
 
 Whole months of the date range come from the rollup, the days of a month cut by the range
 from the lines, and the parts are added up. Anything else reads the lines. Both ways sum
@@ -89,8 +92,9 @@ def _entries_apart(
 ) -> ir.Table | None:
     """Sums from a rollup, distinct entries apart, where no rollup counts the entries
     exactly but one has the sums (or only entries are asked): from the entries-by-countries
-    rollup under countries alone, else from the entry keys, which need only each row's
-    own HTS number and no Chapter 99 layer. A layer is in scope only with its goods row (same
+    rollup under countries alone, from the entries-by-HTS rollup under an HTS prefix
+    alone, else from the entry keys; the last two need only each row's own HTS number
+    and no Chapter 99 layer. A layer is in scope only with its goods row (same
     entry, same header fields and month: what makes the rollups usable), so its entry is
     already counted. Keys of the entry only (`by` without line fields); not for a "99"
     prefix (layers match it by their own numbers)."""
@@ -103,6 +107,8 @@ def _entries_apart(
     if rest and rollup is None:
         return None
     entries = _entries_by_countries(scope, by, goods_only)
+    if entries is None:
+        entries = _entries_by_hts(scope, by, goods_only)
     if entries is None:
         t = scope.entry_keys()
         if goods_only:
@@ -130,6 +136,18 @@ def _entries_by_countries(scope: Scope, by: tuple[str, ...], goods_only: bool) -
     month the range cuts from the lines. None where that rollup cannot answer."""
     name = rollups.ENTRIES_BY_COUNTRIES
     if name not in scope.rollups or scope.filters.hts_prefix or not scope.filters.countries:
+        return None
+    return _from_rollup(scope, name, by, ("entries",), goods_only)
+
+
+def _entries_by_hts(scope: Scope, by: tuple[str, ...], goods_only: bool) -> ir.Table | None:
+    """Distinct entries per `by` (entry keys) under an HTS prefix and no countries, from
+    the entries-by-HTS rollup: the sum of the entries each number under the prefix is
+    the first of (`rollups.FirstNumbers`), in whole months; the days of a month the range
+    cuts from the lines. Not for the goods rows only (an entry's first number may be a
+    further ordinal's); None where that rollup cannot answer."""
+    name, filters = rollups.ENTRIES_BY_HTS, scope.filters
+    if name not in scope.rollups or not filters.hts_prefix or filters.countries or goods_only:
         return None
     return _from_rollup(scope, name, by, ("entries",), goods_only)
 
@@ -245,6 +263,8 @@ def _rollup_part(
     t = scope.rollup(name)  # the principal's rows and the header filters: Scope's door
     if rollups.ROLLUPS[name].kind == rollups.ENTRIES:
         return _entries_part(t, scope.filters, by, goods_only, first, last)
+    if rollups.ROLLUPS[name].kind == rollups.FIRSTS:
+        return _firsts_part(t, scope.filters, by, first, last)
     source = rollups.ROLLUPS[name].source
     filters = scope.filters
     predicates: list[ir.BooleanValue] = []
@@ -278,6 +298,18 @@ def _entries_part(
     held = ibis.or_(*(countries.contains(c) for c in filters.countries))
     t = t.filter(held, *_month_predicates(t, first, last))
     return _aggregate(t, {k: t[k] for k in by}, {"entries": t.entries.sum()})
+
+
+def _firsts_part(
+    t: ir.Table, filters: Filters, by: tuple[str, ...], first: date | None, last: date | None
+) -> ir.Table:
+    """Entries per `by` from the entries-by-HTS rollup: each counted under the prefix by
+    the first of its numbers that start with it."""
+    prefix = filters.hts_prefix
+    under = t.hts_number.startswith(ibis.literal(prefix))
+    t = t.filter(under, *_month_predicates(t, first, last))
+    entries = t[rollups.first_column(len(prefix))].sum()
+    return _aggregate(t, {k: t[k] for k in by}, {"entries": entries})
 
 
 def _month_predicates(t: ir.Table, first: date | None, last: date | None) -> list[ir.BooleanValue]:
