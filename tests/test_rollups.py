@@ -647,9 +647,11 @@ def test_entries_by_hts_count_each_entry_once_under_every_prefix(demo: Path) -> 
     own = lines.filter(~pl.col("hts_number").str.starts_with("99")).with_columns(
         month=pl.col("entry_date").dt.truncate("1mo")
     )
-    assert rolled.select(*keys, "hts_number").sort(
-        ["importer_number", "hts_number", "month"], maintain_order=True
-    ).equals(rolled.select(*keys, "hts_number"))  # sorted for a prefix to prune
+    assert (
+        rolled.select(*keys, "hts_number")
+        .sort(["importer_number", "hts_number", "month"], maintain_order=True)
+        .equals(rolled.select(*keys, "hts_number"))
+    )  # sorted for a prefix to prune
     overcounted = 0
     for digits in rollups.PREFIX_DIGITS:
         prefix = pl.col("hts_number").str.slice(0, digits)
