@@ -669,7 +669,12 @@ def test_entries_by_hts_count_each_entry_once_under_every_prefix(demo: Path) -> 
     assert overcounted > 0  # entries with two numbers under one prefix: the case this is for
 
 
-def test_the_hts_rollup_is_sorted_by_importer_and_goods_number(demo: Path) -> None:
-    rolled = pl.read_parquet(f"{demo}/_rollups/lines_by_hts/year=2024/*.parquet")
-    order = ["importer_number", "goods_hts", "month"]
+@pytest.mark.parametrize(
+    ("name", "hts"), [("lines_by_hts", "goods_hts"), ("lines_by_chapter", "hts_chapter")]
+)
+def test_the_hts_rollups_are_sorted_by_importer_and_number(demo: Path, name: str, hts: str) -> None:
+    """An HTS prefix prunes row groups inside an importer's run."""
+    rolled = pl.read_parquet(f"{demo}/_rollups/{name}/year=2024/*.parquet")
+    order = ["importer_number", hts, "month"]
     assert_frame_equal(rolled.select(order), rolled.select(order).sort(order))
+    assert rollups.ROLLUPS[name].row_group == 8_192

@@ -191,12 +191,17 @@ ENTRIES_BY_HTS = "entries_by_hts"
 ROLLUPS: dict[str, Rollup] = {
     "lines_by_month": Rollup(ENTRY_LINES.name, ()),
     "lines_by_country": Rollup(ENTRY_LINES.name, ("country_of_origin",)),
-    "lines_by_chapter": Rollup(ENTRY_LINES.name, ("hts_chapter",)),
+    # Sorted by importer and then chapter (or goods number) in small row groups: an HTS
+    # prefix prunes most of an importer's run (and of each importer's, for CBP).
+    "lines_by_chapter": Rollup(
+        ENTRY_LINES.name,
+        ("hts_chapter",),
+        order=("importer_number", "hts_chapter", "month"),
+        row_group=8_192,  # about 8 groups a year of a 50M-line lake
+    ),
     # Any HTS prefix and any countries: the full goods number and, beside the row's own
     # country, its goods row's (a layer counts under its goods only where a country filter
     # keeps that goods row too: `reports.line_totals` reads both).
-    # Sorted by importer and goods number in small row groups: an HTS prefix prunes most
-    # of an importer's run (and of each importer's, for CBP).
     "lines_by_hts": Rollup(
         ENTRY_LINES.name,
         ("country_of_origin", "goods_country", "goods_hts"),
