@@ -40,8 +40,16 @@ def test_each_rollup_holds_its_tables_measures_in_their_types(demo: Path) -> Non
         files = lake.files(demo / lake.ROLLUPS_DIR / name)
         assert files, name
         schema = pq.read_schema(files[0])
-        held = {rollups.SUMS: list(rollup.measures), rollups.KEYS: [], rollups.ENTRIES: ["entries"]}
+        firsts = [rollups.first_column(n) for n in rollups.PREFIX_DIGITS]
+        held = {
+            rollups.SUMS: list(rollup.measures),
+            rollups.KEYS: [],
+            rollups.ENTRIES: ["entries"],
+            rollups.FIRSTS: firsts,
+        }
         assert schema.names == [*rollup.grouped, *held[rollup.kind]], name
+        if rollup.kind == rollups.FIRSTS:
+            assert {str(schema.field(c).type) for c in firsts} == {"int64"}, name
         assert bool(rollup.measures) == (rollup.kind == rollups.SUMS), name
         for column, measure in rollup.measures.items():
             expected = "decimal128(38, 2)" if measure.money else "int64"
