@@ -605,6 +605,7 @@ def test_a_rollup_pass_keeps_only_the_columns_a_rollup_reads() -> None:
     goods = {"country_of_origin", "hts_number", "line_number"}  # the goods join's
     assert rollups.ROLLUPS["lines_by_hts"].reads() == header | money | goods
     assert rollups.ROLLUPS["entries_by_countries"].reads() == header | {"country_of_origin"}
+    assert rollups.ROLLUPS["entries_by_hts"].reads() == {*header - {"tariff_ordinal"}, "hts_number"}
     assert rollups.ROLLUPS["releases_by_month"].reads() == {
         *rollups.RELEASE_KEYS,
         "arrival_date",
