@@ -46,10 +46,11 @@ def with_goods(t: ir.Table) -> ir.Table:
     own number (tests/test_rollups.py).
 
     A join of the layer rows to their line's goods row, not a window over every line: the
-    same answer (the largest goods number and country where a line had two goods rows,
-    which the lake's key rules out; tests/test_attribution.py). On a year of 8.3M lines the
-    HTS rollup builds in 12.0 s against the window's 19.2 s quiet, 27 against 97 s at load
-    5-8 (benchmarks/README.md). Row order is not kept.
+    same answer (the largest goods number and country where a line has two goods rows: a
+    duplicate line, which the audit flags and the demo plants, so the goods rows are
+    grouped by line before the join and no layer is counted twice; tests/test_rollups.py).
+    On a year of 8.3M lines the HTS rollup builds in 12.0 s against the window's 19.2 s
+    quiet, 27 against 97 s at load 5-8 (benchmarks/README.md). Row order is not kept.
     """
     layer = is_layer(t).fill_null(False)
     rows = t.filter(t.tariff_ordinal == 1)

@@ -219,16 +219,24 @@ def _demo(args: argparse.Namespace) -> int:
         def progress(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)
-            if done >= total:  # what remains is the commit: rollups and coverage
-                bar.set_description("demo lake: building monthly rollups")
+
+        def rolled(done: int, total: int) -> None:  # the commit: rows of every table
+            if not bar.desc.startswith(ROLLING):
+                bar.reset(total=total)
+                bar.unit = " rows"  # of lines, entry summaries and releases
+                bar.set_description(ROLLING)
+            bar.update(done - bar.n)
 
         rows = synth.build_demo_lake(
             where, lines=args.lines, seed=args.seed, end=end, progress=progress,
-            plant_findings=True,
+            plant_findings=True, rollup_progress=rolled,
         )  # fmt: skip
     for name, count in rows.items():
         print(f"{name}: {count:,} rows")
     return EXIT_OK
+
+
+ROLLING = "demo lake: monthly rollups"
 
 
 def _demo_built(where: Path) -> tuple[object, object, object] | None:

@@ -679,3 +679,16 @@ def test_the_hts_rollups_are_sorted_by_importer_and_number(demo: Path, name: str
     order = ["importer_number", hts, "month"]
     assert_frame_equal(rolled.select(order), rolled.select(order).sort(order))
     assert rollups.ROLLUPS[name].row_group == 8_192
+
+
+def test_rebuilding_the_rollups_tells_its_progress(demo: Path, tmp_path: Path) -> None:
+    """A write's commit rebuilds the rollups of the years it changed, and says how many of
+    those years' source rows it has rolled up (what `itrac demo` shows)."""
+    where = _copy(demo, tmp_path / "lake")
+    told: list[tuple[int, int]] = []
+    with lake.transaction(where) as tx:
+        tx.write("entry_lines", _more_lines(where, 2023))
+        tx.rollup_progress = lambda done, total: told.append((done, total))
+    year = pl.read_parquet(where / "entry_lines" / "year=2023" / "*.parquet").height
+    assert told[-1] == (year, year)
+    assert [d for d, _ in told] == sorted({d for d, _ in told})  # rising, a call a span

@@ -29,12 +29,11 @@ distinct entries = distinct entries) and marks the rollups unusable if not.
 from __future__ import annotations
 
 import functools
-import itertools
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -332,13 +331,18 @@ def rebuild(tx: Transaction) -> None:
     try:
         for source in SOURCE_TABLES:
             now, before = files[source], built.get(source, {})
-            names = [name for name, rollup in ROLLUPS.items() if rollup.source == source]
             for year in set(before) - set(now):
-                for name in names:
+                for name in _of(source):
                     shutil.rmtree(_year_folder(tx, name, year), ignore_errors=True)
-            for year, year_files in now.items():
-                if before.get(year) != year_files:
-                    _write_year(con, tx, names, year, year_files)
+        work = [
+            (source, year, names)
+            for source in SOURCE_TABLES
+            for year, names in files[source].items()
+            if built.get(source, {}).get(year) != names
+        ]
+        progress = _Progress(tx.rollup_progress, _rows(con, tx, work))
+        for source, year, names in work:
+            _write_year(con, tx, _of(source), year, names, progress)
         valid = _entries_add_up(con, tx, files[ENTRY_LINES.name])
         dates = {t: _dates(con, tx, t, files[t]) for t in SOURCE_TABLES if files[t]}
     finally:
@@ -353,8 +357,42 @@ SPAN_ROWS = 1_000_000
 SPAN_TABLE = "rollup_span"  # the rows of one span, attributed to their goods
 
 
+def _of(source: str) -> list[str]:
+    """The rollups of table `source`."""
+    return [name for name, rollup in ROLLUPS.items() if rollup.source == source]
+
+
+@dataclass
+class _Progress:
+    """Source rows rolled up so far, told to the transaction's `rollup_progress`."""
+
+    report: Callable[[int, int], None] | None
+    total: int
+    done: int = 0
+
+    def advance(self, rows: int) -> None:
+        self.done += rows
+        if self.report:
+            self.report(self.done, self.total)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, tx: Transaction, work: list) -> int:
+    """The rows of the table files of `work` ((table, year, file names)), from their footers."""
+    paths = [str(layout.year_folder(tx.path(t), y) / n) for t, y, names in work for n in names]
+    return (
+        con.execute("SELECT count(*) FROM read_parquet($p)", {"p": paths}).fetchone()[0]
+        if paths
+        else 0
+    )
+
+
 def _write_year(
-    con: duckdb.DuckDBPyConnection, tx: Transaction, names: list[str], year: str, files: list[str]
+    con: duckdb.DuckDBPyConnection,
+    tx: Transaction,
+    names: list[str],
+    year: str,
+    files: list[str],
+    progress: _Progress,
 ) -> None:
     """One year of the rollups `names` of one source table, from one pass over its files,
     a file per rollup.
@@ -370,8 +408,8 @@ def _write_year(
     parameters = {"files": [str(layout.year_folder(tx.path(source), year) / n) for n in files]}
     rows, queries = _one_pass(tuple(names), frozenset(columns_of(con, _FILES, parameters)))
     date_column = TABLES[source].date_column
-    for index, span in enumerate(_spans(con, parameters, date_column)):
-        span_rows = rows.replace(_FILES, _span(date_column, *span))
+    for index, (first, last, count) in enumerate(_spans(con, parameters, date_column)):
+        span_rows = rows.replace(_FILES, _span(date_column, first, last))
         con.execute(f"CREATE OR REPLACE TEMP TABLE {SPAN_TABLE} AS {span_rows}", parameters)
         for name, query in queries.items():
             into = (
@@ -380,6 +418,7 @@ def _write_year(
                 else (f"INSERT INTO {_rolled(name)}")
             )
             con.execute(f"{into} {query}")
+        progress.advance(count)
     for name in names:
         folder = _year_folder(tx, name, year)
         shutil.rmtree(folder, ignore_errors=True)  # unlinks: files may be shared with a snapshot
@@ -429,23 +468,23 @@ def _year_folder(tx: Transaction, name: str, year: str) -> Path:
 
 def _spans(
     con: duckdb.DuckDBPyConnection, files: dict, date_column: str
-) -> list[tuple[date | None, date | None]]:
+) -> list[tuple[date | None, date | None, int]]:
     """Runs of whole months of about `SPAN_ROWS` source rows each, first to last (None:
-    open-ended)."""
+    open-ended), with their rows."""
     months = con.execute(
         f"SELECT date_trunc('month', \"{date_column}\")::DATE AS m, count(*) "
         "FROM read_parquet($files) GROUP BY m ORDER BY m NULLS LAST",
         files,
     ).fetchall()
-    starts: list[date] = []
+    spans: list[tuple[date | None, date | None, int]] = []
+    first: date | None = None
     rows = 0
     for month, count in months:
         if rows and month is not None and rows + count > SPAN_ROWS:
-            starts.append(month)
-            rows = 0
+            spans.append((first, month, rows))
+            first, rows = month, 0
         rows += count
-    edges: list[date | None] = [None, *starts, None]
-    return list(itertools.pairwise(edges))
+    return [*spans, (first, None, rows)]
 
 
 def _span(date_column: str, first: date | None, last: date | None) -> str:

@@ -23,6 +23,8 @@ class Transaction:
     root: Path
     id: str
     manifest_rows: list[dict] = field(default_factory=list)
+    # Called while the commit rebuilds the rollups: (source rows rolled up so far, total).
+    rollup_progress: Callable[[int, int], None] | None = None
     _counter: int = 0
 
     def path(self, name: str) -> Path:

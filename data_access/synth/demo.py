@@ -129,6 +129,7 @@ def build_demo_lake(
     years: int = 5,
     progress: Callable[[int, int], None] | None = None,
     plant_findings: bool = False,
+    rollup_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
     """Write a fresh demo lake of about `lines` entry-line rows; returns rows per table.
 
@@ -136,7 +137,8 @@ def build_demo_lake(
     liquidation and reconciliation deadlines are live as of `end`. Given `end`, nothing in
     the lake depends on the day it is built (the manifest's loaded_at and the coverage's
     written_at say when, as metadata). `progress(done, total)` is called after
-    each chunk of months with the entry-line rows planned so far and `lines`.
+    each chunk of months with the entry-line rows planned so far and `lines`;
+    `rollup_progress(done, total)` while the commit builds the rollups (source rows).
     `plant_findings` adds the audit findings of `synth.audit.PLANTED` (what `itrac demo`
     builds; the invariants above hold for the lake without them).
     """
@@ -157,6 +159,7 @@ def build_demo_lake(
         ]
 
     with lake_store.transaction(Path(lake), fresh=True) as tx, ThreadPoolExecutor(1) as pool:
+        tx.rollup_progress = rollup_progress
         upcoming = pool.submit(draw, 0)  # the next chunk is drawn while one is written
         done = 0
         for index, chunk in enumerate(chunks):
