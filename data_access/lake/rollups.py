@@ -252,7 +252,10 @@ def source_table(name: str, columns: Collection[str], *, year: bool = False) -> 
     return ibis.table(ibis.Schema.from_polars(schema), name=SOURCE)
 
 
-def compiled(expr: ir.Table, files: str = "read_parquet($files)") -> str:
+_FILES = "read_parquet($files)"  # the table function `compiled` reads by default
+
+
+def compiled(expr: ir.Table, files: str = _FILES) -> str:
     """`expr` as DuckDB SQL reading `files` (a table function over the `$files` list)."""
     return str(ibis.to_sql(expr, dialect="duckdb")).replace(f'"{SOURCE}"', files)
 
@@ -412,12 +415,8 @@ def _write_year(
         span_rows = rows.replace(_FILES, _span(date_column, first, last))
         con.execute(f"CREATE OR REPLACE TEMP TABLE {SPAN_TABLE} AS {span_rows}", parameters)
         for name, query in queries.items():
-            into = (
-                f"CREATE OR REPLACE TEMP TABLE {_rolled(name)} AS"
-                if index == 0
-                else (f"INSERT INTO {_rolled(name)}")
-            )
-            con.execute(f"{into} {query}")
+            into = "CREATE OR REPLACE TEMP TABLE {} AS" if index == 0 else "INSERT INTO {}"
+            con.execute(f"{into.format(_rolled(name))} {query}")
         progress.advance(count)
     for name in names:
         folder = _year_folder(tx, name, year)
@@ -429,9 +428,6 @@ def _write_year(
         con.execute(f"COPY ({rolled}) TO '{_quoted(target)}' ({_parquet(ROLLUPS[name])})")
         con.execute(f"DROP TABLE {_rolled(name)}")
     con.execute(f"DROP TABLE {SPAN_TABLE}")
-
-
-_FILES = "read_parquet($files)"
 
 
 @functools.cache
