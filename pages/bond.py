@@ -101,11 +101,15 @@ def render(view: View) -> None:
 
 
 def _now(view: View, as_of: date) -> pl.DataFrame:
-    """Each importer's judgement for `as_of`'s month: read off the series the Sufficiency
-    tab shows when it holds that month (one query fewer), else asked for."""
-    series = run(view, "bond.sufficiency", as_of=as_of)
-    now = bond_sufficiency.now_from_series(series, view.filters, as_of)
-    return now if now is not None else run(view, "bond.sufficiency_now", as_of=as_of)
+    """Each importer's judgement for `as_of`'s month."""
+    return _judged(view, as_of)[1]
+
+
+def _judged(view: View, as_of: date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the Sufficiency tab's series, the judgement now), from one query: the series asks
+    `as_of`'s month too where the period leaves it out (`bond_sufficiency.split`)."""
+    frame = run(view, "bond.sufficiency", as_of=as_of, with_now=True)
+    return bond_sufficiency.split(frame, view.filters, as_of)
 
 
 def _as_of() -> date:
@@ -159,11 +163,10 @@ def _usd(amount: object) -> str:
 
 
 def _sufficiency(view: View, as_of: date) -> None:
-    series = run(view, "bond.sufficiency", as_of=as_of)
+    series, now = _judged(view, as_of)  # now: insufficient first, open on those
     if empty_state(series, "continuous bonds in this period"):
         return
     importers = series.get_column("importer_number").unique(maintain_order=True).to_list()
-    now = _now(view, as_of)  # insufficient first: open on those
     first = next((i for i in now.get_column("importer_number") if i in importers), importers[0])
     names = dict(run(view, "overview.importers").select("importer_number", "importer_name").rows())
     importer = st.selectbox(

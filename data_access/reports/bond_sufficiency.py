@@ -227,12 +227,32 @@ def _judged_months(scope: Scope, as_of: date) -> list[date]:
     category=CATEGORY,
     tables=TABLES,
 )
-def sufficiency(scope: Scope, *, as_of: date | None = None) -> pl.DataFrame:
+def sufficiency(scope: Scope, *, as_of: date | None = None, with_now: bool = False) -> pl.DataFrame:
     """Per importer and month: the activity-1 continuous bond in force (largest on the
     month's last day, or on `as_of` in its month), the DTF of the 12 full months before,
-    the required amount, whether the bond sufficed, and the amount to raise it to if not."""
+    the required amount, whether the bond sufficed, and the amount to raise it to if not.
+
+    `with_now`: `as_of`'s month judged too, in the same query, where the date filters
+    leave it out (the Bond page shows the series and the judgement now: `split` parts
+    them). Each month's row is judged on its own (its bond, window and day), so the
+    series' rows and the month's are those of `sufficiency` and `sufficiency_now`."""
     as_of = as_of or settings.today()
-    return _judge(scope, _judged_months(scope, as_of), as_of)
+    months = _judged_months(scope, as_of)
+    if with_now:
+        months = sorted({*months, rules.month_start(as_of)})
+    return _judge(scope, months, as_of)
+
+
+def split(frame: pl.DataFrame, filters: Filters, as_of: date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the series `sufficiency` gives, the judgement `sufficiency_now` gives) from one
+    `sufficiency(with_now=True)` frame: the months the date filters choose up to
+    `as_of`'s month (from the first bond's month without a start), and `as_of`'s month."""
+    last = rules.month_start(min(filters.end or as_of, as_of))
+    shown = pl.col("month") <= last
+    if filters.start is not None:
+        shown &= pl.col("month") >= rules.month_start(filters.start)
+    now = frame.filter(pl.col("month") == rules.month_start(as_of))
+    return frame.filter(shown), now.sort(["sufficient", "importer_number"], nulls_last=True)
 
 
 @report(
@@ -247,16 +267,3 @@ def sufficiency_now(scope: Scope, *, as_of: date | None = None) -> pl.DataFrame:
     as_of = as_of or settings.today()
     frame = _judge(scope, [rules.month_start(as_of)], as_of)
     return frame.sort(["sufficient", "importer_number"], nulls_last=True)
-
-
-def now_from_series(series: pl.DataFrame, filters: Filters, as_of: date) -> pl.DataFrame | None:
-    """`sufficiency_now`'s answer read off a `sufficiency` series, when the series judged
-    `as_of`'s month (its rows are the same judgement: same bond, window and day); None
-    when the date filters left that month out. Saves the page a second query."""
-    month = rules.month_start(as_of)
-    if filters.start is None or filters.start > as_of:
-        return None
-    if filters.end is not None and filters.end < month:
-        return None
-    now = series.filter(pl.col("month") == month)
-    return now.sort(["sufficient", "importer_number"], nulls_last=True)
