@@ -20,6 +20,7 @@ from data_access.reports.audit.checks import (
     Context,
     amount,
     check,
+    entry_figures,
     finding,
     money,
     text,
@@ -52,20 +53,13 @@ def _years(rules: AuditRules) -> ir.Table:
 
 
 def _entries(ctx: Context) -> ir.Table:
-    """Per formal entry with an MPF amount: MPF, value, the value not MPF-exempt."""
-    mpf = ctx.rules.mpf
-    t = ctx.scope.table("entry_lines")
-    skipped = [*mpf.informal_entry_types, *mpf.exempt_entry_types]
-    t = t.filter(~t.entry_type.isin(skipped).fill_null(False))
-    exempt = t.spi.isin(list(mpf.exempt_spi)).fill_null(False)
-    entries = t.group_by("entry_number").aggregate(
-        entry_date=t.entry_date.min(),
-        mpf=t.mpf_amount.sum().cast("float64"),
-        mpf_rows=t.mpf_amount.count(),
-        value=t.entered_value.sum().cast("float64"),
-        payable=ibis.ifelse(exempt, 0, t.entered_value).sum().cast("float64"),
+    """Per formal entry with an MPF amount: MPF, value, the value not MPF-exempt (over its
+    rows of entry types the limits apply to: `checks.entry_figures`)."""
+    e = entry_figures(ctx)
+    e = e.filter(e.mpf_rows > 0)
+    return e.select(
+        "entry_number", "mpf", "mpf_rows", "payable", entry_date=e.mpf_date, value=e.mpf_value
     )
-    return entries.filter(entries.mpf_rows > 0)
 
 
 @check(

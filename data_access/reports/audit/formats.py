@@ -2,12 +2,14 @@
 
 Ingest refuses such rows (`data_access.ingest.validate`), but rows loaded before a rule
 existed, or from an ITRAC CD, were never checked: the same rules, with the same reasons,
-run here over the loaded data as engine expressions (the check digit is CATAIR Appendix
-E, `codes.check_digit`, as a CASE over each character).
+run here over the loaded data: the formats as engine expressions, judged once per
+distinct value (`checks.matching`); the check digit (CATAIR Appendix E,
+`codes.check_digit`) with ingest's own polars expression, once per entry.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import ibis
@@ -16,35 +18,18 @@ import polars as pl
 
 from data_access import codes, settings
 from data_access.ingest import validate
-from data_access.reports.audit.checks import HEADER_ROW, LINE_ROW, Context, check, finding
+from data_access.reports.audit.checks import (
+    HEADER_ROW,
+    LINE_ROW,
+    Context,
+    check,
+    entry_frame,
+    finding,
+    matching,
+    none,
+)
 
 CHECK_DIGIT_REASON = "not an entry number with a valid check digit (XXX-NNNNNNN-C)"
-
-
-def _char_value(code: ir.IntegerValue) -> ir.IntegerValue:
-    """`codes.CHECK_VALUES` by ASCII code: 0-9 as themselves, A-I and J-R 1-9, S-Z 2-9."""
-    return ibis.cases(
-        (code.between(48, 57), code - 48),
-        (code.between(65, 73), code - 64),
-        (code.between(74, 82), code - 73),
-        (code.between(83, 90), code - 81),
-        else_=0,
-    )
-
-
-def entry_number_ok(number: ir.StringValue) -> ir.BooleanValue:
-    """`codes.is_valid_entry_number` of a stored entry number (upper case, no dashes), in
-    the engine: CATAIR's sum over the 10 characters, even positions doubled."""
-    total: ir.IntegerValue = ibis.literal(0)
-    for position in range(10):
-        value = _char_value(number.substr(position, 1).ascii_str())
-        if position % 2:  # the digits of 2v: 2v below 5, else 2v - 9
-            value = ibis.ifelse(value < 5, 2 * value, 2 * value - 9)
-        total = total + value
-    expected = (10 - total % 10) % 10
-    written = number.substr(10, 1).ascii_str() - 48
-    shaped_ok = number.re_search(r"^[A-Z0-9]{3}[0-9]{8}$")
-    return shaped_ok.fill_null(False) & (written == expected).fill_null(False)
 
 
 def _problem(tests: list[tuple[ir.BooleanValue, str, str]]) -> ir.StringValue:
@@ -58,37 +43,57 @@ def _bad_format(value: ir.StringValue, column: str) -> ir.BooleanValue:
     return value.notnull() & ~value.re_search(pattern)
 
 
-def _line_tests(t: ir.Table) -> list[tuple[ir.BooleanValue, str, str]]:
+Tests = list[tuple[ir.BooleanValue, str, str]]
+
+
+def _line_values(t: ir.Table) -> dict[str, ir.Value]:
+    """What the line tests read of a row (judged once per distinct combination)."""
+    return {
+        "hts_number": t.hts_number,
+        "layer_row": t.tariff_ordinal > 1,
+        "filer_code": t.filer_code,
+        "filer_prefix": t.entry_number.substr(0, 3),
+        "country_of_origin": t.country_of_origin,
+        "manufacturer_id": t.manufacturer_id,
+    }
+
+
+def _line_tests(v: ir.Table) -> Tests:
     countries = list(codes.countries())
     hts_pattern = validate.FORMATS["hts_number"]
-    layer = (t.tariff_ordinal > 1) & t.hts_number.startswith("9903")
-    bad_hts = ~t.hts_number.re_search(codes.HTS_NUMBER.pattern) & ~(
-        layer & t.hts_number.re_search(r"^[0-9]{8}$")
+    layer = v.layer_row & v.hts_number.startswith("9903")
+    bad_hts = ~v.hts_number.re_search(codes.HTS_NUMBER.pattern) & ~(
+        layer & v.hts_number.re_search(r"^[0-9]{8}$")
     )
     return [
         (bad_hts, "hts_number", hts_pattern[1]),
-        (t.filer_code.notnull() & (t.filer_code != t.entry_number.substr(0, 3)), "filer_code",
+        (v.filer_code.notnull() & (v.filer_code != v.filer_prefix), "filer_code",
          "not the entry number's first three characters"),
-        (t.country_of_origin.notnull() & ~t.country_of_origin.isin(countries),
+        (v.country_of_origin.notnull() & ~v.country_of_origin.isin(countries),
          "country_of_origin", "not an ISO 3166 country code"),
-        (t.manufacturer_id.notnull() & ~t.manufacturer_id.re_search(codes.MANUFACTURER_ID.pattern),
+        (v.manufacturer_id.notnull() & ~v.manufacturer_id.re_search(codes.MANUFACTURER_ID.pattern),
          "manufacturer_id", "not a manufacturer ID (country, then up to 13 letters and digits)"),
     ]  # fmt: skip
 
 
-def _header_tests(t: ir.Table) -> list[tuple[ir.BooleanValue, str, str]]:
+def _header_values(t: ir.Table) -> dict[str, ir.Value]:
+    names = ("importer_number", "filer_code", "port_of_entry", "country_of_export")
+    return {name: t[name] for name in names}
+
+
+def _header_tests(v: ir.Table) -> Tests:
     return [
-        (_bad_format(t.importer_number, "importer_number"), "importer_number",
+        (_bad_format(v.importer_number, "importer_number"), "importer_number",
          validate.FORMATS["importer_number"][1]),
-        (_bad_format(t.filer_code, "filer_code"), "filer_code", validate.FORMATS["filer_code"][1]),
-        (_bad_format(t.port_of_entry, "port_of_entry"), "port_of_entry",
+        (_bad_format(v.filer_code, "filer_code"), "filer_code", validate.FORMATS["filer_code"][1]),
+        (_bad_format(v.port_of_entry, "port_of_entry"), "port_of_entry",
          validate.FORMATS["port_of_entry"][1]),
-        (t.country_of_export.notnull() & ~t.country_of_export.isin(list(codes.countries())),
+        (v.country_of_export.notnull() & ~v.country_of_export.isin(list(codes.countries())),
          "country_of_export", "not an ISO 3166 country code"),
     ]  # fmt: skip
 
 
-def _found(ctx: Context, t: ir.Table, tests: list, line: bool) -> pl.DataFrame:
+def _found(ctx: Context, t: ir.Table, tests: Tests, line: bool) -> pl.DataFrame:
     t = t.mutate(problem=_problem(tests))
     t = t.filter(t.problem.notnull())
     return finding(
@@ -99,13 +104,39 @@ def _found(ctx: Context, t: ir.Table, tests: list, line: bool) -> pl.DataFrame:
     )  # fmt: skip
 
 
+def _found_by_values(
+    ctx: Context,
+    t: ir.Table,
+    values: dict[str, ir.Value],
+    tests: Callable[[ir.Table], Tests],
+    line: bool,
+) -> pl.DataFrame:
+    """The rows failing `tests`, judged once per distinct combination of `values`."""
+
+    def judge(v: ir.Table) -> ir.Table:
+        v = v.mutate(problem=_problem(tests(v)))
+        return v.filter(v.problem.notnull())
+
+    rows = matching(ctx, t, values, judge)
+    if rows is None:
+        return none()
+    return finding(
+        ctx, rows, [rows.entry_number, rows.line_number if line else "", rows.problem],
+        keep=(*(LINE_ROW if line else HEADER_ROW), "problem"),
+        dollars=rows.entered_value,
+        detail=pl.col("problem"),
+    )  # fmt: skip
+
+
 def _entry_numbers(ctx: Context) -> pl.DataFrame:
-    """Entry numbers of the lines whose check digit does not add up (once per entry)."""
-    t = ctx.scope.table("entry_lines")
-    entries = t.group_by("entry_number").aggregate(
-        entry_date=t.entry_date.min(), value=t.entered_value.sum().cast("decimal(18, 2)")
-    )  # once per entry, not per line: the check digit is ten CASEs a row
-    entries = entries.filter(~entry_number_ok(entries.entry_number))
+    """Entry numbers of the lines whose check digit does not add up (once per entry, on
+    the entries as read: ingest's own test, `validate.entry_number_ok`, where the engine's
+    ten CASEs a number took a second for the largest importer's year)."""
+    ok = validate.entry_number_ok(pl.col("entry_number")).fill_null(False)
+    bad = entry_frame(ctx).filter(~ok).select("entry_number", "entry_date", "value")
+    if bad.is_empty():
+        return none()
+    entries = ibis.memtable(bad)
     return finding(
         ctx, entries, [entries.entry_number, "", "entry_number"],
         keep=HEADER_ROW,
@@ -129,8 +160,8 @@ def identifiers(ctx: Context) -> pl.DataFrame:
     heads = ctx.scope.table("entry_summaries")
     found = [
         _entry_numbers(ctx),
-        _found(ctx, lines, _line_tests(lines), line=True),
-        _found(ctx, heads, _header_tests(heads), line=False),
+        _found_by_values(ctx, lines, _line_values(lines), _line_tests, line=True),
+        _found_by_values(ctx, heads, _header_values(heads), _header_tests, line=False),
     ]
     return pl.concat(found)
 

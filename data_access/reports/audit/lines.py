@@ -13,8 +13,10 @@ from data_access.reports.audit.checks import (
     Context,
     amount,
     check,
+    entry_figures,
     finding,
     goods,
+    none,
     text,
 )
 from data_access.reports.base import line_duties, month
@@ -35,8 +37,12 @@ ROW_KEY = ("entry_number", "line_number", "tariff_ordinal")
 def duplicate_line(ctx: Context) -> pl.DataFrame:
     t = ctx.scope.table("entry_lines")
     keys = list(ROW_KEY)
-    copies = t.group_by(keys).aggregate(copies=t.count())
-    rows = t.semi_join(copies.filter(copies.copies > 1), keys)
+    k = t.select(*keys)  # the keys alone: a grouping of every line, nothing else read
+    copies = k.group_by(keys).aggregate(copies=k.count())
+    twice = ctx.scope.run(copies.filter(copies.copies > 1).select(*keys))
+    if twice.is_empty():
+        return none()
+    rows = t.semi_join(ibis.memtable(twice), keys)
     order = [rows.entered_value.desc(), line_duties(rows).desc(), rows.hts_number]
     copy = ibis.row_number().over(group_by=[rows[k] for k in keys], order_by=order)
     extra = ibis.ifelse(copy > 0, rows.entered_value + line_duties(rows), 0)
@@ -58,17 +64,7 @@ def duplicate_line(ctx: Context) -> pl.DataFrame:
     dollars="entered value of each later entry",
 )
 def duplicate_entry(ctx: Context) -> pl.DataFrame:
-    g = goods(ctx.scope.table("entry_lines"))
-    entries = g.group_by("entry_number").aggregate(
-        importer_number=g.importer_number.min(),
-        entry_date=g.entry_date.min(),
-        value=g.entered_value.sum().cast("decimal(38, 2)"),
-        lines=g.count(),
-        quantity=g.quantity.sum().round(3),
-        first_hts=g.hts_number.min(),
-        last_hts=g.hts_number.max(),
-        origin=g.country_of_origin.min(),
-    )
+    entries = _goods_entries(ctx)
     signature = ["importer_number", "entry_date", "value", "lines", "quantity", "first_hts",
                  "last_hts"]  # fmt: skip
     twins = entries.group_by(signature).aggregate(entries=entries.count())
@@ -93,10 +89,24 @@ def duplicate_entry(ctx: Context) -> pl.DataFrame:
     )  # fmt: skip
 
 
+def _goods_entries(ctx: Context) -> ir.Table:
+    """Per entry with goods rows, over them: importer, day, value, lines, quantity, first
+    and last HTS number, an origin (`checks.entry_figures`)."""
+    e = entry_figures(ctx)
+    return e.filter(e.goods_rows > 0).select(
+        "entry_number", "importer_number", "quantity", "first_hts", "last_hts", "origin",
+        entry_date=e.goods_date, value=e.goods_value, lines=e.goods_rows,
+    )  # fmt: skip
+
+
 # --- classification ----------------------------------------------------------------------
 def _per_value(g: ir.Table, group: list[str], value: str) -> ir.Table:
     """One row per group and `value` where a group has more than one `value`: its lines,
-    goods value, first entry and day."""
+    goods value, first entry and day. The lines are read twice in one query (DuckDB keeps
+    them between the two as a CTE): only the columns these read."""
+    kept = dict.fromkeys([*group, value, "hts_number", "entered_value", "entry_number",
+                          "entry_date"])  # fmt: skip
+    g = g.select(*kept)
     spread = g.group_by(group).aggregate(values=g[value].nunique())
     g = g.semi_join(spread.filter(spread.values > 1), group)
     extra = {} if "hts_number" in group else {"hts_number": g.hts_number.min()}
@@ -184,8 +194,10 @@ def _unit_values(ctx: Context) -> ir.Table:
     HTS number, origin and unit of measure), and the robust z-score."""
     g = goods(ctx.scope.table("entry_lines"))
     g = g.filter((g.quantity > 0) & (g.entered_value > 0))
-    g = g.mutate(unit_value=g.entered_value.cast("float64") / g.quantity.nullif(0))
     group = ["hts_number", "country_of_origin", "unit_of_measure"]
+    row = ("entry_number", "line_number", "tariff_ordinal", "entry_date")
+    g = g.select(*row, *group, "entered_value", "quantity")  # read three times: only these
+    g = g.mutate(unit_value=g.entered_value.cast("float64") / g.quantity.nullif(0))
     stats = g.group_by(group).aggregate(group_lines=g.count(), median=g.unit_value.median())
     stats = stats.filter(stats.group_lines >= ctx.rules.outliers.min_lines)
     g = g.join(stats, [g[k].identical_to(stats[k]) for k in group]).select(
