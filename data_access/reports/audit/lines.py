@@ -100,15 +100,15 @@ def _goods_entries(ctx: Context) -> ir.Table:
 
 
 # --- classification ----------------------------------------------------------------------
-def _per_value(g: ir.Table, group: list[str], value: str) -> ir.Table:
+def _per_value(ctx: Context, g: ir.Table, group: list[str], value: str) -> ir.Table | None:
     """One row per group and `value` where a group has more than one `value`: its lines,
-    goods value, first entry and day. The lines are read twice in one query (DuckDB keeps
-    them between the two as a CTE): only the columns these read."""
-    kept = dict.fromkeys([*group, value, "hts_number", "entered_value", "entry_number",
-                          "entry_date"])  # fmt: skip
-    g = g.select(*kept)
+    goods value, first entry and day; None when no group has (the groups are asked for
+    first: the lines are read again only for those)."""
     spread = g.group_by(group).aggregate(values=g[value].nunique())
-    g = g.semi_join(spread.filter(spread.values > 1), group)
+    spread = ctx.scope.run(spread.filter(spread.values > 1).select(*group))
+    if spread.is_empty():
+        return None
+    g = g.semi_join(ibis.memtable(spread), group)
     extra = {} if "hts_number" in group else {"hts_number": g.hts_number.min()}
     return g.group_by([*group, value]).aggregate(
         lines=g.count(),
@@ -135,7 +135,9 @@ def hts_differs(ctx: Context) -> pl.DataFrame:
     g = g.filter(g.manufacturer_id.notnull() & (g.hts_number.length() == 10))
     g = g.mutate(subheading=g.hts_number.substr(0, 6), tariff_line=g.hts_number.substr(0, 8))
     group = ["manufacturer_id", "subheading"]
-    per = _per_value(g, group, "tariff_line")
+    per = _per_value(ctx, g, group, "tariff_line")
+    if per is None:
+        return none()
     detail = pl.format(
         "manufacturer {}, subheading {}: {} lines under {} ({} to {})",
         text(pl.col("manufacturer_id")),
@@ -168,7 +170,9 @@ def rate_differs(ctx: Context) -> pl.DataFrame:
     g = g.filter(g.duty_rate.notnull())
     g = g.mutate(period=month(g.entry_date), program=g.spi.fill_null(""))
     group = ["hts_number", "country_of_origin", "period", "program"]
-    per = _per_value(g, group, "duty_rate")
+    per = _per_value(ctx, g, group, "duty_rate")
+    if per is None:
+        return none()
     detail = pl.format(
         "{}, {}, program {}: {} lines at {}%",
         pl.col("period").dt.strftime("%Y-%m"),
@@ -189,25 +193,29 @@ def rate_differs(ctx: Context) -> pl.DataFrame:
 Z_FACTOR = 0.6745  # the MAD of a normal distribution is 0.6745 standard deviations
 
 
-def _unit_values(ctx: Context) -> ir.Table:
+def _unit_values(ctx: Context) -> ir.Table | None:
     """Goods lines with quantity and value: unit value, its group's median and MAD (per
-    HTS number, origin and unit of measure), and the robust z-score."""
+    HTS number, origin and unit of measure), and the robust z-score; None when no group
+    has enough lines. The groups' medians, then their MADs, are read first (a few rows
+    each) and joined to the lines as small tables: one query over the lines each, where
+    the lines kept between two medians and two joins of one query cost twice as much."""
     g = goods(ctx.scope.table("entry_lines"))
     g = g.filter((g.quantity > 0) & (g.entered_value > 0))
     group = ["hts_number", "country_of_origin", "unit_of_measure"]
     row = ("entry_number", "line_number", "tariff_ordinal", "entry_date")
-    g = g.select(*row, *group, "entered_value", "quantity")  # read three times: only these
+    g = g.select(*row, *group, "entered_value", "quantity")
     g = g.mutate(unit_value=g.entered_value.cast("float64") / g.quantity.nullif(0))
     stats = g.group_by(group).aggregate(group_lines=g.count(), median=g.unit_value.median())
-    stats = stats.filter(stats.group_lines >= ctx.rules.outliers.min_lines)
-    g = g.join(stats, [g[k].identical_to(stats[k]) for k in group]).select(
-        *(g[k] for k in ("entry_number", "line_number", "tariff_ordinal", "entry_date")),
-        *(g[k] for k in group), g.entered_value, g.quantity, g.unit_value, stats.median,
-        stats.group_lines,
-    )  # fmt: skip
+    stats = ctx.scope.run(stats.filter(stats.group_lines >= ctx.rules.outliers.min_lines))
+    if stats.is_empty():
+        return None
+    medians = ibis.memtable(stats)
+    g = g.join(medians, [g[k].identical_to(medians[k]) for k in group]).select(
+        g, medians.median, medians.group_lines
+    )
     g = g.mutate(deviation=(g.unit_value - g.median).abs())
-    mad = g.group_by(group).aggregate(mad=g.deviation.median())
-    g = g.join(mad, [g[k].identical_to(mad[k]) for k in group]).select(g, mad.mad)
+    mads = ibis.memtable(ctx.scope.run(g.group_by(group).aggregate(mad=g.deviation.median())))
+    g = g.join(mads, [g[k].identical_to(mads[k]) for k in group]).select(g, mads.mad)
     return g.mutate(z=Z_FACTOR * (g.unit_value - g.median) / g.mad.nullif(0))
 
 
@@ -221,6 +229,8 @@ def _outliers(ctx: Context, high: bool) -> pl.DataFrame:
 def _beyond(ctx: Context) -> pl.DataFrame:
     limit = ctx.rules.outliers.z
     t = _unit_values(ctx)
+    if t is None:
+        return none().with_columns(z=pl.lit(None, pl.Float64))
     t = t.filter(t.z.abs() > limit)
     per = (
         pl.when(pl.col("unit_of_measure").is_null())
