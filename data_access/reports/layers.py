@@ -469,10 +469,11 @@ def audit(scope: Scope, *, registry: str | None = None) -> pl.DataFrame:
     t = layer_rows(scope, reg, goods=False)
     layers = layer_rows(scope, reg, goods=False, in_force=True, layers_only=True)
     parts = [_misfiled(layers, reg), *_missing(t, layers, reg), *_not_stacking(layers, reg)]
-    # The goods' HTS of the few findings, joined once (not a window over every line).
+    # The goods' HTS of the few findings, joined once (not a window over every line), to
+    # the findings as read (in the query, every goods row was hashed for a few findings).
     goods = t.filter(t.tariff_ordinal == 1)
     goods = goods.select(*LINE_KEY, goods_hts_number=goods.hts_number)
-    found = ibis.union(*parts).left_join(goods, list(LINE_KEY))
+    found = ibis.memtable(scope.run(ibis.union(*parts))).left_join(goods, list(LINE_KEY))
     order = ["finding", "entry_date", "entry_number", "line_number", "layer_number", "program"]
     frame = scope.run(found.order_by(order))
     names = pl.col("finding").replace_strict(FINDINGS, default=None, return_dtype=pl.String)
