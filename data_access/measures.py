@@ -64,6 +64,24 @@ def is_goods(t: ir.Table) -> ir.BooleanValue:
     return t.tariff_ordinal == 1
 
 
+def layer_number(t: ir.Table) -> ir.StringValue:
+    """The 8-digit 9903 heading of a Chapter 99 row (ACE writes 9903xxxx or 9903xxxx00);
+    null for any other row. What the registry's programs and refunds are looked up by."""
+    hts = t.hts_number
+    chapter_99 = hts.startswith(ibis.literal(attribution.LAYER_PREFIX))
+    return ibis.ifelse(chapter_99, hts.substr(0, 8), ibis.null("string"))
+
+
+def has_adcvd(t: ir.Table) -> ir.BooleanValue:
+    """A tariff row under an antidumping or countervailing duty case."""
+    return t.add_case_number.notnull() | t.cvd_case_number.notnull()
+
+
+def chapter_99_or_adcvd(t: ir.Table) -> ir.BooleanValue:
+    """A row that can hold IEEPA duty (a 9903 number) or make its entry an AD/CVD entry."""
+    return t.hts_number.startswith(ibis.literal(attribution.LAYER_PREFIX)) | has_adcvd(t)
+
+
 # --- measures -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Measure:
@@ -106,6 +124,13 @@ LINES: dict[str, Measure] = {
     "duties": _lines(_money(line_duties), money=True),
     "taxes": _lines(_money(lambda t: t.tax_amount.fill_null(0)), money=True),
     "fees": _lines(_money(line_fees), money=True),
+}
+# The Chapter 99 layers' own measures (rows of `attribution.is_layer`; their entered value
+# is $0.00 by definition) and those of the rows the refunds read (`chapter_99_or_adcvd`).
+LAYER_MEASURES: dict[str, Measure] = {"tariff_rows": LINES["rows"], "duties": LINES["duties"]}
+CHAPTER_99_MEASURES: dict[str, Measure] = {
+    **LAYER_MEASURES,
+    "adcvd_lines": _lines(lambda t: _count(t, has_adcvd(t))),
 }
 SUMMARIES: dict[str, Measure] = {  # one row per entry summary: counts add up across groups
     "rows": Measure(ENTRY_SUMMARIES.name, lambda t: t.count()),
@@ -178,6 +203,7 @@ DIMENSIONS: dict[str, Callable[[ir.Table], ir.Value]] = {
     "release_days": lambda t: t.release_date.delta(t.arrival_date, unit="day"),
     "held": lambda t: t.hold_agency.notnull(),
     "goods_row": is_goods,  # a line's goods row, not a Chapter 99 layer
+    "layer_number": layer_number,
 }
 # The countries an entry's rows come from, sorted and distinct (all rows; goods rows only):
 # per-entry aggregates, the keys of `lake.rollups`' entries-by-countries rollup.
@@ -186,6 +212,17 @@ COUNTRY_SETS: dict[str, Callable[[ir.Table], ir.Value]] = {
     "goods_countries": lambda t: t.country_of_origin.collect(
         where=is_goods(t), distinct=True
     ).sort(),
+}
+# The (9903 number, country) of an entry's layer rows, sorted and distinct, as
+# "number:country" (the lake's `layer_entries`: the entries of any program and countries).
+LAYER_PAIR_SEPARATOR = ":"
+ENTRY_SETS: dict[str, Callable[[ir.Table], ir.Value]] = {
+    **COUNTRY_SETS,
+    "layer_pairs": lambda t: (
+        (layer_number(t) + ibis.literal(LAYER_PAIR_SEPARATOR) + t.country_of_origin.fill_null(""))
+        .collect(distinct=True)
+        .sort()
+    ),
 }
 GOODS_DIMENSIONS = frozenset({"hts_chapter", *attribution.GOODS_COLUMNS})
 

@@ -54,13 +54,14 @@ from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, TAB
 if TYPE_CHECKING:
     from data_access.lake.snapshot import Transaction
 
-VERSION = 9  # bump when a rollup's columns change: every year is rebuilt
+VERSION = 10  # bump when a rollup's columns change: every year is rebuilt
 SOURCES = "sources.json"
 BUILD_CONFIG = {"memory_limit": "1GB", "threads": os.cpu_count() or 2}
 SOURCE = "rollup_source"  # the table name the compiled queries read (the files, bound later)
 
 
 SUMS, KEYS, ENTRIES = "sums", "keys", "entries"  # what a rollup's rows hold (Rollup.kind)
+PART = "part"  # some measures of some rows (`Part`): not a total of the table
 FIRSTS = "firsts"  # entries counted once under each HTS prefix (`FirstNumbers`)
 PREFIX_DIGITS = range(2, 11)  # the lengths of an HTS prefix a filter may set
 
@@ -74,9 +75,10 @@ class Rollup:
     - KEYS: nothing: the distinct rows of the keys (no month), sorted by `order` in row
       groups of `row_group` rows (a copy sorted for pruning);
     - ENTRIES: the entries of each set of countries their rows come from (`dims`: the
-      sorted countries of all rows and of the goods rows, `measures.COUNTRY_SETS`), so the
+      sorted countries of all rows and of the goods rows, `measures.ENTRY_SETS`), so the
       entries of any countries add up exactly: those whose set has one of them;
-    - FIRSTS: the entries under any HTS prefix (`FirstNumbers`).
+    - FIRSTS: the entries under any HTS prefix (`FirstNumbers`);
+    - PART: some measures of some of the rows (`Part`).
     """
 
     source: str
@@ -97,10 +99,18 @@ class Rollup:
         """The rollup's key columns: header fields, month (unless KEYS) and dims."""
         return (*self.keys, *(() if self.kind == KEYS else ("month",)), *self.dims)
 
+    def rows(self, t: ir.Table) -> ir.Table:
+        """The rows of the table the rollup groups (all; `Part`: some)."""
+        return t
+
+    def tests(self, t: ir.Table) -> list[ir.Value]:
+        """The expressions choosing its rows (none; `Part`: its `where`)."""
+        return []
+
     def query(self, columns: Collection[str]) -> ir.Table:
         """The rollup of a table whose files have `columns`, as one Ibis expression (rows
         in no order: `_write_year` sorts them by `order`)."""
-        t = source_table(self.source, columns)
+        t = self.rows(source_table(self.source, columns))
         if self.kind == ENTRIES:
             return self._entries(t)
         rows = measures.with_dimensions(t, self.grouped, self.date_column)
@@ -111,7 +121,7 @@ class Rollup:
 
     def _entries(self, t: ir.Table) -> ir.Table:
         rows = measures.with_dimensions(t, ("month",), self.date_column)
-        sets = {d: measures.COUNTRY_SETS[d](rows) for d in self.dims}
+        sets = {d: measures.ENTRY_SETS[d](rows) for d in self.dims}
         entries = rows.group_by([*self.keys, "month", "entry_number"]).aggregate(**sets)
         count = entries.count().cast("int64")
         return entries.group_by(list(self.grouped)).aggregate(entries=count)
@@ -124,8 +134,9 @@ class Rollup:
         keys = (*self.keys, "month") if self.kind == ENTRIES else self.grouped
         values = [m.of(t) for m in self.measures.values()]
         values += [measures.dimension(t, k, self.date_column) for k in keys]
+        values += self.tests(t)
         if self.kind == ENTRIES:
-            values += [t.entry_number, *(measures.COUNTRY_SETS[d](t) for d in self.dims)]
+            values += [t.entry_number, *(measures.ENTRY_SETS[d](t) for d in self.dims)]
         read = {f.name for v in values for f in v.op().find(ops.Field)}
         if read & set(attribution.GOODS_COLUMNS):
             read |= set(attribution.READS)
@@ -133,7 +144,7 @@ class Rollup:
 
     def year_totals(self, columns: Collection[str]) -> ir.Table:
         """The additive measures of the table per hive `year` (what `lake.check` compares)."""
-        t = source_table(self.source, columns, year=True)
+        t = self.rows(source_table(self.source, columns, year=True))
         sums = {c: m.of(t) for c, m in self.measures.items() if not m.distinct}
         return t.group_by("year").aggregate(**sums)
 
@@ -173,6 +184,26 @@ class FirstNumbers(Rollup):
         return {*self.keys, self.date_column, "entry_number", "hts_number"}
 
 
+@dataclass(frozen=True)
+class Part(Rollup):
+    """A rollup of the rows `where` keeps (all: None), holding the measures `sums` (kind
+    PART), or, of another kind, what that kind holds: the Chapter 99 layers' rows and duty
+    per 9903 number, their entries, their keys (`reports.layer_totals`)."""
+
+    kind: str = PART
+    where: Callable[[ir.Table], ir.BooleanValue] | None = None
+    sums: dict[str, Measure] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "measures", dict(self.sums))
+
+    def rows(self, t: ir.Table) -> ir.Table:
+        return t.filter(self.where(t)) if self.where else t
+
+    def tests(self, t: ir.Table) -> list[ir.Value]:
+        return [self.where(t)] if self.where else []
+
+
 def first_column(digits: int) -> str:
     """The column of `FirstNumbers` counting the entries under a prefix of `digits`."""
     return f"entries_{digits}"
@@ -187,6 +218,13 @@ def _first_of(numbers: ir.Table, digits: int) -> ir.BooleanValue:
 ENTRY_KEYS = "entry_keys"
 ENTRIES_BY_COUNTRIES = "entries_by_countries"
 ENTRIES_BY_HTS = "entries_by_hts"
+LAYERS_BY_NUMBER = "layers_by_number"
+LAYER_ENTRIES = "layer_entries"
+LAYER_KEYS = "layer_keys"
+LAYER_KEY_COLUMNS = (
+    "entry_date", "entry_number", "country_of_origin", "goods_country", "goods_hts", "layer_number",
+)  # fmt: skip
+CHAPTER_99_BY_ENTRY = "chapter_99_by_entry"
 ROLLUPS: dict[str, Rollup] = {
     "lines_by_month": Rollup(ENTRY_LINES.name, ()),
     "lines_by_country": Rollup(ENTRY_LINES.name, ("country_of_origin",)),
@@ -229,6 +267,43 @@ ROLLUPS: dict[str, Rollup] = {
         ("hts_number",),
         order=("importer_number", "hts_number", "month"),
         row_group=8_192,
+    ),
+    # The Chapter 99 layers (`attribution.is_layer`): rows and duty by header fields, month,
+    # own and goods country, goods number and 9903 number (the program is the registry's,
+    # joined when read): about 190k rows a year of a 50M-line lake, sorted for a prefix.
+    LAYERS_BY_NUMBER: Part(
+        ENTRY_LINES.name,
+        ("country_of_origin", "goods_country", "goods_hts", "layer_number"),
+        where=attribution.is_layer,
+        sums=measures.LAYER_MEASURES,
+        order=("importer_number", "goods_hts", "month"),
+        row_group=8_192,
+    ),
+    # The entries with layers, exactly, by header fields, month and the set of (9903
+    # number, country) of their layers: the entries of any program under any countries
+    # (`measures.ENTRY_SETS`). About 66k rows a year of a 50M-line lake.
+    LAYER_ENTRIES: Part(
+        ENTRY_LINES.name, ("layer_pairs",), kind=ENTRIES, where=attribution.is_layer
+    ),
+    # The layers' distinct entry keys with their goods number, sorted by importer and goods
+    # number: the entries of a program under an HTS prefix (a prefix prunes the rest).
+    LAYER_KEYS: Part(
+        ENTRY_LINES.name,
+        LAYER_KEY_COLUMNS,
+        kind=KEYS,
+        where=attribution.is_layer,
+        order=("importer_number", "goods_hts", "entry_date"),
+        row_group=61_440,
+    ),
+    # Per entry and 9903 number (none: AD/CVD rows), the rows that can hold IEEPA duty or
+    # make an entry AD/CVD: what the refunds reports read instead of the lines. The
+    # registry (which numbers are refunded, the IEEPA period) is applied when read.
+    CHAPTER_99_BY_ENTRY: Part(
+        ENTRY_LINES.name,
+        ("entry_date", "entry_number", "layer_number"),
+        where=measures.chapter_99_or_adcvd,
+        sums=measures.CHAPTER_99_MEASURES,
+        order=("importer_number", "entry_date"),
     ),
     "summaries_by_month": Rollup(ENTRY_SUMMARIES.name, ()),
     # Days to release as a key: a histogram, from which exact quantiles follow.

@@ -21,9 +21,10 @@ import ibis.expr.types as ir
 import polars as pl
 import pyarrow as pa
 
-from data_access import hts, tariff_layers
+from data_access import hts, measures, tariff_layers
 from data_access.attribution import is_layer, with_goods
 from data_access.measures import ratio
+from data_access.reports import layer_totals
 from data_access.reports.base import (
     Scope,
     line_duties,
@@ -56,9 +57,7 @@ def _registry(path: str | None) -> Registry:
     return tariff_layers.load(path)
 
 
-def layer_number(t: ir.Table) -> ir.StringValue:
-    """The 8-digit 9903 heading of a row (ACE writes 9903xxxx or 9903xxxx00)."""
-    return t.hts_number.substr(0, 8)
+layer_number = measures.layer_number  # the 8-digit 9903 heading of a Chapter 99 row
 
 
 def _numbers(first: str, last: str) -> list[str]:
@@ -200,13 +199,16 @@ def _by_number(
 ) -> ir.Table:
     """The scope's layer rows and duty per `keys` and 9903 number, with the number's
     program: grouped before the registry is joined, so the join meets a few rows per
-    number instead of every layer (5.6M rows for the largest importer of a 50M lake)."""
-    t = scope.table("entry_lines")
-    t = t.filter(is_layer(t))
-    per_number = t.group_by(layer_number=layer_number(t), **{k: f(t) for k, f in keys.items()})
-    per_number = per_number.aggregate(
-        tariff_rows=t.count().cast("int64"), duties=money_sum(line_duties(t))
-    )
+    number instead of every layer (5.6M rows for the largest importer of a 50M lake); from
+    the layers rollup where it answers (`layer_totals`: `keys` none or the month)."""
+    per_number = layer_totals.number_totals(scope, by_month="month" in keys)
+    if per_number is None:
+        t = scope.table("entry_lines")
+        t = t.filter(is_layer(t))
+        per_number = t.group_by(layer_number=layer_number(t), **{k: f(t) for k, f in keys.items()})
+        per_number = per_number.aggregate(
+            tariff_rows=t.count().cast("int64"), duties=money_sum(line_duties(t))
+        )
     numbers, _ = _tables(registry)
     joined = per_number.left_join(numbers, per_number.layer_number == numbers.reg_number)
     return joined.mutate(program=joined.reg_program.fill_null(UNLISTED)).drop(
@@ -216,16 +218,34 @@ def _by_number(
 
 @report("layers.by_program", title="Chapter 99 duty by program", category=CATEGORY, tables=LINES)
 def by_program(scope: Scope, *, registry: str | None = None) -> pl.DataFrame:
-    """Per program: entries and lines carrying it, layer rows, duty; refundable or not."""
+    """Per program: entries carrying it, layer rows, duty; refundable or not. From the layer
+    rollups where they answer (`layer_totals`), else the lines."""
     reg = _registry(registry)
-    t = layer_rows(scope, reg, goods=False, layers_only=True)
-    expr = t.group_by(program=t.program).aggregate(
-        entries=t.entry_number.nunique().cast("int64"),
-        tariff_rows=t.count().cast("int64"),
-        duties=money_sum(t.row_duties),
-    )
+    expr = _by_program_rolled(scope, reg)
+    if expr is None:
+        t = layer_rows(scope, reg, goods=False, layers_only=True)
+        expr = t.group_by(program=t.program).aggregate(
+            entries=t.entry_number.nunique().cast("int64"),
+            tariff_rows=t.count().cast("int64"),
+            duties=money_sum(t.row_duties),
+        )
     frame = scope.run(expr).sort(["duties", "program"], descending=[True, False])
     return _named(frame).with_columns(refundable=_refundable(reg))
+
+
+def _by_program_rolled(scope: Scope, registry: Registry) -> ir.Table | None:
+    """`by_program`'s rows from the rollups: the sums per number joined to the registry and
+    grouped per program, beside the distinct entries per program (None: read the lines)."""
+    entries = layer_totals.program_entries(scope, _tables(registry)[0])
+    if entries is None:
+        return None
+    t = _by_number(scope, registry)
+    sums = t.group_by("program").aggregate(
+        tariff_rows=t.tariff_rows.sum().cast("int64"), duties=money_sum(t.duties)
+    )
+    entries = entries.rename(_program="program")
+    joined = sums.join(entries, sums.program == entries._program)
+    return joined.select("program", "entries", "tariff_rows", "duties")
 
 
 # --- attributed HTS and country views -------------------------------------------------------
@@ -304,6 +324,9 @@ def entries_count(scope: Scope, *, registry: str | None = None) -> pl.DataFrame:
     the layer rows alone (no registry needed: which entries carry a layer does not depend
     on it), not by building each entry's totals."""
     del registry  # the count is the same under any registry
+    rolled = layer_totals.layer_entries(scope)
+    if rolled is not None:
+        return scope.run(rolled.select(rows=rolled.entries)).cast({"rows": pl.Int64})
     t = scope.table("entry_lines")
     layers = t.filter(is_layer(t))
     counted = layers.aggregate(rows=layers.entry_number.nunique())

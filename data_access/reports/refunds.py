@@ -27,7 +27,9 @@ import ibis.expr.types as ir
 import polars as pl
 
 from data_access import refund_routes, settings, tariff_layers
+from data_access.measures import has_adcvd
 from data_access.refund_routes import RefundRules
+from data_access.reports import layer_totals
 from data_access.reports.base import Scope, money_sum, report, with_descriptions
 from data_access.reports.entry_summary import recon_flagged
 from data_access.reports.layers import is_refunded, refunded_duties
@@ -51,18 +53,7 @@ def ieepa_period(registry: Registry) -> tuple[date, date]:
 def _entry_facts(scope: Scope, registry: Registry) -> ir.Table:
     """Per entry of the IEEPA period: its header fields, IEEPA duty and AD/CVD lines."""
     first, last = ieepa_period(registry)
-    lines = scope.table("entry_lines")
-    lines = lines.filter(lines.entry_date.between(first, last))
-    ieepa = is_refunded(lines, registry)
-    adcvd = lines.add_case_number.notnull() | lines.cvd_case_number.notnull()
-    lines = lines.filter(ieepa | adcvd)  # only the rows that matter: a small share of lines
-    ieepa = is_refunded(lines, registry)
-    adcvd = lines.add_case_number.notnull() | lines.cvd_case_number.notnull()
-    per_entry = lines.group_by("entry_number").aggregate(
-        ieepa_duty=refunded_duties(lines, registry),
-        ieepa_layers=ieepa.sum().coalesce(0),
-        adcvd_lines=adcvd.sum().coalesce(0),
-    )
+    per_entry = _per_entry(scope, registry, first, last)
     heads = scope.table("entry_summaries")
     heads = heads.filter(heads.entry_date.between(first, last))
     joined = heads.left_join(per_entry, heads.entry_number == per_entry.entry_number)
@@ -80,6 +71,30 @@ def _entry_facts(scope: Scope, registry: Registry) -> ir.Table:
         ieepa_duty=per_entry.ieepa_duty.coalesce(ibis.literal(0).cast(MONEY_TOTAL_SQL)),
         ieepa_layers=per_entry.ieepa_layers.coalesce(0),
         adcvd_lines=per_entry.adcvd_lines.coalesce(0),
+    )
+
+
+def _per_entry(scope: Scope, registry: Registry, first: date, last: date) -> ir.Table:
+    """Per entry dated `first`..`last` with a 9903 or AD/CVD row: its IEEPA duty, IEEPA
+    layer rows and AD/CVD rows; from the rollup of those rows per entry and 9903 number
+    where it answers (`layer_totals.chapter_99_rows`: no line filter), else the lines."""
+    rows = layer_totals.chapter_99_rows(scope, first, last)
+    if rows is not None:  # a number is refunded as its rows are (`is_refunded`: its heading)
+        ieepa = is_refunded(rows, registry).fill_null(False)
+        return rows.group_by("entry_number").aggregate(
+            ieepa_duty=money_sum(ibis.ifelse(ieepa, rows.duties, 0)),
+            ieepa_layers=ibis.ifelse(ieepa, rows.tariff_rows, 0).sum().cast("int64"),
+            adcvd_lines=rows.adcvd_lines.sum().cast("int64"),
+        )
+    lines = scope.table("entry_lines")
+    lines = lines.filter(lines.entry_date.between(first, last))
+    ieepa = is_refunded(lines, registry)
+    lines = lines.filter(ieepa | has_adcvd(lines))  # only the rows that matter: a small share
+    ieepa = is_refunded(lines, registry)
+    return lines.group_by("entry_number").aggregate(
+        ieepa_duty=refunded_duties(lines, registry),
+        ieepa_layers=ieepa.sum().coalesce(0),
+        adcvd_lines=has_adcvd(lines).sum().coalesce(0),
     )
 
 

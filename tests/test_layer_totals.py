@@ -1,0 +1,164 @@
+"""The Tariff layers and Refunds reports answer from the layer rollups exactly as from the
+lines, or read the lines.
+
+Each report runs twice on the same demo lake, with the rollups and without
+(DuckDBEngine(use_rollups=False) reads the tables), for each principal and filter set
+(cut months, countries, HTS prefixes with and without countries, a "99" prefix): the
+frames must be equal. The lake's entries with two or more lines get a second country on
+their later lines (layers included), so an entry's layers come from two countries and the
+entries of a program under one country must be counted by the pairs, not by the sets; a
+registry in which a program spans numbers of two headings proves the program is joined
+when read. The planner is checked to read the rollups where it can, and only there.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from data_access import lake
+from data_access.access import Principal
+from data_access.engines import DuckDBEngine
+from data_access.filters import Filters
+from data_access.lake import rollups
+from data_access.reports import REPORTS, Scope, layer_totals
+from data_access.reports.layers import _tables
+from data_access.synth import build_demo_lake
+from data_access.tariff_layers import load
+
+END = date(2026, 6, 15)
+AS_OF = date(2026, 5, 20)
+LAYER_REPORTS = ("layers.by_program", "layers.by_program_month", "layers.entries_count")
+REFUND_REPORTS = ("refunds.summary", "refunds.by_entry", "refunds.entries_count")
+PRINCIPALS = ("cbp", "importer:27-4418529AB", "broker:WPG")
+CASES = {
+    "all": Filters(),
+    "cut months": Filters(start=date(2025, 3, 17), end=date(2025, 11, 9)),
+    "inside one month": Filters(start=date(2025, 5, 3), end=date(2025, 5, 27)),
+    "open end": Filters(start=date(2025, 1, 9)),
+    "IEEPA period cut": Filters(start=date(2025, 6, 1), end=date(2026, 1, 31)),
+    "one country": Filters(countries=("CN",)),
+    "two countries": Filters(countries=("CN", "VN"), end=date(2025, 12, 3)),
+    "chapter": Filters(hts_prefix="85", start=date(2024, 7, 1)),
+    "heading": Filters(hts_prefix="9403"),
+    "country and chapter": Filters(countries=("CN",), hts_prefix="85"),
+    "six digits, two countries": Filters(hts_prefix="851713", countries=("CN", "VN")),
+    "one number": Filters(hts_prefix="8471300100"),
+    "port and type": Filters(ports=("2704",), entry_types=("01",), start=date(2022, 1, 20)),
+    "layers by their own number": Filters(hts_prefix="9903"),
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    where = tmp_path_factory.mktemp("layer_totals") / "lake"
+    build_demo_lake(where, lines=30_000, seed=5, end=END)
+    _second_countries(where)
+    return where
+
+
+def _second_countries(where: Path) -> None:
+    """Later lines (their layers too) of a third of the entries with two or more lines
+    from another country than the first line's."""
+    lines = pl.read_parquet(lake.table_files(where, "entry_lines"), hive_partitioning=False)
+    several = lines.group_by("entry_number").agg(pl.col("line_number").max() > 1)
+    chosen = several.filter(
+        pl.col("line_number") & (pl.col("entry_number").str.slice(4, 7).cast(pl.Int64) % 3 == 0)
+    ).get_column("entry_number")
+    other = pl.when(pl.col("country_of_origin") == "CN").then(pl.lit("VN")).otherwise(pl.lit("CN"))
+    mixed = lines.filter(pl.col("entry_number").is_in(chosen.implode())).with_columns(
+        country_of_origin=pl.when(pl.col("line_number") > 1)
+        .then(other)
+        .otherwise(pl.col("country_of_origin"))
+    )
+    with lake.transaction(where) as tx:
+        tx.delete_where(
+            "entry_lines", lambda f: f.filter(~pl.col("entry_number").is_in(chosen.implode()))
+        )
+        tx.write("entry_lines", mixed)
+
+
+@pytest.fixture(scope="module")
+def engines(demo: Path) -> tuple[DuckDBEngine, DuckDBEngine]:
+    return DuckDBEngine(demo), DuckDBEngine(demo, use_rollups=False)
+
+
+def _options(name: str) -> dict:
+    return {"as_of": AS_OF} if name.startswith("refunds.") else {}
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("case", CASES)
+def test_layer_and_refund_reports_answer_as_the_lines(
+    engines: tuple[DuckDBEngine, DuckDBEngine], principal: str, case: str
+) -> None:
+    with_rollups, lines_only = engines
+    assert {rollups.LAYERS_BY_NUMBER, rollups.LAYER_ENTRIES} <= with_rollups.rollups
+    who = Principal.parse(principal)
+    for name in (*LAYER_REPORTS, *REFUND_REPORTS):
+        fast = REPORTS[name](Scope(with_rollups, who, CASES[case]), **_options(name))
+        slow = REPORTS[name](Scope(lines_only, who, CASES[case]), **_options(name))
+        assert_frame_equal(fast, slow, check_exact=True)
+    if principal == "cbp" and case in ("all", "one country", "chapter"):
+        assert slow.height and fast.height  # the case selects layers and refunds
+
+
+def test_the_demo_has_entries_whose_layers_come_from_two_countries(demo: Path) -> None:
+    """Else the pairs' test would not be one: an entry with a layer from CN and one from
+    VN, and the country case counting it under one program only."""
+    lines = pl.read_parquet(lake.table_files(demo, "entry_lines"), hive_partitioning=False)
+    layers = lines.filter(
+        (pl.col("tariff_ordinal") > 1) & pl.col("hts_number").str.starts_with("9903")
+    )
+    countries = layers.group_by("entry_number").agg(pl.col("country_of_origin").n_unique())
+    assert countries.filter(pl.col("country_of_origin") > 1).height > 10
+
+
+@pytest.mark.parametrize(
+    ("filters", "reads"),
+    [
+        (Filters(), True),
+        (Filters(countries=("CN", "VN"), start=date(2025, 2, 10)), True),
+        (Filters(hts_prefix="85", countries=("CN",)), True),
+        (Filters(hts_prefix="9903"), False),
+        (Filters(hts_prefix="99"), False),
+    ],
+)
+def test_the_layer_questions_read_the_rollups_where_they_answer(
+    engines: tuple[DuckDBEngine, DuckDBEngine], filters: Filters, reads: bool
+) -> None:
+    with_rollups, lines_only = engines
+    numbers = _tables(load())[0]
+    for engine, expected in ((with_rollups, reads), (lines_only, False)):
+        scope = Scope(engine, Principal.parse("cbp"), filters)
+        assert (layer_totals.number_totals(scope) is not None) is expected
+        assert (layer_totals.layer_entries(scope) is not None) is expected
+        assert (layer_totals.program_entries(scope, numbers) is not None) is expected
+    refunds = Scope(with_rollups, Principal.parse("cbp"), filters)
+    rows = layer_totals.chapter_99_rows(refunds, date(2025, 2, 4), date(2026, 2, 23))
+    assert (rows is not None) is (not filters.needs_lines)
+
+
+def test_a_program_of_numbers_under_two_headings_is_joined_when_read(
+    engines: tuple[DuckDBEngine, DuckDBEngine], tmp_path: Path
+) -> None:
+    """A registry that puts the Section 301 numbers under "other" too: the rollups hold
+    numbers, not programs, so the answers follow the registry given, equal to the lines'."""
+    shipped = Path(__file__).resolve().parents[1] / "config" / "tariff_layers.yaml"
+    text = shipped.read_text()
+    changed = text.replace("program: section_301", "program: other")
+    assert changed != text
+    registry = tmp_path / "layers.yaml"
+    registry.write_text(changed)
+    with_rollups, lines_only = engines
+    who = Principal.parse("cbp")
+    for filters in (Filters(), Filters(countries=("CN",)), Filters(hts_prefix="94")):
+        for name in ("layers.by_program", "layers.by_program_month"):
+            fast = REPORTS[name](Scope(with_rollups, who, filters), registry=str(registry))
+            slow = REPORTS[name](Scope(lines_only, who, filters), registry=str(registry))
+            assert_frame_equal(fast, slow, check_exact=True)
+            assert "section_301" not in fast.get_column("program").to_list()
