@@ -19,7 +19,7 @@ import pandas as pd
 import polars as pl
 
 from benchmarks import pandas_answers as pa
-from data_access import rules
+from data_access import rules, tariff_layers
 from data_access.access import Principal
 from data_access.attribution import GOODS_HTS_SQL
 from data_access.filters import Filters
@@ -349,6 +349,60 @@ def open_flags_sql(lake: Path, scope: dict) -> tuple[str, dict]:
     )
 
 
+# --- tariff layers: the layer rows of the scope (a layer under its goods number for an HTS
+# prefix: `_rows`), each 9903 number's program from the registry as bound lists --------------
+LAYER_ROWS = "tariff_ordinal > 1 AND starts_with(hts_number, '9903')"  # attribution.is_layer
+
+
+def _layer_rows(lake: Path, scope: dict, params: _Params) -> str:
+    """The scope's layer rows with their `program` (the registry's; unlisted: "unlisted")."""
+    registry = tariff_layers.load()
+    programs = {
+        f"{n:08d}": program
+        for first, last, program in registry.ranges
+        for n in range(int(first), int(last) + 1)
+    }
+    numbers, names = params.bind(tuple(programs)), params.bind(tuple(programs.values()))
+    rows = _rows(lake, "entry_lines", scope, params)
+    return (
+        f"(SELECT l.*, coalesce(r.program, {params.bind(tariff_layers.UNLISTED)}) AS program "
+        f"FROM (SELECT * FROM {rows} WHERE {LAYER_ROWS}) l LEFT JOIN "
+        f"(SELECT unnest({numbers}) AS number, unnest({names}) AS program) r "
+        "ON substring(l.hts_number, 1, 8) = r.number)"
+    )
+
+
+def layers_by_program_sql(lake: Path, scope: dict) -> tuple[str, dict]:
+    params = _Params()
+    rows = _layer_rows(lake, scope, params)
+    return (
+        "SELECT program, count(DISTINCT entry_number) AS entries, count(*) AS tariff_rows, "
+        f"{_money(LINE_DUTIES)} AS duties FROM {rows} GROUP BY 1 "
+        "ORDER BY duties DESC, program",
+        params.values,
+    )
+
+
+def layers_by_month_sql(lake: Path, scope: dict) -> tuple[str, dict]:
+    params = _Params()
+    rows = _layer_rows(lake, scope, params)
+    return (
+        "SELECT date_trunc('month', entry_date)::DATE AS month, program, "
+        f"count(*) AS tariff_rows, {_money(LINE_DUTIES)} AS duties FROM {rows} "
+        "GROUP BY 1, 2 ORDER BY 1, 2",
+        params.values,
+    )
+
+
+def layer_entries_sql(lake: Path, scope: dict) -> tuple[str, dict]:
+    params = _Params()
+    rows = _rows(lake, "entry_lines", scope, params)
+    return (
+        f"SELECT count(DISTINCT entry_number) AS rows FROM {rows} WHERE {LAYER_ROWS}",
+        params.values,
+    )
+
+
 SUFFICIENCY_COLUMNS = (
     "importer_number", "month", "window_start", "window_end", "judged_on", "bond_number",
     "bond_amount", "dtf_trailing_12m", "required_amount", "sufficient", "judgement",
@@ -384,6 +438,12 @@ def questions(as_of: date) -> list[Question]:
         Question("reconciliation", "reconciliation.deadlines", {"as_of": as_of},
                  open_flags_sql, pa.open_flags, ("flagged_entry_number", "due_date", "days_left"),
                  ("reconciliations",)),
+        Question("tariff_layers", "layers.by_program", {}, layers_by_program_sql, None,
+                 ("program", "entries", "tariff_rows", "duties"), ("entry_lines",)),
+        Question("tariff_layers", "layers.entries_count", {}, layer_entries_sql, None,
+                 ("rows",), ("entry_lines",)),
+        Question("tariff_layers", "layers.by_program_month", {}, layers_by_month_sql, None,
+                 ("month", "program", "tariff_rows", "duties"), ("entry_lines",)),
     ]  # fmt: skip
 
 

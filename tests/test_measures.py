@@ -43,6 +43,7 @@ def test_each_rollup_holds_its_tables_measures_in_their_types(demo: Path) -> Non
         firsts = [rollups.first_column(n) for n in rollups.PREFIX_DIGITS]
         held = {
             rollups.SUMS: list(rollup.measures),
+            rollups.PART: list(rollup.measures),
             rollups.KEYS: [],
             rollups.ENTRIES: ["entries"],
             rollups.FIRSTS: firsts,
@@ -50,7 +51,7 @@ def test_each_rollup_holds_its_tables_measures_in_their_types(demo: Path) -> Non
         assert schema.names == [*rollup.grouped, *held[rollup.kind]], name
         if rollup.kind == rollups.FIRSTS:
             assert {str(schema.field(c).type) for c in firsts} == {"int64"}, name
-        assert bool(rollup.measures) == (rollup.kind == rollups.SUMS), name
+        assert bool(rollup.measures) == (rollup.kind in (rollups.SUMS, rollups.PART)), name
         for column, measure in rollup.measures.items():
             expected = "decimal128(38, 2)" if measure.money else "int64"
             assert str(schema.field(column).type) == expected, (name, column)
