@@ -19,11 +19,12 @@ import pandas as pd
 import polars as pl
 
 from benchmarks import pandas_answers as pa
-from data_access import rules, tariff_layers
+from data_access import refund_routes, rules, tariff_layers
 from data_access.access import Principal
 from data_access.attribution import GOODS_HTS_SQL
 from data_access.filters import Filters
 from data_access.lake import layout
+from data_access.reports.refunds import NONE, NOT_ELIGIBLE, ROUTE_NAMES_EXTRA, ieepa_period
 from data_access.schema import ENTRY_SUMMARIES, MONEY_MAX, TABLES, Table
 
 SCOPE_KEYS = ("importer", "start", "end")
@@ -403,6 +404,90 @@ def layer_entries_sql(lake: Path, scope: dict) -> tuple[str, dict]:
     )
 
 
+# --- IEEPA refunds: per entry summary of the IEEPA period, its IEEPA duty (the registry's
+# refunded numbers) and AD/CVD lines, routed by the rules of config/refund_routes.yaml --------
+ADCVD = "(add_case_number IS NOT NULL OR cvd_case_number IS NOT NULL)"
+
+
+def _refunded(params: _Params, registry: tariff_layers.Registry) -> str:
+    """A row under a refunded 9903 number (`layers.is_refunded`: whole-number comparisons)."""
+    tests = [
+        f"(hts_number >= {params.bind(a)} AND (hts_number <= {params.bind(b)} "
+        f"OR starts_with(hts_number, {params.bind(b)})))"
+        for a, b in registry.refunded_ranges
+    ]
+    return f"(starts_with(hts_number, '9903') AND ({' OR '.join(tests)}))"
+
+
+def _route(params: _Params, rules: refund_routes.RefundRules, as_of: str) -> str:
+    """The route of an entry (columns of the routed summaries), as `refunds._routed`."""
+    held = params.bind(tuple(rules.cape.statuses))
+    liquidated = (
+        f"(liquidation_date IS NOT NULL AND liquidation_date <= {as_of} "
+        f"AND NOT (upper(liquidation_status) IN (SELECT unnest({held}))))"
+    )
+    hits = []
+    for exclusion in rules.exclusions:
+        if exclusion.test == "entry_type":
+            hits.append(f"entry_type IN (SELECT unnest({params.bind(exclusion.entry_types)}))")
+        elif exclusion.test == "reconciliation_flag":
+            hits.append(
+                "(coalesce(recon_flag, '') <> '' OR coalesce(recon_indicator, false) "
+                "OR coalesce(fta_recon_flag, false))"
+            )
+        elif exclusion.test == "adcvd_pending":
+            hits.append("(entry_type IN ('03', '07') OR adcvd_lines > 0)")
+    excluded = " OR ".join(f"coalesce({hit}, false)" for hit in hits) or "false"
+    cases = [f"WHEN ieepa_duty <= 0 THEN {params.bind(NONE)}"]
+    for item in rules.routes:
+        inside = liquidated
+        if item.liquidated_within_days is not None:
+            closes = f"liquidation_date + INTERVAL {int(item.liquidated_within_days)} DAY"
+            inside = f"({liquidated} AND {closes} >= {as_of})"
+        if item.unliquidated:
+            inside = f"({inside} OR NOT {liquidated})"
+        skip = f"({excluded})" if item.id == "cape" else "false"
+        cases.append(f"WHEN {inside} AND NOT {skip} THEN {params.bind(item.id)}")
+    return f"CASE {' '.join(cases)} ELSE {params.bind(NOT_ELIGIBLE)} END"
+
+
+def refunds_summary_sql(lake: Path, scope: dict) -> tuple[str, dict]:
+    params = _Params()
+    rules, registry = refund_routes.load(), tariff_layers.load()
+    first, last = (params.bind(day) for day in ieepa_period(registry))
+    as_of = f"{params.bind(scope['as_of'])}::DATE"
+    refunded = _refunded(params, registry)
+    lines = _rows(lake, "entry_lines", scope, params)
+    heads = _rows(lake, "entry_summaries", scope, params)
+    order = [r.id for r in rules.routes] + [NOT_ELIGIBLE, NONE]
+    names = [r.name for r in rules.routes] + [ROUTE_NAMES_EXTRA[r] for r in order[-2:]]
+    every = (
+        f"SELECT unnest({params.bind(tuple(order))}) AS route, "
+        f"unnest({params.bind(tuple(names))}) AS route_name, "
+        f"unnest({params.bind(tuple(range(len(order))))}) AS position"
+    )
+    per_entry = (
+        f"SELECT entry_number, sum(CASE WHEN {refunded} THEN {LINE_DUTIES} ELSE 0 END) "
+        f"AS ieepa_duty, count(*) FILTER (WHERE {ADCVD}) AS adcvd_lines FROM {lines} "
+        f"WHERE entry_date BETWEEN {first} AND {last} AND ({refunded} OR {ADCVD}) GROUP BY 1"
+    )
+    facts = (
+        "SELECT h.*, coalesce(p.ieepa_duty, 0) AS ieepa_duty, "
+        f"coalesce(p.adcvd_lines, 0) AS adcvd_lines FROM {heads} h "
+        f"LEFT JOIN ({per_entry}) p USING (entry_number) "
+        f"WHERE h.entry_date BETWEEN {first} AND {last}"
+    )
+    routed = f"SELECT {_route(params, rules, as_of)} AS route, ieepa_duty FROM ({facts})"
+    return (
+        f"WITH r AS (SELECT route, count(*) AS entries, {_money('ieepa_duty')} AS ieepa_duty "
+        f"FROM ({routed}) GROUP BY 1) "
+        "SELECT e.route, e.route_name, coalesce(r.entries, 0) AS entries, "
+        "coalesce(r.ieepa_duty, 0) AS ieepa_duty "
+        f"FROM ({every}) e LEFT JOIN r USING (route) ORDER BY e.position",
+        params.values,
+    )
+
+
 SUFFICIENCY_COLUMNS = (
     "importer_number", "month", "window_start", "window_end", "judged_on", "bond_number",
     "bond_amount", "dtf_trailing_12m", "required_amount", "sufficient", "judgement",
@@ -444,6 +529,9 @@ def questions(as_of: date) -> list[Question]:
                  ("rows",), ("entry_lines",)),
         Question("tariff_layers", "layers.by_program_month", {}, layers_by_month_sql, None,
                  ("month", "program", "tariff_rows", "duties"), ("entry_lines",)),
+        Question("refunds", "refunds.summary", {"as_of": as_of}, refunds_summary_sql, None,
+                 ("route", "route_name", "entries", "ieepa_duty"),
+                 ("entry_summaries", "entry_lines")),
     ]  # fmt: skip
 
 

@@ -33,7 +33,7 @@ from data_access.tariff_layers import load
 END = date(2026, 6, 15)
 AS_OF = date(2026, 5, 20)
 LAYER_REPORTS = ("layers.by_program", "layers.by_program_month", "layers.entries_count")
-REFUND_REPORTS = ("refunds.summary", "refunds.by_entry", "refunds.entries_count")
+REFUND_REPORTS = ("refunds.summary", "refunds.entries")  # both route every entry
 PRINCIPALS = ("cbp", "importer:27-4418529AB", "broker:WPG")
 CASES = {
     "all": Filters(),
