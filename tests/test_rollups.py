@@ -357,8 +357,10 @@ def test_summaries_come_from_their_rollup_unless_a_line_filter_asks(
     assert "rollup_summaries_by_month" in sql
     by_origin = Scope(with_rollups, Principal.parse("cbp"), Filters(countries=("CN",)))
     sql = compiled(summary_totals(by_origin, ("month",), ("entries",)))
-    assert "rollup_summaries_by_month" not in sql  # matched through their lines' keys:
-    assert "rollup_entry_keys" in sql and "entry_lines" not in sql
+    assert "rollup_summaries_by_month" not in sql  # the entries of their lines (they agree:
+    assert "entry_summaries" not in sql and "entry_lines" not in sql  # lake.agreement)
+    sql = compiled(summary_totals(by_origin, ("month",), ("entries", "cf28")))
+    assert "rollup_entry_keys" in sql and "entry_lines" not in sql  # matched through keys
     sql = compiled(release_totals(plain, ("month",), days=True))
     assert "rollup_releases_by_month" in sql and "cargo_releases" in sql  # the cut month
     sql = compiled(release_totals(by_origin, ("port_of_entry",), days=True))

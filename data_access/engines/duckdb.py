@@ -150,7 +150,8 @@ def _view_sql(con: duckdb.DuckDBPyConnection, lake: Path, spec: Table) -> str:
     """The table's files as a view with every contract column: a column the contract
     gained after the files were written reads as NULL (as Spark's schema-on-read does)."""
     if lake_files.table_files(lake, spec.name):
-        files = lake_files.hive_scan(lake_files.table_glob(lake, spec.name), union_by_name=True)
+        glob = lake_files.table_glob(lake, spec.name)
+        files = lake_files.hive_scan(glob, union_by_name=not _one_schema(con, glob))
         present = {row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {files}").fetchall()}
         added = "".join(
             f", CAST(NULL AS {_duckdb_type(c.dtype)}) AS {c.name}"
@@ -160,6 +161,21 @@ def _view_sql(con: duckdb.DuckDBPyConnection, lake: Path, spec: Table) -> str:
         return f"CREATE VIEW {spec.name} AS SELECT *{added} FROM {files}"
     columns = ", ".join(f"CAST(NULL AS {_duckdb_type(c.dtype)}) AS {c.name}" for c in spec.columns)
     return f"CREATE VIEW {spec.name} AS SELECT {columns}, CAST(NULL AS INTEGER) AS year WHERE false"
+
+
+def _one_schema(con: duckdb.DuckDBPyConnection, glob: str) -> bool:
+    """Whether every file of `glob` has the same columns (names and types). Then the view
+    reads them without `union_by_name`, which leaves DuckDB no row counts to estimate
+    from: it then built a header table's match through its lines on the entry keys
+    (millions of rows) rather than on the header rows, even with none (benchmarks/README.md,
+    session 8)."""
+    schemas = con.execute(
+        "SELECT count(DISTINCT columns) FROM (SELECT file_name, "
+        "list_sort(list(name || ' ' || coalesce(type, '') || ' ' || coalesce(logical_type, ''))) "
+        "AS columns FROM parquet_schema(?) WHERE num_children IS NULL GROUP BY file_name)",
+        [glob],
+    ).fetchall()
+    return schemas == [(1,)]
 
 
 def _rollup_views(con: duckdb.DuckDBPyConnection, lake: Path) -> frozenset[str]:

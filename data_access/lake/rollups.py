@@ -46,7 +46,7 @@ import ibis.expr.types as ir
 import polars as pl
 
 from data_access import attribution, measures
-from data_access.lake import layout
+from data_access.lake import agreement, layout
 from data_access.lake.layout import ROLLUPS_DIR
 from data_access.measures import GOODS_DIMENSIONS, HEADER_DIMS, LINES, RELEASE_KEYS, Measure
 from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, TABLES
@@ -423,9 +423,13 @@ def rebuild(tx: Transaction) -> None:
             _write_year(con, tx, _of(source), year, names, progress)
         valid = _entries_add_up(con, tx, files[ENTRY_LINES.name])
         dates = {t: _dates(con, tx, t, files[t]) for t in SOURCE_TABLES if files[t]}
+        kept = previous.get(agreement.KEY, {}) if built else {}
+        tables = {t: tx.path(t) for t in SOURCE_TABLES}
+        agreed = agreement.years(con, tx.path(ROLLUPS_DIR), tables, files, kept)
     finally:
         con.close()
     sources = {"version": VERSION, "valid": valid, "dates": dates, "files": files}
+    sources[agreement.KEY] = agreed  # summaries against their lines (`lake.agreement`)
     tx.replace_file(f"{ROLLUPS_DIR}/{SOURCES}", json.dumps(sources, indent=1).encode())
 
 

@@ -11,6 +11,8 @@ what exports use) in a fixed order; each has a `_count` companion for the pager.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from functools import cache
 
 import ibis
@@ -31,7 +33,7 @@ from data_access.reports.base import (
     with_descriptions,
     with_names,
 )
-from data_access.reports.line_totals import line_totals
+from data_access.reports.line_totals import entries_of_lines, line_totals, summary_totals
 from data_access.reports.paging import count_rows, page
 from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES
 
@@ -138,17 +140,45 @@ def header(
     scope: Scope, *, recon: str = "all", offset: int = 0, limit: int | None = None
 ) -> pl.DataFrame:
     """ACE's Entry Summary Header: one row per entry summary, codes described."""
+    held = _months_holding(scope, recon, None if limit is None else offset + limit)
     expr = remembered(
-        scope,
+        held,
         ("entry_summary.header", recon, offset, limit),
-        lambda: page(_header_rows(scope, recon), HEADER_ORDER, offset, limit),
+        lambda: page(_header_rows(held, recon), HEADER_ORDER, offset, limit),
     )
     return with_descriptions(scope.run(expr), *HEADER_CODES)
 
 
+def _months_holding(scope: Scope, recon: str, rows: int | None) -> Scope:
+    """The scope cut to end with the month that holds the page's last row (row `rows`; None:
+    every row), under a line
+    filter where the entries per month come from the rollups (`entries_of_lines`): the
+    rows are in date order, so the page is the same, and the summaries and entry keys
+    are matched over those months only (the first page of the largest importer under two
+    countries reads one of five years of keys). Else the scope as it is."""
+    if recon != "all" or rows is None or not entries_of_lines(scope, ("month",), ("entries",)):
+        return scope
+    months = scope.run(summary_totals(scope, ("month",), ("entries",)).order_by("month"))
+    held = 0
+    for first, entries in months.drop_nulls("month").iter_rows():
+        held += entries
+        if held >= rows:
+            last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            if scope.filters.end is not None and scope.filters.end <= last:
+                return scope
+            return Scope(scope.engine, scope.principal, replace(scope.filters, end=last))
+    return scope
+
+
 @report("entry_summary.header_count", title="Header rows", category=CATEGORY, tables=HEADERS)
 def header_count(scope: Scope, *, recon: str = "all") -> pl.DataFrame:
-    """One row: how many rows `entry_summary.header` has for this scope."""
+    """One row: how many rows `entry_summary.header` has for this scope: under a line
+    filter, where the summaries agree with their lines, the entries of the matching lines
+    (`line_totals.entries_of_lines`: the same count from the entry rollups)."""
+    if recon == "all" and entries_of_lines(scope, (), ("entries",)):
+        entries = summary_totals(scope, (), ("entries",))
+        counted = entries.select(rows=entries.entries.fill_null(0))
+        return scope.run(counted).cast({"rows": pl.Int64})
     rows = remembered(
         scope, ("entry_summary.header_rows", recon), lambda: _header_rows(scope, recon)
     )

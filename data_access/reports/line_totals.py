@@ -32,7 +32,7 @@ import ibis.expr.types as ir
 
 from data_access import attribution
 from data_access.filters import Filters
-from data_access.lake import rollups
+from data_access.lake import agreement, rollups
 from data_access.measures import HEADER_DIMS, MEASURES, Measure, dimension, with_dimensions
 from data_access.reports.base import Scope
 from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, MONEY_TOTAL_SQL
@@ -156,7 +156,29 @@ def summary_totals(scope: Scope, by: tuple[str, ...], measures: tuple[str, ...])
     """`measures` ("entries", "cf28", "cf29", "dtf": duties, taxes and fees) of the scope's
     entry summaries per `by` ("month" of entry or a header field)."""
     _known(ENTRY_SUMMARIES.name, measures)
+    if entries_of_lines(scope, by, measures):
+        return line_totals(scope, by, ("entries",))
     return _header_totals(scope, "summaries_by_month", by, measures)
+
+
+def entries_of_lines(scope: Scope, by: tuple[str, ...], measures: tuple[str, ...]) -> bool:
+    """Whether the entry summaries a line filter asks for can be counted as the entries of
+    the matching lines (`line_totals`: the entries-by-countries and entries-by-HTS
+    rollups, or the entry keys) rather than matched row by row through the entry keys
+    (`Scope._through_lines`: 0.3-0.8 s a question for the largest importer of a 50M-line
+    lake). The same entries, per the same keys, where every entry with lines has one
+    summary and the summaries share with their lines every field the question reads: its
+    keys, the header filters, the principal's fields and the entry date
+    (`lake.agreement`, counted when the rollups are built). Only entries, per header
+    fields and month."""
+    if not scope.filters.needs_lines or tuple(measures) != ("entries",):
+        return False
+    if not set(by) <= {*HEADER_DIMS, "month"} or not scope.rollups:
+        return False
+    read = {*agreement.ALWAYS, *(k for k in by if k != "month")}
+    pairs = scope.filters.column_pairs(ENTRY_SUMMARIES)
+    read |= {column for column, _ in pairs if column in ENTRY_SUMMARIES.column_names}
+    return read <= agreement.agreeing(scope.engine.lake, scope.engine.generation)
 
 
 def release_totals(scope: Scope, by: tuple[str, ...], *, days: bool) -> ir.Table:

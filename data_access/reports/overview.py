@@ -6,6 +6,7 @@ country-of-origin or HTS filter narrows values to the matching lines.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import ibis
@@ -23,7 +24,7 @@ from data_access.reports.base import (
     safe_ratio,
     with_descriptions,
 )
-from data_access.reports.line_totals import line_totals
+from data_access.reports.line_totals import entries_of_lines, line_totals
 from data_access.schema import TABLES
 
 CATEGORY = "Overview"
@@ -89,13 +90,35 @@ def _top(frame: pl.DataFrame, key: str, limit: int) -> pl.DataFrame:
 
 @report("overview.importers", title="Importers", category=CATEGORY, tables=("entry_summaries",))
 def importers(scope: Scope) -> pl.DataFrame:
-    """Importer numbers in scope with their names and entry counts (largest first)."""
-    t = scope.table("entry_summaries")
-    expr = t.group_by("importer_number").aggregate(
-        importer_name=t.importer_name.max(), entries=t.count()
-    )
+    """Importer numbers in scope with their names and entry counts (largest first).
+
+    Under a line filter (countries, HTS prefix) the entries are those of the matching
+    lines (`line_totals`: the entry rollups, not each summary matched through the entry
+    keys, 0.4-2 s on a 50M-line lake) and the name is the importer's largest on its
+    summaries under the other filters (a name is the importer's, not its lines'): the
+    importers that have such summaries, as before."""
+    if not entries_of_lines(scope, ("importer_number",), ("entries",)):
+        t = scope.table("entry_summaries")
+        expr = t.group_by("importer_number").aggregate(
+            importer_name=t.importer_name.max(), entries=t.count()
+        )
+    else:
+        entries = line_totals(scope, ("importer_number",), ("entries",))
+        t = _without_lines(scope).table("entry_summaries")
+        t = t.filter(t.importer_number.isin(entries.importer_number))
+        names = t.group_by("importer_number").aggregate(importer_name=t.importer_name.max())
+        expr = names.join(entries, "importer_number").select(
+            "importer_number", "importer_name", "entries"
+        )
     frame = scope.run(expr).with_columns(pl.col("entries").cast(pl.Int64))
     return frame.sort(["entries", "importer_number"], descending=[True, False])
+
+
+def _without_lines(scope: Scope) -> Scope:
+    """The scope without its line-level filters (countries, HTS prefix): the same
+    principal and header filters, through the same door."""
+    filters = replace(scope.filters, countries=(), hts_prefix="")
+    return Scope(scope.engine, scope.principal, filters)
 
 
 OPTIONS = {"dimension": pl.String, "code": pl.String, "description": pl.String, "lines": pl.Int64}
