@@ -81,6 +81,9 @@ def _per_entry(scope: Scope, registry: Registry, first: date, last: date) -> ir.
     rows = layer_totals.chapter_99_rows(scope, first, last)
     if rows is not None:  # a number is refunded as its rows are (`is_refunded`: its heading)
         ieepa = is_refunded(rows, registry).fill_null(False)
+        rows = rows.mutate(_ieepa=ieepa)
+        rows = rows.filter(rows._ieepa | (rows.adcvd_lines > 0))  # as the lines' rows below
+        ieepa = rows._ieepa
         return rows.group_by("entry_number").aggregate(
             ieepa_duty=money_sum(ibis.ifelse(ieepa, rows.duties, 0)),
             ieepa_layers=ibis.ifelse(ieepa, rows.tariff_rows, 0).sum().cast("int64"),
