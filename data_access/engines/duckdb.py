@@ -170,12 +170,12 @@ def _one_schema(con: duckdb.DuckDBPyConnection, glob: str) -> bool:
     (millions of rows) rather than on the header rows, even with none (benchmarks/README.md,
     session 8)."""
     schemas = con.execute(
-        "SELECT count(DISTINCT columns) FROM (SELECT file_name, "
+        "SELECT DISTINCT columns FROM (SELECT file_name, "
         "list_sort(list(name || ' ' || coalesce(type, '') || ' ' || coalesce(logical_type, ''))) "
         "AS columns FROM parquet_schema(?) WHERE num_children IS NULL GROUP BY file_name)",
         [glob],
     ).fetchall()
-    return schemas == [(1,)]
+    return len(schemas) == 1
 
 
 def _rollup_views(con: duckdb.DuckDBPyConnection, lake: Path) -> frozenset[str]:

@@ -88,8 +88,7 @@ def _run(con: duckdb.DuckDBPyConnection, keys: list[str], summaries: list[str]) 
     a full join on the entry number."""
     lines_fields = ", ".join(f'min("{f}") AS "l_{f}"' for f in HEADER_DIMS)
     differs = ", ".join(
-        f'count(*) FILTER (WHERE both_ AND "{f}" IS DISTINCT FROM "l_{f}") AS "{f}"'
-        for f in HEADER_DIMS
+        f'count_if(both_ AND "{f}" IS DISTINCT FROM "l_{f}") AS "{f}"' for f in HEADER_DIMS
     )
     columns = ", ".join(f'"{f}"' for f in FIELDS)
     sql = f"""
@@ -103,9 +102,10 @@ def _run(con: duckdb.DuckDBPyConnection, keys: list[str], summaries: list[str]) 
             SELECT *, s_entry IS NOT NULL AND l_entry IS NOT NULL AS both_
             FROM s FULL JOIN l ON s_entry = l_entry
         )
-        SELECT count(*) FILTER (WHERE NOT both_) AS alone,
-            count(*) - count(DISTINCT coalesce(s_entry, l_entry)) AS repeated, {differs},
-            count(*) FILTER (WHERE both_ AND ({DATE} IS DISTINCT FROM l_first
+        SELECT count_if(NOT both_) AS alone,
+            count(*) - (SELECT count(*) FROM (SELECT DISTINCT coalesce(s_entry, l_entry) FROM j))
+                AS repeated, {differs},
+            count_if(both_ AND ({DATE} IS DISTINCT FROM l_first
                 OR {DATE} IS DISTINCT FROM l_last)) AS {DATE}
         FROM j
     """

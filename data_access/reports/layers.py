@@ -326,7 +326,8 @@ def entries_count(scope: Scope, *, registry: str | None = None) -> pl.DataFrame:
     del registry  # the count is the same under any registry
     rolled = layer_totals.layer_entries(scope)
     if rolled is not None:
-        return scope.run(rolled.select(rows=rolled.entries)).cast({"rows": pl.Int64})
+        rows = rolled.entries.coalesce(0)  # a sum over no rows is null: none is 0
+        return scope.run(rolled.select(rows=rows)).cast({"rows": pl.Int64})
     t = scope.table("entry_lines")
     layers = t.filter(is_layer(t))
     counted = layers.aggregate(rows=layers.entry_number.nunique())
