@@ -29,6 +29,7 @@ from data_access.reports import REPORTS, Scope, layer_totals
 from data_access.reports.layers import _tables
 from data_access.synth import build_demo_lake
 from data_access.tariff_layers import load
+from tests.demo_lakes import mix_origins
 
 END = date(2026, 6, 15)
 AS_OF = date(2026, 5, 20)
@@ -57,29 +58,8 @@ CASES = {
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("layer_totals") / "lake"
     build_demo_lake(where, lines=30_000, seed=5, end=END)
-    _second_countries(where)
+    mix_origins(where, every=3, countries=("CN", "VN"))
     return where
-
-
-def _second_countries(where: Path) -> None:
-    """Later lines (their layers too) of a third of the entries with two or more lines
-    from another country than the first line's."""
-    lines = pl.read_parquet(lake.table_files(where, "entry_lines"), hive_partitioning=False)
-    several = lines.group_by("entry_number").agg(pl.col("line_number").max() > 1)
-    chosen = several.filter(
-        pl.col("line_number") & (pl.col("entry_number").str.slice(4, 7).cast(pl.Int64) % 3 == 0)
-    ).get_column("entry_number")
-    other = pl.when(pl.col("country_of_origin") == "CN").then(pl.lit("VN")).otherwise(pl.lit("CN"))
-    mixed = lines.filter(pl.col("entry_number").is_in(chosen.implode())).with_columns(
-        country_of_origin=pl.when(pl.col("line_number") > 1)
-        .then(other)
-        .otherwise(pl.col("country_of_origin"))
-    )
-    with lake.transaction(where) as tx:
-        tx.delete_where(
-            "entry_lines", lambda f: f.filter(~pl.col("entry_number").is_in(chosen.implode()))
-        )
-        tx.write("entry_lines", mixed)
 
 
 @pytest.fixture(scope="module")

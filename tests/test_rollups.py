@@ -36,6 +36,7 @@ from data_access.reports.line_totals import (
     summary_totals,
 )
 from data_access.synth import build_demo_lake
+from tests.demo_lakes import mix_origins
 
 END = date(2026, 6, 15)
 LINE_REPORTS = (
@@ -97,31 +98,8 @@ CASES = {
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("rollups") / "lake"
     build_demo_lake(where, lines=30_000, seed=11, end=END)
-    _mix_origins(where)
+    mix_origins(where, every=4, countries=("VN", "CN"))
     return where
-
-
-def _mix_origins(where: Path) -> None:
-    """Give about a quarter of the entries with two or more lines a second country of
-    origin (their second and later lines, layers included): the demo's entries each come
-    from one country, and counting entries under a set of countries must not rely on it."""
-    files = lake.table_files(where, "entry_lines")
-    lines = pl.read_parquet(files, hive_partitioning=False)
-    several = lines.group_by("entry_number").agg(pl.col("line_number").max() > 1)
-    chosen = several.filter(
-        pl.col("line_number") & (pl.col("entry_number").str.slice(4, 7).cast(pl.Int64) % 4 == 0)
-    ).get_column("entry_number")
-    other = pl.when(pl.col("country_of_origin") == "VN").then(pl.lit("CN")).otherwise(pl.lit("VN"))
-    mixed = lines.filter(pl.col("entry_number").is_in(chosen.implode())).with_columns(
-        country_of_origin=pl.when(pl.col("line_number") > 1)
-        .then(other)
-        .otherwise(pl.col("country_of_origin"))
-    )
-    with lake.transaction(where) as tx:
-        tx.delete_where(
-            "entry_lines", lambda f: f.filter(~pl.col("entry_number").is_in(chosen.implode()))
-        )
-        tx.write("entry_lines", mixed)
 
 
 @pytest.fixture(scope="module")

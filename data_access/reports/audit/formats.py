@@ -95,13 +95,7 @@ def _header_tests(v: ir.Table) -> Tests:
 
 def _found(ctx: Context, t: ir.Table, tests: Tests, line: bool) -> pl.DataFrame:
     t = t.mutate(problem=_problem(tests))
-    t = t.filter(t.problem.notnull())
-    return finding(
-        ctx, t, [t.entry_number, t.line_number if line else "", t.problem],
-        keep=(*(LINE_ROW if line else HEADER_ROW), "problem"),
-        dollars=t.entered_value,
-        detail=pl.col("problem"),
-    )  # fmt: skip
+    return _findings(ctx, t.filter(t.problem.notnull()), line)
 
 
 def _found_by_values(
@@ -118,8 +112,11 @@ def _found_by_values(
         return v.filter(v.problem.notnull())
 
     rows = matching(ctx, t, values, judge)
-    if rows is None:
-        return none()
+    return none() if rows is None else _findings(ctx, rows, line)
+
+
+def _findings(ctx: Context, rows: ir.Table, line: bool) -> pl.DataFrame:
+    """The findings of `rows` (each with its `problem`), per line or per header row."""
     return finding(
         ctx, rows, [rows.entry_number, rows.line_number if line else "", rows.problem],
         keep=(*(LINE_ROW if line else HEADER_ROW), "problem"),
