@@ -184,7 +184,7 @@ def test_summary_counts_under_a_line_filter_read_the_entry_rollups(planted: Path
     assert "rollup_entries_by_hts" in by_port and "entry_summaries" not in by_port
     # the mode is not the lines' for two entries: matched row by row
     by_mode = sql(summary_totals(countries, ("mode_of_transport",), ("entries",)))
-    assert "entry_summaries" in by_mode and "rollup_entry_keys" in by_mode
+    assert "entry_summaries" in by_mode and "rollup_entry_countries" in by_mode
     modes = Scope(engine, cbp, LINE_FILTERS["a mode, a country, a period"])
     assert "entry_summaries" in sql(summary_totals(modes, ("month",), ("entries",)))
     # more than entries: the summaries' own columns

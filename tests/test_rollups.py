@@ -338,7 +338,11 @@ def test_summaries_come_from_their_rollup_unless_a_line_filter_asks(
     assert "rollup_summaries_by_month" not in sql  # the entries of their lines (they agree:
     assert "entry_summaries" not in sql and "entry_lines" not in sql  # lake.agreement)
     sql = compiled(summary_totals(by_origin, ("month",), ("entries", "cf28")))
-    assert "rollup_entry_keys" in sql and "entry_lines" not in sql  # matched through keys
+    assert "rollup_entry_countries" in sql and "entry_lines" not in sql  # through entries
+    assert "rollup_entry_keys" not in sql  # by country: an HTS prefix needs the keys
+    heading = Scope(with_rollups, Principal.parse("cbp"), Filters(hts_prefix="8471"))
+    sql = compiled(summary_totals(heading, ("month",), ("entries", "cf28")))
+    assert "rollup_entry_keys" in sql and "rollup_entry_countries" not in sql
     sql = compiled(release_totals(plain, ("month",), days=True))
     assert "rollup_releases_by_month" in sql and "cargo_releases" in sql  # the cut month
     sql = compiled(release_totals(by_origin, ("port_of_entry",), days=True))
@@ -359,6 +363,7 @@ def test_a_lake_without_some_tables_uses_the_rollups_it_has(demo: Path, tmp_path
         "lines_by_chapter",
         "lines_by_hts",
         "entry_keys",
+        "entry_countries",
         "entries_by_countries",
         "entries_by_hts",
         "layers_by_number",
@@ -509,6 +514,19 @@ def test_entry_keys_are_the_lines_distinct_keys_sorted_for_pruning(demo: Path) -
     assert_frame_equal(keys.select(order), keys.select(order).sort(order))
     groups = pq.ParquetFile(lake.files(demo / lake.ROLLUPS_DIR / "entry_keys")[0]).metadata
     assert {groups.row_group(i).num_rows for i in range(groups.num_row_groups - 1)} <= {61_440}
+
+
+def test_entry_countries_are_the_lines_distinct_entries_per_country(demo: Path) -> None:
+    lines = pl.read_parquet(f"{demo}/entry_lines/year=2024/*.parquet")
+    rolled = pl.read_parquet(f"{demo}/_rollups/entry_countries/year=2024/*.parquet")
+    columns = [*rollups.HEADER_DIMS, "entry_date", "entry_number", "country_of_origin"]
+    expected = lines.select(columns).unique()
+    entries = lines.get_column("entry_number").n_unique()
+    assert entries <= rolled.height == expected.height < lines.height
+    assert rolled.columns == columns
+    assert_frame_equal(rolled, expected, check_row_order=False)
+    order = ["importer_number", "country_of_origin", "entry_date"]
+    assert_frame_equal(rolled.select(order), rolled.select(order).sort(order))
 
 
 def test_a_free_country_set_counts_entries_by_their_countries(

@@ -121,12 +121,23 @@ class Scope:
         t = self.table("entry_lines", own_numbers=True)
         return t.mutate(goods_row=t.tariff_ordinal == 1)
 
+    def entry_numbers(self) -> ir.Table:
+        """The entry numbers of the scope's lines (`entry_number`, with the principal's rows
+        and the filters applied), what header tables filtered by a line field are matched
+        through: under countries without an HTS prefix from the `entry_countries` rollup
+        (sorted by importer and country, so the countries prune the rest, one row per
+        entry and country), else the entry keys."""
+        name = lake_rollups.ENTRY_COUNTRIES
+        if name in self.rollups and not self.filters.hts_prefix:
+            return self.rollup(name)
+        return self.entry_keys()
+
     def _through_lines(self, t: ir.Table, name: str) -> ir.Table:
         """Header-level rows that have a line matching the line-level filters."""
         key = ENTRY_KEYS.get(name, "entry_number")
         if key not in t.columns:
             return t
-        return t.filter(t[key].isin(self.entry_keys().entry_number))
+        return t.filter(t[key].isin(self.entry_numbers().entry_number))
 
     def run(self, expr: ir.Table) -> pl.DataFrame:
         return self.engine.to_polars(expr)
