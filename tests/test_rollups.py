@@ -384,31 +384,41 @@ def test_a_layer_of_another_country_than_its_goods_counts_as_the_lines_say(
     """A Chapter 99 layer whose country differs from its goods row's: with a filter on the
     layer's country only, the goods row is out of scope and the layer counts under its
     own number (chapter 99), as on the lines; the HTS rollup reads the goods row's country
-    beside the row's own (goods_country) to answer the same."""
+    beside the row's own (goods_country) to answer the same, and so do the refunds' rows
+    (an IEEPA layer, 9903.01, of spring 2025: refunded under VN and a heading only with
+    its goods row)."""
     where = _copy(demo, tmp_path / "lake")
     lines = pl.read_parquet(where / "entry_lines" / "year=2025" / "*.parquet")
     layers = lines.filter(
         (pl.col("tariff_ordinal") > 1)
-        & pl.col("hts_number").str.starts_with("9903")
+        & pl.col("hts_number").str.starts_with("990301")
         & (pl.col("country_of_origin") == "CN")
+        & (pl.col("entry_date").is_between(date(2025, 4, 1), date(2025, 6, 30)))
+        & (pl.col("duty_amount") > 0)
     )
-    entry, line = (
-        layers.row(0, named=True)["entry_number"],
-        layers.row(0, named=True)["line_number"],
-    )
+    several = lines.group_by("entry_number").agg(pl.col("line_number").max() > 1)
+    several = several.filter(pl.col("line_number")).get_column("entry_number")
+    layer = layers.filter(pl.col("entry_number").is_in(several.implode())).row(0, named=True)
+    entry, line = layer["entry_number"], layer["line_number"]
     goods = lines.filter(
         (pl.col("entry_number") == entry) & (pl.col("line_number") == line)
         & (pl.col("tariff_ordinal") == 1)
     )  # fmt: skip
-    heading = goods.get_column("hts_number")[0][:4]
+    number = goods.get_column("hts_number")[0]
+    heading = number[:4]
+    other = lines.filter((pl.col("entry_number") == entry) & (pl.col("line_number") != line))
+    other_line = other.get_column("line_number")[0]
     with lake.transaction(where) as tx:
         tx.delete_where("entry_lines", lambda f: f.filter(pl.col("entry_number") != entry))
+        layer_rows = (pl.col("line_number") == line) & (pl.col("tariff_ordinal") > 1)
+        other_goods = (pl.col("line_number") == other_line) & (pl.col("tariff_ordinal") == 1)
         moved = lines.filter(pl.col("entry_number") == entry).with_columns(
-            country_of_origin=pl.when(
-                (pl.col("line_number") == line) & (pl.col("tariff_ordinal") > 1)
-            )
+            country_of_origin=pl.when(layer_rows | other_goods)
             .then(pl.lit("VN"))
-            .otherwise(pl.col("country_of_origin"))
+            .otherwise(pl.col("country_of_origin")),
+            # another line of the entry, from VN under the same number: the entry is in
+            # scope under VN and the heading, the layer's goods row is not
+            hts_number=pl.when(other_goods).then(pl.lit(number)).otherwise("hts_number"),
         )
         tx.write("entry_lines", moved)
     fast, slow = DuckDBEngine(where), DuckDBEngine(where, use_rollups=False)
@@ -424,6 +434,17 @@ def test_a_layer_of_another_country_than_its_goods_counts_as_the_lines_say(
         for name in ("overview.kpis", "overview.top_hts_chapters", "overview.top_countries"):
             expected = REPORTS[name](Scope(slow, cbp, filters))
             assert_frame_equal(REPORTS[name](Scope(fast, cbp, filters)), expected)
+        for name in ("refunds.summary", "refunds.entries"):
+            expected = REPORTS[name](Scope(slow, cbp, filters), as_of=date(2026, 5, 20))
+            actual = REPORTS[name](Scope(fast, cbp, filters), as_of=date(2026, 5, 20))
+            assert_frame_equal(actual, expected)
+    in_scope = REPORTS["refunds.entries"](
+        Scope(slow, cbp, Filters(countries=("VN",), hts_prefix=heading)), as_of=date(2026, 5, 20)
+    ).filter(pl.col("entry_number") == entry)
+    # in scope through its VN line, but not listed: no duty of the VN layer (its goods
+    # row is CN) and none of the VN line's own (its layers stayed CN)
+    assert in_scope.height == 0
+    assert layer["duty_amount"] > 0  # what a layer counted by its own country would add
     vn = Scope(fast, cbp, Filters(countries=("VN",)))
     chapters = vn.run(line_totals(vn, ("hts_chapter",), ("duties",)))
     assert "99" in chapters.get_column("hts_chapter").to_list()  # the moved layer, on its own

@@ -54,7 +54,7 @@ from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, TAB
 if TYPE_CHECKING:
     from data_access.lake.snapshot import Transaction
 
-VERSION = 11  # bump when a rollup's columns change: every year is rebuilt
+VERSION = 12  # bump when a rollup's columns change: every year is rebuilt
 SOURCES = "sources.json"
 # No automatic checkpoint while a year's rows collect in temporary tables: past the default
 # threshold (16 MiB) DuckDB compresses every changed in-memory table at an INSERT's commit,
@@ -229,9 +229,8 @@ ENTRIES_BY_HTS = "entries_by_hts"
 LAYERS_BY_NUMBER = "layers_by_number"
 LAYER_ENTRIES = "layer_entries"
 LAYER_KEYS = "layer_keys"
-LAYER_KEY_COLUMNS = (
-    "entry_date", "entry_number", "country_of_origin", "goods_country", "goods_hts", "layer_number",
-)  # fmt: skip
+LAYER_GOODS = ("country_of_origin", "goods_country", "goods_hts")  # a layer's countries, goods
+LAYER_KEY_COLUMNS = ("entry_date", "entry_number", *LAYER_GOODS, "layer_number")
 CHAPTER_99_BY_ENTRY = "chapter_99_by_entry"
 ROLLUPS: dict[str, Rollup] = {
     "lines_by_month": Rollup(ENTRY_LINES.name, ()),
@@ -315,15 +314,18 @@ ROLLUPS: dict[str, Rollup] = {
         order=("importer_number", "goods_hts", "entry_date"),
         row_group=61_440,
     ),
-    # Per entry and 9903 number (none: AD/CVD rows), the rows that can hold IEEPA duty or
-    # make an entry AD/CVD: what the refunds reports read instead of the lines. The
-    # registry (which numbers are refunded, the IEEPA period) is applied when read.
+    # Per entry, 9903 number (none: AD/CVD rows), own and goods country and goods number,
+    # the rows that can hold IEEPA duty or make an entry AD/CVD: what the refunds reports
+    # read instead of the lines, under any filter but a "99" prefix. Sorted by importer and
+    # goods number: a prefix prunes. The registry (which numbers are refunded, the IEEPA
+    # period) is applied when read.
     CHAPTER_99_BY_ENTRY: Part(
         ENTRY_LINES.name,
-        ("entry_date", "entry_number", "layer_number"),
+        ("entry_date", "entry_number", "layer_number", *LAYER_GOODS),
         where=measures.chapter_99_or_adcvd,
         sums=measures.CHAPTER_99_MEASURES,
-        order=("importer_number", "entry_date"),
+        order=("importer_number", "goods_hts", "entry_date"),
+        row_group=61_440,
     ),
     "summaries_by_month": Rollup(ENTRY_SUMMARIES.name, ()),
     # Days to release as a key: a histogram, from which exact quantiles follow.

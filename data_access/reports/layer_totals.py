@@ -17,9 +17,10 @@ number), and the caller reads the lines:
   lines (an entry's rows are in one month, so months add up); under an HTS prefix from
   `layer_keys` (the layers' distinct entry keys with their goods number, sorted by goods
   number so the prefix prunes), every filter exact;
-- the refunds' rows: `chapter_99_by_entry` (per entry and 9903 number, and AD/CVD rows),
-  without line filters only (an entry's IEEPA duty under an HTS prefix or countries is
-  that of its lines in scope, which it does not hold).
+- the refunds' rows: `chapter_99_by_entry` (per entry, 9903 number, own and goods
+  country and goods number, and AD/CVD rows, sorted by goods number), under any filter
+  but a "99" prefix (an entry's IEEPA duty under an HTS prefix or countries is that of
+  its rows in scope: a layer's under its goods row's number and country).
 
 A layer counts under its goods row's number and country as the lines say
 (`attribution.under_prefix` after the country filter): under countries and a prefix, its
@@ -205,19 +206,25 @@ def _sets_part(
 def chapter_99_rows(scope: Scope, first: date, last: date) -> ir.Table | None:
     """Per entry of the scope dated `first`..`last` and 9903 number (`hts_number`: the
     8-digit number; null: AD/CVD rows of other numbers), its `tariff_rows`, `duties` and
-    `adcvd_lines`; None where the rollup cannot answer (a line filter: countries or an HTS
-    prefix)."""
-    name = rollups.CHAPTER_99_BY_ENTRY
-    if name not in scope.rollups or scope.filters.needs_lines:
+    `adcvd_lines`; None where the rollup cannot answer (a "99" prefix: layers match it by
+    their own numbers). Under an HTS prefix a row counts under its goods number, and a
+    layer only where the countries keep its goods row too (`attribution.under_prefix`)."""
+    name, filters = rollups.CHAPTER_99_BY_ENTRY, scope.filters
+    if name not in scope.rollups or filters.hts_prefix.startswith("99"):
         return None
-    t = scope.rollup(name)  # the principal and the header fields; the dates here, exactly
-    low = max(first, scope.filters.start) if scope.filters.start else first
-    high = min(last, scope.filters.end) if scope.filters.end else last
-    t = t.filter(
+    t = scope.rollup(name)  # the principal, the header fields, each row's own country
+    low = max(first, filters.start) if filters.start else first
+    high = min(last, filters.end) if filters.end else last
+    predicates = [
         t.entry_date >= ibis.literal(low),
         t.entry_date <= ibis.literal(high),
         t.year >= ibis.literal(low.year),
         t.year <= ibis.literal(high.year),
-    )
+    ]
+    if filters.hts_prefix:
+        predicates.append(t.goods_hts.startswith(ibis.literal(filters.hts_prefix)))
+        if filters.countries:
+            predicates.append(t.goods_country.isin(list(filters.countries)))
+    t = t.filter(*predicates)
     sums = ("tariff_rows", "duties", "adcvd_lines")
     return t.select("entry_number", *sums, hts_number="layer_number")

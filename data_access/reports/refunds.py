@@ -77,7 +77,8 @@ def _entry_facts(scope: Scope, registry: Registry) -> ir.Table:
 def _per_entry(scope: Scope, registry: Registry, first: date, last: date) -> ir.Table:
     """Per entry dated `first`..`last` with a 9903 or AD/CVD row: its IEEPA duty, IEEPA
     layer rows and AD/CVD rows; from the rollup of those rows per entry and 9903 number
-    where it answers (`layer_totals.chapter_99_rows`: no line filter), else the lines."""
+    where it answers (`layer_totals.chapter_99_rows`: any filter but a "99" prefix), else
+    the lines."""
     rows = layer_totals.chapter_99_rows(scope, first, last)
     if rows is not None:  # a number is refunded as its rows are (`is_refunded`: its heading)
         ieepa = is_refunded(rows, registry).fill_null(False)
