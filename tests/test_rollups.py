@@ -368,7 +368,6 @@ def test_a_lake_without_some_tables_uses_the_rollups_it_has(demo: Path, tmp_path
         "entries_by_hts",
         "layers_by_number",
         "layer_entries",
-        "layer_keys",
         "chapter_99_by_entry",
     }
     scope = Scope(engine, Principal.parse("cbp"))

@@ -54,7 +54,7 @@ from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, TAB
 if TYPE_CHECKING:
     from data_access.lake.snapshot import Transaction
 
-VERSION = 12  # bump when a rollup's columns change: every year is rebuilt
+VERSION = 13  # bump when a rollup's columns change: every year is rebuilt
 SOURCES = "sources.json"
 # No automatic checkpoint while a year's rows collect in temporary tables: past the default
 # threshold (16 MiB) DuckDB compresses every changed in-memory table at an INSERT's commit,
@@ -228,9 +228,7 @@ ENTRIES_BY_COUNTRIES = "entries_by_countries"
 ENTRIES_BY_HTS = "entries_by_hts"
 LAYERS_BY_NUMBER = "layers_by_number"
 LAYER_ENTRIES = "layer_entries"
-LAYER_KEYS = "layer_keys"
 LAYER_GOODS = ("country_of_origin", "goods_country", "goods_hts")  # a layer's countries, goods
-LAYER_KEY_COLUMNS = ("entry_date", "entry_number", *LAYER_GOODS, "layer_number")
 CHAPTER_99_BY_ENTRY = "chapter_99_by_entry"
 ROLLUPS: dict[str, Rollup] = {
     "lines_by_month": Rollup(ENTRY_LINES.name, ()),
@@ -304,21 +302,11 @@ ROLLUPS: dict[str, Rollup] = {
     LAYER_ENTRIES: Part(
         ENTRY_LINES.name, ("layer_pairs",), kind=ENTRIES, where=attribution.is_layer
     ),
-    # The layers' distinct entry keys with their goods number, sorted by importer and goods
-    # number: the entries of a program under an HTS prefix (a prefix prunes the rest).
-    LAYER_KEYS: Part(
-        ENTRY_LINES.name,
-        LAYER_KEY_COLUMNS,
-        kind=KEYS,
-        where=attribution.is_layer,
-        order=("importer_number", "goods_hts", "entry_date"),
-        row_group=61_440,
-    ),
     # Per entry, 9903 number (none: AD/CVD rows), own and goods country and goods number,
     # the rows that can hold IEEPA duty or make an entry AD/CVD: what the refunds reports
-    # read instead of the lines, under any filter but a "99" prefix. Sorted by importer and
-    # goods number: a prefix prunes. The registry (which numbers are refunded, the IEEPA
-    # period) is applied when read.
+    # read instead of the lines, under any filter but a "99" prefix, and the entries of a
+    # program under an HTS prefix. Sorted by importer and goods number: a prefix prunes.
+    # The registry (which numbers are refunded, the IEEPA period) is applied when read.
     CHAPTER_99_BY_ENTRY: Part(
         ENTRY_LINES.name,
         ("entry_date", "entry_number", "layer_number", *LAYER_GOODS),

@@ -15,8 +15,8 @@ number), and the caller reads the lines:
   entries of each set of (number, country) of their layers: those whose set holds a number
   of the program under one of the countries), whole months from it and cut days from the
   lines (an entry's rows are in one month, so months add up); under an HTS prefix from
-  `layer_keys` (the layers' distinct entry keys with their goods number, sorted by goods
-  number so the prefix prunes), every filter exact;
+  `chapter_99_by_entry` (the layers' rows per entry with their goods number, sorted by
+  goods number so the prefix prunes), every filter exact;
 - the refunds' rows: `chapter_99_by_entry` (per entry, 9903 number, own and goods
   country and goods number, and AD/CVD rows, sorted by goods number), under any filter
   but a "99" prefix (an entry's IEEPA duty under an HTS prefix or countries is that of
@@ -137,7 +137,7 @@ def layer_entries(scope: Scope) -> ir.Table | None:
 def _entries(scope: Scope, numbers: ir.Table | None) -> ir.Table | None:
     keys = ("program",) if numbers is not None else ()
     if scope.filters.hts_prefix:
-        if not _can(scope, rollups.LAYER_KEYS):
+        if not _can(scope, rollups.CHAPTER_99_BY_ENTRY):
             return None
         t = _keys_under_prefix(scope)
         t = _programs(t, numbers) if numbers is not None else t
@@ -165,14 +165,31 @@ def _programs(t: ir.Table, numbers: ir.Table) -> ir.Table:
 
 
 def _keys_under_prefix(scope: Scope) -> ir.Table:
-    """The layers' entry keys under the scope's HTS prefix (every other filter exact: the
-    entry keys' door, `Scope.rollup`)."""
-    t = scope.rollup(rollups.LAYER_KEYS)
+    """The layers' rows per entry under the scope's HTS prefix (not "99": `_can`), from
+    `chapter_99_by_entry`: those with a 9903 number whose goods number has the prefix
+    (a 9903 row without goods row has its own number there: not under it), among the
+    countries with their goods row's too; the dates exact, every other filter by
+    `Scope.rollup`."""
+    t = scope.rollup(rollups.CHAPTER_99_BY_ENTRY)
     filters = scope.filters
-    predicates = [t.goods_hts.startswith(ibis.literal(filters.hts_prefix))]
+    predicates = [
+        t.layer_number.notnull(),
+        t.goods_hts.startswith(ibis.literal(filters.hts_prefix)),
+        *_day_predicates(t, filters.start, filters.end),
+    ]
     if filters.countries:
         predicates.append(t.goods_country.isin(list(filters.countries)))
     return t.filter(*predicates)
+
+
+def _day_predicates(t: ir.Table, first: date | None, last: date | None) -> list[ir.BooleanValue]:
+    """`first` <= entry_date <= `last` (None: open), with the hive years that prune files."""
+    out: list[ir.BooleanValue] = []
+    if first is not None:
+        out += [t.entry_date >= ibis.literal(first), t.year >= ibis.literal(first.year)]
+    if last is not None:
+        out += [t.entry_date <= ibis.literal(last), t.year <= ibis.literal(last.year)]
+    return out
 
 
 def _sets_part(
@@ -215,12 +232,7 @@ def chapter_99_rows(scope: Scope, first: date, last: date) -> ir.Table | None:
     t = scope.rollup(name)  # the principal, the header fields, each row's own country
     low = max(first, filters.start) if filters.start else first
     high = min(last, filters.end) if filters.end else last
-    predicates = [
-        t.entry_date >= ibis.literal(low),
-        t.entry_date <= ibis.literal(high),
-        t.year >= ibis.literal(low.year),
-        t.year <= ibis.literal(high.year),
-    ]
+    predicates = _day_predicates(t, low, high)
     if filters.hts_prefix:
         predicates.append(t.goods_hts.startswith(ibis.literal(filters.hts_prefix)))
         if filters.countries:
