@@ -35,6 +35,7 @@ import ibis
 import ibis.expr.types as ir
 
 from data_access.attribution import is_layer
+from data_access.filters import Filters
 from data_access.lake import rollups
 from data_access.measures import (
     CHAPTER_99_MEASURES,
@@ -106,11 +107,7 @@ def _number_part(
 ) -> ir.Table:
     t = scope.rollup(rollups.LAYERS_BY_NUMBER)  # the principal, header fields, own country
     filters = scope.filters
-    predicates = _month_predicates(t, first, last)
-    if filters.hts_prefix:  # under its goods row's number, if the countries keep that row
-        predicates.append(t.goods_hts.startswith(ibis.literal(filters.hts_prefix)))
-        if filters.countries:
-            predicates.append(t.goods_country.isin(list(filters.countries)))
+    predicates = _month_predicates(t, first, last) + _under_goods(t, filters)
     if predicates:
         t = t.filter(*predicates)
     sums = {c: _typed(c, t[c].sum()) for c in LAYER_MEASURES}
@@ -172,14 +169,21 @@ def _keys_under_prefix(scope: Scope) -> ir.Table:
     `Scope.rollup`."""
     t = scope.rollup(rollups.CHAPTER_99_BY_ENTRY)
     filters = scope.filters
-    predicates = [
-        t.layer_number.notnull(),
-        t.goods_hts.startswith(ibis.literal(filters.hts_prefix)),
-        *_day_predicates(t, filters.start, filters.end),
-    ]
+    days = _day_predicates(t, filters.start, filters.end)
+    return t.filter(t.layer_number.notnull(), *_under_goods(t, filters), *days)
+
+
+def _under_goods(t: ir.Table, filters: Filters) -> list[ir.BooleanValue]:
+    """Under an HTS prefix, rollup rows whose goods number has it, among the countries
+    with their goods row's too (`attribution.under_prefix` after the country filter: a
+    layer whose goods row the countries leave out is under its own number); none without
+    a prefix (the rows' own countries: `Scope.rollup`)."""
+    if not filters.hts_prefix:
+        return []
+    out = [t.goods_hts.startswith(ibis.literal(filters.hts_prefix))]
     if filters.countries:
-        predicates.append(t.goods_country.isin(list(filters.countries)))
-    return t.filter(*predicates)
+        out.append(t.goods_country.isin(list(filters.countries)))
+    return out
 
 
 def _day_predicates(t: ir.Table, first: date | None, last: date | None) -> list[ir.BooleanValue]:
@@ -232,11 +236,6 @@ def chapter_99_rows(scope: Scope, first: date, last: date) -> ir.Table | None:
     t = scope.rollup(name)  # the principal, the header fields, each row's own country
     low = max(first, filters.start) if filters.start else first
     high = min(last, filters.end) if filters.end else last
-    predicates = _day_predicates(t, low, high)
-    if filters.hts_prefix:
-        predicates.append(t.goods_hts.startswith(ibis.literal(filters.hts_prefix)))
-        if filters.countries:
-            predicates.append(t.goods_country.isin(list(filters.countries)))
-    t = t.filter(*predicates)
+    t = t.filter(*_day_predicates(t, low, high), *_under_goods(t, filters))
     sums = ("tariff_rows", "duties", "adcvd_lines")
     return t.select("entry_number", *sums, hts_number="layer_number")
