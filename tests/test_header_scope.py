@@ -85,11 +85,15 @@ def test_header_tables_match_through_their_lines_as_before(demo: Path, filters: 
 
 # --- entry summaries counted from the line rollups where they agree with their lines ----
 SUMMARY_COUNTS = (
+    "exams.kpis",
     "exams.rate_by_month",
     "exams.rate_by_port",
     "exams.rate_by_mode",
+    "exams.cf28_cf29_by_month",
     "entry_summary.header_count",
     "overview.importers",
+    "filers.scorecard",
+    "filers.trend",
 )
 LINE_FILTERS = {
     "two countries": Filters(countries=("CN", "VN")),
@@ -98,6 +102,10 @@ LINE_FILTERS = {
     "chapter, one country": Filters(hts_prefix="85", countries=("CN",)),
     "a mode, a country, a period": Filters(
         modes=("11",), countries=("MX", "CN"), start=date(2023, 2, 3), end=date(2025, 8, 9)
+    ),
+    "air, one country": Filters(modes=("40",), countries=("CN",)),  # the planted mode
+    "two countries, a port, cut months": Filters(
+        countries=("CN", "VN"), ports=("2704",), start=date(2023, 2, 3), end=date(2025, 8, 9)
     ),
 }
 
@@ -182,13 +190,22 @@ def test_summary_counts_under_a_line_filter_read_the_entry_rollups(planted: Path
     heading = Scope(engine, cbp, LINE_FILTERS["heading"])
     by_port = sql(summary_totals(heading, ("port_of_entry",), ("entries",)))
     assert "rollup_entries_by_hts" in by_port and "entry_summaries" not in by_port
-    # the mode is not the lines' for two entries: matched row by row
+    # the mode is not the lines' for two entries: per the summaries' own mode, from the
+    # summaries by their lines' countries; filtered by mode, matched row by row
     by_mode = sql(summary_totals(countries, ("mode_of_transport",), ("entries",)))
-    assert "entry_summaries" in by_mode and "rollup_entry_countries" in by_mode
+    assert "rollup_summaries_by_countries" in by_mode and "entry_summaries" not in by_mode
     modes = Scope(engine, cbp, LINE_FILTERS["a mode, a country, a period"])
-    assert "entry_summaries" in sql(summary_totals(modes, ("month",), ("entries",)))
-    # more than entries: the summaries' own columns
-    assert "entry_summaries" in sql(summary_totals(countries, ("month",), ("entries", "cf28")))
+    by_month = sql(summary_totals(modes, ("month",), ("entries",)))
+    assert "entry_summaries" in by_month and "rollup_summaries_by_countries" not in by_month
+    # more than entries: the summaries' own measures, by their lines' countries
+    cf28 = sql(summary_totals(countries, ("month",), ("entries", "cf28")))
+    assert "rollup_summaries_by_countries" in cf28 and "entry_summaries" not in cf28
+    cut = Scope(engine, cbp, LINE_FILTERS["two countries, a port, cut months"])
+    cut_months = sql(summary_totals(cut, ("month",), ("entries", "cf28")))
+    assert "rollup_summaries_by_countries" in cut_months and "entry_summaries" in cut_months
+    # under an HTS prefix: matched through the entry keys
+    prefix = sql(summary_totals(heading, ("month",), ("entries", "cf28")))
+    assert "entry_summaries" in prefix and "rollup_summaries_by_countries" not in prefix
 
 
 @pytest.mark.parametrize(("offset", "limit"), [(0, 100), (100, 100), (1_000, 50), (0, 1)])

@@ -338,8 +338,8 @@ def test_summaries_come_from_their_rollup_unless_a_line_filter_asks(
     assert "rollup_summaries_by_month" not in sql  # the entries of their lines (they agree:
     assert "entry_summaries" not in sql and "entry_lines" not in sql  # lake.agreement)
     sql = compiled(summary_totals(by_origin, ("month",), ("entries", "cf28")))
-    assert "rollup_entry_countries" in sql and "entry_lines" not in sql  # through entries
-    assert "rollup_entry_keys" not in sql  # by country: an HTS prefix needs the keys
+    assert "rollup_summaries_by_countries" in sql  # by their lines' countries
+    assert "entry_summaries" not in sql and "rollup_entry_countries" not in sql
     heading = Scope(with_rollups, Principal.parse("cbp"), Filters(hts_prefix="8471"))
     sql = compiled(summary_totals(heading, ("month",), ("entries", "cf28")))
     assert "rollup_entry_keys" in sql and "rollup_entry_countries" not in sql
@@ -347,6 +347,8 @@ def test_summaries_come_from_their_rollup_unless_a_line_filter_asks(
     assert "rollup_releases_by_month" in sql and "cargo_releases" in sql  # the cut month
     sql = compiled(release_totals(by_origin, ("port_of_entry",), days=True))
     assert "rollup_releases_by_month" not in sql
+    assert "rollup_entry_countries" in sql and "entry_lines" not in sql  # through entries
+    assert "rollup_entry_keys" not in sql  # by country: an HTS prefix needs the keys
 
 
 def test_a_lake_without_some_tables_uses_the_rollups_it_has(demo: Path, tmp_path: Path) -> None:
@@ -591,6 +593,60 @@ def test_entries_by_countries_hold_each_entrys_countries(demo: Path) -> None:
     assert several > 0  # the demo has entries from two countries: the case this is for
 
 
+def _summaries_by_line_countries(where: Path, year: int) -> pl.DataFrame:
+    """The summaries of `year` per header fields, month and their lines' countries, from
+    the files (what `rollups.ByLineCountries` holds; summaries without lines left out)."""
+    lines = pl.read_parquet(f"{where}/entry_lines/year={year}/*.parquet")
+    summaries = pl.read_parquet(f"{where}/entry_summaries/year={year}/*.parquet")
+    sets = lines.group_by("entry_number").agg(
+        countries=pl.col("country_of_origin").drop_nulls().unique().sort()
+    )
+    dtf = [pl.col(c).fill_null(0) for c in ("duty_amount", "tax_amount", "fee_amount")]
+    rows = summaries.join(sets, on="entry_number").with_columns(
+        month=pl.col("entry_date").dt.truncate("1mo"), dtf=dtf[0] + dtf[1] + dtf[2]
+    )
+    return rows.group_by([*rollups.HEADER_DIMS, "month", "countries"]).agg(
+        rows=pl.len().cast(pl.Int64),
+        cf28=pl.col("cf28_issued").sum().cast(pl.Int64),
+        cf29=pl.col("cf29_issued").sum().cast(pl.Int64),
+        dtf=pl.col("dtf").sum().cast(pl.Decimal(38, 2)),
+    )
+
+
+def _rolled_summaries(where: Path, year: int) -> pl.DataFrame:
+    name = rollups.SUMMARIES_BY_COUNTRIES
+    return pl.read_parquet(f"{where}/_rollups/{name}/year={year}/*.parquet")
+
+
+def test_summaries_by_countries_hold_each_summarys_line_countries(demo: Path) -> None:
+    rolled, expected = _rolled_summaries(demo, 2024), _summaries_by_line_countries(demo, 2024)
+    assert_frame_equal(rolled, expected, check_row_order=False, check_column_order=False)
+    assert rolled.filter(pl.col("countries").list.len() > 1).height > 0
+    assert rolled.get_column("cf28").sum() > 0
+
+
+def test_a_write_of_lines_alone_rebuilds_the_summaries_by_their_countries(
+    demo: Path, tmp_path: Path
+) -> None:
+    """The summaries of 2024 are unchanged; their entries' lines now come from elsewhere."""
+    where = _copy(demo, tmp_path / "lake")
+    lines = pl.read_parquet(f"{where}/entry_lines/year=2024/*.parquet")
+    chinese = lines.filter(pl.col("country_of_origin") == "CN").get_column("entry_number")
+    moved = pl.col("entry_number").is_in(chinese.unique().sort().head(40).implode())
+    with lake.transaction(where) as tx:
+        tx.delete_where("entry_lines", lambda f: f.filter(~moved))
+        tx.write("entry_lines", lines.filter(moved).with_columns(country_of_origin=pl.lit("ZA")))
+    rolled = _rolled_summaries(where, 2024)
+    assert_frame_equal(
+        rolled,
+        _summaries_by_line_countries(where, 2024),
+        check_row_order=False,
+        check_column_order=False,
+    )
+    south_africa = rolled.filter(pl.col("countries").list.contains("ZA"))
+    assert south_africa.get_column("rows").sum() >= 40
+
+
 def test_a_year_built_a_span_of_months_at_a_time_holds_the_same_rows(
     demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -708,13 +764,16 @@ def test_the_hts_rollups_are_sorted_by_importer_and_number(demo: Path, name: str
 
 
 def test_rebuilding_the_rollups_tells_its_progress(demo: Path, tmp_path: Path) -> None:
-    """A write's commit rebuilds the rollups of the years it changed, and says how many of
-    those years' source rows it has rolled up (what `itrac demo` shows)."""
+    """A write's commit rebuilds the rollups of the years it changed (and those of the
+    year's summaries, which hold their lines' countries), and says how many of those
+    years' source rows it has rolled up (what `itrac demo` shows)."""
     where = _copy(demo, tmp_path / "lake")
     told: list[tuple[int, int]] = []
     with lake.transaction(where) as tx:
         tx.write("entry_lines", _more_lines(where, 2023))
         tx.rollup_progress = lambda done, total: told.append((done, total))
-    year = pl.read_parquet(where / "entry_lines" / "year=2023" / "*.parquet").height
+    lines = pl.read_parquet(where / "entry_lines" / "year=2023" / "*.parquet").height
+    summaries = pl.read_parquet(where / "entry_summaries" / "year=2023" / "*.parquet").height
+    year = lines + summaries
     assert told[-1] == (year, year)
     assert [d for d, _ in told] == sorted({d for d, _ in told})  # rising, a call a span

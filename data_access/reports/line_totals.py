@@ -158,7 +158,24 @@ def summary_totals(scope: Scope, by: tuple[str, ...], measures: tuple[str, ...])
     _known(ENTRY_SUMMARIES.name, measures)
     if entries_of_lines(scope, by, measures):
         return line_totals(scope, by, ("entries",))
+    if by_line_countries(scope, by):
+        return _from_rollup(scope, rollups.SUMMARIES_BY_COUNTRIES, by, measures, False)
     return _header_totals(scope, "summaries_by_month", by, measures)
+
+
+def by_line_countries(scope: Scope, by: tuple[str, ...]) -> bool:
+    """Whether the summaries under countries (and no HTS prefix) per `by` come from the
+    rollup of the summaries by their lines' countries (`rollups.ByLineCountries`) rather
+    than matched row by row through the entries of the countries: where every summary
+    shares with its lines the fields the scope filters on (`lake.agreement`: the
+    principal's, the period's and the header filters'; the keys are the summaries' own
+    in both), and `by` are header fields or the month."""
+    filters = scope.filters
+    if rollups.SUMMARIES_BY_COUNTRIES not in scope.rollups or not filters.countries:
+        return False
+    if filters.hts_prefix or not set(by) <= {*HEADER_DIMS, "month"}:
+        return False
+    return _agree(scope, set())
 
 
 def entries_of_lines(scope: Scope, by: tuple[str, ...], measures: tuple[str, ...]) -> bool:
@@ -175,8 +192,14 @@ def entries_of_lines(scope: Scope, by: tuple[str, ...], measures: tuple[str, ...
         return False
     if not set(by) <= {*HEADER_DIMS, "month"} or not scope.rollups:
         return False
-    read = {*agreement.ALWAYS, *(k for k in by if k != "month")}
+    return _agree(scope, {k for k in by if k != "month"})
+
+
+def _agree(scope: Scope, keys: set[str]) -> bool:
+    """Whether every summary shares with its lines `keys` and the fields the scope filters
+    on: the principal's, the period's (`agreement.ALWAYS`) and the header filters'."""
     pairs = scope.filters.column_pairs(ENTRY_SUMMARIES)
+    read = {*agreement.ALWAYS, *keys}
     read |= {column for column, _ in pairs if column in ENTRY_SUMMARIES.column_names}
     return read <= agreement.agreeing(scope.engine.lake, scope.engine.generation)
 
@@ -294,6 +317,8 @@ def _rollup_part(
         t, predicates = _by_goods(t, filters, predicates)
     elif filters.hts_prefix:
         predicates.append(t.hts_chapter == ibis.literal(filters.hts_prefix))
+    if "countries" in t.columns:  # a header table's rollup by its lines' countries
+        predicates.append(_holds_one(t.countries, filters))
     predicates += _month_predicates(t, first, last)
     if goods_only:
         predicates.append(t.lines > 0)
@@ -317,9 +342,13 @@ def _entries_part(
     """Entries per `by` from the entries-by-countries rollup: those whose set of countries
     (of their goods rows, if `goods_only`) holds one of the filter's."""
     countries = t.goods_countries if goods_only else t.countries
-    held = ibis.or_(*(countries.contains(c) for c in filters.countries))
-    t = t.filter(held, *_month_predicates(t, first, last))
+    t = t.filter(_holds_one(countries, filters), *_month_predicates(t, first, last))
     return _aggregate(t, {k: t[k] for k in by}, {"entries": t.entries.sum()})
+
+
+def _holds_one(countries: ir.ArrayValue, filters: Filters) -> ir.BooleanValue:
+    """A set of countries holding one of the filter's."""
+    return ibis.or_(*(countries.contains(c) for c in filters.countries))
 
 
 def _firsts_part(
