@@ -25,7 +25,7 @@ from data_access import lake
 from data_access.access import Principal
 from data_access.engines import DuckDBEngine
 from data_access.filters import Filters
-from data_access.lake import rollups
+from data_access.lake import agreement, rollups
 from data_access.reports import REPORTS, Scope
 from data_access.reports.line_totals import (
     _edges,
@@ -346,7 +346,8 @@ def test_summaries_come_from_their_rollup_unless_a_line_filter_asks(
     sql = compiled(release_totals(plain, ("month",), days=True))
     assert "rollup_releases_by_month" in sql and "cargo_releases" in sql  # the cut month
     sql = compiled(release_totals(by_origin, ("port_of_entry",), days=True))
-    assert "rollup_releases_by_month" not in sql
+    assert "rollup_releases_by_month" not in sql and "rollup_releases_by_countries" in sql
+    sql = compiled(by_origin.table("cargo_releases").count().as_table())  # the rows
     assert "rollup_entry_countries" in sql and "entry_lines" not in sql  # through entries
     assert "rollup_entry_keys" not in sql  # by country: an HTS prefix needs the keys
 
@@ -363,6 +364,7 @@ def test_a_lake_without_some_tables_uses_the_rollups_it_has(demo: Path, tmp_path
         "lines_by_month",
         "lines_by_country",
         "lines_by_chapter",
+        "entries_by_chapter",
         "lines_by_hts",
         "entry_keys",
         "entry_countries",
@@ -478,8 +480,15 @@ THROUGH_LINES_REPORTS = (
     "entry_summary.header_count",
     "entry_summary.kpis",
     "cargo_release.details_count",
+    "cargo_release.kpis",
+    "cargo_release.monthly",
+    "cargo_release.release_time_by_port",
+    "filers.scorecard",
     "exams.details_count",
     "exams.kpis",
+    "exams.rate_by_mode",
+    "exams.rate_by_hts_chapter",
+    "exams.cf28_cf29_by_month",
     "reconciliation.header_count",
     "cf_forms.requests_count",
     "bond.details_count",
@@ -498,6 +507,9 @@ KEY_CASES = {
     "layers by their own number": Filters(hts_prefix="9903"),
     "layers of one country": Filters(hts_prefix="990301", countries=("CN",)),
     "a filer and a country": Filters(filer_codes=("WPG",), countries=("MX",)),
+    "a country, cut months": Filters(
+        countries=("CN",), start=date(2023, 2, 11), end=date(2025, 4, 12)
+    ),
     "an importer, countries, entry types": Filters(
         importer_numbers=("27-4418529AB",), countries=("CN", "VN", "MX"), entry_types=("01",)
     ),
@@ -591,6 +603,152 @@ def test_entries_by_countries_hold_each_entrys_countries(demo: Path) -> None:
     assert_frame_equal(rolled, expected, check_row_order=False, check_column_order=False)
     several = rolled.filter(pl.col("countries").list.len() > 1).get_column("entries").sum()
     assert several > 0  # the demo has entries from two countries: the case this is for
+
+
+def test_entries_by_chapter_hold_each_entrys_goods_countries_per_chapter(demo: Path) -> None:
+    lines = pl.read_parquet(f"{demo}/entry_lines/year=2024/*.parquet")
+    rolled = pl.read_parquet(f"{demo}/_rollups/{rollups.ENTRIES_BY_CHAPTER}/year=2024/*.parquet")
+    goods = lines.filter(pl.col("tariff_ordinal") == 1).with_columns(
+        month=pl.col("entry_date").dt.truncate("1mo"),
+        hts_chapter=pl.col("hts_number").str.slice(0, 2),
+    )
+    keys = [*rollups.HEADER_DIMS, "month", "hts_chapter"]
+    per_entry = goods.group_by([*keys, "entry_number"]).agg(
+        goods_countries=pl.col("country_of_origin").drop_nulls().unique().sort()
+    )
+    expected = per_entry.group_by([*keys, "goods_countries"]).agg(entries=pl.len().cast(pl.Int64))
+    assert_frame_equal(rolled, expected, check_row_order=False, check_column_order=False)
+    assert rolled.get_column("hts_chapter").n_unique() > 10
+    assert rolled.filter(pl.col("goods_countries").list.len() > 1).height > 0
+
+
+def test_exam_rates_by_chapter_under_countries_read_the_entries_by_chapter(
+    engines: tuple[DuckDBEngine, DuckDBEngine],
+) -> None:
+    with_rollups, _ = engines
+    compiled = with_rollups._backend().compile
+    cbp = Principal.parse("cbp")
+    for filters in (Filters(countries=("CN", "VN")), KEY_CASES["a country, cut months"]):
+        scope = Scope(with_rollups, cbp, filters)
+        sql = compiled(line_totals(scope, ("hts_chapter",), ("entries",), goods_only=True))
+        assert "rollup_entries_by_chapter" in sql and "rollup_entry_keys" not in sql
+        assert ("entry_lines" in sql) == (filters.start is not None)  # the cut months' days
+    heading = Scope(with_rollups, cbp, Filters(countries=("CN",), hts_prefix="85"))
+    sql = compiled(line_totals(heading, ("hts_chapter",), ("entries",), goods_only=True))
+    assert "rollup_entries_by_chapter" not in sql
+
+
+def test_releases_by_countries_hold_each_releases_line_countries_and_month(
+    demo: Path, tmp_path: Path
+) -> None:
+    """Every year's lines: a release's entry may be dated in another year than its arrival
+    (here the lines of the first entries released in January 2024 are moved to 2023)."""
+    where = _copy(demo, tmp_path / "lake")
+    releases = pl.read_parquet(f"{where}/cargo_releases/year=2024/*.parquet")
+    january = releases.filter(pl.col("arrival_date").dt.month() == 1)
+    moved = pl.col("entry_number").is_in(january.get_column("entry_number").head(5).implode())
+    every = pl.read_parquet(lake.table_files(where, "entry_lines"), hive_partitioning=False)
+    with lake.transaction(where) as tx:
+        tx.delete_where("entry_lines", lambda f: f.filter(~moved))
+        tx.write("entry_lines", every.filter(moved).with_columns(entry_date=date(2023, 12, 28)))
+    lines = pl.read_parquet(lake.table_files(where, "entry_lines"), hive_partitioning=False)
+    name = rollups.RELEASES_BY_COUNTRIES
+    rolled = pl.read_parquet(f"{where}/_rollups/{name}/year=2024/*.parquet")
+    sets = lines.group_by("entry_number").agg(
+        countries=pl.col("country_of_origin").drop_nulls().unique().sort(),
+        entry_month=pl.col("entry_date").min().dt.truncate("1mo"),
+    )
+    days = (pl.col("release_date") - pl.col("arrival_date")).dt.total_days()
+    rows = releases.join(sets, on="entry_number").with_columns(
+        month=pl.col("arrival_date").dt.truncate("1mo"),
+        release_days=days,
+        held=pl.col("hold_agency").is_not_null(),
+    )
+    keys = [*rollups.RELEASE_KEYS, "month", "release_days", "held", "entry_month", "countries"]
+    expected = rows.group_by(keys).agg(rows=pl.len().cast(pl.Int64))
+    assert_frame_equal(rolled, expected, check_row_order=False, check_column_order=False)
+    other_year = rolled.filter(pl.col("entry_month") == date(2023, 12, 1))
+    assert other_year.get_column("rows").sum() >= 5  # the case every year's lines are read for
+
+
+def test_releases_under_countries_read_their_rollup_where_it_is_exact(
+    engines: tuple[DuckDBEngine, DuckDBEngine],
+) -> None:
+    with_rollups, _ = engines
+    compiled = with_rollups._backend().compile
+    cbp = Principal.parse("cbp")
+
+    def reads(filters: Filters) -> bool:
+        expr = release_totals(Scope(with_rollups, cbp, filters), ("month",), days=True)
+        sql = compiled(expr)
+        if "rollup_releases_by_month" not in sql:  # else no line filter
+            assert ("cargo_releases" in sql) != ("rollup_releases_by_countries" in sql)
+        return "rollup_releases_by_countries" in sql
+
+    assert reads(Filters(countries=("CN", "VN"), ports=("2704",)))
+    assert reads(Filters(countries=("CN",), start=date(2023, 2, 1), end=date(2025, 4, 30)))
+    assert not reads(Filters(countries=("CN",), start=date(2023, 2, 11)))  # a cut month
+    assert not reads(Filters(countries=("CN",), entry_types=("01",)))  # the lines' own field
+    assert not reads(Filters(countries=("CN",), hts_prefix="85"))
+    assert not reads(Filters(ports=("2704",)))  # no line filter: releases_by_month
+
+
+def test_a_release_whose_port_is_not_its_lines_is_matched_row_by_row(
+    demo: Path, tmp_path: Path
+) -> None:
+    where = _copy(demo, tmp_path / "lake")
+    releases = pl.read_parquet(lake.table_files(where, "cargo_releases"), hive_partitioning=False)
+    one = releases.filter(pl.col("port_of_entry") == "2704").sort("entry_number").head(1)
+    gone = one.get_column("entry_number")
+    with lake.transaction(where) as tx:
+        tx.delete_where(
+            "cargo_releases", lambda f: f.filter(~pl.col("entry_number").is_in(gone.implode()))
+        )
+        tx.write("cargo_releases", one.with_columns(port_of_entry=pl.lit("2709")))
+    fast, slow = DuckDBEngine(where), DuckDBEngine(where, use_rollups=False)
+    counts = agreement.releases_agreeing(where, lake.generation(where))
+    assert counts == set(agreement.RELEASE_FIELDS) - {"port_of_entry"}
+    cbp = Principal.parse("cbp")
+    countries = Filters(countries=tuple(_countries_of(where, gone[0])))
+    for filters in (replace(countries, ports=("2709",)), countries):
+        sql = fast._backend().compile(release_totals(Scope(fast, cbp, filters), (), days=True))
+        assert ("rollup_releases_by_countries" in sql) == (not filters.ports)
+        for name in ("cargo_release.kpis", "cargo_release.monthly"):
+            one_way = REPORTS[name](Scope(fast, cbp, filters))
+            assert_frame_equal(one_way, REPORTS[name](Scope(slow, cbp, filters)), check_exact=True)
+
+
+def test_releases_count_under_a_period_by_their_lines_dates(demo: Path, tmp_path: Path) -> None:
+    """Releases of June 2024 whose lines are moved to May 20: in scope from May 15 (a cut
+    month: matched row by row), not from June 1 (whole months: the lines' month is not)."""
+    where = _copy(demo, tmp_path / "lake")
+    lines = pl.read_parquet(lake.table_files(where, "entry_lines"), hive_partitioning=False)
+    chinese = lines.filter(pl.col("country_of_origin") == "CN").get_column("entry_number")
+    releases = pl.read_parquet(f"{where}/cargo_releases/year=2024/*.parquet")
+    june = releases.filter(
+        (pl.col("arrival_date").dt.month() == 6) & pl.col("entry_number").is_in(chinese.implode())
+    )
+    moved = pl.col("entry_number").is_in(june.get_column("entry_number").head(3).implode())
+    with lake.transaction(where) as tx:
+        tx.delete_where("entry_lines", lambda f: f.filter(~moved))
+        tx.write("entry_lines", lines.filter(moved).with_columns(entry_date=date(2024, 5, 20)))
+    fast, slow = DuckDBEngine(where), DuckDBEngine(where, use_rollups=False)
+    cbp = Principal.parse("cbp")
+    for start in (date(2024, 5, 15), date(2024, 6, 1)):
+        filters = Filters(countries=("CN",), start=start, end=date(2024, 12, 31))
+        sql = fast._backend().compile(release_totals(Scope(fast, cbp, filters), (), days=True))
+        assert ("rollup_releases_by_countries" in sql) == (start.day == 1)
+        kpis = REPORTS["cargo_release.kpis"](Scope(fast, cbp, filters))
+        assert_frame_equal(kpis, REPORTS["cargo_release.kpis"](Scope(slow, cbp, filters)))
+        if start.day == 1:
+            wider = REPORTS["cargo_release.kpis"](Scope(fast, cbp, replace(filters, start=None)))
+            assert kpis["releases"][0] < wider["releases"][0]
+
+
+def _countries_of(where: Path, entry: str) -> list[str]:
+    lines = pl.read_parquet(lake.table_files(where, "entry_lines"), hive_partitioning=False)
+    mine = lines.filter(pl.col("entry_number") == entry)
+    return sorted(mine.get_column("country_of_origin").drop_nulls().unique().to_list())
 
 
 def _summaries_by_line_countries(where: Path, year: int) -> pl.DataFrame:
@@ -765,8 +923,8 @@ def test_the_hts_rollups_are_sorted_by_importer_and_number(demo: Path, name: str
 
 def test_rebuilding_the_rollups_tells_its_progress(demo: Path, tmp_path: Path) -> None:
     """A write's commit rebuilds the rollups of the years it changed (and those of the
-    year's summaries, which hold their lines' countries), and says how many of those
-    years' source rows it has rolled up (what `itrac demo` shows)."""
+    year's summaries and of every year's releases, which hold their lines' countries),
+    and says how many of those rows it has rolled up (what `itrac demo` shows)."""
     where = _copy(demo, tmp_path / "lake")
     told: list[tuple[int, int]] = []
     with lake.transaction(where) as tx:
@@ -774,6 +932,7 @@ def test_rebuilding_the_rollups_tells_its_progress(demo: Path, tmp_path: Path) -
         tx.rollup_progress = lambda done, total: told.append((done, total))
     lines = pl.read_parquet(where / "entry_lines" / "year=2023" / "*.parquet").height
     summaries = pl.read_parquet(where / "entry_summaries" / "year=2023" / "*.parquet").height
-    year = lines + summaries
+    releases = pl.read_parquet(lake.table_files(where, "cargo_releases")).height  # every year
+    year = lines + summaries + releases
     assert told[-1] == (year, year)
     assert [d for d, _ in told] == sorted({d for d, _ in told})  # rising, a call a span

@@ -54,7 +54,7 @@ from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, TAB
 if TYPE_CHECKING:
     from data_access.lake.snapshot import Transaction
 
-VERSION = 14  # bump when a rollup's columns change: every year is rebuilt
+VERSION = 15  # bump when a rollup's columns change: every year is rebuilt
 SOURCES = "sources.json"
 # No automatic checkpoint while a year's rows collect in temporary tables: past the default
 # threshold (16 MiB) DuckDB compresses every changed in-memory table at an INSERT's commit,
@@ -83,7 +83,9 @@ class Rollup:
       groups of `row_group` rows (a copy sorted for pruning);
     - ENTRIES: the entries of each set of countries their rows come from (`dims`: the
       sorted countries of all rows and of the goods rows, `measures.ENTRY_SETS`), so the
-      entries of any countries add up exactly: those whose set has one of them;
+      entries of any countries add up exactly: those whose set has one of them; a dim
+      that is not a set (a chapter) splits each entry's rows first, the sets are of each
+      part's rows;
     - FIRSTS: the entries under any HTS prefix (`FirstNumbers`);
     - PART: some measures of some of the rows (`Part`).
     """
@@ -127,9 +129,10 @@ class Rollup:
         return rows.group_by(list(self.grouped)).aggregate(**sums)
 
     def _entries(self, t: ir.Table) -> ir.Table:
-        rows = measures.with_dimensions(t, ("month",), self.date_column)
-        sets = {d: measures.ENTRY_SETS[d](rows) for d in self.dims}
-        entries = rows.group_by([*self.keys, "month", "entry_number"]).aggregate(**sets)
+        per = [d for d in self.dims if d not in measures.ENTRY_SETS]  # keys within an entry
+        rows = measures.with_dimensions(t, ("month", *per), self.date_column)
+        sets = {d: measures.ENTRY_SETS[d](rows) for d in self.dims if d not in per}
+        entries = rows.group_by([*self.keys, "month", "entry_number", *per]).aggregate(**sets)
         count = entries.count().cast("int64")
         return entries.group_by(list(self.grouped)).aggregate(entries=count)
 
@@ -143,7 +146,7 @@ class Rollup:
         values += [measures.dimension(t, k, self.date_column) for k in keys]
         values += self.tests(t)
         if self.kind == ENTRIES:
-            values += [t.entry_number, *(measures.ENTRY_SETS[d](t) for d in self.dims)]
+            values += [t.entry_number, *(_entry_value(t, d) for d in self.dims)]
         read = {f.name for v in values for f in v.op().find(ops.Field)}
         if read & set(attribution.GOODS_COLUMNS):
             read |= set(attribution.READS)
@@ -154,6 +157,12 @@ class Rollup:
         t = self.rows(source_table(self.source, columns, year=True))
         sums = {c: m.of(t) for c, m in self.measures.items() if not m.distinct}
         return t.group_by("year").aggregate(**sums)
+
+
+def _entry_value(t: ir.Table, name: str) -> ir.Value:
+    """A dim of an ENTRIES rollup: a set over an entry's rows, or a key within an entry."""
+    sets = measures.ENTRY_SETS
+    return sets[name](t) if name in sets else measures.dimension(t, name)
 
 
 @dataclass(frozen=True)
@@ -213,20 +222,26 @@ class Part(Rollup):
 
 @dataclass(frozen=True)
 class ByLineCountries(Part):
-    """The measures of a header table per its own header fields, month and the countries
-    of its entry's lines (`measures.COUNTRY_SETS` "countries", from the year's
-    `entry_countries`: `_entry_sets`); rows whose entry has no lines in the year are left
-    out. Under countries without an HTS prefix a header row is in scope when its entry has
-    a line from one of them (`reports.base.Scope._through_lines`): the rows whose
-    countries hold one, wherever the rows share with their lines the fields a question
-    filters on (`lake.agreement`; then an entry's lines are dated as its row, so in its
-    year). Rebuilt with the year's lines (`rebuild`)."""
+    """The measures of a header table per its own header fields, month, `dims` and the
+    countries of its entry's lines (`measures.COUNTRY_SETS` "countries", from the lines'
+    `entry_countries`: `_entry_sets`); rows whose entry has no lines are left out. Under
+    countries without an HTS prefix a header row is in scope when its entry has a line
+    from one of them that passes the filters (`reports.base.Scope._through_lines`): the
+    rows whose countries hold one, wherever the rows share with their lines the fields a
+    question filters on (`lake.agreement`) and the lines' dates are in the period.
+
+    The sets come from the same year's lines (the summaries: where they agree, an entry's
+    lines are dated as its summary), or, `every_year`, from every year's, with the month
+    of the entry's lines as the key `entry_month` (the releases: dated by arrival, their
+    lines may be in another month or year). Rebuilt with the lines (`_changed`)."""
+
+    every_year: bool = False
 
     def query(self, columns: Collection[str]) -> ir.Table:
         """The rollup's rows, in no order: the span's rows joined to their entry's set."""
         sets = ibis.table(ENTRY_SETS_SCHEMA, name=ENTRY_SETS_TABLE)
         t = source_table(self.source, columns).join(sets, "entry_number")
-        rows = measures.with_dimensions(t, ("month",), self.date_column)
+        rows = measures.with_dimensions(t, ("month", *self.dims), self.date_column)
         sums = {column: m.of(rows) for column, m in self.measures.items()}
         return rows.group_by(list(self.grouped)).aggregate(**sums)
 
@@ -234,6 +249,7 @@ class ByLineCountries(Part):
         t = source_table(self.source, TABLES[self.source].column_names)
         values = [m.of(t) for m in self.measures.values()]
         values += [t[k] for k in (*self.keys, self.date_column, "entry_number")]
+        values += [measures.DIMENSIONS[d](t) for d in self.dims if d in measures.DIMENSIONS]
         return {f.name for v in values for f in v.op().find(ops.Field)}
 
 
@@ -252,14 +268,18 @@ ENTRY_KEYS = "entry_keys"
 ENTRY_COUNTRIES = "entry_countries"
 ENTRIES_BY_COUNTRIES = "entries_by_countries"
 ENTRIES_BY_HTS = "entries_by_hts"
+ENTRIES_BY_CHAPTER = "entries_by_chapter"
 LAYERS_BY_NUMBER = "layers_by_number"
 LAYER_ENTRIES = "layer_entries"
 LAYER_GOODS = ("country_of_origin", "goods_country", "goods_hts")  # a layer's countries, goods
 CHAPTER_99_BY_ENTRY = "chapter_99_by_entry"
 SUMMARIES_BY_COUNTRIES = "summaries_by_countries"
 ENTRY_SETS_TABLE = "rollup_entry_sets"  # a year's entries with lines and their countries
-ENTRY_SETS_SCHEMA = {"entry_number": "string", "countries": "array<string>"}
-ENTRY_SETS_TYPES = {"entry_number": "VARCHAR", "countries": "VARCHAR[]"}
+ENTRY_SETS_SCHEMA = {"entry_number": "string", "countries": "array<string>", "entry_month": "date"}
+ENTRY_SETS_TYPES = {"entry_number": "VARCHAR", "countries": "VARCHAR[]", "entry_month": "DATE"}
+ENTRY_KEY_SCHEMA = {"entry_number": "string", "country_of_origin": "string", "entry_date": "date"}
+OWN_ROWS = "rollup_own_rows"  # a year's files of the table a ByLineCountries rolls up
+RELEASES_BY_COUNTRIES = "releases_by_countries"
 ROLLUPS: dict[str, Rollup] = {
     "lines_by_month": Rollup(ENTRY_LINES.name, ()),
     "lines_by_country": Rollup(ENTRY_LINES.name, ("country_of_origin",)),
@@ -307,6 +327,15 @@ ROLLUPS: dict[str, Rollup] = {
     # The entries of any set of countries, exactly, by header fields and month (without
     # an HTS prefix: `reports.line_totals`): about 67k rows a year of a 50M-line lake.
     ENTRIES_BY_COUNTRIES: Rollup(ENTRY_LINES.name, ("countries", "goods_countries"), kind=ENTRIES),
+    # The entries with goods in each chapter from any set of countries, exactly: per
+    # entry and chapter of its goods rows, the countries of those rows (Exams' rate by
+    # chapter under countries, `line_totals.entries_by_chapter`).
+    ENTRIES_BY_CHAPTER: Part(
+        ENTRY_LINES.name,
+        ("hts_chapter", "goods_countries"),
+        kind=ENTRIES,
+        where=measures.is_goods,
+    ),
     # The entries under any HTS prefix without countries, exactly (`FirstNumbers`):
     # about 116k rows a year of a 50M-line lake, sorted for a prefix to prune.
     ENTRIES_BY_HTS: FirstNumbers(
@@ -359,6 +388,17 @@ ROLLUPS: dict[str, Rollup] = {
         ("release_days", "held"),
         keys=RELEASE_KEYS,
         date_column=CARGO_RELEASES.date_column,
+    ),
+    # The release histogram by the lines' countries and the month of the lines: releases
+    # under countries (`line_totals.release_totals`) without matching 2.7M releases of
+    # the largest importer of a 50M-line lake through the entries of the countries.
+    RELEASES_BY_COUNTRIES: ByLineCountries(
+        CARGO_RELEASES.name,
+        ("release_days", "held", "entry_month", "countries"),
+        keys=RELEASE_KEYS,
+        date_column=CARGO_RELEASES.date_column,
+        sums=measures.RELEASES,
+        every_year=True,
     ),
 }
 SOURCE_TABLES = (ENTRY_LINES.name, ENTRY_SUMMARIES.name, CARGO_RELEASES.name)
@@ -473,10 +513,12 @@ def rebuild(tx: Transaction) -> None:
         kept = previous.get(agreement.KEY, {}) if built else {}
         tables = {t: tx.path(t) for t in SOURCE_TABLES}
         agreed = agreement.years(con, tx.path(ROLLUPS_DIR), tables, files, kept)
+        released = agreement.releases(con, tx.path(ROLLUPS_DIR), tables, files)
     finally:
         con.close()
     sources = {"version": VERSION, "valid": valid, "dates": dates, "files": files}
     sources[agreement.KEY] = agreed  # summaries against their lines (`lake.agreement`)
+    sources[agreement.RELEASES_KEY] = released  # releases against theirs
     tx.replace_file(f"{ROLLUPS_DIR}/{SOURCES}", json.dumps(sources, indent=1).encode())
 
 
@@ -492,8 +534,12 @@ def _changed(source: str, year: str, files: dict[str, dict[str, list[str]]], bui
     if built.get(source, {}).get(year) != files[source][year]:
         return True
     lines = ENTRY_LINES.name
-    with_lines = any(isinstance(ROLLUPS[n], ByLineCountries) for n in _of(source))
-    return with_lines and built.get(lines, {}).get(year) != files[lines].get(year)
+    with_lines = [r for n in _of(source) if isinstance(r := ROLLUPS[n], ByLineCountries)]
+    if not with_lines:
+        return False
+    if with_lines[0].every_year:
+        return built.get(lines, {}) != files[lines]
+    return built.get(lines, {}).get(year) != files[lines].get(year)
 
 
 def _of(source: str) -> list[str]:
@@ -547,9 +593,9 @@ def _write_year(
     parameters = {"files": [str(layout.year_folder(tx.path(source), year) / n) for n in files]}
     rows, queries = _one_pass(tuple(names), frozenset(columns_of(con, _FILES, parameters)))
     date_column = TABLES[source].date_column
-    with_sets = any(isinstance(ROLLUPS[n], ByLineCountries) for n in names)
+    with_sets = [ROLLUPS[n] for n in names if isinstance(ROLLUPS[n], ByLineCountries)]
     if with_sets:
-        _entry_sets(con, tx, year)
+        _entry_sets(con, tx, year, with_sets[0], parameters)  # one per table
     for index, (first, last, count) in enumerate(_spans(con, parameters, date_column)):
         span_rows = rows.replace(_FILES, _span(date_column, first, last))
         con.execute(f"CREATE OR REPLACE TEMP TABLE {SPAN_TABLE} AS {span_rows}", parameters)
@@ -571,20 +617,34 @@ def _write_year(
         con.execute(f"DROP TABLE {ENTRY_SETS_TABLE}")
 
 
-def _entry_sets(con: duckdb.DuckDBPyConnection, tx: Transaction, year: str) -> None:
-    """ENTRY_SETS_TABLE: the entries of the year's lines with the countries they come from
-    (`measures.COUNTRY_SETS`), from the year's `entry_countries` (built before: the lines
-    are rolled up first); none where the year has no lines."""
-    folder = _year_folder(tx, ENTRY_COUNTRIES, year)
-    keys = [str(p) for p in sorted(folder.glob("*.parquet"))]
+def _entry_sets(
+    con: duckdb.DuckDBPyConnection, tx: Transaction, year: str, rollup: ByLineCountries, files: dict
+) -> None:
+    """ENTRY_SETS_TABLE: the entries of the lines with the countries they come from
+    (`measures.COUNTRY_SETS`) and the month they are dated, from `entry_countries` (built
+    before: the lines are rolled up first): the year's, or (`every_year`) every year's,
+    of the entries of the year's `files` (`_write_year`'s parameters)."""
+    if rollup.every_year:
+        found = layout.files(tx.path(ROLLUPS_DIR) / ENTRY_COUNTRIES)
+    else:
+        found = sorted(_year_folder(tx, ENTRY_COUNTRIES, year).glob("*.parquet"))
+    keys = [str(p) for p in found]
     if not keys:
         columns = ", ".join(f"{c} {ENTRY_SETS_TYPES[c]}" for c in ENTRY_SETS_SCHEMA)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {ENTRY_SETS_TABLE} ({columns})")
         return
-    t = ibis.table({"entry_number": "string", "country_of_origin": "string"}, name=SOURCE)
-    sets = t.group_by("entry_number").aggregate(countries=measures.COUNTRY_SETS["countries"](t))
-    query = compiled(sets, "read_parquet($keys)")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {ENTRY_SETS_TABLE} AS {query}", {"keys": keys})
+    lines = ibis.table(ENTRY_KEY_SCHEMA, name=SOURCE)
+    if rollup.every_year:  # only the entries of this year's rows
+        own = ibis.table({"entry_number": "string"}, name=OWN_ROWS)
+        lines = lines.filter(lines.entry_number.isin(own.entry_number))
+    sets = lines.group_by("entry_number").aggregate(
+        countries=measures.COUNTRY_SETS["countries"](lines),
+        entry_month=measures.month(lines.entry_date.min()),
+    )
+    own_rows = f"(SELECT entry_number FROM {_FILES})"
+    query = compiled(sets, "read_parquet($keys)").replace(f'"{OWN_ROWS}"', own_rows)
+    parameters = {**(files if rollup.every_year else {}), "keys": keys}
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {ENTRY_SETS_TABLE} AS {query}", parameters)
 
 
 @functools.cache

@@ -15,7 +15,7 @@ import polars as pl
 from data_access.measures import EXAM_MEASURES, MEASURES, with_ratios
 from data_access.reports.base import Scope, month, report, safe_ratio, with_descriptions
 from data_access.reports.entry_summary import as_counts
-from data_access.reports.line_totals import line_totals, summary_totals
+from data_access.reports.line_totals import entries_by_chapter, line_totals, summary_totals
 from data_access.reports.line_totals import plan as line_totals_plan
 from data_access.reports.paging import count_rows, page
 from data_access.schema import ENTRY_LINES
@@ -100,13 +100,17 @@ def rate_by_mode(scope: Scope) -> pl.DataFrame:
 def _goods_entries(scope: Scope, key: str) -> ir.Table:
     """Distinct entries per `key` over ordinal 1 rows (Chapter 99 ordinals are not goods).
 
-    From a rollup where one counts them exactly; else (an HTS prefix, or countries with
-    the chapter) from the scope's entry keys' goods rows, not the lines: a goods row's
-    attributed number is its own, so the lines' join of every layer to its goods row
-    (`attribution.with_goods`, 15.9M rows for CBP under HTS 8471 on a 50M lake) is not
-    needed, and the keys sort by HTS number within an importer, so a prefix prunes them."""
-    if line_totals_plan(scope, (key,), ("entries",), goods_only=True) is not None:
-        return line_totals(scope, (key,), ("entries",), goods_only=True)
+    From a rollup where one counts them exactly (the chapter under countries: the
+    entries-by-chapter rollup); else (an HTS prefix) from the scope's entry keys' goods
+    rows, not the lines: a goods row's attributed number is its own, so the lines' join
+    of every layer to its goods row (`attribution.with_goods`, 15.9M rows for CBP under
+    HTS 8471 on a 50M lake) is not needed, and the keys sort by HTS number within an
+    importer, so a prefix prunes them."""
+    asked = ((key,), ("entries",))
+    if line_totals_plan(scope, *asked, goods_only=True) or entries_by_chapter(
+        scope, *asked, goods_only=True
+    ):
+        return line_totals(scope, *asked, goods_only=True)
     t = scope.entry_keys()
     goods = t.filter(t.goods_row)
     value = goods.hts_number.substr(0, 2) if key == "hts_chapter" else goods[key]

@@ -73,6 +73,8 @@ def line_totals(
     _known(ENTRY_LINES.name, measures)
     rollup = None if narrowed is not None else plan(scope, by, measures, goods_only=goods_only)
     if rollup is None and narrowed is None:
+        if entries_by_chapter(scope, by, measures, goods_only=goods_only):
+            return _from_rollup(scope, rollups.ENTRIES_BY_CHAPTER, by, measures, goods_only)
         split = _entries_apart(scope, by, measures, goods_only)
         if split is not None:
             return split
@@ -85,6 +87,21 @@ def line_totals(
             t, _keys(t, by), {m: measure(ENTRY_LINES.name, m)[1].of(t) for m in measures}
         )
     return _from_rollup(scope, rollup, by, measures, goods_only)
+
+
+def entries_by_chapter(
+    scope: Scope, by: tuple[str, ...], measures: tuple[str, ...], *, goods_only: bool
+) -> bool:
+    """Whether the entries with goods per chapter (and header fields, month) under
+    countries without an HTS prefix come from the entries-by-chapter rollup: those with
+    goods rows in the chapter from one of the countries, exactly (no other rollup holds
+    an entry once per chapter and set of countries)."""
+    filters = scope.filters
+    if rollups.ENTRIES_BY_CHAPTER not in scope.rollups or not goods_only:
+        return False
+    if not filters.countries or filters.hts_prefix or tuple(measures) != ("entries",):
+        return False
+    return "hts_chapter" in by and set(by) <= {*HEADER_DIMS, "month", "hts_chapter"}
 
 
 def _entries_apart(
@@ -209,7 +226,37 @@ def release_totals(scope: Scope, by: tuple[str, ...], *, days: bool) -> ir.Table
     per days to release (`release_days`, null while waiting) and `held` when `days`: a
     histogram exact quantiles are computed from (`reports.cargo_release`)."""
     keys = (*by, "release_days", "held") if days else by
+    if releases_by_line_countries(scope, keys):
+        return _from_rollup(scope, rollups.RELEASES_BY_COUNTRIES, keys, ("releases",), False)
     return _header_totals(scope, "releases_by_month", keys, ("releases",))
+
+
+def releases_by_line_countries(scope: Scope, by: tuple[str, ...]) -> bool:
+    """Whether the releases under countries (and no HTS prefix or entry type, which only
+    the lines hold) per `by` come from the histogram by their lines' countries and month
+    (`rollups.ByLineCountries`) rather than matched row by row through the entries: where
+    every release shares with its lines the fields the scope filters on
+    (`agreement.releases_agreeing`) and the period cuts no month of the releases or the
+    lines (the lines' days of a cut month are not in the rollup)."""
+    filters = scope.filters
+    if rollups.RELEASES_BY_COUNTRIES not in scope.rollups or not filters.countries:
+        return False
+    if filters.hts_prefix or filters.entry_types:
+        return False
+    rollup = rollups.ROLLUPS[rollups.RELEASES_BY_COUNTRIES]
+    if not set(by) <= {*rollup.keys, "month", "release_days", "held"}:
+        return False
+    if _cut(scope, CARGO_RELEASES.name) or _cut(scope, ENTRY_LINES.name):
+        return False
+    pairs = filters.column_pairs(CARGO_RELEASES)
+    read = {*agreement.PRINCIPAL, *(c for c, _ in pairs if c in CARGO_RELEASES.column_names)}
+    return read <= agreement.releases_agreeing(scope.engine.lake, scope.engine.generation)
+
+
+def _cut(scope: Scope, table: str) -> bool:
+    """Whether the period cuts a month of `table`'s rows (days read from the table)."""
+    start, end = _within(scope.filters.start, scope.filters.end, scope.rollup_dates.get(table))
+    return bool(_edges(start, end, *_whole_months(start, end)))
 
 
 def _header_totals(
@@ -319,6 +366,9 @@ def _rollup_part(
         predicates.append(t.hts_chapter == ibis.literal(filters.hts_prefix))
     if "countries" in t.columns:  # a header table's rollup by its lines' countries
         predicates.append(_holds_one(t.countries, filters))
+    if "entry_month" in t.columns:  # ... and the month of the lines: theirs in the period
+        lines = _within(filters.start, filters.end, scope.rollup_dates.get(ENTRY_LINES.name))
+        predicates += _entry_months(t, *_whole_months(*lines))
     predicates += _month_predicates(t, first, last)
     if goods_only:
         predicates.append(t.lines > 0)
@@ -371,6 +421,12 @@ def _month_predicates(t: ir.Table, first: date | None, last: date | None) -> lis
     if last is not None:
         out += [t.month <= ibis.literal(last), t.year <= ibis.literal(last.year)]
     return out
+
+
+def _entry_months(t: ir.Table, first: date | None, last: date | None) -> list[ir.BooleanValue]:
+    """Rows whose lines are of the months `first`..`last` (None: open)."""
+    out = [] if first is None else [t.entry_month >= ibis.literal(first)]
+    return out + ([] if last is None else [t.entry_month <= ibis.literal(last)])
 
 
 def _by_goods(
