@@ -7,15 +7,18 @@ the sums the pages show and the distinct entries of each group (every measure of
 `data_access.measures`, compiled from its Ibis definition to DuckDB SQL); the summaries rollup
 counts entry summaries (and their CF-28s, CF-29s, duties, taxes and fees) by the header
 fields and month; the releases rollup counts cargo releases by their header fields, month
-of arrival, days to release and whether held (a histogram: quantiles follow exactly)::
+of arrival, days to release and whether held (a histogram: quantiles follow exactly); and
+both are rolled up again by their lines' countries (`ByLineCountries`), what a country
+filter reads instead of matching them through the entries::
 
     <lake>/_rollups/<name>/year=YYYY/part-<snapshot>.parquet
     <lake>/_rollups/sources.json    which table files each year was built from, the
                                     tables' first and last entry date, whether exact
 
 They are rebuilt inside every lake transaction (`store._commit` calls `rebuild`), so they
-commit in the same atomic swap as the lines; only the years whose line files changed are
-recomputed, all the rollups of a table in one pass over each year's files, a span of
+commit in the same atomic swap as the lines; only the years whose files changed are
+recomputed (and, where the lines changed, the rollups that hold their countries:
+`_changed`), all the rollups of a table in one pass over each year's files, a span of
 months at a time (`_write_year`). A reader trusts them only when
 `sources.json` names exactly the table files of its snapshot (`usable`), and
 `reports.line_totals` decides per question whether a rollup gives the same answer as the
