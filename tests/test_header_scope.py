@@ -104,6 +104,10 @@ LINE_FILTERS = {
         modes=("11",), countries=("MX", "CN"), start=date(2023, 2, 3), end=date(2025, 8, 9)
     ),
     "air, one country": Filters(modes=("40",), countries=("CN",)),  # the planted mode
+    "six digits, a port, cut months": Filters(
+        hts_prefix="847130", ports=("2704",), start=date(2023, 2, 3), end=date(2025, 8, 9)
+    ),
+    "layers by their own numbers": Filters(hts_prefix="99030124"),
     "two countries, a port, cut months": Filters(
         countries=("CN", "VN"), ports=("2704",), start=date(2023, 2, 3), end=date(2025, 8, 9)
     ),
@@ -203,9 +207,40 @@ def test_summary_counts_under_a_line_filter_read_the_entry_rollups(planted: Path
     cut = Scope(engine, cbp, LINE_FILTERS["two countries, a port, cut months"])
     cut_months = sql(summary_totals(cut, ("month",), ("entries", "cf28")))
     assert "rollup_summaries_by_countries" in cut_months and "entry_summaries" in cut_months
-    # under an HTS prefix: matched through the entry keys
+    # under an HTS prefix: by their lines' numbers; with countries too, matched through
+    # the entry keys
     prefix = sql(summary_totals(heading, ("month",), ("entries", "cf28")))
-    assert "entry_summaries" in prefix and "rollup_summaries_by_countries" not in prefix
+    assert "rollup_summaries_by_hts" in prefix and "entry_summaries" not in prefix
+    both = Scope(engine, cbp, LINE_FILTERS["chapter, one country"])
+    prefix = sql(summary_totals(both, ("month",), ("entries", "cf28")))
+    assert "entry_summaries" in prefix and "rollup_entry_keys" in prefix
+    layers = Scope(engine, cbp, Filters(hts_prefix="9903"))
+    assert "rollup_summaries_by_hts" not in sql(summary_totals(layers, (), ("cf28",)))
+    cut = Scope(engine, cbp, LINE_FILTERS["six digits, a port, cut months"])
+    prefix = sql(summary_totals(cut, ("month",), ("entries", "cf28")))
+    assert "rollup_summaries_by_hts" in prefix and "entry_summaries" in prefix
+
+
+def test_a_planted_summary_under_its_heading_is_matched_row_by_row(planted: Path) -> None:
+    """Filtered by the air mode its summary says and a heading its lines hold: not from
+    the summaries by their lines' numbers (the lines say vessel), and the same counts."""
+    summaries = pl.read_parquet(lake.table_files(planted, "entry_summaries"))
+    air = summaries.filter(pl.col("mode_of_transport") == "40").get_column("entry_number")
+    lines = pl.read_parquet(lake.table_files(planted, "entry_lines"))
+    theirs = lines.filter(pl.col("entry_number").is_in(air.implode()))
+    planted_lines = theirs.filter(pl.col("mode_of_transport") == "11")
+    heading = planted_lines.get_column("hts_number").sort()[0][:4]
+    fast, lines_only = DuckDBEngine(planted), DuckDBEngine(planted, use_rollups=False)
+    cbp = Principal.parse("cbp")
+    for filters in (Filters(modes=("40",), hts_prefix=heading), Filters(hts_prefix=heading)):
+        scope = Scope(fast, cbp, filters)
+        sql = fast._backend().compile(summary_totals(scope, ("month",), ("entries", "cf28")))
+        assert ("rollup_summaries_by_hts" in sql) == (not filters.modes)
+        for name in ("exams.kpis", "exams.rate_by_mode", "exams.cf28_cf29_by_month"):
+            one = REPORTS[name](scope)
+            assert_frame_equal(
+                one, REPORTS[name](Scope(lines_only, cbp, filters)), check_exact=True
+            )
 
 
 @pytest.mark.parametrize(("offset", "limit"), [(0, 100), (100, 100), (1_000, 50), (0, 1)])

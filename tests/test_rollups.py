@@ -342,6 +342,8 @@ def test_summaries_come_from_their_rollup_unless_a_line_filter_asks(
     assert "entry_summaries" not in sql and "rollup_entry_countries" not in sql
     heading = Scope(with_rollups, Principal.parse("cbp"), Filters(hts_prefix="8471"))
     sql = compiled(summary_totals(heading, ("month",), ("entries", "cf28")))
+    assert "rollup_summaries_by_hts" in sql and "entry_summaries" not in sql
+    sql = compiled(heading.table("entry_summaries").count().as_table())  # the rows
     assert "rollup_entry_keys" in sql and "rollup_entry_countries" not in sql
     sql = compiled(release_totals(plain, ("month",), days=True))
     assert "rollup_releases_by_month" in sql and "cargo_releases" in sql  # the cut month
@@ -781,6 +783,24 @@ def test_summaries_by_countries_hold_each_summarys_line_countries(demo: Path) ->
     assert_frame_equal(rolled, expected, check_row_order=False, check_column_order=False)
     assert rolled.filter(pl.col("countries").list.len() > 1).height > 0
     assert rolled.get_column("cf28").sum() > 0
+
+
+def test_summaries_by_hts_count_each_summary_once_under_every_prefix(demo: Path) -> None:
+    lines = pl.read_parquet(f"{demo}/entry_lines/year=2024/*.parquet")
+    summaries = pl.read_parquet(f"{demo}/entry_summaries/year=2024/*.parquet")
+    rolled = pl.read_parquet(f"{demo}/_rollups/{rollups.SUMMARIES_BY_HTS}/year=2024/*.parquet")
+    assert rolled.get_column("first_digits").min() == 2
+    own = lines.filter(~pl.col("hts_number").str.starts_with("99"))
+    for prefix in ("85", "940", "8471", "847130", "9403608093"):
+        under = own.filter(pl.col("hts_number").str.starts_with(prefix))
+        entries = under.get_column("entry_number").unique().implode()
+        mine = summaries.filter(pl.col("entry_number").is_in(entries))
+        counted = rolled.filter(
+            pl.col("hts_number").str.starts_with(prefix) & (pl.col("first_digits") <= len(prefix))
+        )
+        assert counted.get_column("rows").sum() == mine.height > 0, prefix
+        assert counted.get_column("cf28").sum() == mine.get_column("cf28_issued").sum(), prefix
+    assert rolled.get_column("rows").sum() > summaries.height  # a row per number of each
 
 
 def test_a_write_of_lines_alone_rebuilds_the_summaries_by_their_countries(

@@ -57,7 +57,7 @@ from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, TAB
 if TYPE_CHECKING:
     from data_access.lake.snapshot import Transaction
 
-VERSION = 15  # bump when a rollup's columns change: every year is rebuilt
+VERSION = 16  # bump when a rollup's columns change: every year is rebuilt
 SOURCES = "sources.json"
 # No automatic checkpoint while a year's rows collect in temporary tables: past the default
 # threshold (16 MiB) DuckDB compresses every changed in-memory table at an INSERT's commit,
@@ -240,9 +240,15 @@ class ByLineCountries(Part):
 
     every_year: bool = False
 
+    @property
+    def of_lines(self) -> tuple[str, dict[str, str]]:
+        """The temporary table of the lines' values per entry it joins, and its schema."""
+        return ENTRY_SETS_TABLE, ENTRY_SETS_SCHEMA
+
     def query(self, columns: Collection[str]) -> ir.Table:
         """The rollup's rows, in no order: the span's rows joined to their entry's set."""
-        sets = ibis.table(ENTRY_SETS_SCHEMA, name=ENTRY_SETS_TABLE)
+        name, schema = self.of_lines
+        sets = ibis.table(schema, name=name)
         t = source_table(self.source, columns).join(sets, "entry_number")
         rows = measures.with_dimensions(t, ("month", *self.dims), self.date_column)
         sums = {column: m.of(rows) for column, m in self.measures.items()}
@@ -254,6 +260,22 @@ class ByLineCountries(Part):
         values += [t[k] for k in (*self.keys, self.date_column, "entry_number")]
         values += [measures.DIMENSIONS[d](t) for d in self.dims if d in measures.DIMENSIONS]
         return {f.name for v in values for f in v.op().find(ops.Field)}
+
+
+@dataclass(frozen=True)
+class ByLineNumbers(ByLineCountries):
+    """The measures of a header table per its own header fields, month and each HTS number
+    of its entry's lines (own numbers, not "99...": a layer's goods number is its goods
+    row's) with `first_digits`, the fewest digits from which the number is the first of
+    its entry's numbers sorted (`FirstNumbers`: 2 for the first, else one more than the
+    digits it shares with the number before). Under a prefix of n digits an entry's rows
+    count where the number starts with it and `first_digits` <= n: exactly once, by the
+    smallest of its numbers under the prefix. From the same year's `entry_keys` (where
+    the rows agree with their lines, as `ByLineCountries`)."""
+
+    @property
+    def of_lines(self) -> tuple[str, dict[str, str]]:
+        return ENTRY_NUMBERS_TABLE, ENTRY_NUMBERS_SCHEMA
 
 
 def first_column(digits: int) -> str:
@@ -282,6 +304,14 @@ ENTRY_SETS_SCHEMA = {"entry_number": "string", "countries": "array<string>", "en
 ENTRY_SETS_TYPES = {"entry_number": "VARCHAR", "countries": "VARCHAR[]", "entry_month": "DATE"}
 ENTRY_KEY_SCHEMA = {"entry_number": "string", "country_of_origin": "string", "entry_date": "date"}
 OWN_ROWS = "rollup_own_rows"  # a year's files of the table a ByLineCountries rolls up
+ENTRY_NUMBERS_TABLE = "rollup_entry_numbers"  # a year's entries, numbers, first digits
+ENTRY_NUMBERS_SCHEMA = {"entry_number": "string", "hts_number": "string", "first_digits": "int8"}
+ENTRY_NUMBERS_TYPES = {
+    "entry_number": "VARCHAR",
+    "hts_number": "VARCHAR",
+    "first_digits": "TINYINT",
+}
+SUMMARIES_BY_HTS = "summaries_by_hts"
 RELEASES_BY_COUNTRIES = "releases_by_countries"
 ROLLUPS: dict[str, Rollup] = {
     "lines_by_month": Rollup(ENTRY_LINES.name, ()),
@@ -384,6 +414,15 @@ ROLLUPS: dict[str, Rollup] = {
     # through the entries of the countries. About 75k rows a year there.
     SUMMARIES_BY_COUNTRIES: ByLineCountries(
         ENTRY_SUMMARIES.name, ("countries",), sums=measures.SUMMARIES
+    ),
+    # ... and by each HTS number of their lines, sorted by importer and number for a
+    # prefix to prune: the summaries under an HTS prefix (once each: `ByLineNumbers`).
+    SUMMARIES_BY_HTS: ByLineNumbers(
+        ENTRY_SUMMARIES.name,
+        ("hts_number", "first_digits"),
+        sums=measures.SUMMARIES,
+        order=("importer_number", "hts_number", "month"),
+        row_group=61_440,
     ),
     # Days to release as a key: a histogram, from which exact quantiles follow.
     "releases_by_month": Rollup(
@@ -596,9 +635,7 @@ def _write_year(
     parameters = {"files": [str(layout.year_folder(tx.path(source), year) / n) for n in files]}
     rows, queries = _one_pass(tuple(names), frozenset(columns_of(con, _FILES, parameters)))
     date_column = TABLES[source].date_column
-    with_sets = [ROLLUPS[n] for n in names if isinstance(ROLLUPS[n], ByLineCountries)]
-    if with_sets:
-        _entry_sets(con, tx, year, with_sets[0], parameters)  # one per table
+    of_lines = _of_lines(con, tx, year, names, parameters)
     for index, (first, last, count) in enumerate(_spans(con, parameters, date_column)):
         span_rows = rows.replace(_FILES, _span(date_column, first, last))
         con.execute(f"CREATE OR REPLACE TEMP TABLE {SPAN_TABLE} AS {span_rows}", parameters)
@@ -615,9 +652,25 @@ def _write_year(
         rolled = f"SELECT * FROM {_rolled(name)} ORDER BY {order}"
         con.execute(f"COPY ({rolled}) TO '{_quoted(target)}' ({_parquet(ROLLUPS[name])})")
         con.execute(f"DROP TABLE {_rolled(name)}")
-    con.execute(f"DROP TABLE {SPAN_TABLE}")
-    if with_sets:
-        con.execute(f"DROP TABLE {ENTRY_SETS_TABLE}")
+    for table in (SPAN_TABLE, *of_lines):
+        con.execute(f"DROP TABLE {table}")
+
+
+def _of_lines(
+    con: duckdb.DuckDBPyConnection, tx: Transaction, year: str, names: list[str], files: dict
+) -> list[str]:
+    """The temporary tables of the lines' values per entry the rollups `names` join
+    (`ByLineCountries.of_lines`), made for the year: their names."""
+    joined = [r for n in names if isinstance(r := ROLLUPS[n], ByLineCountries)]
+    made = []
+    for rollup in joined:
+        name = rollup.of_lines[0]
+        if name not in made:
+            (_entry_numbers if name == ENTRY_NUMBERS_TABLE else _entry_sets)(
+                con, tx, year, rollup, files
+            )
+            made.append(name)
+    return made
 
 
 def _entry_sets(
@@ -648,6 +701,33 @@ def _entry_sets(
     query = compiled(sets, "read_parquet($keys)").replace(f'"{OWN_ROWS}"', own_rows)
     parameters = {**(files if rollup.every_year else {}), "keys": keys}
     con.execute(f"CREATE OR REPLACE TEMP TABLE {ENTRY_SETS_TABLE} AS {query}", parameters)
+
+
+def _entry_numbers(
+    con: duckdb.DuckDBPyConnection, tx: Transaction, year: str, rollup: ByLineCountries, files: dict
+) -> None:
+    """ENTRY_NUMBERS_TABLE: each entry of the year's lines with each of its own HTS numbers
+    (not "99...") and the fewest digits from which it is the entry's first
+    (`ByLineNumbers`), from the year's `entry_keys`."""
+    found = sorted(_year_folder(tx, ENTRY_KEYS, year).glob("*.parquet"))
+    if not found:
+        columns = ", ".join(f"{c} {ENTRY_NUMBERS_TYPES[c]}" for c in ENTRY_NUMBERS_SCHEMA)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {ENTRY_NUMBERS_TABLE} ({columns})")
+        return
+    keys = ibis.table({"entry_number": "string", "hts_number": "string"}, name=SOURCE)
+    own = keys.filter(~keys.hts_number.startswith(ibis.literal(attribution.LAYER_PREFIX[:2])))
+    numbers = own.select("entry_number", "hts_number").distinct()
+    before = numbers.hts_number.lag().over(
+        ibis.window(group_by=numbers.entry_number, order_by=numbers.hts_number)
+    )
+    numbers = numbers.mutate(_before=before)
+    first = ibis.cases(*((_first_of(numbers, n), n) for n in PREFIX_DIGITS), else_=11)
+    numbers = numbers.select("entry_number", "hts_number", first_digits=first.cast("int8"))
+    query = compiled(numbers, "read_parquet($keys)")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {ENTRY_NUMBERS_TABLE} AS {query}",
+        {"keys": [str(p) for p in found]},
+    )
 
 
 @functools.cache

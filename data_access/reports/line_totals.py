@@ -177,7 +177,22 @@ def summary_totals(scope: Scope, by: tuple[str, ...], measures: tuple[str, ...])
         return line_totals(scope, by, ("entries",))
     if by_line_countries(scope, by):
         return _from_rollup(scope, rollups.SUMMARIES_BY_COUNTRIES, by, measures, False)
+    if by_line_numbers(scope, by):
+        return _from_rollup(scope, rollups.SUMMARIES_BY_HTS, by, measures, False)
     return _header_totals(scope, "summaries_by_month", by, measures)
+
+
+def by_line_numbers(scope: Scope, by: tuple[str, ...]) -> bool:
+    """Whether the summaries under an HTS prefix (not "99": the layers' own numbers; no
+    countries) per `by` come from the rollup of the summaries by their lines' numbers
+    (`rollups.ByLineNumbers`), as `by_line_countries` decides for countries."""
+    filters = scope.filters
+    if rollups.SUMMARIES_BY_HTS not in scope.rollups or filters.countries:
+        return False
+    prefix = filters.hts_prefix
+    if not prefix or prefix.startswith(LAYER_CHAPTER):
+        return False
+    return set(by) <= {*HEADER_DIMS, "month"} and _agree(scope, set())
 
 
 def by_line_countries(scope: Scope, by: tuple[str, ...]) -> bool:
@@ -360,7 +375,11 @@ def _rollup_part(
     source = rollups.ROLLUPS[name].source
     filters = scope.filters
     predicates: list[ir.BooleanValue] = []
-    if "goods_hts" in t.columns:
+    if "first_digits" in t.columns:  # a header table's rollup by its lines' numbers
+        prefix = filters.hts_prefix
+        under = t.hts_number.startswith(ibis.literal(prefix))
+        predicates += [under, t.first_digits <= ibis.literal(len(prefix))]
+    elif "goods_hts" in t.columns:
         t, predicates = _by_goods(t, filters, predicates)
     elif filters.hts_prefix:
         predicates.append(t.hts_chapter == ibis.literal(filters.hts_prefix))
