@@ -803,6 +803,22 @@ def test_summaries_by_hts_count_each_summary_once_under_every_prefix(demo: Path)
     assert rolled.get_column("rows").sum() > summaries.height  # a row per number of each
 
 
+def test_header_rows_of_a_year_without_lines_have_no_rows_by_their_lines(
+    demo: Path, tmp_path: Path
+) -> None:
+    where = tmp_path / "lake"
+    with lake.transaction(where, fresh=True) as tx:
+        tx.write("entry_lines", pl.read_parquet(demo / "entry_lines" / "year=2023" / "*.parquet"))
+        tx.write(
+            "entry_summaries", pl.read_parquet(demo / "entry_summaries" / "year=2024" / "*.parquet")
+        )
+    for name in (rollups.SUMMARIES_BY_COUNTRIES, rollups.SUMMARIES_BY_HTS):
+        (file,) = (where / "_rollups" / name / "year=2024").glob("*.parquet")
+        held = [*rollups.ROLLUPS[name].grouped, "rows", "cf28", "cf29", "dtf"]
+        assert pq.read_metadata(file).num_rows == 0, name
+        assert pq.read_schema(file).names == held, name
+
+
 def test_a_write_of_lines_alone_rebuilds_the_summaries_by_their_countries(
     demo: Path, tmp_path: Path
 ) -> None:

@@ -145,12 +145,18 @@ def agreeing(lake: Path | object, generation: str) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=16)
-def _agreeing(lake: str, generation: str) -> frozenset[str]:
+def _sources(lake: str, generation: str) -> dict:
+    """The rollups' `sources.json` of the lake's snapshot `generation` (empty: none)."""
     snapshot = Path(lake) / layout.SNAPSHOTS / generation if generation else Path(lake)
     try:
-        sources = json.loads((snapshot / ROLLUPS_DIR / "sources.json").read_text())
+        return json.loads((snapshot / ROLLUPS_DIR / "sources.json").read_text())
     except (OSError, ValueError):
-        return frozenset()
+        return {}
+
+
+@functools.lru_cache(maxsize=16)
+def _agreeing(lake: str, generation: str) -> frozenset[str]:
+    sources = _sources(lake, generation)
     files = sources.get("files") or {}
     held = sources.get(KEY) or {}
     if not held or missing(sources, files):
@@ -212,11 +218,7 @@ def releases_agreeing(lake: Path | object, generation: str) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=16)
 def _releases_agreeing(lake: str, generation: str) -> frozenset[str]:
-    snapshot = Path(lake) / layout.SNAPSHOTS / generation if generation else Path(lake)
-    try:
-        sources = json.loads((snapshot / ROLLUPS_DIR / "sources.json").read_text())
-    except (OSError, ValueError):
-        return frozenset()
+    sources = _sources(lake, generation)
     held = sources.get(RELEASES_KEY) or {}
     files = sources.get("files") or {}
     tables = (ENTRY_LINES.name, CARGO_RELEASES.name)

@@ -47,6 +47,7 @@ import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import polars as pl
+from ibis.backends.sql.datatypes import DuckDBType
 
 from data_access import attribution, measures
 from data_access.lake import agreement, layout
@@ -301,16 +302,10 @@ CHAPTER_99_BY_ENTRY = "chapter_99_by_entry"
 SUMMARIES_BY_COUNTRIES = "summaries_by_countries"
 ENTRY_SETS_TABLE = "rollup_entry_sets"  # a year's entries with lines and their countries
 ENTRY_SETS_SCHEMA = {"entry_number": "string", "countries": "array<string>", "entry_month": "date"}
-ENTRY_SETS_TYPES = {"entry_number": "VARCHAR", "countries": "VARCHAR[]", "entry_month": "DATE"}
 ENTRY_KEY_SCHEMA = {"entry_number": "string", "country_of_origin": "string", "entry_date": "date"}
 OWN_ROWS = "rollup_own_rows"  # a year's files of the table a ByLineCountries rolls up
 ENTRY_NUMBERS_TABLE = "rollup_entry_numbers"  # a year's entries, numbers, first digits
 ENTRY_NUMBERS_SCHEMA = {"entry_number": "string", "hts_number": "string", "first_digits": "int8"}
-ENTRY_NUMBERS_TYPES = {
-    "entry_number": "VARCHAR",
-    "hts_number": "VARCHAR",
-    "first_digits": "TINYINT",
-}
 SUMMARIES_BY_HTS = "summaries_by_hts"
 RELEASES_BY_COUNTRIES = "releases_by_countries"
 ROLLUPS: dict[str, Rollup] = {
@@ -579,7 +574,7 @@ def _changed(source: str, year: str, files: dict[str, dict[str, list[str]]], bui
     with_lines = [r for n in _of(source) if isinstance(r := ROLLUPS[n], ByLineCountries)]
     if not with_lines:
         return False
-    if with_lines[0].every_year:
+    if any(r.every_year for r in with_lines):
         return built.get(lines, {}) != files[lines]
     return built.get(lines, {}).get(year) != files[lines].get(year)
 
@@ -686,9 +681,7 @@ def _entry_sets(
         found = sorted(_year_folder(tx, ENTRY_COUNTRIES, year).glob("*.parquet"))
     keys = [str(p) for p in found]
     if not keys:
-        columns = ", ".join(f"{c} {ENTRY_SETS_TYPES[c]}" for c in ENTRY_SETS_SCHEMA)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {ENTRY_SETS_TABLE} ({columns})")
-        return
+        return _empty(con, ENTRY_SETS_TABLE, ENTRY_SETS_SCHEMA)
     lines = ibis.table(ENTRY_KEY_SCHEMA, name=SOURCE)
     if rollup.every_year:  # only the entries of this year's rows
         own = ibis.table({"entry_number": "string"}, name=OWN_ROWS)
@@ -711,9 +704,7 @@ def _entry_numbers(
     (`ByLineNumbers`), from the year's `entry_keys`."""
     found = sorted(_year_folder(tx, ENTRY_KEYS, year).glob("*.parquet"))
     if not found:
-        columns = ", ".join(f"{c} {ENTRY_NUMBERS_TYPES[c]}" for c in ENTRY_NUMBERS_SCHEMA)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {ENTRY_NUMBERS_TABLE} ({columns})")
-        return
+        return _empty(con, ENTRY_NUMBERS_TABLE, ENTRY_NUMBERS_SCHEMA)
     keys = ibis.table({"entry_number": "string", "hts_number": "string"}, name=SOURCE)
     own = keys.filter(~keys.hts_number.startswith(ibis.literal(attribution.LAYER_PREFIX[:2])))
     numbers = own.select("entry_number", "hts_number").distinct()
@@ -728,6 +719,13 @@ def _entry_numbers(
         f"CREATE OR REPLACE TEMP TABLE {ENTRY_NUMBERS_TABLE} AS {query}",
         {"keys": [str(p) for p in found]},
     )
+
+
+def _empty(con: duckdb.DuckDBPyConnection, name: str, schema: dict[str, str]) -> None:
+    """Temporary table `name` with no rows, its columns typed as the Ibis `schema`."""
+    types = {c: DuckDBType.from_ibis(ibis.dtype(t)).sql("duckdb") for c, t in schema.items()}
+    columns = ", ".join(f'"{c}" {t}' for c, t in types.items())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({columns})")
 
 
 @functools.cache
