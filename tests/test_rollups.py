@@ -673,26 +673,68 @@ def test_releases_by_countries_hold_each_releases_line_countries_and_month(
     assert other_year.get_column("rows").sum() >= 5  # the case every year's lines are read for
 
 
-def test_releases_under_countries_read_their_rollup_where_it_is_exact(
+def test_releases_under_a_line_filter_read_their_rollup_where_it_is_exact(
     engines: tuple[DuckDBEngine, DuckDBEngine],
 ) -> None:
     with_rollups, _ = engines
     compiled = with_rollups._backend().compile
     cbp = Principal.parse("cbp")
+    by_lines = ("rollup_releases_by_countries", "rollup_releases_by_hts")
 
-    def reads(filters: Filters) -> bool:
+    def reads(filters: Filters) -> str | None:
         expr = release_totals(Scope(with_rollups, cbp, filters), ("month",), days=True)
         sql = compiled(expr)
+        read = [name for name in by_lines if name in sql]
         if "rollup_releases_by_month" not in sql:  # else no line filter
-            assert ("cargo_releases" in sql) != ("rollup_releases_by_countries" in sql)
-        return "rollup_releases_by_countries" in sql
+            assert ("cargo_releases" in sql) != bool(read)
+        assert len(read) <= 1
+        return read[0].removeprefix("rollup_releases_by_") if read else None
 
-    assert reads(Filters(countries=("CN", "VN"), ports=("2704",)))
+    assert reads(Filters(countries=("CN", "VN"), ports=("2704",))) == "countries"
     assert reads(Filters(countries=("CN",), start=date(2023, 2, 1), end=date(2025, 4, 30)))
-    assert not reads(Filters(countries=("CN",), start=date(2023, 2, 11)))  # a cut month
-    assert not reads(Filters(countries=("CN",), entry_types=("01",)))  # the lines' own field
-    assert not reads(Filters(countries=("CN",), hts_prefix="85"))
-    assert not reads(Filters(ports=("2704",)))  # no line filter: releases_by_month
+    assert reads(Filters(hts_prefix="85", ports=("2704",))) == "hts"
+    assert reads(Filters(hts_prefix="8471300100", end=date(2025, 4, 30))) == "hts"
+    assert reads(Filters(countries=("CN",), start=date(2023, 2, 11))) is None  # a cut month
+    assert reads(Filters(hts_prefix="94", end=date(2025, 4, 11))) is None
+    assert reads(Filters(countries=("CN",), entry_types=("01",))) is None  # the lines' field
+    assert reads(Filters(hts_prefix="94", entry_types=("01",))) is None
+    assert reads(Filters(countries=("CN",), hts_prefix="85")) is None
+    assert reads(Filters(hts_prefix="9903")) is None  # the layers' own numbers
+    assert reads(Filters(ports=("2704",))) is None  # no line filter: releases_by_month
+
+
+def test_releases_by_hts_count_each_release_once_under_every_prefix(
+    demo: Path, tmp_path: Path
+) -> None:
+    """Every year's lines, as the releases by countries: the lines of the first entries
+    released in January 2024 are moved to 2023."""
+    where = _copy(demo, tmp_path / "lake")
+    releases = pl.read_parquet(f"{where}/cargo_releases/year=2024/*.parquet")
+    january = releases.filter(pl.col("arrival_date").dt.month() == 1)
+    moved = pl.col("entry_number").is_in(january.get_column("entry_number").head(5).implode())
+    every = pl.read_parquet(lake.table_files(where, "entry_lines"), hive_partitioning=False)
+    with lake.transaction(where) as tx:
+        tx.delete_where("entry_lines", lambda f: f.filter(~moved))
+        tx.write("entry_lines", every.filter(moved).with_columns(entry_date=date(2023, 12, 28)))
+    lines = pl.read_parquet(lake.table_files(where, "entry_lines"), hive_partitioning=False)
+    own = lines.filter(~pl.col("hts_number").str.starts_with("99"))
+    name = rollups.RELEASES_BY_HTS
+    rolled = pl.read_parquet(f"{where}/_rollups/{name}/year=2024/*.parquet")
+    assert rolled.get_column("first_digits").min() == 2
+    for prefix in ("85", "940", "8471", "847130", "9403608093"):
+        under = own.filter(pl.col("hts_number").str.starts_with(prefix))
+        mine = releases.filter(pl.col("entry_number").is_in(under["entry_number"].implode()))
+        counted = rolled.filter(
+            pl.col("hts_number").str.starts_with(prefix) & (pl.col("first_digits") <= len(prefix))
+        )
+        assert counted.get_column("rows").sum() == mine.height > 0, prefix
+        held = mine.get_column("hold_agency").is_not_null().sum()
+        assert counted.filter("held").get_column("rows").sum() == held, prefix
+    other_year = rolled.filter(pl.col("entry_month") == date(2023, 12, 1))
+    assert other_year.get_column("rows").sum() >= 5  # the case every year's lines are read for
+    assert rolled.get_column("rows").sum() > releases.height  # a row per number of each
+    order = ["importer_number", "hts_number", "month"]
+    assert_frame_equal(rolled.select(order), rolled.select(order).sort(order))
 
 
 def test_a_release_whose_port_is_not_its_lines_is_matched_row_by_row(
@@ -712,23 +754,42 @@ def test_a_release_whose_port_is_not_its_lines_is_matched_row_by_row(
     assert counts == set(agreement.RELEASE_FIELDS) - {"port_of_entry"}
     cbp = Principal.parse("cbp")
     countries = Filters(countries=tuple(_countries_of(where, gone[0])))
-    for filters in (replace(countries, ports=("2709",)), countries):
+    number = Filters(hts_prefix=_numbers_of(where, gone[0])[0])
+    for filters in (
+        replace(countries, ports=("2709",)),
+        countries,
+        replace(number, ports=("2709",)),
+        number,
+    ):
         sql = fast._backend().compile(release_totals(Scope(fast, cbp, filters), (), days=True))
-        assert ("rollup_releases_by_countries" in sql) == (not filters.ports)
+        name = "countries" if filters.countries else "hts"
+        assert (f"rollup_releases_by_{name}" in sql) == (not filters.ports)
         for name in ("cargo_release.kpis", "cargo_release.monthly"):
             one_way = REPORTS[name](Scope(fast, cbp, filters))
             assert_frame_equal(one_way, REPORTS[name](Scope(slow, cbp, filters)), check_exact=True)
 
 
-def test_releases_count_under_a_period_by_their_lines_dates(demo: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("line_filter", "rollup"),
+    [
+        (Filters(countries=("CN",)), "rollup_releases_by_countries"),
+        (Filters(hts_prefix="85"), "rollup_releases_by_hts"),
+    ],
+)
+def test_releases_count_under_a_period_by_their_lines_dates(
+    demo: Path, tmp_path: Path, line_filter: Filters, rollup: str
+) -> None:
     """Releases of June 2024 whose lines are moved to May 20: in scope from May 15 (a cut
     month: matched row by row), not from June 1 (whole months: the lines' month is not)."""
     where = _copy(demo, tmp_path / "lake")
     lines = pl.read_parquet(lake.table_files(where, "entry_lines"), hive_partitioning=False)
-    chinese = lines.filter(pl.col("country_of_origin") == "CN").get_column("entry_number")
+    kept = pl.col("country_of_origin") == "CN" if line_filter.countries else None
+    if kept is None:
+        kept = pl.col("hts_number").str.starts_with(line_filter.hts_prefix)
+    matching = lines.filter(kept).get_column("entry_number")
     releases = pl.read_parquet(f"{where}/cargo_releases/year=2024/*.parquet")
     june = releases.filter(
-        (pl.col("arrival_date").dt.month() == 6) & pl.col("entry_number").is_in(chinese.implode())
+        (pl.col("arrival_date").dt.month() == 6) & pl.col("entry_number").is_in(matching.implode())
     )
     moved = pl.col("entry_number").is_in(june.get_column("entry_number").head(3).implode())
     with lake.transaction(where) as tx:
@@ -737,14 +798,20 @@ def test_releases_count_under_a_period_by_their_lines_dates(demo: Path, tmp_path
     fast, slow = DuckDBEngine(where), DuckDBEngine(where, use_rollups=False)
     cbp = Principal.parse("cbp")
     for start in (date(2024, 5, 15), date(2024, 6, 1)):
-        filters = Filters(countries=("CN",), start=start, end=date(2024, 12, 31))
+        filters = replace(line_filter, start=start, end=date(2024, 12, 31))
         sql = fast._backend().compile(release_totals(Scope(fast, cbp, filters), (), days=True))
-        assert ("rollup_releases_by_countries" in sql) == (start.day == 1)
+        assert (rollup in sql) == (start.day == 1)
         kpis = REPORTS["cargo_release.kpis"](Scope(fast, cbp, filters))
         assert_frame_equal(kpis, REPORTS["cargo_release.kpis"](Scope(slow, cbp, filters)))
         if start.day == 1:
             wider = REPORTS["cargo_release.kpis"](Scope(fast, cbp, replace(filters, start=None)))
             assert kpis["releases"][0] < wider["releases"][0]
+
+
+def _numbers_of(where: Path, entry: str) -> list[str]:
+    lines = pl.read_parquet(lake.table_files(where, "entry_lines"), hive_partitioning=False)
+    mine = lines.filter(pl.col("entry_number") == entry)
+    return sorted(mine.filter(~pl.col("hts_number").str.starts_with("99"))["hts_number"].unique())
 
 
 def _countries_of(where: Path, entry: str) -> list[str]:

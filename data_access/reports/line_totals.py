@@ -241,31 +241,37 @@ def release_totals(scope: Scope, by: tuple[str, ...], *, days: bool) -> ir.Table
     per days to release (`release_days`, null while waiting) and `held` when `days`: a
     histogram exact quantiles are computed from (`reports.cargo_release`)."""
     keys = (*by, "release_days", "held") if days else by
-    if releases_by_line_countries(scope, keys):
-        return _from_rollup(scope, rollups.RELEASES_BY_COUNTRIES, keys, ("releases",), False)
+    by_lines = releases_by_lines(scope, keys)
+    if by_lines is not None:
+        return _from_rollup(scope, by_lines, keys, ("releases",), False)
     return _header_totals(scope, "releases_by_month", keys, ("releases",))
 
 
-def releases_by_line_countries(scope: Scope, by: tuple[str, ...]) -> bool:
-    """Whether the releases under countries (and no HTS prefix or entry type, which only
-    the lines hold) per `by` come from the histogram by their lines' countries and month
-    (`rollups.ByLineCountries`) rather than matched row by row through the entries: where
-    every release shares with its lines the fields the scope filters on
-    (`agreement.releases_agreeing`) and the period cuts no month of the releases or the
-    lines (the lines' days of a cut month are not in the rollup)."""
+def releases_by_lines(scope: Scope, by: tuple[str, ...]) -> str | None:
+    """The histogram of the releases by their lines' countries or HTS numbers, and the
+    month of the lines (`rollups.ByLineCountries`, `ByLineNumbers`), that answers the
+    releases per `by` under countries or under an HTS prefix (not both; not "99": the
+    layers' own numbers; no entry type, which only the lines hold) rather than matching
+    them row by row through the entries: where every release shares with its lines the
+    fields the scope filters on (`agreement.releases_agreeing`) and the period cuts no
+    month of the releases or the lines (the lines' days of a cut month are not in the
+    rollup). None: match them."""
     filters = scope.filters
-    if rollups.RELEASES_BY_COUNTRIES not in scope.rollups or not filters.countries:
-        return False
-    if filters.hts_prefix or filters.entry_types:
-        return False
-    rollup = rollups.ROLLUPS[rollups.RELEASES_BY_COUNTRIES]
-    if not set(by) <= {*rollup.keys, "month", "release_days", "held"}:
-        return False
+    if bool(filters.countries) == bool(filters.hts_prefix) or filters.entry_types:
+        return None
+    if filters.hts_prefix.startswith(LAYER_CHAPTER):
+        return None
+    name = rollups.RELEASES_BY_COUNTRIES if filters.countries else rollups.RELEASES_BY_HTS
+    if name not in scope.rollups:
+        return None
+    if not set(by) <= {*rollups.ROLLUPS[name].keys, "month", "release_days", "held"}:
+        return None
     if _cut(scope, CARGO_RELEASES.name) or _cut(scope, ENTRY_LINES.name):
-        return False
+        return None
     pairs = filters.column_pairs(CARGO_RELEASES)
     read = {*agreement.PRINCIPAL, *(c for c, _ in pairs if c in CARGO_RELEASES.column_names)}
-    return read <= agreement.releases_agreeing(scope.engine.lake, scope.engine.generation)
+    agreeing = agreement.releases_agreeing(scope.engine.lake, scope.engine.generation)
+    return name if read <= agreeing else None
 
 
 def _cut(scope: Scope, table: str) -> bool:
