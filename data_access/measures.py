@@ -191,6 +191,17 @@ def with_ratios(frame: pl.DataFrame, *names: str) -> pl.DataFrame:
 
 # --- dimensions ---------------------------------------------------------------------------
 HEADER_DIMS = ("importer_number", "filer_code", "port_of_entry", "entry_type", "mode_of_transport")
+# Codes whose names are in the data: the names the entry summaries hold (ACE's Importer
+# Name and Filer Name), not a list of the project's.
+NAMED = {"importer_number": "importer_name", "filer_code": "filer_name"}
+
+
+def latest(name: ir.StringValue, on: ir.DateValue) -> ir.StringValue:
+    """The `name` of the latest date `on`, the greatest of that day's if they differ (one
+    answer however the rows are grouped: the key is the date, then the name)."""
+    return name.argmax(on.cast("string").concat(name))
+
+
 RELEASE_KEYS = ("importer_number", "filer_code", "port_of_entry", "mode_of_transport")
 
 # Keys that are not a column: each a function of the table's rows. A Chapter 99 layer

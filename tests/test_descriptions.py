@@ -16,9 +16,11 @@ import pytest
 from data_access import codes, descriptions, hts, lake, schema
 from data_access.access import CBP, Principal
 from data_access.engines import get_engine
+from data_access.engines.duckdb import DuckDBEngine
 from data_access.filters import Filters
 from data_access.reports import REPORTS, Scope
 from data_access.reports.base import with_descriptions
+from data_access.reports.names import held_names
 from tests.reference import HTS_CSV
 
 ACME, BOLT, ZED = "12-3456789AB", "98-7654321CD", "11-2223334EF"
@@ -162,18 +164,18 @@ ENTRIES = [  # (entry, importer, importer name, filer name, entry date)
 ]
 
 
-def _lake(where: Path) -> Path:
+def _lake(where: Path, entries: list[tuple] = ENTRIES) -> Path:
     summaries = pl.DataFrame(
         {
-            "entry_number": [e[0] for e in ENTRIES],
-            "entry_type": ["01"] * 4,
-            "importer_number": [e[1] for e in ENTRIES],
-            "importer_name": [e[2] for e in ENTRIES],
-            "filer_code": [e[0][:3] for e in ENTRIES],
-            "filer_name": [e[3] for e in ENTRIES],
-            "port_of_entry": ["2704"] * 4,
-            "entry_date": [e[4] for e in ENTRIES],
-            "entered_value": [100] * 4,
+            "entry_number": [e[0] for e in entries],
+            "entry_type": ["01"] * len(entries),
+            "importer_number": [e[1] for e in entries],
+            "importer_name": [e[2] for e in entries],
+            "filer_code": [e[0][:3] for e in entries],
+            "filer_name": [e[3] for e in entries],
+            "port_of_entry": ["2704"] * len(entries),
+            "entry_date": [e[4] for e in entries],
+            "entered_value": [100] * len(entries),
         }
     )
     lines = summaries.select(
@@ -184,7 +186,7 @@ def _lake(where: Path) -> Path:
     with lake.transaction(where, fresh=True) as tx:
         tx.write("entry_lines", lines)
         tx.write("entry_summaries", summaries)
-        tx.record(file="names.csv", rows_loaded=4)
+        tx.record(file="names.csv", rows_loaded=len(entries))
     return where
 
 
@@ -215,6 +217,40 @@ def test_filter_choices_name_importers_and_filers_as_the_lake_does(tmp_path) -> 
         (BOLT, "Bolt Hardware"),
     ]
     assert options["filer_code"] == [("ABC", "ABC Customs Brokers"), ("XYZ", "XYZ Brokerage")]
+
+
+@pytest.mark.parametrize("greater_first", [True, False])
+def test_two_names_on_the_latest_day_give_the_greater_from_the_rollup_or_the_rows(
+    tmp_path: Path, greater_first: bool
+) -> None:
+    """A tie on the latest day names the code by the greater name (either order in the
+    file), from the names rollup (whole months) as from the summaries (a cut month)."""
+    renamed = [(_entry("XYZ", 5), BOLT, "Bolt Hardware Inc", "XYZ Brokerage", date(2024, 3, 2))]
+    entries = [*renamed, *ENTRIES] if greater_first else [*ENTRIES, *renamed]
+    where = _lake(tmp_path / "lake", entries)
+    engine = DuckDBEngine(where)
+    for start in (None, date(2024, 3, 2)):
+        scope = Scope(engine, CBP, Filters(start=start))
+        sql = engine._backend().compile(held_names(scope, "importer_number"))
+        assert ("rollup_names_by_month" in sql) == (start is None)
+        names = dict(scope.run(held_names(scope, "importer_number")).rows())
+        assert names == {ACME: "Acme Imports", BOLT: "Bolt Hardware Inc"}
+        assert dict(_options(where)["importer_number"])[BOLT] == "Bolt Hardware Inc"
+
+
+def test_names_come_from_the_rows_under_a_line_filter(tmp_path: Path) -> None:
+    where = _lake(tmp_path / "lake")
+    engine = DuckDBEngine(where)
+    for filters in (
+        Filters(countries=("CN",)),
+        Filters(hts_prefix="8504"),
+        Filters(ports=("2704",)),
+    ):
+        scope = Scope(engine, CBP, filters)
+        sql = engine._backend().compile(held_names(scope, "filer_code"))
+        assert ("rollup_names_by_month" in sql) == (not filters.needs_lines)
+        names = dict(scope.run(held_names(scope, "filer_code")).rows())
+        assert names == {"ABC": "ABC Customs Brokers", "XYZ": "XYZ Brokerage"}
 
 
 def test_a_broker_sees_only_the_names_of_its_own_entries(tmp_path) -> None:

@@ -47,10 +47,13 @@ def test_each_rollup_holds_its_tables_measures_in_their_types(demo: Path) -> Non
             rollups.KEYS: [],
             rollups.ENTRIES: ["entries"],
             rollups.FIRSTS: firsts,
+            rollups.NAMES: ["last_date"],
         }
         assert schema.names == [*rollup.grouped, *held[rollup.kind]], name
         if rollup.kind == rollups.FIRSTS:
             assert {str(schema.field(c).type) for c in firsts} == {"int64"}, name
+        if rollup.kind == rollups.NAMES:
+            assert str(schema.field("last_date").type) == "date32[day]", name
         assert bool(rollup.measures) == (rollup.kind in (rollups.SUMS, rollups.PART)), name
         for column, measure in rollup.measures.items():
             expected = "decimal128(38, 2)" if measure.money else "int64"

@@ -58,7 +58,7 @@ from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, TAB
 if TYPE_CHECKING:
     from data_access.lake.snapshot import Transaction
 
-VERSION = 17  # bump when a rollup's columns change: every year is rebuilt
+VERSION = 18  # bump when a rollup's columns change: every year is rebuilt
 SOURCES = "sources.json"
 # No automatic checkpoint while a year's rows collect in temporary tables: past the default
 # threshold (16 MiB) DuckDB compresses every changed in-memory table at an INSERT's commit,
@@ -73,6 +73,7 @@ SOURCE = "rollup_source"  # the table name the compiled queries read (the files,
 
 SUMS, KEYS, ENTRIES = "sums", "keys", "entries"  # what a rollup's rows hold (Rollup.kind)
 PART = "part"  # some measures of some rows (`Part`): not a total of the table
+NAMES = "names"  # the names of importers and filers and the last day of each (`LatestNames`)
 FIRSTS = "firsts"  # entries counted once under each HTS prefix (`FirstNumbers`)
 PREFIX_DIGITS = range(2, 11)  # the lengths of an HTS prefix a filter may set
 
@@ -280,6 +281,33 @@ class ByLineNumbers(ByLineCountries):
         return ENTRY_NUMBERS_TABLE, ENTRY_NUMBERS_SCHEMA
 
 
+@dataclass(frozen=True)
+class LatestNames(Rollup):
+    """The names the entry summaries give importers and filers (`measures.NAMED`), per
+    header fields and month: one row per code field (`named`, "importer_number" or
+    "filer_code"), name (trimmed, not blank) and group, with the last day it appears
+    (`last_date`). The latest name of a code in scope (`reports.names.held_names`) is
+    `measures.latest` of these rows as of the summaries."""
+
+    kind: str = NAMES
+    dims: tuple[str, ...] = ("named", "name")
+
+    def query(self, columns: Collection[str]) -> ir.Table:
+        t = source_table(self.source, columns)
+        rows = measures.with_dimensions(t, ("month",), self.date_column)
+        parts = []
+        for code, column in measures.NAMED.items():
+            name = rows[column].strip() if column in rows.columns else ibis.null("string")
+            named = rows.mutate(named=ibis.literal(code), name=name)
+            named = named.filter(named.name.notnull() & (named.name != ""))
+            grouped = named.group_by(list(self.grouped))
+            parts.append(grouped.aggregate(last_date=named[self.date_column].max()))
+        return parts[0].union(*parts[1:])
+
+    def reads(self) -> set[str]:
+        return {*self.keys, self.date_column, *measures.NAMED.values()}
+
+
 def first_column(digits: int) -> str:
     """The column of `FirstNumbers` counting the entries under a prefix of `digits`."""
     return f"entries_{digits}"
@@ -315,6 +343,7 @@ ENTRY_NUMBERS_SCHEMA = {
 SUMMARIES_BY_HTS = "summaries_by_hts"
 RELEASES_BY_COUNTRIES = "releases_by_countries"
 RELEASES_BY_HTS = "releases_by_hts"
+NAMES_BY_MONTH = "names_by_month"
 ROLLUPS: dict[str, Rollup] = {
     "lines_by_month": Rollup(ENTRY_LINES.name, ()),
     "lines_by_country": Rollup(ENTRY_LINES.name, ("country_of_origin",)),
@@ -410,6 +439,8 @@ ROLLUPS: dict[str, Rollup] = {
         row_group=61_440,
     ),
     "summaries_by_month": Rollup(ENTRY_SUMMARIES.name, ()),
+    # The importers' and filers' names (the filter bar's, a page's first 50-100 ms).
+    NAMES_BY_MONTH: LatestNames(ENTRY_SUMMARIES.name),
     # The summaries' measures by header fields, month and their lines' countries: what
     # entries, CF-28s and CF-29s under countries add up from (`line_totals.summary_totals`)
     # instead of matching 1.3M summaries of the largest importer of a 50M-line lake

@@ -292,38 +292,3 @@ def _coded(column: str) -> tuple[pl.Expr, ...]:
     else:
         mapping = codes.CODE_LISTS.get(column, {})
     return (text.replace_strict(mapping, default="", return_dtype=pl.String).alias(name),)
-
-
-# Codes whose names are in the data: the names the lake holds (ACE's Importer Name and
-# Filer Name on the entry summaries), not a list of the project's.
-NAMED = {"importer_number": "importer_name", "filer_code": "filer_name"}
-
-
-def held_names(scope: Scope, column: str) -> ir.Table | None:
-    """(code, name) per importer number or filer code in scope: the name on its latest
-    entry summary that has one (blank is none); None when the lake has no such column (a
-    lake written before the contract had it)."""
-    t = scope.table("entry_summaries")
-    name = NAMED[column]
-    if name not in t.columns:
-        return None
-    held = t.filter(t[name].notnull() & (t[name].strip() != ""))
-    return held.group_by(code=held[column]).aggregate(
-        name=held[name].argmax(held.entry_date).strip()
-    )
-
-
-def with_names(scope: Scope, frame: pl.DataFrame, column: str) -> pl.DataFrame:
-    """`frame` with `<column>_description`: the name the lake holds for each code."""
-    names = held_names(scope, column)
-    found = scope.run(names) if names is not None else None
-    described = pl.col(column).cast(pl.String)
-    if found is not None and found.height:
-        keys, values = found.get_column("code"), found.get_column("name")
-        described = described.replace_strict(keys, values, default="", return_dtype=pl.String)
-    else:
-        described = pl.lit("", pl.String)
-    at = frame.columns.index(column) + 1
-    name = f"{column}_description"
-    order = [*frame.columns[:at], name, *frame.columns[at:]]
-    return frame.with_columns(described.alias(name)).select(order)

@@ -31,9 +31,9 @@ from data_access.reports.base import (
     report,
     safe_ratio,
     with_descriptions,
-    with_names,
 )
 from data_access.reports.line_totals import entries_of_lines, line_totals, summary_totals
+from data_access.reports.names import with_names
 from data_access.reports.paging import count_rows, page
 from data_access.schema import ENTRY_LINES, ENTRY_SUMMARIES
 

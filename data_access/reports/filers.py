@@ -23,9 +23,10 @@ import polars as pl
 
 from data_access.measures import EXAM_MEASURES, with_ratios
 from data_access.reports import audit
-from data_access.reports.base import Scope, month, report, safe_ratio, with_names
+from data_access.reports.base import Scope, month, report, safe_ratio
 from data_access.reports.cargo_release import release_times
 from data_access.reports.line_totals import line_totals, release_totals, summary_totals
+from data_access.reports.names import with_names
 
 CATEGORY = "Broker scorecard"
 TABLES = ("entry_summaries", "entry_lines", "exams", "cargo_releases")

@@ -274,6 +274,16 @@ def releases_by_lines(scope: Scope, by: tuple[str, ...]) -> str | None:
     return name if read <= agreeing else None
 
 
+def in_period(scope: Scope, t: ir.Table, table: str) -> ir.Table | None:
+    """The rows of `t`, a monthly rollup of `table`, in the scope's period; None where the
+    period cuts a month of the table (the days are in the table only)."""
+    if _cut(scope, table):
+        return None
+    start, end = _within(scope.filters.start, scope.filters.end, scope.rollup_dates.get(table))
+    predicates = _month_predicates(t, *_whole_months(start, end))
+    return t.filter(*predicates) if predicates else t
+
+
 def _cut(scope: Scope, table: str) -> bool:
     """Whether the period cuts a month of `table`'s rows (days read from the table)."""
     start, end = _within(scope.filters.start, scope.filters.end, scope.rollup_dates.get(table))

@@ -15,16 +15,10 @@ import polars as pl
 from data_access import access
 from data_access.filters import Filters
 from data_access.lake import layout
-from data_access.measures import with_ratios
-from data_access.reports.base import (
-    NAMED,
-    Scope,
-    held_names,
-    report,
-    safe_ratio,
-    with_descriptions,
-)
+from data_access.measures import NAMED, with_ratios
+from data_access.reports.base import Scope, report, safe_ratio, with_descriptions
 from data_access.reports.line_totals import entries_of_lines, line_totals
+from data_access.reports.names import held_names
 from data_access.schema import TABLES
 
 CATEGORY = "Overview"
