@@ -283,29 +283,23 @@ class ByLineNumbers(ByLineCountries):
 
 @dataclass(frozen=True)
 class LatestNames(Rollup):
-    """The names the entry summaries give importers and filers (`measures.NAMED`), per
-    header fields and month: one row per code field (`named`, "importer_number" or
-    "filer_code"), name (trimmed, not blank) and group, with the last day it appears
+    """The names the entry summaries give importers and filers (`measures.NAMED`): per
+    header fields, month and the two names as filed, the last day they appear
     (`last_date`). The latest name of a code in scope (`reports.names.held_names`) is
-    `measures.latest` of these rows as of the summaries."""
+    `measures.latest` of these rows' trimmed names, as of the summaries' (one grouping of
+    the rows as they are: trimming and two groupings per name were a second a span)."""
 
     kind: str = NAMES
-    dims: tuple[str, ...] = ("named", "name")
+    dims: tuple[str, ...] = tuple(measures.NAMED.values())
 
     def query(self, columns: Collection[str]) -> ir.Table:
         t = source_table(self.source, columns)
-        rows = measures.with_dimensions(t, ("month",), self.date_column)
-        parts = []
-        for code, column in measures.NAMED.items():
-            name = rows[column].strip() if column in rows.columns else ibis.null("string")
-            named = rows.mutate(named=ibis.literal(code), name=name)
-            named = named.filter(named.name.notnull() & (named.name != ""))
-            grouped = named.group_by(list(self.grouped))
-            parts.append(grouped.aggregate(last_date=named[self.date_column].max()))
-        return parts[0].union(*parts[1:])
+        absent = {c: ibis.null("string") for c in self.dims if c not in t.columns}
+        rows = measures.with_dimensions(t.mutate(**absent), ("month",), self.date_column)
+        return rows.group_by(list(self.grouped)).aggregate(last_date=rows[self.date_column].max())
 
     def reads(self) -> set[str]:
-        return {*self.keys, self.date_column, *measures.NAMED.values()}
+        return {*self.keys, self.date_column, *self.dims}
 
 
 def first_column(digits: int) -> str:

@@ -25,9 +25,14 @@ def held_names(scope: Scope, column: str) -> ir.Table | None:
     name = NAMED[column]
     if name not in t.columns:
         return None
-    held = t.mutate(_name=t[name].strip())
+    return _latest(t, column, "entry_date")
+
+
+def _latest(t: ir.Table, column: str, on: str) -> ir.Table:
+    """(code, name): per `column`, the latest (by `on`) of its names that are not blank."""
+    held = t.mutate(_name=t[NAMED[column]].strip())
     held = held.filter(held._name.notnull() & (held._name != ""))
-    return held.group_by(code=held[column]).aggregate(name=latest(held._name, held.entry_date))
+    return held.group_by(code=held[column]).aggregate(name=latest(held._name, held[on]))
 
 
 def _by_month(scope: Scope, column: str) -> ir.Table | None:
@@ -36,8 +41,7 @@ def _by_month(scope: Scope, column: str) -> ir.Table | None:
     t = in_period(scope, scope.rollup(rollups.NAMES_BY_MONTH), ENTRY_SUMMARIES.name)
     if t is None:
         return None
-    t = t.filter(t.named == column)
-    return t.group_by(code=t[column]).aggregate(name=latest(t.name, t.last_date))
+    return _latest(t, column, "last_date")
 
 
 def with_names(scope: Scope, frame: pl.DataFrame, column: str) -> pl.DataFrame:
