@@ -640,11 +640,11 @@ def test_exam_rates_by_chapter_under_countries_read_the_entries_by_chapter(
     assert "rollup_entries_by_chapter" not in sql
 
 
-def test_releases_by_countries_hold_each_releases_line_countries_and_month(
+def _january_releases_lines_in_2023(
     demo: Path, tmp_path: Path
-) -> None:
-    """Every year's lines: a release's entry may be dated in another year than its arrival
-    (here the lines of the first entries released in January 2024 are moved to 2023)."""
+) -> tuple[Path, pl.DataFrame, pl.DataFrame]:
+    """A copy of the lake whose first five entries released in January 2024 have their
+    lines dated 2023-12-28: (lake, the releases of 2024, every line)."""
     where = _copy(demo, tmp_path / "lake")
     releases = pl.read_parquet(f"{where}/cargo_releases/year=2024/*.parquet")
     january = releases.filter(pl.col("arrival_date").dt.month() == 1)
@@ -654,6 +654,15 @@ def test_releases_by_countries_hold_each_releases_line_countries_and_month(
         tx.delete_where("entry_lines", lambda f: f.filter(~moved))
         tx.write("entry_lines", every.filter(moved).with_columns(entry_date=date(2023, 12, 28)))
     lines = pl.read_parquet(lake.table_files(where, "entry_lines"), hive_partitioning=False)
+    return where, releases, lines
+
+
+def test_releases_by_countries_hold_each_releases_line_countries_and_month(
+    demo: Path, tmp_path: Path
+) -> None:
+    """Every year's lines: a release's entry may be dated in another year than its arrival
+    (here the lines of the first entries released in January 2024 are moved to 2023)."""
+    where, releases, lines = _january_releases_lines_in_2023(demo, tmp_path)
     name = rollups.RELEASES_BY_COUNTRIES
     rolled = pl.read_parquet(f"{where}/_rollups/{name}/year=2024/*.parquet")
     sets = lines.group_by("entry_number").agg(
@@ -708,15 +717,7 @@ def test_releases_by_hts_count_each_release_once_under_every_prefix(
 ) -> None:
     """Every year's lines, as the releases by countries: the lines of the first entries
     released in January 2024 are moved to 2023."""
-    where = _copy(demo, tmp_path / "lake")
-    releases = pl.read_parquet(f"{where}/cargo_releases/year=2024/*.parquet")
-    january = releases.filter(pl.col("arrival_date").dt.month() == 1)
-    moved = pl.col("entry_number").is_in(january.get_column("entry_number").head(5).implode())
-    every = pl.read_parquet(lake.table_files(where, "entry_lines"), hive_partitioning=False)
-    with lake.transaction(where) as tx:
-        tx.delete_where("entry_lines", lambda f: f.filter(~moved))
-        tx.write("entry_lines", every.filter(moved).with_columns(entry_date=date(2023, 12, 28)))
-    lines = pl.read_parquet(lake.table_files(where, "entry_lines"), hive_partitioning=False)
+    where, releases, lines = _january_releases_lines_in_2023(demo, tmp_path)
     own = lines.filter(~pl.col("hts_number").str.starts_with("99"))
     name = rollups.RELEASES_BY_HTS
     rolled = pl.read_parquet(f"{where}/_rollups/{name}/year=2024/*.parquet")
