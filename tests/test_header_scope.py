@@ -83,6 +83,37 @@ def test_header_tables_match_through_their_lines_as_before(demo: Path, filters: 
             assert_frame_equal(one, other, check_exact=True)
 
 
+FEW_ENTRY_TABLES = {"bonds": "bond_number", "reconciliations": "flagged_entry_number"}
+
+
+@pytest.mark.parametrize("who", ["importer:58-1749306AK,38-2847105AA", "cbp"])
+@pytest.mark.parametrize("table", FEW_ENTRY_TABLES)
+def test_a_table_of_few_entries_narrows_the_lines_by_its_own_numbers_for_one_party(
+    demo: Path, table: str, who: str
+) -> None:
+    """Bonds and reconciliations of two importers (the demo's with bonds and flags of
+    entries from CN or VN) under those countries: the rows whose entry has a CN or VN line
+    of theirs, found in polars over the files; the entry numbers are narrowed by the
+    table's own first, for some importers, not for CBP (all of them)."""
+    principal, filters = Principal.parse(who), Filters(countries=("CN", "VN"))
+    engine = DuckDBEngine(demo)
+    scoped = Scope(engine, principal, filters).table(table)
+    own = principal.importer_numbers
+    importer = pl.col("importer_number").is_in(own) if own else pl.lit(True)
+    lines = pl.read_parquet(lake.table_files(demo, "entry_lines"), hive_partitioning=False)
+    numbers = lines.filter(importer, pl.col("country_of_origin").is_in(["CN", "VN"]))
+    rows = pl.read_parquet(lake.table_files(demo, table), hive_partitioning=False)
+    key = "flagged_entry_number" if table == "reconciliations" else "entry_number"
+    through = pl.col(key).is_in(numbers.get_column("entry_number").implode())
+    expected = rows.filter(importer, through)
+    order = FEW_ENTRY_TABLES[table]
+    got = engine.to_polars(scoped).select(rows.columns).sort(order)
+    assert 0 < got.height == expected.height < rows.height
+    assert_frame_equal(got, expected.sort(order), check_dtypes=False)
+    sql = str(engine._backend().compile(scoped))
+    assert sql.count(f'FROM "{table}"') == (2 if who != "cbp" else 1)
+
+
 # --- entry summaries counted from the line rollups where they agree with their lines ----
 SUMMARY_COUNTS = (
     "exams.kpis",
