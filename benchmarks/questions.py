@@ -330,8 +330,15 @@ def sufficiency_sql(lake: Path, scope: dict) -> tuple[str, dict]:
     )
 
 
-def open_flags_sql(lake: Path, scope: dict) -> tuple[str, dict]:
-    params = _Params()
+OPEN_FLAG_COLUMNS = (
+    "flagged_entry_number", "importer_number", "filer_code", "flag_type", "fta_flag",
+    "entry_date", "flagged_date", "due_date", "days_left", "overdue",
+)  # fmt: skip
+
+
+def _open_flags(lake: Path, scope: dict, params: _Params) -> str:
+    """The open flags of the scope, whatever the period, with due date, days left on
+    `as_of` and overdue: a CTE `f`."""
     rows = _rows(lake, "reconciliations", scope, params, dated=False)
     as_of = params.bind(scope["as_of"])
     due = (
@@ -339,13 +346,33 @@ def open_flags_sql(lake: Path, scope: dict) -> tuple[str, dict]:
         f"THEN entry_date + INTERVAL {rules.FTA_RECON_MONTHS} MONTH "
         f"ELSE flagged_date + INTERVAL {rules.RECON_MONTHS} MONTH END, due_date)::DATE"
     )
-    days = f"date_diff('day', {as_of}::DATE, due_date)"
+    days = f"date_diff('day', {as_of}::DATE, {due})"
     return (
-        f"WITH f AS (SELECT flagged_entry_number, {due} AS due_date, filed_date, status "
-        f"FROM {rows}) "
-        f"SELECT flagged_entry_number, due_date, {days} AS days_left FROM f "
-        "WHERE NOT (filed_date IS NOT NULL OR coalesce(status = 'FILED', false)) "
-        f"ORDER BY coalesce({days} < 0, false) DESC, due_date NULLS LAST, flagged_entry_number",
+        f"WITH f AS (SELECT {', '.join(OPEN_FLAG_COLUMNS[:7])}, {due} AS due_date, "
+        f"{days} AS days_left, coalesce({days} < 0, false) AS overdue FROM {rows} "
+        "WHERE NOT (filed_date IS NOT NULL OR coalesce(status = 'FILED', false))) "
+    )
+
+
+def open_flags_sql(lake: Path, scope: dict) -> tuple[str, dict]:
+    """The Deadlines tab's first page: its 100 first open flags, every column it shows."""
+    params = _Params()
+    flags = _open_flags(lake, scope, params)
+    return (
+        f"{flags}SELECT * FROM f "
+        "ORDER BY overdue DESC, due_date NULLS LAST, flagged_entry_number LIMIT 100",
+        params.values,
+    )
+
+
+def open_flags_by_month_sql(lake: Path, scope: dict) -> tuple[str, dict]:
+    """The open flags per month due and overdue or not, and those due within 90 days."""
+    params = _Params()
+    flags = _open_flags(lake, scope, params)
+    return (
+        f"{flags}SELECT date_trunc('month', due_date)::DATE AS due_month, overdue, "
+        "count(*) AS open_flags, count(*) FILTER (WHERE days_left BETWEEN 0 AND 90) AS due_soon "
+        "FROM f GROUP BY ALL ORDER BY due_month NULLS LAST, overdue",
         params.values,
     )
 
@@ -520,8 +547,12 @@ def questions(as_of: date) -> list[Question]:
                  ("cargo_releases",)),
         Question("bond", "bond.sufficiency", {"as_of": as_of}, sufficiency_sql,
                  pa.trailing_dtf, SUFFICIENCY_COLUMNS, ("entry_summaries",)),
-        Question("reconciliation", "reconciliation.deadlines", {"as_of": as_of},
-                 open_flags_sql, pa.open_flags, ("flagged_entry_number", "due_date", "days_left"),
+        Question("reconciliation", "reconciliation.deadlines",
+                 {"as_of": as_of, "offset": 0, "limit": 100}, open_flags_sql, pa.open_flags,
+                 OPEN_FLAG_COLUMNS, ("reconciliations",),
+                 ("flagged_entry_number", "due_date", "days_left")),
+        Question("reconciliation", "reconciliation.deadlines_by_month", {"as_of": as_of},
+                 open_flags_by_month_sql, None, ("due_month", "overdue", "open_flags", "due_soon"),
                  ("reconciliations",)),
         Question("tariff_layers", "layers.by_program", {}, layers_by_program_sql, None,
                  ("program", "entries", "tariff_rows", "duties"), ("entry_lines",)),

@@ -10,11 +10,12 @@ import polars as pl
 import streamlit as st
 
 from data_access.periods import mark_partial
+from data_access.reports.reconciliation import SOON_DAYS
 from ui import charts
 from ui.data import View, run
 from ui.entry_summary_charts import plottable
 from ui.labels import label
-from ui.paged_table import detail_table
+from ui.paged_table import ENTRY_NUMBERS_NOTE, dashed_entry_numbers, detail_table, paged_table
 from ui.widgets import (
     Kpi,
     as_of_input,
@@ -25,10 +26,8 @@ from ui.widgets import (
     kpi_row,
     lazy_tabs,
     money,
-    table_with_export,
 )
 
-SOON_DAYS = 90
 DETAILS = {  # tab -> (report, export name)
     "Reconciliation Header": ("reconciliation.header", "reconciliation-header"),
     "Reconciliation Details": ("reconciliation.details", "reconciliation-details"),
@@ -44,18 +43,19 @@ def render(view: View) -> None:
         "the entry date for FTA claims), and what did the filed ones change?",
     )
     as_of = _as_of()
-    open_flags = run(view, "reconciliation.deadlines", as_of=as_of)
+    by_month = run(view, "reconciliation.deadlines_by_month", as_of=as_of)
     flagged = int(run(view, "reconciliation.details_count").item())
-    if open_flags.is_empty() and flagged == 0:
+    if by_month.is_empty() and flagged == 0:
         empty_state(pl.DataFrame(), "reconciliation flags with these filters")
         return
-    overdue = open_flags.filter(pl.col("overdue")).height
-    soon = open_flags.filter(pl.col("days_left").is_between(0, SOON_DAYS)).height
+    open_flags = int(by_month.get_column("open_flags").sum())
+    overdue = int(by_month.filter(pl.col("overdue")).get_column("open_flags").sum())
+    soon = int(by_month.get_column("due_soon").sum())
     adjustments = run(view, "reconciliation.adjustments")
     kpi_row(
         [
             Kpi("Flagged entries", count(flagged), "Flagged in the period"),
-            Kpi("Open flags", count(open_flags.height), "Not yet reconciled, any period"),
+            Kpi("Open flags", count(open_flags), "Not yet reconciled, any period"),
             Kpi("Overdue", count(overdue), f"Past the due date on {as_of:%d %b %Y}"),
             Kpi(f"Due in {SOON_DAYS} days", count(soon), "Open and due within 90 days"),
             Kpi("Value adjustments", money(adjustments["value_adjustment"].sum())),
@@ -83,32 +83,31 @@ def _as_of() -> date:
 
 
 def deadline_table(open_flags: pl.DataFrame) -> pl.DataFrame:
-    """The open flags with a plain `deadline` column: OVERDUE, or the days left."""
+    """A page of open flags as shown: a plain `deadline` column first (OVERDUE, or the
+    days left), then the due date, and entry numbers dashed."""
     days = pl.col("days_left")
     text = (
         pl.when(pl.col("overdue"))
         .then(pl.format("OVERDUE by {} days", -days))
         .otherwise(pl.format("{} days left", days))
     )
-    return open_flags.with_columns(deadline=text.fill_null("due date unknown"))
+    table = open_flags.with_columns(deadline=text.fill_null("due date unknown"))
+    first = ["deadline", "due_date", "days_left", "flagged_entry_number", "importer_number"]
+    return dashed_entry_numbers("flagged_entry_number")(table.select(*first, pl.exclude(first)))
 
 
 def _deadlines(view: View, as_of: date) -> None:
-    open_flags = run(view, "reconciliation.deadlines", as_of=as_of)
-    if open_flags.is_empty():
+    by_month = run(view, "reconciliation.deadlines_by_month", as_of=as_of)
+    if by_month.is_empty():
         st.success("No open flags: every flagged entry in scope has been reconciled.")
         return
     st.header("Open flags, overdue first")
-    table = deadline_table(open_flags)
-    first = ["deadline", "due_date", "days_left", "flagged_entry_number", "importer_number"]
-    shown = table.select(*first, pl.exclude(first))
-    table_with_export(shown, name="reconciliation-open-flags", table="reconciliations")
-    per_month = (
-        table.filter(pl.col("due_date").is_not_null())
-        .group_by(due_month=pl.col("due_date").dt.truncate("1mo"), overdue=pl.col("overdue"))
-        .agg(open_flags=pl.len())
-        .sort("due_month", "overdue")
-    )
+    st.caption(ENTRY_NUMBERS_NOTE)
+    paged_table(
+        view, "reconciliation.deadlines", total=int(by_month.get_column("open_flags").sum()),
+        key="reconciliation-open-flags", options={"as_of": as_of}, display=deadline_table,
+    )  # fmt: skip
+    per_month = by_month.filter(pl.col("due_month").is_not_null()).drop("due_soon")
     status = pl.when(pl.col("overdue")).then(pl.lit("Overdue")).otherwise(pl.lit("Open"))
     figure = px.bar(
         per_month.with_columns(status=status),

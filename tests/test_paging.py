@@ -33,6 +33,7 @@ PAGED: dict[str, tuple[Callable[[Path], Path], dict, int]] = {
     "bond.details": (cbr_lake.build, {}, 0),
     "reconciliation.details": (cbr_lake.build, {}, 0),
     "reconciliation.header": (cbr_lake.build, {}, 0),
+    "reconciliation.deadlines": (cbr_lake.build, {"as_of": cbr_lake.AS_OF}, 4),
     "cf_forms.requests": (audit_lake.build, {}, 0),
     "cf_forms.lines": (audit_lake.build, {}, 0),
     "refunds.entries": (refunds_lake.build, {"as_of": refunds_lake.AS_OF}, 0),

@@ -30,7 +30,8 @@ EMPTY = Filters(start=date(2030, 1, 1), end=date(2030, 12, 31))
 ACME_ONLY = Principal("importer", importer_numbers=(ACME,))
 BROKER_XYZ = Principal("broker", filer_codes=("XYZ",))
 IGNORE_PERIOD = {"bond.activity_codes", "bond.ending_soon", "bond.sufficiency_now",
-                 "reconciliation.deadlines"}  # fmt: skip
+                 "reconciliation.deadlines", "reconciliation.deadlines_count",
+                 "reconciliation.deadlines_by_month"}  # fmt: skip
 AS_OF_REPORTS = IGNORE_PERIOD | {"bond.sufficiency", "reconciliation.filed_vs_open"}
 
 
@@ -153,7 +154,7 @@ def test_cargo_release_filters(run) -> None:
 def test_empty_period_gives_empty_results(run, name: str) -> None:
     options = {"as_of": AS_OF} if name in AS_OF_REPORTS else {}
     frame = run(name, CBP, EMPTY, **options)
-    if name.endswith("_count"):
+    if name.endswith("_count") and name not in IGNORE_PERIOD:
         assert frame.to_dicts() == [{"rows": 0}]
     elif name == "cargo_release.kpis":
         assert frame.to_dicts() == [
@@ -440,8 +441,36 @@ def test_adjustments_of_filed_reconciliations(run) -> None:
     assert rows(broker, "month", "value_adjustment") == [(date(2024, 4, 1), D("1000.00"))]
 
 
+def test_open_flags_page_count_and_months_due(run) -> None:
+    """The page's pager, its counts and chart: one page of `deadlines`, their count, and
+    the open flags per month due, overdue or not, with those due within 90 (or 130) days."""
+    second = run("reconciliation.deadlines", as_of=AS_OF, offset=1, limit=2)
+    assert rows(second, "flagged_entry_number", "days_left") == [(R["R6"], 16), (R["R7"], 122)]
+    assert run("reconciliation.deadlines_count", as_of=AS_OF).to_dicts() == [{"rows": 4}]
+    by_month = run("reconciliation.deadlines_by_month", as_of=AS_OF)
+    assert rows(by_month, "due_month", "overdue", "open_flags", "due_soon") == [
+        (date(2024, 2, 1), True, 1, 0),
+        (date(2024, 5, 1), False, 1, 1),
+        (date(2024, 8, 1), False, 1, 0),
+        (date(2025, 2, 1), False, 1, 0),
+    ]
+    longer = run("reconciliation.deadlines_by_month", as_of=AS_OF, soon_days=130)
+    assert longer.get_column("due_soon").to_list() == [0, 1, 1, 0]
+    broker = run("reconciliation.deadlines_by_month", BROKER_XYZ, as_of=date(2024, 5, 2))
+    assert rows(broker, "due_month", "overdue", "open_flags", "due_soon") == [
+        (date(2024, 5, 1), True, 1, 0),
+        (date(2024, 8, 1), False, 1, 0),
+    ]
+
+
 @pytest.mark.parametrize(
-    "name", ["bond.ending_soon", "bond.activity_codes", "reconciliation.deadlines"]
+    "name",
+    [
+        "bond.ending_soon",
+        "bond.activity_codes",
+        "reconciliation.deadlines",
+        "reconciliation.deadlines_by_month",
+    ],
 )
 def test_as_of_defaults_to_the_configured_today(run, monkeypatch, name: str) -> None:
     """ITRAC_TODAY (`make run DEMO_END=...` sets it): a webinar's figures hold every day."""

@@ -27,7 +27,8 @@ def paged_table(
     view: View,
     report: str,
     *,
-    count_report: str,
+    count_report: str = "",
+    total: int | None = None,
     key: str,
     options: Mapping[str, object] | None = None,
     display: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
@@ -40,9 +41,11 @@ def paged_table(
     only (exports keep the stored values, as ACE exports do). On screen the columns read
     as ACE's headers (those of the report's first lake table first) with formatted
     numbers; `column_config` adds to the visible page's (st.column_config per column).
+    The row count is `count_report`'s, or `total` where the page has it already.
     """
     options = dict(options or {})
-    total = int(run(view, count_report, **options).item(0, "rows"))
+    if total is None:
+        total = int(run(view, count_report, **options).item(0, "rows"))
     if total == 0:
         empty_state(pl.DataFrame())
         return 0

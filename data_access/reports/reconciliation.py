@@ -34,6 +34,8 @@ CATEGORY = "Reconciliation"
 TABLES = ("reconciliations",)
 CODES = ("flag_type", "status")
 FILED = "FILED"
+SOON_DAYS = 90  # "due soon": within this many days
+DEADLINE_ORDER = (ibis.desc("overdue"), "due_date", "flagged_entry_number")
 
 
 def due_date(t: ir.Table) -> ir.DateValue:
@@ -176,14 +178,58 @@ def undated(scope: Scope) -> Scope:
     category=CATEGORY,
     tables=TABLES,
 )
-def deadlines(scope: Scope, *, as_of: date | None = None) -> pl.DataFrame:
+def deadlines(
+    scope: Scope, *, as_of: date | None = None, offset: int = 0, limit: int | None = None
+) -> pl.DataFrame:
     """Every open flag, whatever the period: due date, days left on `as_of` (default
-    today; negative when overdue), overdue ones first, then by due date."""
+    today; negative when overdue), overdue ones first, then by due date (paged: CBP has
+    hundreds of thousands)."""
     as_of = as_of or settings.today()
     expr = remembered(
-        scope, ("reconciliation.deadlines", as_of), lambda: _open_flags(undated(scope), as_of)
+        scope,
+        ("reconciliation.deadlines", as_of, offset, limit),
+        lambda: page(_open_flags(undated(scope), as_of), DEADLINE_ORDER, offset, limit),
     )
     return with_descriptions(scope.run(expr), "flag_type")
+
+
+@report(
+    "reconciliation.deadlines_count",
+    title="Open flags and their deadlines (row count)",
+    category=CATEGORY,
+    tables=TABLES,
+)
+def deadlines_count(scope: Scope, *, as_of: date | None = None) -> pl.DataFrame:
+    """How many open flags `deadlines` lists (one row, `rows`)."""
+    return count_rows(scope, _open_flags(undated(scope), as_of or settings.today()))
+
+
+@report(
+    "reconciliation.deadlines_by_month",
+    title="Open flags by month due",
+    category=CATEGORY,
+    tables=TABLES,
+)
+def deadlines_by_month(
+    scope: Scope, *, as_of: date | None = None, soon_days: int = SOON_DAYS
+) -> pl.DataFrame:
+    """The open flags of `deadlines` per month they are due (null: no due date known) and
+    overdue or not on `as_of`: `open_flags`, and `due_soon`, those due within `soon_days`
+    (0 to `soon_days` days left). Their sums are the page's counts."""
+    as_of = as_of or settings.today()
+    key = ("reconciliation.deadlines_by_month", as_of, soon_days)
+    expr = remembered(scope, key, lambda: _by_month_due(undated(scope), as_of, soon_days))
+    counts = ["open_flags", "due_soon"]
+    frame = scope.run(expr).with_columns(pl.col(counts).cast(pl.Int64))
+    return frame.sort("due_month", "overdue", nulls_last=True)
+
+
+def _by_month_due(scope: Scope, as_of: date, soon_days: int) -> ir.Table:
+    t = _open_flags(scope, as_of)
+    soon = t.days_left.between(0, soon_days).fill_null(False)
+    return t.group_by(due_month=month(t.due_date), overdue=t.overdue).aggregate(
+        open_flags=t.count(), due_soon=soon.sum().coalesce(0)
+    )
 
 
 DEADLINE_FIELDS = (
@@ -206,4 +252,4 @@ def _open_flags(scope: Scope, as_of: date) -> ir.Table:
     days = due.delta(ibis.literal(as_of), unit="day")
     return t.select(
         *DEADLINE_FIELDS, due_date=due, days_left=days, overdue=(days < 0).fill_null(False)
-    ).order_by([ibis.desc("overdue"), "due_date", "flagged_entry_number"])
+    )
