@@ -121,6 +121,29 @@ def test_the_layer_questions_read_the_rollups_where_they_answer(
     refunds = Scope(with_rollups, Principal.parse("cbp"), filters)
     rows = layer_totals.chapter_99_rows(refunds, date(2025, 2, 4), date(2026, 2, 23))
     assert (rows is not None) is (not filters.hts_prefix.startswith("99"))
+    if rows is not None:  # without a prefix, the rollup without the goods
+        finer = "chapter_99_by_entry" if filters.hts_prefix else "chapter_99_by_country"
+        assert f'"rollup_{finer}"' in str(with_rollups._backend().compile(rows))
+
+
+def test_the_refunds_rollup_without_the_goods_is_the_finer_one_summed_again(demo: Path) -> None:
+    finer = pl.read_parquet(demo / "_rollups" / "chapter_99_by_entry" / "year=2025" / "*.parquet")
+    coarser = pl.read_parquet(
+        demo / "_rollups" / "chapter_99_by_country" / "year=2025" / "*.parquet"
+    )
+    keys = [c for c in coarser.columns if c not in ("tariff_rows", "duties", "adcvd_lines")]
+    assert set(finer.columns) - set(coarser.columns) == {"goods_country", "goods_hts"}
+    expected = finer.group_by(keys).agg(pl.col("tariff_rows", "duties", "adcvd_lines").sum())
+    assert 0 < coarser.height == expected.height < finer.height
+    assert_frame_equal(coarser, expected, check_row_order=False, check_dtypes=False)
+    order = ["importer_number", "country_of_origin", "entry_date"]
+    assert_frame_equal(coarser.select(order), coarser.select(order).sort(order))
+    lines = pl.read_parquet(demo / "entry_lines" / "year=2025" / "*.parquet")
+    layers = lines.filter(pl.col("hts_number").str.starts_with("9903"))
+    assert (
+        coarser.filter(pl.col("layer_number").is_not_null()).get_column("tariff_rows").sum()
+        == layers.height
+    )
 
 
 def test_a_program_of_numbers_under_two_headings_is_joined_when_read(

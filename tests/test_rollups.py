@@ -375,6 +375,7 @@ def test_a_lake_without_some_tables_uses_the_rollups_it_has(demo: Path, tmp_path
         "layers_by_number",
         "layer_entries",
         "chapter_99_by_entry",
+        "chapter_99_by_country",
     }
     scope = Scope(engine, Principal.parse("cbp"))
     lines_only = Scope(DuckDBEngine(where, use_rollups=False), Principal.parse("cbp"))

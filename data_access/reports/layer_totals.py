@@ -229,10 +229,13 @@ def chapter_99_rows(scope: Scope, first: date, last: date) -> ir.Table | None:
     8-digit number; null: AD/CVD rows of other numbers), its `tariff_rows`, `duties` and
     `adcvd_lines`; None where the rollup cannot answer (a "99" prefix: layers match it by
     their own numbers). Under an HTS prefix a row counts under its goods number, and a
-    layer only where the countries keep its goods row too (`attribution.under_prefix`)."""
+    layer only where the countries keep its goods row too (`attribution.under_prefix`);
+    without a prefix, from the rollup without the goods (a third of the rows)."""
     name, filters = rollups.CHAPTER_99_BY_ENTRY, scope.filters
     if name not in scope.rollups or filters.hts_prefix.startswith("99"):
         return None
+    if not filters.hts_prefix and rollups.CHAPTER_99_BY_COUNTRY in scope.rollups:
+        name = rollups.CHAPTER_99_BY_COUNTRY
     t = scope.rollup(name)  # the principal, the header fields, each row's own country
     low = max(first, filters.start) if filters.start else first
     high = min(last, filters.end) if filters.end else last

@@ -20,6 +20,7 @@ cheap on a 5-year lake. Every expression is native (no Python callbacks).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import ibis
@@ -54,7 +55,7 @@ def _entry_facts(scope: Scope, registry: Registry) -> ir.Table:
     """Per entry of the IEEPA period: its header fields, IEEPA duty and AD/CVD lines."""
     first, last = ieepa_period(registry)
     per_entry = _per_entry(scope, registry, first, last)
-    heads = scope.table("entry_summaries")
+    heads = _in_period(scope, first, last).table("entry_summaries")
     heads = heads.filter(heads.entry_date.between(first, last))
     joined = heads.left_join(per_entry, heads.entry_number == per_entry.entry_number)
     return joined.select(
@@ -72,6 +73,18 @@ def _entry_facts(scope: Scope, registry: Registry) -> ir.Table:
         ieepa_layers=per_entry.ieepa_layers.coalesce(0),
         adcvd_lines=per_entry.adcvd_lines.coalesce(0),
     )
+
+
+def _in_period(scope: Scope, first: date, last: date) -> Scope:
+    """The scope with its period narrowed to `first`..`last`, as if the user had: under a
+    line filter the summaries are then matched through the lines of that period only
+    (the largest importer of a 50M-line lake under CN+VN: 117k entries, not 572k)."""
+    filters = scope.filters
+    start = max(first, filters.start) if filters.start else first
+    end = min(last, filters.end) if filters.end else last
+    if start > end:  # no day of the period in scope: the summaries' own filter keeps none
+        return scope
+    return Scope(scope.engine, scope.principal, replace(filters, start=start, end=end))
 
 
 def _per_entry(scope: Scope, registry: Registry, first: date, last: date) -> ir.Table:
