@@ -25,7 +25,7 @@ from data_access.access import Principal
 from data_access.engines import DuckDBEngine
 from data_access.filters import Filters
 from data_access.lake import rollups
-from data_access.reports import REPORTS, Scope, layer_totals
+from data_access.reports import REPORTS, Scope, layer_totals, refunds
 from data_access.reports.layers import _tables
 from data_access.synth import build_demo_lake
 from data_access.tariff_layers import load
@@ -165,3 +165,42 @@ def test_a_program_of_numbers_under_two_headings_is_joined_when_read(
             slow = REPORTS[name](Scope(lines_only, who, filters), registry=str(registry))
             assert_frame_equal(fast, slow, check_exact=True)
             assert "section_301" not in fast.get_column("program").to_list()
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(countries=("CN", "VN")),
+        Filters(countries=("VN",), start=date(2025, 6, 1)),
+        Filters(countries=("CN",), end=date(2025, 9, 30)),
+    ],
+)
+def test_refunds_under_countries_hold_the_entries_and_ieepa_duty_of_those_lines(
+    engines: tuple[DuckDBEngine, DuckDBEngine], demo: Path, filters: Filters
+) -> None:
+    """Against polars over the files: the summaries of the IEEPA period (and the user's)
+    with a line from the countries, and the duty of those countries' rows under a refunded
+    9903 number (the registry's ranges, compared on the 8-digit heading)."""
+    registry = load()
+    first, last = refunds.ieepa_period(registry)
+    low, high = max(first, filters.start or first), min(last, filters.end or last)
+    lines = pl.read_parquet(lake.table_files(demo, "entry_lines"), hive_partitioning=False)
+    lines = lines.filter(
+        pl.col("entry_date").is_between(low, high),
+        pl.col("country_of_origin").is_in(list(filters.countries)),
+    )
+    heads = pl.read_parquet(lake.table_files(demo, "entry_summaries"), hive_partitioning=False)
+    heads = heads.filter(pl.col("entry_date").is_between(low, high))
+    entries = heads.filter(pl.col("entry_number").is_in(lines.get_column("entry_number").implode()))
+    heading = pl.col("hts_number").str.slice(0, 8)
+    refunded = pl.any_horizontal(
+        [(heading >= a[:8]) & (heading <= b[:8]) for a, b in registry.refunded_ranges]
+    )
+    duty = pl.sum_horizontal(pl.col("duty_amount", "add_amount", "cvd_amount").fill_null(0))
+    layers = lines.filter(pl.col("hts_number").str.starts_with("9903") & refunded)
+    for engine in engines:
+        summary = REPORTS["refunds.summary"](
+            Scope(engine, Principal.parse("cbp"), filters), as_of=AS_OF
+        )
+        assert summary.get_column("entries").sum() == entries.height > 0
+        assert summary.get_column("ieepa_duty").sum() == layers.select(duty.sum()).item() > 0
