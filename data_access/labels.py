@@ -89,6 +89,7 @@ DERIVED: dict[str, str] = {
     "open": "Open",
     "open_flags": "Open Flags",
     "overdue": "Overdue",
+    "due_soon": "Due in 90 Days",
     "cf28": "CF-28 (Request for Information)",
     "cf29": "CF-29 (Notice of Action)",
     "adcvd_lines": "AD/CVD Lines",

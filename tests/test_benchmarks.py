@@ -333,8 +333,9 @@ def test_each_call_of_a_page_is_timed_and_the_slowest_named(small_lake: Path) ->
     held = next(r for r in calls if r["report"] == "overview.holdings")
     assert held["filtered"] == "no"  # asked without the view's filters (ui.data.held_by)
     (page,) = [r for r in rows if r["bench"] == "page"]
-    slowest = max(calls, key=lambda r: float(r["p50_ms"]))
-    assert (page["slowest"], page["slowest_p50_ms"]) == (slowest["report"], slowest["p50_ms"])
+    slowest = max(float(r["p50_ms"]) for r in calls)
+    tied = {r["report"] for r in calls if float(r["p50_ms"]) == slowest}  # as printed, rounded
+    assert page["slowest"] in tied and float(page["slowest_p50_ms"]) == slowest
 
 
 def test_the_audit_page_is_recorded_and_timed(small_lake: Path, capsys) -> None:

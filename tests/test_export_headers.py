@@ -46,7 +46,7 @@ def screen_headers(frame: pl.DataFrame, table: str | None) -> list[str]:
 
 
 def test_every_report_is_exported() -> None:
-    assert len(EXPORTED) == 87 and "bond.sufficiency" in EXPORTED and "audit.findings" in EXPORTED
+    assert len(EXPORTED) == 89 and "bond.sufficiency" in EXPORTED and "audit.findings" in EXPORTED
 
 
 @pytest.mark.parametrize("report", EXPORTED)
