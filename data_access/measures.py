@@ -77,6 +77,13 @@ def has_adcvd(t: ir.Table) -> ir.BooleanValue:
     return t.add_case_number.notnull() | t.cvd_case_number.notnull()
 
 
+def own_chapter_99(t: ir.Table) -> ir.BooleanValue:
+    """A row filed under a Chapter 99 number of its own (a 9903 layer, an MTB 9902 row):
+    the only rows a "99..." prefix can match (a layer's goods number is its goods row's,
+    which matches only where that row's own number does)."""
+    return t.hts_number.startswith(ibis.literal(attribution.LAYER_PREFIX[:2]))
+
+
 def chapter_99_or_adcvd(t: ir.Table) -> ir.BooleanValue:
     """A row that can hold IEEPA duty (a 9903 number) or make its entry an AD/CVD entry."""
     return t.hts_number.startswith(ibis.literal(attribution.LAYER_PREFIX)) | has_adcvd(t)
@@ -125,6 +132,8 @@ LINES: dict[str, Measure] = {
     "taxes": _lines(_money(lambda t: t.tax_amount.fill_null(0)), money=True),
     "fees": _lines(_money(line_fees), money=True),
 }
+# The measures that add up across rollup rows (no distinct entries).
+ADDITIVE_LINES: dict[str, Measure] = {k: m for k, m in LINES.items() if not m.distinct}
 # The Chapter 99 layers' own measures (rows of `attribution.is_layer`; their entered value
 # is $0.00 by definition) and those of the rows the refunds read (`chapter_99_or_adcvd`).
 LAYER_MEASURES: dict[str, Measure] = {"tariff_rows": LINES["rows"], "duties": LINES["duties"]}

@@ -56,3 +56,30 @@ def mix_origins(where: Path, *, every: int, countries: tuple[str, str]) -> None:
             "entry_lines", lambda f: f.filter(~pl.col("entry_number").is_in(chosen.implode()))
         )
         tx.write("entry_lines", mixed)
+
+
+def plant_mtb_goods(where: Path, *, every: int) -> None:
+    """File the goods row of the layered lines of the entries whose serial is `every` + 1
+    modulo `every` under a Miscellaneous Tariff Bill number of its own (9902 and its last
+    six digits), as ACE has it where the 9902 number comes first: a goods row whose own
+    number is Chapter 99, so a "9902" prefix takes its layers by their goods number and a
+    "99" prefix rows that are not 9903 layers. Writes to `where`: a copy."""
+    lines = pl.read_parquet(lake.table_files(where, "entry_lines"), hive_partitioning=False)
+    serial = pl.col("entry_number").str.slice(4, 7).cast(pl.Int64)
+    layered = lines.filter((pl.col("tariff_ordinal") > 1) & (serial % every == 1))
+    keys = layered.select("entry_number", "line_number").unique()
+    chosen = keys.get_column("entry_number").unique()
+    entries = lines.filter(pl.col("entry_number").is_in(chosen.implode()))
+    goods = (pl.col("tariff_ordinal") == 1) & pl.struct("entry_number", "line_number").is_in(
+        keys.to_struct().implode()
+    )
+    planted = entries.with_columns(
+        hts_number=pl.when(goods)
+        .then(pl.lit("9902") + pl.col("hts_number").str.slice(4, 6))
+        .otherwise(pl.col("hts_number"))
+    )
+    with lake.transaction(where) as tx:
+        tx.delete_where(
+            "entry_lines", lambda f: f.filter(~pl.col("entry_number").is_in(chosen.implode()))
+        )
+        tx.write("entry_lines", planted)

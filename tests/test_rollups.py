@@ -36,7 +36,7 @@ from data_access.reports.line_totals import (
     summary_totals,
 )
 from data_access.synth import build_demo_lake
-from tests.demo_lakes import mix_origins
+from tests.demo_lakes import mix_origins, plant_mtb_goods
 
 END = date(2026, 6, 15)
 LINE_REPORTS = (
@@ -91,6 +91,16 @@ CASES = {
     "six digits, two countries": Filters(hts_prefix="851713", countries=("CN", "VN")),
     "two countries, two ports": Filters(countries=("CN", "VN"), ports=("2704", "2709")),
     "layers by their own number": Filters(hts_prefix="9903"),
+    "chapter 99": Filters(hts_prefix="99"),
+    "one layer number": Filters(hts_prefix="9903880300", start=date(2022, 4, 1)),
+    "MTB goods and their layers": Filters(hts_prefix="9902"),
+    "MTB goods of one country": Filters(hts_prefix="9902", countries=("CN",)),
+    "chapter 99 of two countries, cut months": Filters(
+        hts_prefix="99", countries=("CN", "VN"), start=date(2024, 5, 3), end=date(2025, 6, 10)
+    ),
+    "layers of one port and country": Filters(
+        hts_prefix="990388", countries=("CN",), ports=("2704",)
+    ),
 }
 
 
@@ -99,6 +109,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("rollups") / "lake"
     build_demo_lake(where, lines=30_000, seed=11, end=END)
     mix_origins(where, every=4, countries=("VN", "CN"))
+    plant_mtb_goods(where, every=9)
     return where
 
 
@@ -156,8 +167,10 @@ def test_rollup_answers_equal_line_answers(
             "lines_by_hts",
         ),
         (Filters(countries=("CN", "VN"), hts_prefix="9403608093"), (), ("entries",), False, None),
-        (Filters(hts_prefix="9903"), (), ("entered_value",), False, None),
-        (Filters(hts_prefix="99"), (), ("entered_value",), False, None),
+        (Filters(hts_prefix="9903"), (), ("entered_value",), False, "lines_by_chapter_99"),
+        (Filters(hts_prefix="99"), ("hts_chapter",), ("duties",), False, "lines_by_chapter_99"),
+        (Filters(hts_prefix="9903"), (), ("entries",), False, None),
+        (Filters(hts_prefix="9902"), ("month",), ("lines",), True, "lines_by_chapter_99"),
         (Filters(countries=("CN", "VN")), ("hts_chapter",), ("duties",), False, "lines_by_hts"),
         (Filters(), ("hts_chapter",), ("entries",), True, "lines_by_chapter"),
         (Filters(), ("hts_chapter",), ("entered_value",), True, None),
@@ -376,6 +389,7 @@ def test_a_lake_without_some_tables_uses_the_rollups_it_has(demo: Path, tmp_path
         "layer_entries",
         "chapter_99_by_entry",
         "chapter_99_by_country",
+        "lines_by_chapter_99",
     }
     scope = Scope(engine, Principal.parse("cbp"))
     lines_only = Scope(DuckDBEngine(where, use_rollups=False), Principal.parse("cbp"))
@@ -709,7 +723,7 @@ def test_releases_under_a_line_filter_read_their_rollup_where_it_is_exact(
     assert reads(Filters(countries=("CN",), entry_types=("01",))) is None  # the lines' field
     assert reads(Filters(hts_prefix="94", entry_types=("01",))) is None
     assert reads(Filters(countries=("CN",), hts_prefix="85")) is None
-    assert reads(Filters(hts_prefix="9903")) is None  # the layers' own numbers
+    assert reads(Filters(hts_prefix="9903")) == "hts"  # the layers' own numbers
     assert reads(Filters(ports=("2704",))) is None  # no line filter: releases_by_month
 
 
@@ -719,12 +733,11 @@ def test_releases_by_hts_count_each_release_once_under_every_prefix(
     """Every year's lines, as the releases by countries: the lines of the first entries
     released in January 2024 are moved to 2023."""
     where, releases, lines = _january_releases_lines_in_2023(demo, tmp_path)
-    own = lines.filter(~pl.col("hts_number").str.starts_with("99"))
     name = rollups.RELEASES_BY_HTS
     rolled = pl.read_parquet(f"{where}/_rollups/{name}/year=2024/*.parquet")
     assert rolled.get_column("first_digits").min() == 2
-    for prefix in ("85", "940", "8471", "847130", "9403608093"):
-        under = own.filter(pl.col("hts_number").str.starts_with(prefix))
+    for prefix in ("85", "940", "8471", "847130", "9403608093", "99", "9903880300"):
+        under = lines.filter(pl.col("hts_number").str.starts_with(prefix))
         mine = releases.filter(pl.col("entry_number").is_in(under["entry_number"].implode()))
         counted = rolled.filter(
             pl.col("hts_number").str.starts_with(prefix) & (pl.col("first_digits") <= len(prefix))
@@ -859,9 +872,8 @@ def test_summaries_by_hts_count_each_summary_once_under_every_prefix(demo: Path)
     summaries = pl.read_parquet(f"{demo}/entry_summaries/year=2024/*.parquet")
     rolled = pl.read_parquet(f"{demo}/_rollups/{rollups.SUMMARIES_BY_HTS}/year=2024/*.parquet")
     assert rolled.get_column("first_digits").min() == 2
-    own = lines.filter(~pl.col("hts_number").str.starts_with("99"))
-    for prefix in ("85", "940", "8471", "847130", "9403608093"):
-        under = own.filter(pl.col("hts_number").str.starts_with(prefix))
+    for prefix in ("85", "940", "8471", "847130", "9403608093", "99", "9902", "99038803"):
+        under = lines.filter(pl.col("hts_number").str.starts_with(prefix))
         entries = under.get_column("entry_number").unique().implode()
         mine = summaries.filter(pl.col("entry_number").is_in(entries))
         counted = rolled.filter(
@@ -969,7 +981,7 @@ def test_an_hts_prefix_without_countries_counts_entries_by_their_first_numbers(
     with_rollups, _ = engines
     compiled = with_rollups._backend().compile
     cbp = Principal.parse("cbp")
-    for prefix in ("940", "9403", "851713", "8471300", "9403608093"):
+    for prefix in ("940", "9403", "851713", "8471300", "9403608093", "99", "9903880300"):
         scope = Scope(with_rollups, cbp, Filters(hts_prefix=prefix, start=date(2023, 1, 1)))
         sql = compiled(line_totals(scope, ("month",), ("entries", "duties")))
         assert "rollup_entries_by_hts" in sql and f"entries_{len(prefix)}" in sql
@@ -990,9 +1002,7 @@ def test_entries_by_hts_count_each_entry_once_under_every_prefix(demo: Path) -> 
     lines = pl.read_parquet(f"{demo}/entry_lines/year=2024/*.parquet")
     rolled = pl.read_parquet(f"{demo}/_rollups/entries_by_hts/year=2024/*.parquet")
     keys = [*rollups.HEADER_DIMS, "month"]
-    own = lines.filter(~pl.col("hts_number").str.starts_with("99")).with_columns(
-        month=pl.col("entry_date").dt.truncate("1mo")
-    )
+    own = lines.with_columns(month=pl.col("entry_date").dt.truncate("1mo"))  # 9903 too
     assert (
         rolled.select(*keys, "hts_number")
         .sort(["importer_number", "hts_number", "month"], maintain_order=True)

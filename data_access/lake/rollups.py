@@ -58,7 +58,7 @@ from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, TAB
 if TYPE_CHECKING:
     from data_access.lake.snapshot import Transaction
 
-VERSION = 19  # bump when a rollup's columns change: every year is rebuilt
+VERSION = 20  # bump when a rollup's columns change: every year is rebuilt
 SOURCES = "sources.json"
 # No automatic checkpoint while a year's rows collect in temporary tables: past the default
 # threshold (16 MiB) DuckDB compresses every changed in-memory table at an INSERT's commit,
@@ -173,8 +173,8 @@ def _entry_value(t: ir.Table, name: str) -> ir.Value:
 @dataclass(frozen=True)
 class FirstNumbers(Rollup):
     """The entries under any HTS prefix, exactly, by header fields, month and HTS number:
-    per (entry, own number) of the rows whose number is not "99..." (the prefixes the
-    entries are counted under here: `reports.line_totals`), the number counts its entry
+    per (entry, own number) of its rows (a layer's 9903 number too: what a "99" prefix
+    matches an entry by, `reports.line_totals`), the number counts its entry
     in `entries_<n>` (`first_column(n)`) when it is the entry's smallest number of its
     first n digits. An entry is under a prefix of n digits exactly when one of its numbers
     starts with it, and then exactly one of them is its first of those n digits: the
@@ -188,8 +188,7 @@ class FirstNumbers(Rollup):
     def query(self, columns: Collection[str]) -> ir.Table:
         """The rollup's rows, in no order (`_write_year` sorts them by `order`)."""
         t = source_table(self.source, columns)
-        own = t.filter(~t.hts_number.startswith(ibis.literal("99")))
-        rows = measures.with_dimensions(own, ("month",), self.date_column)
+        rows = measures.with_dimensions(t, ("month",), self.date_column)
         numbers = rows.select(*self.keys, "month", "entry_number", "hts_number").distinct()
         before = numbers.hts_number.lag().over(
             ibis.window(group_by=numbers.entry_number, order_by=numbers.hts_number)
@@ -284,13 +283,13 @@ class ByLineCountries(Part):
 @dataclass(frozen=True)
 class ByLineNumbers(ByLineCountries):
     """The measures of a header table per its own header fields, month and each HTS number
-    of its entry's lines (own numbers, not "99...": a layer's goods number is its goods
-    row's) with `first_digits`, the fewest digits from which the number is the first of
-    its entry's numbers sorted (`FirstNumbers`: 2 for the first, else one more than the
-    digits it shares with the number before). Under a prefix of n digits an entry's rows
-    count where the number starts with it and `first_digits` <= n: exactly once, by the
-    smallest of its numbers under the prefix. From the same year's `entry_keys` (where
-    the rows agree with their lines, as `ByLineCountries`), or, `every_year`, every
+    of its entry's lines (own numbers: a layer's 9903 number, for a "99" prefix; its goods
+    number is its goods row's) with `first_digits`, the fewest digits from which the number
+    is the first of its entry's numbers sorted (`FirstNumbers`: 2 for the first, else one
+    more than the digits it shares with the number before). Under a prefix of n digits an
+    entry's rows count where the number starts with it and `first_digits` <= n: exactly
+    once, by the smallest of its numbers under the prefix. From the same year's `entry_keys`
+    (where the rows agree with their lines, as `ByLineCountries`), or, `every_year`, every
     year's, with the month of the entry's lines as the key `entry_month`."""
 
     @property
@@ -331,6 +330,7 @@ def _first_of(numbers: ir.Table, digits: int) -> ir.BooleanValue:
 
 
 ENTRY_KEYS = "entry_keys"
+LINES_BY_CHAPTER_99 = "lines_by_chapter_99"
 ENTRY_COUNTRIES = "entry_countries"
 ENTRIES_BY_COUNTRIES = "entries_by_countries"
 ENTRIES_BY_HTS = "entries_by_hts"
@@ -375,6 +375,20 @@ ROLLUPS: dict[str, Rollup] = {
         ("country_of_origin", "goods_country", "goods_hts"),
         order=("importer_number", "goods_hts", "month"),
         row_group=8_192,  # about 18 groups a year of a 50M-line lake
+    ),
+    # The rows filed under a Chapter 99 number of their own (`measures.own_chapter_99`)
+    # with that number beside their goods number and country: what a "99" prefix sums (it
+    # matches a row by its own number or its goods row's: `attribution.under_prefix`),
+    # which the other line rollups cannot (they hold a layer under its goods number).
+    # About 110k rows a year of a 50M-line lake.
+    LINES_BY_CHAPTER_99: Part(
+        ENTRY_LINES.name,
+        ("country_of_origin", "goods_country", "goods_hts", "hts_number"),
+        kind=SUMS,
+        where=measures.own_chapter_99,
+        sums=measures.ADDITIVE_LINES,
+        order=("importer_number", "hts_number", "month"),
+        row_group=8_192,
     ),
     # The lines' distinct entry keys, sorted unlike the lines (DESIGN.md keeps those by
     # importer and date): by importer, own HTS number, country and date, in row groups
@@ -778,17 +792,16 @@ def _entry_sets(
 def _entry_numbers(
     con: duckdb.DuckDBPyConnection, tx: Transaction, year: str, rollup: ByLineCountries, files: dict
 ) -> None:
-    """ENTRY_NUMBERS_TABLE: each entry of the lines with each of its own HTS numbers (not
-    "99..."), the fewest digits from which it is the entry's first (`ByLineNumbers`) and
+    """ENTRY_NUMBERS_TABLE: each entry of the lines with each of its own HTS numbers (9903
+    numbers too), the fewest digits from which it is the entry's first (`ByLineNumbers`) and
     the month its lines are dated (one: what makes the rollups usable), from the year's
     `entry_keys`, or (`every_year`) every year's, of the entries of the year's `files`."""
     lines = _LinesOf(tx, year, rollup, ENTRY_KEYS, files)
     if not lines.keys:
         return _empty(con, ENTRY_NUMBERS_TABLE, ENTRY_NUMBERS_SCHEMA)
     keys = lines.table({"entry_number": "string", "hts_number": "string", "entry_date": "date"})
-    own = keys.filter(~keys.hts_number.startswith(ibis.literal(attribution.LAYER_PREFIX[:2])))
-    month = measures.month(own.entry_date)
-    numbers = own.select("entry_number", "hts_number", entry_month=month).distinct()
+    month = measures.month(keys.entry_date)
+    numbers = keys.select("entry_number", "hts_number", entry_month=month).distinct()
     before = numbers.hts_number.lag().over(
         ibis.window(group_by=numbers.entry_number, order_by=numbers.hts_number)
     )

@@ -113,11 +113,10 @@ def _entries_apart(
     alone, else from the entry keys; the last two need only each row's own HTS number
     and no Chapter 99 layer. A layer is in scope only with its goods row (same
     entry, same header fields and month: what makes the rollups usable), so its entry is
-    already counted. Keys of the entry only (`by` without line fields); not for a "99"
-    prefix (layers match it by their own numbers)."""
+    already counted; under a "99" prefix the entries are those of the rows whose own
+    number has it (a layer under a matching goods number has that goods row in scope).
+    Keys of the entry only (`by` without line fields)."""
     if "entries" not in measures or not set(by) <= {*HEADER_DIMS, "month"}:
-        return None
-    if scope.filters.hts_prefix.startswith("99"):
         return None
     rest = tuple(m for m in measures if m != "entries")
     rollup = plan(scope, by, rest, goods_only=goods_only) if rest else None
@@ -183,14 +182,13 @@ def summary_totals(scope: Scope, by: tuple[str, ...], measures: tuple[str, ...])
 
 
 def by_line_numbers(scope: Scope, by: tuple[str, ...]) -> bool:
-    """Whether the summaries under an HTS prefix (not "99": the layers' own numbers; no
-    countries) per `by` come from the rollup of the summaries by their lines' numbers
-    (`rollups.ByLineNumbers`), as `by_line_countries` decides for countries."""
+    """Whether the summaries under an HTS prefix (no countries) per `by` come from the
+    rollup of the summaries by their lines' numbers (`rollups.ByLineNumbers`), as
+    `by_line_countries` decides for countries."""
     filters = scope.filters
     if rollups.SUMMARIES_BY_HTS not in scope.rollups or filters.countries:
         return False
-    prefix = filters.hts_prefix
-    if not prefix or prefix.startswith(LAYER_CHAPTER):
+    if not filters.hts_prefix:
         return False
     return set(by) <= {*HEADER_DIMS, "month"} and _agree(scope, set())
 
@@ -248,18 +246,15 @@ def release_totals(scope: Scope, by: tuple[str, ...], *, days: bool) -> ir.Table
 
 
 def releases_by_lines(scope: Scope, by: tuple[str, ...]) -> str | None:
-    """The histogram of the releases by their lines' countries or HTS numbers, and the
-    month of the lines (`rollups.ByLineCountries`, `ByLineNumbers`), that answers the
-    releases per `by` under countries or under an HTS prefix (not both; not "99": the
-    layers' own numbers; no entry type, which only the lines hold) rather than matching
-    them row by row through the entries: where every release shares with its lines the
-    fields the scope filters on (`agreement.releases_agreeing`) and the period cuts no
-    month of the releases or the lines (the lines' days of a cut month are not in the
-    rollup). None: match them."""
+    """The histogram of the releases by their lines' countries or HTS numbers, and the month
+    of the lines (`rollups.ByLineCountries`, `ByLineNumbers`), that answers the releases per
+    `by` under countries or under an HTS prefix (not both; no entry type, which only the
+    lines hold) rather than matching them row by row through the entries: where every
+    release shares with its lines the fields the scope filters on
+    (`agreement.releases_agreeing`) and the period cuts no month of the releases or the
+    lines (the lines' days of a cut month are not in the rollup). None: match them."""
     filters = scope.filters
     if bool(filters.countries) == bool(filters.hts_prefix) or filters.entry_types:
-        return None
-    if filters.hts_prefix.startswith(LAYER_CHAPTER):
         return None
     name = rollups.RELEASES_BY_COUNTRIES if filters.countries else rollups.RELEASES_BY_HTS
     if name not in scope.rollups:
@@ -322,8 +317,8 @@ def plan(
     if not set(by) <= ROLLUP_KEYS or (goods_only and not set(measures) <= {"entries", "lines"}):
         return None
     prefix = filters.hts_prefix
-    if prefix.startswith("99"):
-        return None  # layers match a "99..." prefix by their own number too: read the lines
+    if prefix.startswith(LAYER_CHAPTER):  # matched by a row's own number or its goods row's
+        return _chapter_99_plan(scope, measures)
     needed, pinned = set(by) & LINE_KEYS, set(by) & LINE_KEYS
     if filters.countries:
         needed.add("country_of_origin")
@@ -339,13 +334,21 @@ def plan(
     for name, rollup in rollups.ROLLUPS.items():
         if rollup.source != ENTRY_LINES.name or rollup.kind != rollups.SUMS:
             continue
-        if name not in scope.rollups:
+        if name not in scope.rollups or name == rollups.LINES_BY_CHAPTER_99:
             continue
         if needed <= _answers(rollup.dims):
             exact = "entries" not in measures or set(rollup.dims) <= pinned
             if exact:
                 return name
     return None
+
+
+def _chapter_99_plan(scope: Scope, measures: tuple[str, ...]) -> str | None:
+    """Under a "99" prefix, the rollup of the rows with a Chapter 99 number of their own:
+    the sums only (its rows split each entry by number and goods; the entries are counted
+    apart, `_entries_apart`)."""
+    name = rollups.LINES_BY_CHAPTER_99
+    return name if name in scope.rollups and "entries" not in measures else None
 
 
 def _answers(dims: tuple[str, ...]) -> set[str]:
@@ -469,13 +472,19 @@ def _by_goods(
 ) -> tuple[ir.Table, list[ir.BooleanValue]]:
     """The HTS rollup read as the lines would be (attribution.under_prefix, _attributed):
     a layer counts under its goods row's number only where the country filter keeps that
-    goods row (goods_country); otherwise under its own 9903 number (chapter 99)."""
+    goods row (goods_country); otherwise under its own 9903 number (chapter 99). A rollup
+    holding each row's own number too (`hts_number`: a "99" prefix) keeps the rows whose
+    own number has the prefix as well, all in chapter 99: a layer's goods row is in scope
+    only if its own number has the prefix (the lines attribute among the rows in scope)."""
     kept = t.goods_country.isin(list(filters.countries)) if filters.countries else None
-    if filters.hts_prefix:  # a "99" prefix never comes here (plan): own numbers are 9903
-        predicates.append(t.goods_hts.startswith(ibis.literal(filters.hts_prefix)))
-        if kept is not None:
-            predicates.append(kept)
-    chapter = t.goods_hts.substr(0, 2)
+    own = "hts_number" in t.columns
+    if filters.hts_prefix:
+        start = ibis.literal(filters.hts_prefix)
+        under = (
+            t.goods_hts.startswith(start) if kept is None else t.goods_hts.startswith(start) & kept
+        )
+        predicates.append(t.hts_number.startswith(start) | under if own else under)
+    chapter = ibis.literal(LAYER_CHAPTER) if own else t.goods_hts.substr(0, 2)
     if kept is not None and not filters.hts_prefix:
         chapter = ibis.ifelse(kept.fill_null(False), chapter, ibis.literal(LAYER_CHAPTER))
     return t.mutate(hts_chapter=chapter), predicates
