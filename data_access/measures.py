@@ -64,12 +64,15 @@ def is_goods(t: ir.Table) -> ir.BooleanValue:
     return t.tariff_ordinal == 1
 
 
+LAYER_NUMBER_DIGITS = 8  # a layer's number as the registry and the rollups hold it
+
+
 def layer_number(t: ir.Table) -> ir.StringValue:
     """The 8-digit 9903 heading of a Chapter 99 row (ACE writes 9903xxxx or 9903xxxx00);
     null for any other row. What the registry's programs and refunds are looked up by."""
     hts = t.hts_number
     chapter_99 = hts.startswith(ibis.literal(attribution.LAYER_PREFIX))
-    return ibis.ifelse(chapter_99, hts.substr(0, 8), ibis.null("string"))
+    return ibis.ifelse(chapter_99, hts.substr(0, LAYER_NUMBER_DIGITS), ibis.null("string"))
 
 
 def has_adcvd(t: ir.Table) -> ir.BooleanValue:

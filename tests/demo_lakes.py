@@ -83,3 +83,26 @@ def plant_mtb_goods(where: Path, *, every: int) -> None:
             "entry_lines", lambda f: f.filter(~pl.col("entry_number").is_in(chosen.implode()))
         )
         tx.write("entry_lines", planted)
+
+
+def plant_chapter_99_goods(where: Path, *, every: int, number: str = "9903012500") -> None:
+    """File the goods row of the first line of the entries without layers whose serial is
+    `every` + 2 modulo `every` under a 9903 `number`, as ACE has it where a Chapter 99
+    number comes first: a 9903 row that is not a layer (ordinal 1), so a "9903" prefix
+    takes those entries' rows without taking them as entries with a layer. Writes to
+    `where`: a copy."""
+    lines = pl.read_parquet(lake.table_files(where, "entry_lines"), hive_partitioning=False)
+    serial = pl.col("entry_number").str.slice(4, 7).cast(pl.Int64)
+    layered = lines.filter(pl.col("tariff_ordinal") > 1).get_column("entry_number").unique()
+    plain = ~pl.col("entry_number").is_in(layered.implode()) & (serial % every == 2)
+    chosen = lines.filter(plain).get_column("entry_number").unique()
+    entries = lines.filter(pl.col("entry_number").is_in(chosen.implode()))
+    first = (pl.col("tariff_ordinal") == 1) & (pl.col("line_number") == 1)
+    planted = entries.with_columns(
+        hts_number=pl.when(first).then(pl.lit(number)).otherwise(pl.col("hts_number"))
+    )
+    with lake.transaction(where) as tx:
+        tx.delete_where(
+            "entry_lines", lambda f: f.filter(~pl.col("entry_number").is_in(chosen.implode()))
+        )
+        tx.write("entry_lines", planted)

@@ -3,12 +3,14 @@ lines, or read the lines.
 
 Each report runs twice on the same demo lake, with the rollups and without
 (DuckDBEngine(use_rollups=False) reads the tables), for each principal and filter set
-(cut months, countries, HTS prefixes with and without countries, a "99" prefix): the
-frames must be equal. The lake's entries with two or more lines get a second country on
-their later lines (layers included), so an entry's layers come from two countries and the
-entries of a program under one country must be counted by the pairs, not by the sets; a
-registry in which a program spans numbers of two headings proves the program is joined
-when read. The planner is checked to read the rollups where it can, and only there.
+(cut months, countries, HTS prefixes with and without countries, "99" prefixes: a layer's
+own 9903 number, a goods row filed under a 9903 number, which is not a layer, and layers
+on a 9902 goods row): the frames must be equal. The lake's entries with two or more
+lines get a second country on their later lines (layers included), so an entry's layers
+come from two countries and the entries of a program under one country must be counted
+by the pairs, not by the sets; a registry in which a program spans numbers of two
+headings proves the program is joined when read. The planner is checked to read the
+rollups where it can, and only there.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from data_access.reports import REPORTS, Scope, layer_totals, refunds
 from data_access.reports.layers import _tables
 from data_access.synth import build_demo_lake
 from data_access.tariff_layers import load
-from tests.demo_lakes import mix_origins
+from tests.demo_lakes import mix_origins, plant_chapter_99_goods, plant_mtb_goods
 
 END = date(2026, 6, 15)
 AS_OF = date(2026, 5, 20)
@@ -51,6 +53,11 @@ CASES = {
     "one number": Filters(hts_prefix="8471300100"),
     "port and type": Filters(ports=("2704",), entry_types=("01",), start=date(2022, 1, 20)),
     "layers by their own number": Filters(hts_prefix="9903"),
+    "chapter 99": Filters(hts_prefix="99", start=date(2025, 4, 9)),
+    "one 9903 heading": Filters(hts_prefix="99030125"),
+    "9903 numbers under a country": Filters(hts_prefix="990301", countries=("CN",)),
+    "MTB goods": Filters(hts_prefix="9902", countries=("CN", "VN")),
+    "ten digits of a 9903 number": Filters(hts_prefix="9903012500"),
 }
 
 
@@ -59,6 +66,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("layer_totals") / "lake"
     build_demo_lake(where, lines=30_000, seed=5, end=END)
     mix_origins(where, every=3, countries=("CN", "VN"))
+    plant_mtb_goods(where, every=7)
+    plant_chapter_99_goods(where, every=11)
     return where
 
 
@@ -98,14 +107,32 @@ def test_the_demo_has_entries_whose_layers_come_from_two_countries(demo: Path) -
     assert countries.filter(pl.col("country_of_origin") > 1).height > 10
 
 
+def test_the_demo_has_9903_goods_rows_and_mtb_goods_under_layers(demo: Path) -> None:
+    """Else the "99" cases would not test them: entries whose only 9903 row is a goods row
+    (under a "9903" prefix, rows in scope but no entry with a layer), and layers whose goods
+    row is a 9902 number (under "9902" by their goods number)."""
+    lines = pl.read_parquet(lake.table_files(demo, "entry_lines"), hive_partitioning=False)
+    layer = (pl.col("tariff_ordinal") > 1) & pl.col("hts_number").str.starts_with("9903")
+    goods_9903 = (pl.col("tariff_ordinal") == 1) & pl.col("hts_number").str.starts_with("9903")
+    per_entry = lines.group_by("entry_number").agg(layers=layer.sum(), goods_9903=goods_9903.sum())
+    assert per_entry.filter((pl.col("goods_9903") > 0) & (pl.col("layers") == 0)).height > 10
+    mtb = lines.filter(
+        (pl.col("tariff_ordinal") == 1) & pl.col("hts_number").str.starts_with("9902")
+    )
+    layered = lines.filter(layer).join(mtb, on=["entry_number", "line_number"], how="semi")
+    assert layered.height > 10
+
+
 @pytest.mark.parametrize(
     ("filters", "reads"),
     [
         (Filters(), True),
         (Filters(countries=("CN", "VN"), start=date(2025, 2, 10)), True),
         (Filters(hts_prefix="85", countries=("CN",)), True),
-        (Filters(hts_prefix="9903"), False),
-        (Filters(hts_prefix="99"), False),
+        (Filters(hts_prefix="9903"), True),
+        (Filters(hts_prefix="99", countries=("VN",)), True),
+        (Filters(hts_prefix="9902"), True),
+        (Filters(hts_prefix="9903012500"), False),  # more than the rollups' 8 digits
     ],
 )
 def test_the_layer_questions_read_the_rollups_where_they_answer(
@@ -120,7 +147,7 @@ def test_the_layer_questions_read_the_rollups_where_they_answer(
         assert (layer_totals.program_entries(scope, numbers) is not None) is expected
     refunds = Scope(with_rollups, Principal.parse("cbp"), filters)
     rows = layer_totals.chapter_99_rows(refunds, date(2025, 2, 4), date(2026, 2, 23))
-    assert (rows is not None) is (not filters.hts_prefix.startswith("99"))
+    assert (rows is not None) is reads
     if rows is not None:  # without a prefix, the rollup without the goods
         finer = "chapter_99_by_entry" if filters.hts_prefix else "chapter_99_by_country"
         assert f'"rollup_{finer}"' in str(with_rollups._backend().compile(rows))
@@ -132,7 +159,7 @@ def test_the_refunds_rollup_without_the_goods_is_the_finer_one_summed_again(demo
         demo / "_rollups" / "chapter_99_by_country" / "year=2025" / "*.parquet"
     )
     keys = [c for c in coarser.columns if c not in ("tariff_rows", "duties", "adcvd_lines")]
-    assert set(finer.columns) - set(coarser.columns) == {"goods_country", "goods_hts"}
+    assert set(finer.columns) - set(coarser.columns) == {"goods_country", "goods_hts", "goods_row"}
     expected = finer.group_by(keys).agg(pl.col("tariff_rows", "duties", "adcvd_lines").sum())
     assert 0 < coarser.height == expected.height < finer.height
     assert_frame_equal(coarser, expected, check_row_order=False, check_dtypes=False)

@@ -58,7 +58,7 @@ from data_access.schema import CARGO_RELEASES, ENTRY_LINES, ENTRY_SUMMARIES, TAB
 if TYPE_CHECKING:
     from data_access.lake.snapshot import Transaction
 
-VERSION = 20  # bump when a rollup's columns change: every year is rebuilt
+VERSION = 21  # bump when a rollup's columns change: every year is rebuilt
 SOURCES = "sources.json"
 # No automatic checkpoint while a year's rows collect in temporary tables: past the default
 # threshold (16 MiB) DuckDB compresses every changed in-memory table at an INSERT's commit,
@@ -451,14 +451,15 @@ ROLLUPS: dict[str, Rollup] = {
     LAYER_ENTRIES: Part(
         ENTRY_LINES.name, ("layer_pairs",), kind=ENTRIES, where=attribution.is_layer
     ),
-    # Per entry, 9903 number (none: AD/CVD rows), own and goods country and goods number,
-    # the rows that can hold IEEPA duty or make an entry AD/CVD: what the refunds reports
-    # read instead of the lines, under any filter but a "99" prefix, and the entries of a
-    # program under an HTS prefix. Sorted by importer and goods number: a prefix prunes.
+    # Per entry, 9903 number (none: AD/CVD rows), own and goods country, goods number and
+    # whether a goods row (a 9903 number filed first is not a layer), the rows that can
+    # hold IEEPA duty or make an entry AD/CVD: what the refunds reports read instead of the
+    # lines, and the entries of a program under an HTS prefix. Sorted by importer and goods
+    # number: a prefix prunes.
     # The registry (which numbers are refunded, the IEEPA period) is applied when read.
     CHAPTER_99_BY_ENTRY: Part(
         ENTRY_LINES.name,
-        ("entry_date", "entry_number", "layer_number", *LAYER_GOODS),
+        ("entry_date", "entry_number", "layer_number", *LAYER_GOODS, "goods_row"),
         where=measures.chapter_99_or_adcvd,
         sums=measures.CHAPTER_99_MEASURES,
         order=("importer_number", "goods_hts", "entry_date"),

@@ -5,8 +5,8 @@ The rollups hold no registry: a layer's program (`config/tariff_layers.yaml`) is
 its 9903 number when read (`numbers`: each number's program, `reports.layers`), and which
 numbers are refunded, and when, is applied to the refunds' rows when read. Each question is
 planned here; a function returns None where its rollup cannot answer exactly (the engine
-has no usable rollups, or an HTS prefix of "99", which the layers match by their own
-number), and the caller reads the lines:
+has no usable rollups, or an HTS prefix of more than the 8 digits of a 9903 number, which
+the rollups hold), and the caller reads the lines:
 
 - rows and duty per 9903 number (and month): `layers_by_number`, by header fields, month,
   own and goods country and goods number, so every filter is a predicate on it; the days
@@ -16,15 +16,17 @@ number), and the caller reads the lines:
   of the program under one of the countries), whole months from it and cut days from the
   lines (an entry's rows are in one month, so months add up); under an HTS prefix from
   `chapter_99_by_entry` (the layers' rows per entry with their goods number, sorted by
-  goods number so the prefix prunes), every filter exact;
+  goods number so the prefix prunes, and whether the row is a goods row filed under a
+  9903 number: not a layer), every filter exact;
 - the refunds' rows: `chapter_99_by_entry` (per entry, 9903 number, own and goods
   country and goods number, and AD/CVD rows, sorted by goods number), under any filter
-  but a "99" prefix (an entry's IEEPA duty under an HTS prefix or countries is that of
-  its rows in scope: a layer's under its goods row's number and country).
+  (an entry's IEEPA duty under an HTS prefix or countries is that of its rows in scope: a
+  layer's under its goods row's number and country).
 
 A layer counts under its goods row's number and country as the lines say
 (`attribution.under_prefix` after the country filter): under countries and a prefix, its
-own and its goods row's country must both be among them (tests/test_layer_totals.py).
+own and its goods row's country must both be among them; a "99" prefix matches a 9903 row
+by its own number too (tests/test_layer_totals.py).
 """
 
 from __future__ import annotations
@@ -34,13 +36,14 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
-from data_access.attribution import is_layer
+from data_access.attribution import LAYER_PREFIX, is_layer
 from data_access.filters import Filters
 from data_access.lake import rollups
 from data_access.measures import (
     CHAPTER_99_MEASURES,
     HEADER_DIMS,
     LAYER_MEASURES,
+    LAYER_NUMBER_DIGITS,
     LAYER_PAIR_SEPARATOR,
     layer_number,
     month,
@@ -54,8 +57,12 @@ Days = tuple[date, date]
 
 
 def _can(scope: Scope, name: str) -> bool:
-    """Whether rollup `name` can answer the scope's layer questions."""
-    return name in scope.rollups and not scope.filters.hts_prefix.startswith("99")
+    """Whether rollup `name` can answer the scope's layer questions: all but a prefix of
+    more than 8 digits of a 9903 number (the rollups hold a layer's 8-digit heading)."""
+    prefix = scope.filters.hts_prefix
+    return name in scope.rollups and not (
+        len(prefix) > LAYER_NUMBER_DIGITS and prefix.startswith(LAYER_PREFIX)
+    )
 
 
 def _months(scope: Scope) -> tuple[date | None, date | None, list[Days], bool]:
@@ -162,28 +169,32 @@ def _programs(t: ir.Table, numbers: ir.Table) -> ir.Table:
 
 
 def _keys_under_prefix(scope: Scope) -> ir.Table:
-    """The layers' rows per entry under the scope's HTS prefix (not "99": `_can`), from
-    `chapter_99_by_entry`: those with a 9903 number whose goods number has the prefix
-    (a 9903 row without goods row has its own number there: not under it), among the
-    countries with their goods row's too; the dates exact, every other filter by
-    `Scope.rollup`."""
+    """The layers' rows per entry under the scope's HTS prefix, from `chapter_99_by_entry`:
+    its 9903 rows but the goods rows filed under one (`goods_row`), under the prefix as
+    `_under_goods` has them; the dates exact, every other filter by `Scope.rollup`."""
     t = scope.rollup(rollups.CHAPTER_99_BY_ENTRY)
     filters = scope.filters
     days = _day_predicates(t, filters.start, filters.end)
-    return t.filter(t.layer_number.notnull(), *_under_goods(t, filters), *days)
+    layer = t.layer_number.notnull() & ~t.goods_row
+    return t.filter(layer, *_under_goods(t, filters), *days)
 
 
 def _under_goods(t: ir.Table, filters: Filters) -> list[ir.BooleanValue]:
-    """Under an HTS prefix, rollup rows whose goods number has it, among the countries
-    with their goods row's too (`attribution.under_prefix` after the country filter: a
-    layer whose goods row the countries leave out is under its own number); none without
-    a prefix (the rows' own countries: `Scope.rollup`)."""
-    if not filters.hts_prefix:
+    """Under an HTS prefix, the rollup rows under it as `attribution.under_prefix` has them
+    after the country filter: those whose goods number has it, among the countries with
+    their goods row's too (a layer whose goods row the countries leave out is under its own
+    number), and, for a "99" prefix, the 9903 rows whose own number has it (`_can`: at most
+    8 digits of a 9903 number). None without a prefix (the rows' own countries:
+    `Scope.rollup`)."""
+    prefix = filters.hts_prefix
+    if not prefix:
         return []
-    out = [t.goods_hts.startswith(ibis.literal(filters.hts_prefix))]
+    under = t.goods_hts.startswith(ibis.literal(prefix))
     if filters.countries:
-        out.append(t.goods_country.isin(list(filters.countries)))
-    return out
+        under &= t.goods_country.isin(list(filters.countries))
+    if prefix.startswith(LAYER_PREFIX[:2]):
+        under |= t.layer_number.startswith(ibis.literal(prefix)).fill_null(False)
+    return [under]
 
 
 def _day_predicates(t: ir.Table, first: date | None, last: date | None) -> list[ir.BooleanValue]:
@@ -227,12 +238,12 @@ def _sets_part(
 def chapter_99_rows(scope: Scope, first: date, last: date) -> ir.Table | None:
     """Per entry of the scope dated `first`..`last` and 9903 number (`hts_number`: the
     8-digit number; null: AD/CVD rows of other numbers), its `tariff_rows`, `duties` and
-    `adcvd_lines`; None where the rollup cannot answer (a "99" prefix: layers match it by
-    their own numbers). Under an HTS prefix a row counts under its goods number, and a
-    layer only where the countries keep its goods row too (`attribution.under_prefix`);
+    `adcvd_lines`; None where the rollup cannot answer (`_can`). Under an HTS prefix a row
+    counts under its goods number, a layer only where the countries keep its goods row
+    too, and under a "99" prefix a 9903 row by its own number as well (`_under_goods`);
     without a prefix, from the rollup without the goods (a third of the rows)."""
     name, filters = rollups.CHAPTER_99_BY_ENTRY, scope.filters
-    if name not in scope.rollups or filters.hts_prefix.startswith("99"):
+    if not _can(scope, name):
         return None
     if not filters.hts_prefix and rollups.CHAPTER_99_BY_COUNTRY in scope.rollups:
         name = rollups.CHAPTER_99_BY_COUNTRY
